@@ -1,0 +1,90 @@
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "crypto/crypto.hpp"
+
+using namespace lontar;
+using namespace lontar::crypto;
+
+TEST_CASE("SHA-256 matches the FIPS 180-2 vectors") {
+  CHECK(to_hex(sha256(as_bytes(""))) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(to_hex(sha256(as_bytes("abc"))) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256({as_bytes("a"), as_bytes("bc")}) == sha256(as_bytes("abc")));
+  Sha256 h;
+  h.update(as_bytes("ab"));
+  h.update(as_bytes("c"));
+  CHECK(h.finish() == sha256(as_bytes("abc")));
+}
+
+TEST_CASE("HMAC-SHA-256 matches RFC 4231 test case 2") {
+  CHECK(to_hex(hmac_sha256(as_bytes("Jefe"), as_bytes("what do ya want for nothing?"))) ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_CASE("Ed25519 matches RFC 8032 test 1 and verifies only what it signed") {
+  auto seed = from_hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+  auto key = PrivateKey::from_seed(*seed);
+  REQUIRE(key.ok());
+  CHECK(to_hex(key->public_key()) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  Signature sig = key->sign({});
+  CHECK(to_hex(sig) ==
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  CHECK(verify(key->public_key(), {}, sig));
+  Bytes msg{1, 2, 3};
+  CHECK_FALSE(verify(key->public_key(), msg, sig));
+  sig[0] ^= 1;
+  CHECK_FALSE(verify(key->public_key(), {}, sig));
+}
+
+TEST_CASE("a private key saved with a passphrase loads only with it, and the file is mode 0600") {
+  auto dir = std::filesystem::temp_directory_path() / ("lontar-crypto-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto key = PrivateKey::generate();
+  REQUIRE(key.ok());
+  auto path = dir / "office.key";
+  std::filesystem::remove(path);
+  REQUIRE(key->save_pem(path, std::string("kelapa muda")).ok());
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+
+  auto wrong = PrivateKey::load_pem(path, std::string("salah"));
+  CHECK_FALSE(wrong.ok());
+  CHECK(wrong.error().message.find("passphrase") != std::string::npos);
+  CHECK_FALSE(PrivateKey::load_pem(path).ok());
+  auto right = PrivateKey::load_pem(path, std::string("kelapa muda"));
+  REQUIRE(right.ok());
+  CHECK(right->public_key() == key->public_key());
+
+  // Never overwrites.
+  auto again = key->save_pem(path);
+  CHECK_FALSE(again.ok());
+  CHECK(again.error().code == Code::conflict);
+
+  auto plain = dir / "plain.key";
+  std::filesystem::remove(plain);
+  REQUIRE(key->save_pem(plain).ok());
+  auto loaded = PrivateKey::load_pem(plain);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->public_key() == key->public_key());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a missing key file and a non-Ed25519 key are clear errors") {
+  auto missing = PrivateKey::load_pem("/nonexistent/office.key");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message.find("/nonexistent/office.key") != std::string::npos);
+  CHECK_FALSE(PrivateKey::from_pem("not a pem").ok());
+}
+
+TEST_CASE("random bytes differ and fingerprints are grouped") {
+  auto a = random_bytes(32);
+  auto b = random_bytes(32);
+  REQUIRE(a.ok());
+  CHECK(*a != *b);
+  PublicKey k{};
+  CHECK(fingerprint(k).size() == 19);
+  CHECK(fingerprint(k)[4] == '-');
+}
