@@ -88,3 +88,27 @@ TEST_CASE("random bytes differ and fingerprints are grouped") {
   CHECK(fingerprint(k).size() == 19);
   CHECK(fingerprint(k)[4] == '-');
 }
+
+#include "crypto/x509.hpp"
+
+TEST_CASE("a self-signed certificate carries the principal's Ed25519 key") {
+  auto key = PrivateKey::generate();
+  REQUIRE(key.ok());
+  auto pem = make_self_signed_certificate(*key, "SBY-RUNGKUT", {"localhost", "127.0.0.1"});
+  REQUIRE(pem.ok());
+  CHECK(pem->find("BEGIN CERTIFICATE") != std::string::npos);
+  auto pub = certificate_public_key(*pem);
+  REQUIRE(pub.ok());
+  CHECK(*pub == key->public_key());
+  CHECK_FALSE(certificate_public_key("garbage").ok());
+}
+
+TEST_CASE("write_file_atomic replaces a file whole") {
+  auto path = std::filesystem::temp_directory_path() / ("lontar-atomic-" + std::to_string(::getpid()));
+  REQUIRE(write_file_atomic(path, "first").ok());
+  REQUIRE(write_file_atomic(path, "second", 0600).ok());
+  CHECK(*read_file(path) == "second");
+  CHECK_FALSE(std::filesystem::exists(path.string() + ".tmp"));
+  std::filesystem::remove(path);
+  CHECK_FALSE(read_file(path).ok());
+}
