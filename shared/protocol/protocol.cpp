@@ -1,0 +1,7 @@
+#include "protocol/protocol.hpp"
+
+namespace lontar::protocol {
+
+bool valid_feed_form(FeedForm f) { return f == FeedForm::full || f == FeedForm::redacted; }
+
+}  // namespace lontar::protocol
