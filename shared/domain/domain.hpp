@@ -51,8 +51,12 @@ struct Date {
 Result<Date> parse_date(std::string_view text);
 std::string to_string(const Date& d);
 bool is_valid(const Date& d);
-// Days since 1970-01-01 (for arithmetic; never stored).
+// Days since 1970-01-01 (for arithmetic; never stored). Requires is_valid(d).
 std::int64_t days_since_epoch(const Date& d);
+// Completed years of a person born on `birth` on the day `on` (negative if `on`
+// is before `birth`). Someone born on 29 February turns a year older on 1 March
+// in non-leap years. Requires both dates valid.
+int age_on(const Date& birth, const Date& on);
 
 // A month of coverage. Encoded as uint16 year, uint8 month.
 struct YearMonth {
@@ -65,15 +69,17 @@ struct YearMonth {
     ar(year, month);
   }
 };
-// "YYYY-MM".
+// "YYYY-MM", year 1900..2199.
 Result<YearMonth> parse_year_month(std::string_view text);
 std::string to_string(const YearMonth& m);
+bool is_valid(const YearMonth& m);
 YearMonth month_of(const Date& d);
 // Months from `from` to `to` (negative if `to` is earlier).
 int months_between(const YearMonth& from, const YearMonth& to);
 
 enum class Sex : std::uint8_t { male = 1, female = 2 };
 bool valid_sex(Sex s);
+const char* sex_name(Sex s);                   // "male", "female"
 Result<Sex> parse_sex(std::string_view text);  // "M"/"L"/"male"/"laki-laki" or "F"/"P"/"female"/"perempuan"
 
 // Programmes of BPJS Ketenagakerjaan for non-wage earners (BPU).
@@ -84,8 +90,10 @@ const char* programme_name(Programme p);                    // "JKK", ...
 
 // A set of programmes as a bitmask: bit (p - 1) for programme p.
 using ProgrammeSet = std::uint8_t;
-inline ProgrammeSet programme_bit(Programme p) { return static_cast<ProgrammeSet>(1u << (static_cast<unsigned>(p) - 1)); }
-inline bool contains(ProgrammeSet set, Programme p) { return (set & programme_bit(p)) != 0; }
+constexpr ProgrammeSet programme_bit(Programme p) {
+  return static_cast<ProgrammeSet>(1u << (static_cast<unsigned>(p) - 1));
+}
+constexpr bool contains(ProgrammeSet set, Programme p) { return (set & programme_bit(p)) != 0; }
 // "JKK+JKM+JHT" or "JKK,JKM" (either separator).
 Result<ProgrammeSet> parse_programmes(std::string_view text);
 std::string programmes_to_string(ProgrammeSet set);
@@ -114,8 +122,15 @@ class Nik {
   friend Result<Nik> parse_nik(std::string_view text);
   std::string digits_;
 };
-// Exactly 16 ASCII digits; province 11..94; day part 01..31 or 41..71; month 01..12.
+// Exactly 16 ASCII digits; province 11..94; regency and district parts not 00;
+// day part 01..31 or 41..71 and a day that exists in its month (29 February always
+// allowed: the century is not in the NIK); month 01..12; serial not 0000.
+// The error says which part is wrong and what it should be.
 Result<Nik> parse_nik(std::string_view text);
+// Builds the NIK of a person from its parts (for generators and tests):
+// regency4 = province + regency ("3578"), district2 ("01"), serial 1..9999.
+Result<Nik> make_nik(std::string_view regency4, std::string_view district2, Date birth, Sex sex,
+                     std::uint16_t serial);
 // The NIK's date part must agree with `birth` and `sex`; the error says which part
 // disagrees ("NIK 3578...: day 52 means a woman born on the 12th, but sex is male").
 Status check_nik_matches(const Nik& nik, const Date& birth, Sex sex);
@@ -321,8 +336,14 @@ using Payload = std::variant<PrincipalRegister, PrincipalRevoke, ScheduleSet, Pa
 
 EntryKind kind_of(const Payload& p);
 
-// Field-by-field validation; the error names the field and says how to fix it.
+// Field-by-field validation; the error names the field and says how to fix it:
+// "participant.enroll: regency_code: 3579 is not the NIK's regency 3578; ...".
+// Pure: no clock, no state (whether a NIK is already enrolled is the rules' job).
 Status validate(const Payload& p);
+
+// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code
+// points above U+10FFFF).
+bool is_valid_utf8(std::string_view text);
 
 // The payload bytes carried in an Entry: the portable-binary encoding of the
 // payload struct alone (with its leading 0x01 flag).
