@@ -48,12 +48,12 @@ TEST_CASE("entry, seal and leaf encodings match the FORMAT.md vectors") {
         "0b00000000000000" "5342592d52554e474b5554"  // principal "SBY-RUNGKUT"
         "0100000000000000"                      // seq 1
         "0000000000000000000000000000000000000000000000000000000000000000"  // prev
-        "0106f98163010000"                      // recorded_at_ms 1526860800001
+        "01e0fe7f63010000"                      // recorded_at_ms 1526860800001
         "0800000000000000" "636c65726b2d3031"   // operator "clerk-01"
         "0f00"                                  // kind 15 = entry.void
-        "2800000000000000"                      // payload length 40
+        "2f00000000000000"                      // payload length 47
         "01" "0b00000000000000" "5342592d52554e474b5554" "0100000000000000"
-        "0b00000000000000" "73616c61682071657469" "6b");  // payload (EntryVoid)
+        "0b00000000000000" "73616c6168206b6574696b");  // payload (EntryVoid)
 }
 
 TEST_CASE("the entry hash is domain-separated SHA-256 of the encoding") {
