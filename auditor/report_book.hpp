@@ -1,0 +1,34 @@
+// report_book.hpp — the facts a report is built from, recorded while verdicts are replayed.
+//
+// For each entry the replay applied (accepted or flagged) one row per programme it
+// concerns: kind, office, programme, the person's occupation group, the month the
+// office recorded it (office clock, UTC) and rupiah; a void marks its target's rows
+// voided. Every flagged or rejected entry also gets an exception row with its
+// reasons. Rows live in the audit state (tables "report_"), not in memory.
+#pragma once
+
+#include <cstdint>
+
+#include "audit_state.hpp"
+#include "chain/chain.hpp"
+#include "domain/domain.hpp"
+
+namespace lontar::audit {
+
+class ReportBook {
+ public:
+  // Creates the tables if missing and prepares the statements.
+  static Result<ReportBook> open(AuditState& state);
+
+  // Records entry `e` at `leaf` with the verdict the replay reached.
+  Status record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v);
+
+ private:
+  explicit ReportBook(AuditState& state) : state_(&state) {}
+  Status item(std::uint64_t leaf, const chain::Entry& e, std::string_view programme, std::string_view occupation,
+              domain::Rupiah rupiah);
+  Result<std::string> occupation_of(std::string_view nik);
+  AuditState* state_;
+};
+
+}  // namespace lontar::audit

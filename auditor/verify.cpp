@@ -1,0 +1,226 @@
+#include "verify.hpp"
+
+#include <chrono>
+#include <cstring>
+
+#include "audit_state.hpp"
+#include "ledger_check.hpp"
+#include "leaf_stream.hpp"
+#include "merkle/merkle.hpp"
+#include "store/db.hpp"
+#include "tile_check.hpp"
+
+namespace lontar::audit {
+namespace {
+
+constexpr std::string_view audited_size_name = "audited_size";
+constexpr std::string_view frontier_name = "frontier";
+constexpr std::string_view tiles_name = "tiles";
+constexpr std::string_view verifier_name = "verifier";
+
+// The frontier's nodes as a HashReader, so RootBuilder::resume can continue from them.
+class FrontierReader final : public merkle::HashReader {
+ public:
+  explicit FrontierReader(std::vector<merkle::Node> nodes) : nodes_(std::move(nodes)) {}
+  Result<std::vector<Hash>> read(std::span<const merkle::NodeId> ids) const override {
+    std::vector<Hash> out;
+    for (const auto& id : ids) {
+      bool found = false;
+      for (const auto& n : nodes_) {
+        if (n.id == id) {
+          out.push_back(n.hash);
+          found = true;
+          break;
+        }
+      }
+      if (!found) return Error{Code::corrupt, "the saved Merkle frontier lacks a node; delete the state folder"};
+    }
+    return out;
+  }
+
+ private:
+  std::vector<merkle::Node> nodes_;
+};
+
+Bytes save_frontier(std::span<const merkle::Node> nodes) {
+  Bytes out;
+  for (const auto& n : nodes) {
+    out.push_back(n.id.level);
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(n.id.index >> (8 * i)));
+    append(out, n.hash);
+  }
+  return out;
+}
+
+Result<std::vector<merkle::Node>> load_frontier(ByteView b) {
+  constexpr std::size_t node_bytes = 1 + 8 + 32;
+  if (b.size() % node_bytes != 0 || b.size() / node_bytes > 64) {
+    return Error{Code::corrupt, "the saved Merkle frontier is malformed; delete the state folder"};
+  }
+  std::vector<merkle::Node> out(b.size() / node_bytes);
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const std::uint8_t* p = b.data() + k * node_bytes;
+    out[k].id.level = p[0];
+    for (int i = 7; i >= 0; --i) out[k].id.index = (out[k].id.index << 8) | p[1 + i];
+    std::memcpy(out[k].hash.data(), p + 9, 32);
+  }
+  return out;
+}
+
+std::string short_hash(const Hash& h) { return to_hex(ByteView(h).first(8)); }
+
+// Checks the served checkpoint against those accepted before; adds fork/rollback findings.
+Status check_history(AuditState& state, const note::Checkpoint& cp, Findings& findings) {
+  LONTAR_ASSIGN(auto same, state.checkpoint_at(cp.size));
+  if (same && same->root != cp.root) {
+    findings.add(check::fork, std::nullopt, "", std::nullopt,
+                 "the log signed two different trees of size " + std::to_string(cp.size) + ": root " +
+                     short_hash(same->root) + "... accepted before, " + short_hash(cp.root) +
+                     "... now; keep both signed notes as evidence");
+  }
+  LONTAR_ASSIGN(auto latest, state.latest_checkpoint());
+  if (latest && latest->size > cp.size) {
+    findings.add(check::rollback, std::nullopt, "", std::nullopt,
+                 "the checkpoint has " + std::to_string(cp.size) + " leaves, fewer than the " +
+                     std::to_string(latest->size) + " accepted before: the log went back in time");
+  }
+  return {};
+}
+
+Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& cp, std::uint64_t from,
+                     VerifyReport& r) {
+  LONTAR_ASSIGN(auto frontier_bytes, state.get(frontier_name));
+  LONTAR_ASSIGN(auto frontier, load_frontier(frontier_bytes.value_or(Bytes{})));
+  merkle::RootBuilder builder;
+  if (from > 0) {
+    LONTAR_ASSIGN(builder, merkle::RootBuilder::resume(FrontierReader(std::move(frontier)), from));
+  }
+  LONTAR_ASSIGN(auto tiles_bytes, state.get(tiles_name));
+  LONTAR_ASSIGN(TileChecker tiles, TileChecker::load(tiles_bytes.value_or(Bytes{})));
+  LONTAR_ASSIGN(LedgerChecker ledger, LedgerChecker::load(state));
+
+  bool complete = true;
+  {
+    LeafStream stream(source, from, cp.size);
+    while (auto chunk = stream.next()) {
+      for (const DecodedLeaf& d : chunk->leaves) {
+        LONTAR_TRY(tiles.on_nodes(builder.append(d.leaf_hash), source, r.findings));
+        LONTAR_TRY(ledger.on_leaf(d, r.findings));
+      }
+      if (chunk->failure) {
+        r.findings.add(std::move(*chunk->failure));
+        complete = false;
+      }
+    }
+  }
+  r.to = builder.size();
+  r.entries = ledger.entries_checked();
+  r.seals = ledger.seals_checked();
+  if (!complete) return {};
+
+  if (builder.root() != cp.root) {
+    r.findings.add(check::root_mismatch, std::nullopt, "", std::nullopt,
+                   "the root recomputed from the entries (" + short_hash(builder.root()) +
+                       "...) is not the checkpoint's (" + short_hash(cp.root) + "...)" +
+                       (from > 0 ? ": an entry differs from what was signed, or the tree does not extend the " +
+                                       std::to_string(from) + " leaves accepted before"
+                                 : ": an entry differs from what was signed"));
+  }
+  LONTAR_TRY(tiles.finish(cp.size, source, r.findings));
+  ledger.finish(r.findings);
+  if (!r.findings.empty()) return {};
+
+  LONTAR_TRY(state.put(frontier_name, save_frontier(builder.frontier())));
+  LONTAR_TRY(state.put(tiles_name, tiles.save()));
+  LONTAR_TRY(ledger.save());
+  return state.put_u64(audited_size_name, cp.size);
+}
+
+}  // namespace
+
+Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  VerifyReport r;
+  r.source = source.describe();
+  LONTAR_ASSIGN(note::Verifier verifier, note::Verifier::parse(options.verifier_key));
+  LONTAR_ASSIGN(auto state, AuditState::open(options.state_dir));
+
+  LONTAR_ASSIGN(auto known, state->get(verifier_name));
+  std::string key = verifier.to_string();
+  if (known && as_chars(*known) != key) {
+    return Error{Code::bad_input, options.state_dir.string() + " holds the audit of the log with key " +
+                                      std::string(as_chars(*known)) + "; give its key or another --state folder"};
+  }
+
+  auto note_text = source.checkpoint();
+  if (!note_text.ok()) {
+    r.findings.add(check::source_error, std::nullopt, "", std::nullopt,
+                   "cannot read the checkpoint from " + r.source + ": " + note_text.error().message);
+    return r;
+  }
+  auto cp = note::open_checkpoint(*note_text, verifier, verifier.name());
+  if (!cp.ok()) {
+    bool signature = cp.error().code == Code::unauthorized;
+    r.findings.add(signature ? check::checkpoint_signature : check::checkpoint_malformed, std::nullopt, "",
+                   std::nullopt, "the checkpoint is not signed by the log key: " + cp.error().message);
+    return r;
+  }
+  r.checkpoint = *cp;
+
+  LONTAR_ASSIGN(auto tx, store::Transaction::begin(state->db()));
+  if (!known) LONTAR_TRY(state->put(verifier_name, as_bytes(key)));
+  LONTAR_TRY(check_history(*state, *cp, r.findings));
+  LONTAR_ASSIGN(std::uint64_t audited, state->get_u64(audited_size_name));
+  r.from = r.to = audited;
+  if (r.findings.empty() && cp->size > audited) LONTAR_TRY(stream_leaves(source, *state, *cp, audited, r));
+  if (r.findings.empty()) {
+    LONTAR_TRY(state->accept(AcceptedCheckpoint{cp->size, cp->root, *note_text}));
+    LONTAR_TRY(tx.commit());
+  }
+  LONTAR_ASSIGN(r.checkpoints_accepted, state->checkpoints_accepted());
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return r;
+}
+
+std::string summary_line(const VerifyReport& r) {
+  std::string out = r.passed() ? "PASS" : "FAIL";
+  if (r.checkpoint) {
+    out += ": log " + r.checkpoint->origin + " at size " + std::to_string(r.checkpoint->size) + " (root " +
+           short_hash(r.checkpoint->root) + "...)";
+  }
+  out += "; checked leaves [" + std::to_string(r.from) + ", " + std::to_string(r.to) + "): " +
+         std::to_string(r.entries) + " entries, " + std::to_string(r.seals) + " seals in " +
+         std::to_string(r.seconds).substr(0, 5) + " s";
+  out += "; " + std::to_string(r.checkpoints_accepted) + " checkpoints accepted so far";
+  if (!r.passed()) {
+    out += "; " + std::to_string(r.findings.total()) + " findings:";
+    for (const auto& [code, n] : r.findings.by_check()) out += " " + code + " " + std::to_string(n);
+  }
+  return out;
+}
+
+std::string to_json(const VerifyReport& r) {
+  std::string out = "{\"passed\":" + std::string(r.passed() ? "true" : "false");
+  out += ",\"source\":" + json_string(r.source);
+  if (r.checkpoint) {
+    out += ",\"checkpoint\":{\"origin\":" + json_string(r.checkpoint->origin) +
+           ",\"size\":" + std::to_string(r.checkpoint->size) + ",\"root\":\"" + to_hex(r.checkpoint->root) + "\"}";
+  } else {
+    out += ",\"checkpoint\":null";
+  }
+  out += ",\"from\":" + std::to_string(r.from) + ",\"to\":" + std::to_string(r.to);
+  out += ",\"entries\":" + std::to_string(r.entries) + ",\"seals\":" + std::to_string(r.seals);
+  out += ",\"seconds\":" + std::to_string(r.seconds);
+  out += ",\"checkpoints_accepted\":" + std::to_string(r.checkpoints_accepted);
+  out += ",\"findings_total\":" + std::to_string(r.findings.total()) + ",\"by_check\":{";
+  bool first = true;
+  for (const auto& [code, n] : r.findings.by_check()) {
+    out += (first ? "" : ",") + json_string(code) + ":" + std::to_string(n);
+    first = false;
+  }
+  out += "},\"findings\":[";
+  for (std::size_t i = 0; i < r.findings.kept().size(); ++i) out += (i ? "," : "") + to_json(r.findings.kept()[i]);
+  return out + "]}";
+}
+
+}  // namespace lontar::audit
