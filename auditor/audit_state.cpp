@@ -11,6 +11,9 @@ CREATE TABLE IF NOT EXISTS audit_checkpoints (size INTEGER PRIMARY KEY, root BLO
 )sql";
 
 constexpr std::string_view nik_key_name = "nik_key";
+// SQLite's page cache for the state: a fixed bound, so memory stays flat; large
+// enough that one audit's transaction rarely spills pages before it commits.
+constexpr int cache_kib = 64 << 10;
 
 Result<AcceptedCheckpoint> row_checkpoint(store::Stmt& s) {
   return AcceptedCheckpoint{s.uint64(0), s.hash(1), s.text(2)};
@@ -25,6 +28,7 @@ Result<std::unique_ptr<AuditState>> AuditState::open(const std::filesystem::path
   std::unique_ptr<AuditState> st(new AuditState());
   LONTAR_ASSIGN(st->db_, store::Db::open((dir / "audit.sqlite").string()));
   LONTAR_TRY(st->db_->exec(schema));
+  LONTAR_TRY(st->db_->exec("PRAGMA cache_size = -" + std::to_string(cache_kib)));
   LONTAR_ASSIGN(auto key, st->get(nik_key_name));
   if (!key) {
     LONTAR_ASSIGN(Bytes fresh, crypto::random_bytes(32));

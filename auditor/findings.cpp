@@ -10,6 +10,14 @@ void Findings::add(Finding f) {
   if (kept_.size() < findings_kept_max) kept_.push_back(std::move(f));
 }
 
+void Findings::merge(const Findings& other) {
+  for (const auto& f : other.kept_) {
+    if (kept_.size() < findings_kept_max) kept_.push_back(f);
+  }
+  for (const auto& [code, n] : other.by_check_) by_check_[code] += n;
+  total_ += other.total_;
+}
+
 std::string to_line(const Finding& f) {
   std::string out;
   if (f.leaf) out += "leaf " + std::to_string(*f.leaf) + " ";

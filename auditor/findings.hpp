@@ -56,6 +56,8 @@ class Findings {
            std::optional<std::uint64_t> seq, std::string message) {
     add(Finding{std::string(code), leaf, std::move(office), seq, std::move(message)});
   }
+  // Adds every finding of `other` (its kept ones in full, the rest counted).
+  void merge(const Findings& other);
   bool empty() const { return total_ == 0; }
   std::uint64_t total() const { return total_; }
   const std::vector<Finding>& kept() const { return kept_; }

@@ -1,6 +1,7 @@
 #include "leaf_stream.hpp"
 
 #include "encoding/encoding.hpp"
+#include "rules/rules.hpp"
 #include "merkle/merkle.hpp"
 #include "tile_check.hpp"
 
@@ -33,7 +34,15 @@ Result<std::vector<ByteView>> split_bundle(ByteView bundle, std::size_t count) {
 
 namespace {
 
-DecodedLeaf decode_one(std::uint64_t index, ByteView bytes) {
+std::optional<std::string_view> nik_of(const domain::Payload& p) {
+  if (auto* e = std::get_if<domain::ParticipantEnroll>(&p)) return e->nik;
+  if (auto* c = std::get_if<domain::ContributionPaid>(&p)) return c->nik;
+  if (auto* c = std::get_if<domain::ClaimFiled>(&p)) return c->nik;
+  if (auto* u = std::get_if<domain::ParticipantUpdate>(&p)) return u->nik;
+  return std::nullopt;
+}
+
+DecodedLeaf decode_one(std::uint64_t index, ByteView bytes, const Hash& nik_key) {
   DecodedLeaf d;
   d.index = index;
   d.leaf_hash = merkle::leaf_hash(bytes);
@@ -46,6 +55,11 @@ DecodedLeaf decode_one(std::uint64_t index, ByteView bytes) {
   d.leaf = std::move(leaf).value();
   if (d.leaf.type == chain::LeafType::entry) {
     d.entry_hash = chain::entry_hash(d.leaf.entry);
+    auto payload = domain::decode_payload(d.leaf.entry.kind, d.leaf.entry.payload);
+    if (payload.ok()) {
+      d.payload = std::move(payload).value();
+      if (auto nik = nik_of(*d.payload)) d.person = rules::person_key(nik_key, *nik);
+    }
   } else {
     d.seal_signature_ok = chain::seal_signature_valid(d.leaf.seal);
   }
@@ -54,16 +68,18 @@ DecodedLeaf decode_one(std::uint64_t index, ByteView bytes) {
 
 }  // namespace
 
-LeafStream::LeafStream(Source& source, std::uint64_t from, std::uint64_t to)
-    : source_(source), from_(from), to_(to), worker_([this] { run(); }) {}
+LeafStream::LeafStream(Source& source, std::uint64_t from, std::uint64_t to, TreeStage& tree, const Hash& nik_key)
+    : source_(source), tree_(tree), nik_key_(nik_key), from_(from), to_(to), worker_([this] { run(); }) {}
 
-LeafStream::~LeafStream() {
+LeafStream::~LeafStream() { join(); }
+
+void LeafStream::join() {
   {
     std::lock_guard lock(mu_);
     stop_ = true;
   }
   cv_.notify_all();
-  worker_.join();
+  if (worker_.joinable()) worker_.join();
 }
 
 Chunk LeafStream::read_bundle(std::uint64_t bundle, std::uint64_t first, std::uint64_t last) {
@@ -85,7 +101,12 @@ Chunk LeafStream::read_bundle(std::uint64_t bundle, std::uint64_t first, std::ui
     return chunk;
   }
   chunk.leaves.reserve(last - first);
-  for (std::uint64_t i = first; i < last; ++i) chunk.leaves.push_back(decode_one(i, (*leaves)[i - bundle_first]));
+  for (std::uint64_t i = first; i < last; ++i) {
+    chunk.leaves.push_back(decode_one(i, (*leaves)[i - bundle_first], nik_key_));
+    if (tree_.status.ok()) {
+      tree_.status = tree_.tiles.on_nodes(tree_.builder.append(chunk.leaves.back().leaf_hash), source_, tree_.findings);
+    }
+  }
   return chunk;
 }
 
@@ -95,7 +116,7 @@ void LeafStream::run() {
     std::uint64_t bundle = at / tile_width;
     std::uint64_t last = std::min<std::uint64_t>((bundle + 1) * tile_width, to_);
     Chunk chunk = read_bundle(bundle, at, last);
-    bool failed = chunk.failure.has_value();
+    bool failed = chunk.failure.has_value() || !tree_.status.ok();
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || queue_.size() < chunks_queued_max; });

@@ -1,11 +1,13 @@
 // leaf_stream.hpp — the parallel stage of an audit: fetch, decode, hash, verify.
 //
 // A worker thread reads the entry bundles covering leaves [from, to) in order,
-// and for each leaf computes what does not depend on the leaves before it: the
-// RFC 6962 leaf hash, the decoded chain::Leaf, the entry hash, and whether a
-// seal's signature verifies with the key it names. It hands the results to the
-// caller's (sequential) thread one bundle at a time through a queue of at most
-// `chunks_queued_max` bundles, so memory stays flat whatever the log's size.
+// and for each leaf computes what does not depend on the rules state: the RFC 6962
+// leaf hash, the decoded chain::Leaf, the entry hash, the decoded payload and the
+// person's key, and whether a seal's signature verifies with the key it names. It
+// also feeds each leaf hash, in order, to a TreeStage: the Merkle root and the hash
+// tiles depend on order but not on the rules, so they run here too. The results go
+// to the caller's (sequential) thread one bundle at a time through a queue of at
+// most `chunks_queued_max` bundles, so memory stays flat whatever the log's size.
 #pragma once
 
 #include <condition_variable>
@@ -18,7 +20,10 @@
 #include <vector>
 
 #include "chain/chain.hpp"
+#include "domain/domain.hpp"
 #include "findings.hpp"
+#include "merkle/merkle.hpp"
+#include "tile_check.hpp"
 #include "source.hpp"
 
 namespace lontar::audit {
@@ -31,8 +36,19 @@ struct DecodedLeaf {
   bool decoded = false;
   std::string decode_error;  // when !decoded
   chain::Leaf leaf;
-  Hash entry_hash{};             // type == entry
-  bool seal_signature_ok = false;  // type == seal
+  Hash entry_hash{};                       // type == entry
+  std::optional<domain::Payload> payload;  // type == entry, when the payload decodes
+  std::optional<Hash> person;              // person_key of the payload's NIK, if it has one
+  bool seal_signature_ok = false;          // type == seal
+};
+
+// The order-dependent work that does not need the rules: the Merkle root
+// (resumed from the remembered frontier) and the hash tiles.
+struct TreeStage {
+  merkle::RootBuilder builder;
+  TileChecker tiles;
+  Findings findings;  // the worker's own; merged by the caller after join()
+  Status status;      // an internal failure stops the stream
 };
 
 struct Chunk {
@@ -46,21 +62,26 @@ Result<std::vector<ByteView>> split_bundle(ByteView bundle, std::size_t count);
 
 class LeafStream {
  public:
-  // Starts the worker. `source` must outlive the stream and be safe to call from
-  // one more thread. Requires from <= to.
-  LeafStream(Source& source, std::uint64_t from, std::uint64_t to);
+  // Starts the worker. `source` and `tree` must outlive the stream; `source` must be
+  // safe to call from one more thread; `tree` belongs to the worker until join().
+  // `nik_key` keys the person keys. Requires from <= to.
+  LeafStream(Source& source, std::uint64_t from, std::uint64_t to, TreeStage& tree, const Hash& nik_key);
   ~LeafStream();
   LeafStream(const LeafStream&) = delete;
   LeafStream& operator=(const LeafStream&) = delete;
 
   // The next bundle's leaves, in log order; nullopt once all leaves (or a failure) were delivered.
   std::optional<Chunk> next();
+  // Waits for the worker to end (after next() returned nullopt, or to abandon the stream).
+  void join();
 
  private:
   void run();
   Chunk read_bundle(std::uint64_t bundle, std::uint64_t first, std::uint64_t last);
 
   Source& source_;
+  TreeStage& tree_;
+  Hash nik_key_;
   std::uint64_t from_;
   std::uint64_t to_;
   std::mutex mu_;

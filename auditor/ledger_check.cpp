@@ -154,7 +154,7 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
                  std::string(domain::kind_name(e.kind)) + " by a principal that is not an admin");
   }
   LONTAR_TRY(rules::apply(e, verdict, state_->rules()));
-  LONTAR_TRY(book_.record(d.index, e, verdict));
+  LONTAR_TRY(book_.record(d.index, e, verdict, d.payload, d.person));
 
   // Seal coverage: the last entry a seal covers must hash to its head.
   if (open_ && open_->seal.principal == e.principal && e.seq >= open_->seal.last_seq) {

@@ -45,10 +45,10 @@ Result<ReportBook> ReportBook::open(AuditState& state) {
   return ReportBook(state);
 }
 
-Result<std::string> ReportBook::occupation_of(std::string_view nik) {
-  Hash person = rules::person_key(state_->rules().nik_key(), nik);
+Result<std::string> ReportBook::occupation_of(const std::optional<Hash>& person) {
+  if (!person) return std::string("unknown");
   LONTAR_ASSIGN(store::Stmt* s, state_->cached("SELECT occupation FROM report_people WHERE person = ?"));
-  s->bind(1, person);
+  s->bind(1, *person);
   LONTAR_ASSIGN(bool row, s->step());
   return row ? s->text(0) : std::string("unknown");
 }
@@ -63,7 +63,8 @@ Status ReportBook::item(std::uint64_t leaf, const chain::Entry& e, std::string_v
   return s->run();
 }
 
-Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v) {
+Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v,
+                          const std::optional<domain::Payload>& payload, const std::optional<Hash>& person) {
   if (v.outcome != domain::Outcome::accepted) {
     LONTAR_ASSIGN(store::Stmt* s, state_->cached("INSERT OR REPLACE INTO report_exceptions (leaf, office, seq, kind, outcome, "
                                      "reasons) VALUES (?, ?, ?, ?, ?, ?)"));
@@ -72,23 +73,23 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
     LONTAR_TRY(s->run());
   }
   if (v.outcome == domain::Outcome::rejected) return {};
-  auto payload = domain::decode_payload(e.kind, e.payload);
-  if (!payload.ok()) return {};  // the rules accepted it, so this cannot happen; nothing to report
+  if (!payload) return {};  // the rules applied it, so it decoded; nothing to report otherwise
   if (auto* p = std::get_if<domain::ParticipantEnroll>(&*payload)) {
     LONTAR_ASSIGN(store::Stmt* s, state_->cached("INSERT OR REPLACE INTO report_people (person, occupation) VALUES (?, ?)"));
-    s->bind(1, rules::person_key(state_->rules().nik_key(), p->nik)).bind(2, p->occupation);
+    if (!person) return Error{Code::internal, "an enrollment without a person key"};
+    s->bind(1, *person).bind(2, p->occupation);
     LONTAR_TRY(s->run());
     return item(leaf, e, domain::programmes_to_string(p->programmes), p->occupation, 0);
   }
   if (auto* p = std::get_if<domain::ContributionPaid>(&*payload)) {
-    LONTAR_ASSIGN(std::string occupation, occupation_of(p->nik));
+    LONTAR_ASSIGN(std::string occupation, occupation_of(person));
     for (const auto& a : p->amounts) {
       LONTAR_TRY(item(leaf, e, domain::programme_name(a.programme), occupation, a.amount));
     }
     return {};
   }
   if (auto* p = std::get_if<domain::ClaimFiled>(&*payload)) {
-    LONTAR_ASSIGN(std::string occupation, occupation_of(p->nik));
+    LONTAR_ASSIGN(std::string occupation, occupation_of(person));
     LONTAR_ASSIGN(store::Stmt* s, state_->cached("INSERT OR REPLACE INTO report_claims (claim_no, programme, occupation) "
                                      "VALUES (?, ?, ?)"));
     s->bind(1, p->claim_no).bind(2, domain::programme_name(p->programme)).bind(3, occupation);

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "audit_state.hpp"
 #include "chain/chain.hpp"
@@ -20,14 +21,16 @@ class ReportBook {
   // Creates the tables if missing and prepares the statements.
   static Result<ReportBook> open(AuditState& state);
 
-  // Records entry `e` at `leaf` with the verdict the replay reached.
-  Status record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v);
+  // Records entry `e` at `leaf` with the verdict the replay reached; `payload` and
+  // `person` are its decoded payload and person key (leaf_stream.hpp), when any.
+  Status record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v,
+                const std::optional<domain::Payload>& payload, const std::optional<Hash>& person);
 
  private:
   explicit ReportBook(AuditState& state) : state_(&state) {}
   Status item(std::uint64_t leaf, const chain::Entry& e, std::string_view programme, std::string_view occupation,
               domain::Rupiah rupiah);
-  Result<std::string> occupation_of(std::string_view nik);
+  Result<std::string> occupation_of(const std::optional<Hash>& person);
   AuditState* state_;
 };
 

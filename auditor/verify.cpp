@@ -89,49 +89,55 @@ Status check_history(AuditState& state, const note::Checkpoint& cp, Findings& fi
 
 Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& cp, std::uint64_t from,
                      VerifyReport& r) {
+  TreeStage tree;
   LONTAR_ASSIGN(auto frontier_bytes, state.get(frontier_name));
   LONTAR_ASSIGN(auto frontier, load_frontier(frontier_bytes.value_or(Bytes{})));
-  merkle::RootBuilder builder;
   if (from > 0) {
-    LONTAR_ASSIGN(builder, merkle::RootBuilder::resume(FrontierReader(std::move(frontier)), from));
+    LONTAR_ASSIGN(tree.builder, merkle::RootBuilder::resume(FrontierReader(std::move(frontier)), from));
   }
   LONTAR_ASSIGN(auto tiles_bytes, state.get(tiles_name));
-  LONTAR_ASSIGN(TileChecker tiles, TileChecker::load(tiles_bytes.value_or(Bytes{})));
+  LONTAR_ASSIGN(tree.tiles, TileChecker::load(tiles_bytes.value_or(Bytes{})));
   LONTAR_ASSIGN(LedgerChecker ledger, LedgerChecker::load(state));
 
   bool complete = true;
+  Status sequential;
   {
-    LeafStream stream(source, from, cp.size);
+    LeafStream stream(source, from, cp.size, tree, state.rules().nik_key());
     while (auto chunk = stream.next()) {
       for (const DecodedLeaf& d : chunk->leaves) {
-        LONTAR_TRY(tiles.on_nodes(builder.append(d.leaf_hash), source, r.findings));
-        LONTAR_TRY(ledger.on_leaf(d, r.findings));
+        sequential = ledger.on_leaf(d, r.findings);
+        if (!sequential.ok()) break;
       }
+      if (!sequential.ok()) break;
       if (chunk->failure) {
         r.findings.add(std::move(*chunk->failure));
         complete = false;
       }
     }
+    stream.join();
   }
-  r.to = builder.size();
+  LONTAR_TRY(sequential);
+  LONTAR_TRY(tree.status);
+  r.findings.merge(tree.findings);
+  r.to = tree.builder.size();
   r.entries = ledger.entries_checked();
   r.seals = ledger.seals_checked();
   if (!complete) return {};
 
-  if (builder.root() != cp.root) {
+  if (tree.builder.root() != cp.root) {
     r.findings.add(check::root_mismatch, std::nullopt, "", std::nullopt,
-                   "the root recomputed from the entries (" + short_hash(builder.root()) +
+                   "the root recomputed from the entries (" + short_hash(tree.builder.root()) +
                        "...) is not the checkpoint's (" + short_hash(cp.root) + "...)" +
                        (from > 0 ? ": an entry differs from what was signed, or the tree does not extend the " +
                                        std::to_string(from) + " leaves accepted before"
                                  : ": an entry differs from what was signed"));
   }
-  LONTAR_TRY(tiles.finish(cp.size, source, r.findings));
+  LONTAR_TRY(tree.tiles.finish(cp.size, source, r.findings));
   ledger.finish(r.findings);
   if (!r.findings.empty()) return {};
 
-  LONTAR_TRY(state.put(frontier_name, save_frontier(builder.frontier())));
-  LONTAR_TRY(state.put(tiles_name, tiles.save()));
+  LONTAR_TRY(state.put(frontier_name, save_frontier(tree.builder.frontier())));
+  LONTAR_TRY(state.put(tiles_name, tree.tiles.save()));
   LONTAR_TRY(ledger.save());
   return state.put_u64(audited_size_name, cp.size);
 }
