@@ -8,6 +8,7 @@ namespace lontar::note {
 
 namespace {
 constexpr std::size_t uint64_digits_max = 20;  // 18446744073709551615
+constexpr const char* header_names[] = {"origin", "tree size", "root hash"};
 
 Error bad_line(std::size_t line, std::string_view what, std::string_view problem) {
   return Error{Code::bad_input, fmt::format("checkpoint: line {} ({}): {}", line, what, problem)};
@@ -70,7 +71,9 @@ Result<Checkpoint> parse_checkpoint(std::string_view text) {
                  fmt::format("checkpoint: has {} lines; it needs origin, tree size and root hash", lines.size())};
   }
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].empty()) return bad_line(i + 1, i == 0 ? "origin" : i < 3 ? "header" : "extension", "is empty");
+    const char* what = i < 3 ? header_names[i] : "extension";
+    if (lines[i].empty()) return bad_line(i + 1, what, "is empty");
+    if (has_control(lines[i])) return bad_line(i + 1, what, "holds a control character");
   }
   Checkpoint cp;
   cp.origin = std::string(lines[0]);
