@@ -40,7 +40,7 @@ class DirSource final : public Source {
 
   Result<Bytes> tile(std::string_view path) override {
     if (!safe_relative(path)) return Error{Code::bad_input, "tile path '" + std::string(path) + "' is not relative"};
-    return read_bounded(dir_ / std::filesystem::path(path), bundle_bytes_max);
+    return read_bounded(dir_ / std::filesystem::path(path), resource_bytes_max);
   }
 
   std::string describe() const override { return "dir " + dir_.string(); }

@@ -18,7 +18,7 @@ class HttpsSource final : public Source {
     return std::string(as_chars(b));
   }
 
-  Result<Bytes> tile(std::string_view path) override { return get("/" + std::string(path), bundle_bytes_max); }
+  Result<Bytes> tile(std::string_view path) override { return get("/" + std::string(path), resource_bytes_max); }
 
   std::string describe() const override { return config_.url; }
 
@@ -58,7 +58,7 @@ class HttpsSource final : public Source {
 Result<std::unique_ptr<Source>> make_https_source(const HttpsOptions& options) {
   net::ClientConfig config;
   config.url = options.url;
-  config.response_body_bytes_max = bundle_bytes_max;
+  config.response_body_bytes_max = resource_bytes_max;
   if (!options.cert_file.empty() || !options.key_file.empty()) {
     if (options.cert_file.empty() || options.key_file.empty()) {
       return Error{Code::bad_input, "give both --cert and --key-file (the auditor's certificate and key), or neither"};

@@ -3,34 +3,9 @@
 #include "encoding/encoding.hpp"
 #include "rules/rules.hpp"
 #include "merkle/merkle.hpp"
-#include "tile_check.hpp"
+#include "merkle/tiles.hpp"
 
 namespace lontar::audit {
-
-Result<std::vector<ByteView>> split_bundle(ByteView bundle, std::size_t count) {
-  std::vector<ByteView> out;
-  out.reserve(count);
-  std::size_t at = 0;
-  while (at < bundle.size()) {
-    if (out.size() == count) {
-      return Error{Code::bad_input, std::to_string(bundle.size() - at) + " bytes after the last of " +
-                                        std::to_string(count) + " leaves"};
-    }
-    if (at + 2 > bundle.size()) return Error{Code::bad_input, "truncated length prefix of leaf " + std::to_string(out.size())};
-    std::size_t n = static_cast<std::size_t>(bundle[at]) << 8 | bundle[at + 1];
-    at += 2;
-    if (at + n > bundle.size()) {
-      return Error{Code::bad_input, "leaf " + std::to_string(out.size()) + " claims " + std::to_string(n) +
-                                        " bytes but the bundle ends first (truncated)"};
-    }
-    out.push_back(bundle.subspan(at, n));
-    at += n;
-  }
-  if (out.size() != count) {
-    return Error{Code::bad_input, "holds " + std::to_string(out.size()) + " leaves, expected " + std::to_string(count)};
-  }
-  return out;
-}
 
 namespace {
 
@@ -85,16 +60,16 @@ void LeafStream::join() {
 Chunk LeafStream::read_bundle(std::uint64_t bundle, std::uint64_t first, std::uint64_t last) {
   Chunk chunk;
   // The bundle as the source has it at size `to_`: full, or partial when it holds the last leaf.
-  std::uint64_t bundle_first = bundle * tile_width;
-  std::size_t width = static_cast<std::size_t>(std::min<std::uint64_t>(to_ - bundle_first, tile_width));
-  std::string path = bundle_path(bundle, width);
+  std::uint64_t bundle_first = bundle * merkle::tile_width_full;
+  merkle::TileId id{true, 0, bundle, merkle::tile_width(0, bundle, to_)};
+  std::string path = merkle::tile_path(id);
   auto bytes = source_.tile(path);
   if (!bytes.ok()) {
     chunk.failure = Finding{std::string(check::bundle_missing), first, "", std::nullopt,
                             path + ": " + bytes.error().message};
     return chunk;
   }
-  auto leaves = split_bundle(*bytes, width);
+  auto leaves = merkle::parse_bundle(id, *bytes);
   if (!leaves.ok()) {
     chunk.failure = Finding{std::string(check::bundle_malformed), first, "", std::nullopt,
                             path + ": " + leaves.error().message};
@@ -113,8 +88,8 @@ Chunk LeafStream::read_bundle(std::uint64_t bundle, std::uint64_t first, std::ui
 void LeafStream::run() {
   std::uint64_t at = from_;
   while (at < to_) {
-    std::uint64_t bundle = at / tile_width;
-    std::uint64_t last = std::min<std::uint64_t>((bundle + 1) * tile_width, to_);
+    std::uint64_t bundle = at / merkle::tile_width_full;
+    std::uint64_t last = std::min<std::uint64_t>((bundle + 1) * merkle::tile_width_full, to_);
     Chunk chunk = read_bundle(bundle, at, last);
     bool failed = chunk.failure.has_value() || !tree_.status.ok();
     {

@@ -56,10 +56,6 @@ struct Chunk {
   std::optional<Finding> failure;  // the bundle could not be read or parsed: the stream ends here
 };
 
-// Splits an entry bundle into its leaves (each a big-endian uint16 length and the
-// bytes). bad_input unless it holds exactly `count` leaves and nothing more.
-Result<std::vector<ByteView>> split_bundle(ByteView bundle, std::size_t count);
-
 class LeafStream {
  public:
   // Starts the worker. `source` and `tree` must outlive the stream; `source` must be

@@ -14,13 +14,13 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "merkle/tiles.hpp"
 
 namespace lontar::audit {
 
 // Named limits for what a Source may return.
 constexpr std::size_t checkpoint_bytes_max = 16 << 10;
-constexpr std::size_t tile_bytes_max = 256 * 32;         // a full hash tile
-constexpr std::size_t bundle_bytes_max = 256 * (2 + 65535);  // a full entry bundle (uint16 lengths)
+constexpr std::size_t resource_bytes_max = merkle::bundle_bytes_max;  // the largest: a full entry bundle
 
 class Source {
  public:

@@ -5,35 +5,15 @@
 namespace lontar::audit {
 namespace {
 
-// C2SP: the index in zero-padded 3-digit path elements, all but the last prefixed "x".
-std::string index_path(std::uint64_t n) {
-  std::string out;
-  std::vector<std::string> parts;
-  do {
-    char buf[4];
-    std::snprintf(buf, sizeof buf, "%03u", static_cast<unsigned>(n % 1000));
-    parts.emplace_back(buf);
-    n /= 1000;
-  } while (n > 0);
-  for (std::size_t i = parts.size(); i-- > 0;) {
-    if (i > 0) out += "x";
-    out += parts[i];
-    if (i > 0) out += "/";
-  }
-  return out;
-}
-
-std::string width_suffix(std::size_t width) { return width == tile_width ? "" : ".p/" + std::to_string(width); }
-
-}  // namespace
+constexpr unsigned tile_height = merkle::tile_height;
+constexpr std::size_t tile_width = merkle::tile_width_full;
 
 std::string hash_tile_path(unsigned level, std::uint64_t index, std::size_t width) {
-  return "tile/" + std::to_string(level) + "/" + index_path(index) + width_suffix(width);
+  return merkle::tile_path(merkle::TileId{false, static_cast<std::uint8_t>(level), index,
+                                          static_cast<std::uint32_t>(width)});
 }
 
-std::string bundle_path(std::uint64_t index, std::size_t width) {
-  return "tile/entries/" + index_path(index) + width_suffix(width);
-}
+}  // namespace
 
 Result<TileChecker> TileChecker::load(ByteView saved) {
   TileChecker t;
@@ -116,7 +96,7 @@ Status TileChecker::on_nodes(std::span<const merkle::Node> nodes, Source& source
 
 Status TileChecker::finish(std::uint64_t size, Source& source, Findings& findings) const {
   for (unsigned level = 0; level < tile_levels_max; ++level) {
-    std::uint64_t count = level == 0 ? size : size >> (tile_height * level);
+    std::uint64_t count = size >> (tile_height * level);
     if (count == 0) break;
     std::size_t width = count % tile_width;
     if (width == 0) continue;

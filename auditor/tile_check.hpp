@@ -19,17 +19,12 @@
 #include "base/bytes.hpp"
 #include "findings.hpp"
 #include "merkle/merkle.hpp"
+#include "merkle/tiles.hpp"
 #include "source.hpp"
 
 namespace lontar::audit {
 
-constexpr unsigned tile_height = 8;
-constexpr std::size_t tile_width = 256;
 constexpr std::size_t tile_levels_max = 8;  // 256^8 = 2^64 leaves
-
-// C2SP tile paths: "tile/<L>/<N>[.p/<W>]" and "tile/entries/<N>[.p/<W>]"; width 256 = full.
-std::string hash_tile_path(unsigned level, std::uint64_t index, std::size_t width);
-std::string bundle_path(std::uint64_t index, std::size_t width);
 
 class TileChecker {
  public:

@@ -1,5 +1,7 @@
 #include "verify.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstring>
 
@@ -7,6 +9,7 @@
 #include "ledger_check.hpp"
 #include "leaf_stream.hpp"
 #include "merkle/merkle.hpp"
+#include "merkle/tiles.hpp"
 #include "store/db.hpp"
 #include "tile_check.hpp"
 
@@ -83,6 +86,27 @@ Status check_history(AuditState& state, const note::Checkpoint& cp, Findings& fi
     findings.add(check::rollback, std::nullopt, "", std::nullopt,
                  "the checkpoint has " + std::to_string(cp.size) + " leaves, fewer than the " +
                      std::to_string(latest->size) + " accepted before: the log went back in time");
+  }
+  return {};
+}
+
+// The tree accepted before must still be the start of the log: its root, recomputed from
+// the hash tiles the source serves now (tree of cp.size), must be the root accepted.
+Status check_extends(Source& source, AuditState& state, const note::Checkpoint& cp, std::uint64_t old_size,
+                     Findings& findings) {
+  LONTAR_ASSIGN(auto accepted, state.checkpoint_at(old_size));
+  if (!accepted) return Error{Code::corrupt, "the audited size is not an accepted checkpoint; delete the state folder"};
+  merkle::TileReader reader(cp.size, [&source](const merkle::TileId& id) { return source.tile(merkle::tile_path(id)); });
+  auto root = merkle::root(reader, old_size);
+  std::string what = "the first " + std::to_string(old_size) + " leaves of the log (accepted before with root " +
+                     short_hash(accepted->root) + "...) ";
+  if (!root.ok()) {
+    findings.add(check::inconsistent, std::nullopt, "", std::nullopt,
+                 what + "cannot be recomputed from its tiles: " + root.error().message);
+  } else if (*root != accepted->root) {
+    findings.add(check::inconsistent, std::nullopt, "", std::nullopt,
+                 what + "now hash to " + short_hash(*root) +
+                     "...: the log rewrote its history; keep both signed notes as evidence");
   }
   return {};
 }
@@ -178,6 +202,9 @@ Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
   LONTAR_TRY(check_history(*state, *cp, r.findings));
   LONTAR_ASSIGN(std::uint64_t audited, state->get_u64(audited_size_name));
   r.from = r.to = audited;
+  if (r.findings.empty() && cp->size > audited && audited > 0) {
+    LONTAR_TRY(check_extends(source, *state, *cp, audited, r.findings));
+  }
   if (r.findings.empty() && cp->size > audited) LONTAR_TRY(stream_leaves(source, *state, *cp, audited, r));
   if (r.findings.empty()) {
     LONTAR_TRY(state->accept(AcceptedCheckpoint{cp->size, cp->root, *note_text}));
@@ -185,6 +212,8 @@ Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
   }
   LONTAR_ASSIGN(r.checkpoints_accepted, state->checkpoints_accepted());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) == 0) r.peak_rss_kib = ru.ru_maxrss;
   return r;
 }
 
@@ -217,6 +246,7 @@ std::string to_json(const VerifyReport& r) {
   out += ",\"from\":" + std::to_string(r.from) + ",\"to\":" + std::to_string(r.to);
   out += ",\"entries\":" + std::to_string(r.entries) + ",\"seals\":" + std::to_string(r.seals);
   out += ",\"seconds\":" + std::to_string(r.seconds);
+  out += ",\"peak_rss_kib\":" + std::to_string(r.peak_rss_kib);
   out += ",\"checkpoints_accepted\":" + std::to_string(r.checkpoints_accepted);
   out += ",\"findings_total\":" + std::to_string(r.findings.total()) + ",\"by_check\":{";
   bool first = true;

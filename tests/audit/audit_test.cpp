@@ -189,6 +189,22 @@ TEST_CASE("two checkpoints of the same size with different roots are a fork") {
   CHECK(has(r, "fork: the log signed two different trees of size " + std::to_string(f.b.leaves().size())));
 }
 
+TEST_CASE("a larger checkpoint whose tree does not start with the accepted one is inconsistent") {
+  Fixture f;
+  f.write();
+  REQUIRE(f.verify().exit_code == 0);
+  std::size_t i = f.find([](const chain::Leaf& l) { return l.entry.principal == "SBY-RUNGKUT" && l.entry.seq == 3; });
+  f.b.leaves()[i].entry.operator_id = "rewritten";
+  f.b.push(*f.sby, {enroll(700)});
+  fs::remove_all(f.dir());
+  f.write();
+  Run r = f.verify();
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(has(r, "inconsistent: the first " + std::to_string(f.b.leaves().size() - 2) + " leaves of the log"));
+  CHECK(has(r, "the log rewrote its history"));
+}
+
 TEST_CASE("a verdict changed from flagged to accepted is caught by replaying the rules") {
   Fixture f;
   std::size_t i = f.find([](const chain::Leaf& l) { return l.verdict.outcome == Outcome::flagged; });
