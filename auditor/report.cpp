@@ -81,12 +81,15 @@ void write_json(const std::string& name, const Table& t, std::ostream& out) {
   out << "]";
 }
 
+#define LONTAR_NOT_VOIDED " NOT EXISTS (SELECT 1 FROM report_voids v WHERE v.office = i.office AND v.seq = i.seq) "
 constexpr std::string_view totals_sql =
-    "SELECT kind, COUNT(DISTINCT leaf), SUM(rupiah) FROM report_items WHERE voided = 0 GROUP BY kind ORDER BY kind";
+    "SELECT kind, COUNT(DISTINCT leaf), SUM(rupiah) FROM report_items i WHERE" LONTAR_NOT_VOIDED
+    "GROUP BY kind ORDER BY kind";
 constexpr std::string_view rows_sql =
-    "SELECT kind, office, programme, occupation, month, COUNT(DISTINCT leaf), SUM(rupiah) FROM report_items "
-    "WHERE voided = 0 GROUP BY kind, office, programme, occupation, month ORDER BY kind, office, programme, "
-    "occupation, month";
+    "SELECT kind, office, programme, occupation, month, COUNT(DISTINCT leaf), SUM(rupiah) FROM report_items i "
+    "WHERE" LONTAR_NOT_VOIDED "GROUP BY kind, office, programme, occupation, month "
+    "ORDER BY kind, office, programme, occupation, month";
+#undef LONTAR_NOT_VOIDED
 constexpr std::string_view exceptions_sql =
     "SELECT leaf, office, seq, kind, outcome, reasons FROM report_exceptions ORDER BY leaf";
 

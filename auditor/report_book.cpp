@@ -13,8 +13,9 @@ CREATE TABLE IF NOT EXISTS report_claims (claim_no TEXT PRIMARY KEY, programme T
                                           occupation TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS report_items (leaf INTEGER NOT NULL, office TEXT NOT NULL, seq INTEGER NOT NULL,
   kind TEXT NOT NULL, programme TEXT NOT NULL, occupation TEXT NOT NULL, month TEXT NOT NULL,
-  rupiah INTEGER NOT NULL, outcome TEXT NOT NULL, voided INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS report_items_entry ON report_items (office, seq);
+  rupiah INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS report_voids (office TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (office, seq))
+  WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS report_exceptions (leaf INTEGER PRIMARY KEY, office TEXT NOT NULL, seq INTEGER NOT NULL,
   kind TEXT NOT NULL, outcome TEXT NOT NULL, reasons TEXT NOT NULL);
 )sql";
@@ -56,10 +57,10 @@ Result<std::string> ReportBook::occupation_of(const std::optional<Hash>& person)
 Status ReportBook::item(std::uint64_t leaf, const chain::Entry& e, std::string_view programme,
                         std::string_view occupation, domain::Rupiah rupiah) {
   LONTAR_ASSIGN(store::Stmt* s, state_->cached(
-                            "INSERT INTO report_items (leaf, office, seq, kind, programme, occupation, month, rupiah, "
-                            "outcome) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                            "INSERT INTO report_items (leaf, office, seq, kind, programme, occupation, month, rupiah) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   s->bind(1, leaf).bind(2, e.principal).bind(3, e.seq).bind(4, domain::kind_name(e.kind)).bind(5, programme);
-  s->bind(6, occupation).bind(7, month_of_ms(e.recorded_at_ms)).bind(8, rupiah).bind(9, "applied");
+  s->bind(6, occupation).bind(7, month_of_ms(e.recorded_at_ms)).bind(8, rupiah);
   return s->run();
 }
 
@@ -105,7 +106,7 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
     return item(leaf, e, programme, occupation, p->amount);
   }
   if (auto* p = std::get_if<domain::EntryVoid>(&*payload)) {
-    LONTAR_ASSIGN(store::Stmt* s, state_->cached("UPDATE report_items SET voided = 1 WHERE office = ? AND seq = ?"));
+    LONTAR_ASSIGN(store::Stmt* s, state_->cached("INSERT OR IGNORE INTO report_voids (office, seq) VALUES (?, ?)"));
     s->bind(1, p->target_principal).bind(2, p->target_seq);
     return s->run();
   }

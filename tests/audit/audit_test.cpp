@@ -284,8 +284,24 @@ TEST_CASE("the report counts by office, programme, occupation and month, and lis
   CHECK(has(t, "duplicate_enrollment"));
   Run c = audit("report --state " + f.state() + " --csv");
   CHECK(has(c, "detail,payout.made,SBY-RUNGKUT,JKM,TAGANA,2018-05,1,30000000"));
+  CHECK(has(c, "detail,contribution.paid,MLG-KOTA,JKK,KPM_PKH,2018-05,1,10000"));
   Run j = audit("report --state " + f.state() + " --json");
   CHECK(has(j, "\"exceptions\":[{"));
+}
+
+TEST_CASE("a voided entry leaves the report, after an incremental audit") {
+  Fixture f;
+  f.write();
+  REQUIRE(f.verify().exit_code == 0);
+  f.b.push(*f.mlg, {void_entry("MLG-KOTA", 2)});  // MLG-KOTA seq 2: its contribution
+  f.write();
+  Run r = f.verify();
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  Run c = audit("report --state " + f.state() + " --csv");
+  INFO(c.output);
+  CHECK_FALSE(has(c, "detail,contribution.paid,MLG-KOTA"));
+  CHECK(has(c, "detail,participant.enroll,MLG-KOTA"));
 }
 
 }  // namespace

@@ -190,6 +190,10 @@ domain::Payload revoke(const Principal& p) {
   return domain::PrincipalRevoke{p.id, p.key.public_key(), "laptop stolen"};
 }
 
+domain::Payload void_entry(const std::string& principal, std::uint64_t seq) {
+  return domain::EntryVoid{principal, seq, "recorded twice"};
+}
+
 // ---- LedgerBuilder ----
 
 LedgerBuilder::LedgerBuilder(Sink sink)

@@ -103,6 +103,7 @@ domain::Payload contribution(std::uint64_t person_no, const std::string& receipt
 domain::Payload claim(std::uint64_t person_no, const std::string& claim_no, domain::Date event);
 domain::Payload payout(const std::string& claim_no, domain::Rupiah amount);
 domain::Payload revoke(const Principal& p);
+domain::Payload void_entry(const std::string& principal, std::uint64_t seq);
 
 Bytes encode_leaf(const chain::Leaf& leaf);
 
