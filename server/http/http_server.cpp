@@ -103,8 +103,7 @@ struct HttpServer::Impl {
     line("lontar_http_connections_refused_total", "counter", "Connections closed at once: connections_max reached.",
          stats.connections_refused_total);
     line("lontar_http_tls_handshake_failures_total", "counter",
-         "TLS handshakes that failed (no client certificate, not TLS 1.3, timeouts).",
-         stats.handshake_failures_total);
+         "TLS handshakes that failed (no client certificate, not TLS 1.3, timeouts).", stats.handshake_failures_total);
     line("lontar_http_unregistered_keys_total", "counter",
          "Connections whose certificate key is not a registered, unrevoked principal.", stats.unregistered_keys_total);
     line("lontar_http_requests_total", "counter", "Requests answered.", stats.requests_total);
@@ -127,7 +126,8 @@ namespace {
 // One client connection: handshake, authenticate once, then requests one at a time.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket&& socket, HttpServer::Impl& srv) : srv_(srv), cfg_(srv.config), stream_(std::move(socket), srv.ctx) {
+  Session(tcp::socket&& socket, HttpServer::Impl& srv)
+      : srv_(srv), cfg_(srv.config), stream_(std::move(socket), srv.ctx) {
     error_code ec;
     auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     peer_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -237,7 +237,8 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     if (ec) {
-      if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() && ec != bhttp::error::partial_message) {
+      if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+          ec != bhttp::error::partial_message) {
         busy_ = true;
         reply(error_reply(400, "malformed HTTP request: " + ec.message()), true);
         return;
@@ -302,8 +303,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void reply(Reply r, bool close_after) {
     ++srv_.stats.requests_total;
-    if (r.status >= 500) ++srv_.stats.responses_5xx_total;
-    else if (r.status >= 400) ++srv_.stats.responses_4xx_total;
+    if (r.status >= 500)
+      ++srv_.stats.responses_5xx_total;
+    else if (r.status >= 400)
+      ++srv_.stats.responses_4xx_total;
     status_ = r.status;
     res_.emplace(static_cast<bhttp::status>(r.status), http_version);
     res_->set(bhttp::field::server, "lontar");
@@ -322,7 +325,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
     std::string who = access_.caller ? access_.caller->principal
-                                     : access_.key ? "key:" + crypto::fingerprint(*access_.key) : std::string("-");
+                      : access_.key  ? "key:" + crypto::fingerprint(*access_.key)
+                                     : std::string("-");
     spdlog::info("http {} {} \"{} {}\" {} in={}B out={}B {}ms{}", peer_, who, method_, target_.substr(0, 256), status_,
                  bytes_in_, bytes, ms, ec ? " write failed: " + ec.message() : std::string());
     busy_ = false;

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <exception>
-#include <algorithm>
 #include <map>
 
 #include "encoding/encoding.hpp"
@@ -56,7 +56,8 @@ bool is_entry_tile(std::string_view path) { return path.rfind("/tile/entries/", 
 // Resources that reveal no personal data (DESIGN.md, Personal data): servable to
 // anyone when the server is configured to allow it.
 bool is_public(Route r, std::string_view path) {
-  return r == Route::healthz || r == Route::metrics || r == Route::checkpoint || (r == Route::tile && !is_entry_tile(path));
+  return r == Route::healthz || r == Route::metrics || r == Route::checkpoint ||
+         (r == Route::tile && !is_entry_tile(path));
 }
 
 Reply ok(std::string_view type, std::string body) {
@@ -95,8 +96,8 @@ class Query {
       std::uint64_t v = 0;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
       if (value.empty() || ec != std::errc() || p != value.data() + value.size()) {
-        return Error{Code::bad_input,
-                     fmt::format("query parameter '{}' must be an unsigned integer, not '{}'", name, value.substr(0, 32))};
+        return Error{Code::bad_input, fmt::format("query parameter '{}' must be an unsigned integer, not '{}'", name,
+                                                  value.substr(0, 32))};
       }
       if (!q.values_.emplace(std::string(name), v).second) {
         return Error{Code::bad_input, fmt::format("query parameter '{}' is given twice", name)};
@@ -122,8 +123,8 @@ class Query {
 bool valid_principal_id(std::string_view id) {
   if (id.empty() || id.size() > domain::principal_id_bytes_max) return false;
   for (char c : id) {
-    bool okc = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-               c == '.';
+    bool okc =
+        (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!okc) return false;
   }
   return true;
@@ -154,8 +155,8 @@ std::optional<Reply> refuse(const Access& access, Route route, std::string_view 
   if (!access.caller) {
     if (access.public_without_certificate && is_public(route, path)) return std::nullopt;
     if (access.auth_error) {
-      return error_reply(503, "cannot check the client certificate's key now (" + access.auth_error->message +
-                                  "); try again later");
+      return error_reply(
+          503, "cannot check the client certificate's key now (" + access.auth_error->message + "); try again later");
     }
     if (!access.key) {
       return error_reply(403, fmt::format("{} needs a client certificate carrying a registered principal's key; "

@@ -23,9 +23,9 @@ constexpr std::size_t tile_path_bytes_max = 128;
 
 // Who is on the other end of a connection, decided once after its handshake.
 struct Access {
-  std::optional<crypto::PublicKey> key;  // the client certificate's key; none for an anonymous client
-  std::optional<Caller> caller;          // the registered principal holding `key`
-  std::optional<Error> auth_error;       // authenticate() itself failed (the store is unavailable)
+  std::optional<crypto::PublicKey> key;     // the client certificate's key; none for an anonymous client
+  std::optional<Caller> caller;             // the registered principal holding `key`
+  std::optional<Error> auth_error;          // authenticate() itself failed (the store is unavailable)
   bool public_without_certificate = false;  // serve the public resources to anyone
 };
 

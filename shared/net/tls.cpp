@@ -188,8 +188,8 @@ bool ServerVerifier::operator()(bool preverified, ssl::verify_context& vctx) con
   if (!state_->trust.ca_pem.empty()) {
     if (!preverified) {
       return state_->refuse(std::string("the server certificate does not verify against the CA file (") +
-                            X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)) +
-                            " at depth " + std::to_string(depth) + ")");
+                            X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)) + " at depth " +
+                            std::to_string(depth) + ")");
     }
     if (depth == 0 && !ssl::host_name_verification(state_->host)(true, vctx)) {
       return state_->refuse("the server certificate does not name the host '" + state_->host +

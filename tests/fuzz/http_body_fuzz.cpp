@@ -4,8 +4,8 @@
 // behaviour, and a 200 to a push always carries a decodable PushResponse.
 // Input: byte 0 picks the caller (office, auditor, admin, unregistered key, anonymous);
 // then "METHOD TARGET\n" and the body.
-// Build: cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DLONTAR_FUZZ=ON && ninja -C build-fuzz http_body_fuzz
-// Run:   build-fuzz/tests/http_body_fuzz -max_total_time=60 -max_len=70000
+// Build: cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DLONTAR_FUZZ=ON && ninja -C build-fuzz
+// http_body_fuzz Run:   build-fuzz/tests/http_body_fuzz -max_total_time=60 -max_len=70000
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

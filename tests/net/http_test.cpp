@@ -124,7 +124,7 @@ struct RawTls {
     beast::get_lowest_layer(*stream).expires_after(patience);
     std::array<char, 4096> buf{};
     std::function<void(boost::system::error_code, std::size_t)> on_read = [&](boost::system::error_code ec,
-                                                                             std::size_t) {
+                                                                              std::size_t) {
       if (ec) {
         result = ec;
         return;
