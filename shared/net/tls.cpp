@@ -76,10 +76,10 @@ Status use_identity(SSL_CTX* ctx, const Identity& identity) {
     return tls_error(identity.passphrase ? "cannot read the private key (wrong passphrase?)"
                                          : "cannot read the private key (is it encrypted? give its passphrase)");
   }
-  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) return tls_error("cannot use the private key");
-  if (SSL_CTX_check_private_key(ctx) != 1) {
+  if (X509_check_private_key(chain.front().get(), key.get()) != 1) {
     return tls_error("the private key does not belong to the certificate; give the key the certificate was made for");
   }
+  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) return tls_error("cannot use the private key");
   return {};
 }
 
