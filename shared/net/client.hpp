@@ -27,9 +27,9 @@ constexpr std::size_t response_body_bytes_max_default = 64 << 20;
 constexpr std::size_t response_header_bytes_max = 16 << 10;
 
 struct ClientConfig {
-  std::string url;                    // "https://host[:port]" (port 443 when omitted)
-  std::optional<Identity> identity;   // the principal's certificate and key (none: anonymous)
-  ServerTrust trust;                  // pin and/or CA: at least one
+  std::string url;                   // "https://host[:port]" (port 443 when omitted)
+  std::optional<Identity> identity;  // the principal's certificate and key (none: anonymous)
+  ServerTrust trust;                 // pin and/or CA: at least one
   std::chrono::milliseconds connect_timeout = connect_timeout_default;
   std::chrono::milliseconds handshake_timeout = handshake_timeout_default;
   std::chrono::milliseconds io_timeout = io_timeout_default;

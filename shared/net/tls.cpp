@@ -76,10 +76,10 @@ Status use_identity(SSL_CTX* ctx, const Identity& identity) {
     return tls_error(identity.passphrase ? "cannot read the private key (wrong passphrase?)"
                                          : "cannot read the private key (is it encrypted? give its passphrase)");
   }
-  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) return tls_error("cannot use the private key");
-  if (SSL_CTX_check_private_key(ctx) != 1) {
+  if (X509_check_private_key(chain.front().get(), key.get()) != 1) {
     return tls_error("the private key does not belong to the certificate; give the key the certificate was made for");
   }
+  if (SSL_CTX_use_PrivateKey(ctx, key.get()) != 1) return tls_error("cannot use the private key");
   return {};
 }
 
@@ -188,8 +188,8 @@ bool ServerVerifier::operator()(bool preverified, ssl::verify_context& vctx) con
   if (!state_->trust.ca_pem.empty()) {
     if (!preverified) {
       return state_->refuse(std::string("the server certificate does not verify against the CA file (") +
-                            X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)) +
-                            " at depth " + std::to_string(depth) + ")");
+                            X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)) + " at depth " +
+                            std::to_string(depth) + ")");
     }
     if (depth == 0 && !ssl::host_name_verification(state_->host)(true, vctx)) {
       return state_->refuse("the server certificate does not name the host '" + state_->host +

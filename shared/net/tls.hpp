@@ -56,7 +56,7 @@ Result<ssl::context> make_server_context(const Identity& identity, bool client_c
 // How a client recognises the real server.
 struct ServerTrust {
   std::optional<crypto::PublicKey> pinned_key;  // the server certificate's Ed25519 key
-  std::string ca_pem;                            // an organisation's CA certificates (PEM, may hold several)
+  std::string ca_pem;                           // an organisation's CA certificates (PEM, may hold several)
 };
 
 // Reads a CA bundle for ServerTrust::ca_pem.
