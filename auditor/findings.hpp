@@ -38,7 +38,6 @@ inline constexpr std::string_view unsealed_entry = "unsealed_entry";
 inline constexpr std::string_view admin_not_by_admin = "admin_not_by_admin";
 inline constexpr std::string_view verdict_mismatch = "verdict_mismatch";
 inline constexpr std::string_view replay_error = "replay_error";
-inline constexpr std::string_view source_error = "source_error";
 }  // namespace check
 
 struct Finding {

@@ -65,8 +65,12 @@ Chunk LeafStream::read_bundle(std::uint64_t bundle, std::uint64_t first, std::ui
   std::string path = merkle::tile_path(id);
   auto bytes = source_.tile(path);
   if (!bytes.ok()) {
-    chunk.failure = Finding{std::string(check::bundle_missing), first, "", std::nullopt,
-                            path + ": " + bytes.error().message};
+    if (bytes.error().code == Code::not_found) {
+      chunk.failure = Finding{std::string(check::bundle_missing), first, "", std::nullopt,
+                              path + ": " + bytes.error().message};
+    } else {
+      chunk.error = std::move(bytes).error().prefix("reading " + path);
+    }
     return chunk;
   }
   auto leaves = merkle::parse_bundle(id, *bytes);
@@ -91,7 +95,7 @@ void LeafStream::run() {
     std::uint64_t bundle = at / merkle::tile_width_full;
     std::uint64_t last = std::min<std::uint64_t>((bundle + 1) * merkle::tile_width_full, to_);
     Chunk chunk = read_bundle(bundle, at, last);
-    bool failed = chunk.failure.has_value() || !tree_.status.ok();
+    bool failed = chunk.failure.has_value() || chunk.error.has_value() || !tree_.status.ok();
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || queue_.size() < chunks_queued_max; });

@@ -53,7 +53,10 @@ struct TreeStage {
 
 struct Chunk {
   std::vector<DecodedLeaf> leaves;
-  std::optional<Finding> failure;  // the bundle could not be read or parsed: the stream ends here
+  // The stream ends here: the log lacks the bundle or it is malformed (a finding), or
+  // the source could not be read at all (an error: network, permissions; audit again).
+  std::optional<Finding> failure;
+  std::optional<Error> error;
 };
 
 class LeafStream {

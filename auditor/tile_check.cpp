@@ -48,30 +48,34 @@ Bytes TileChecker::save() const {
   return out;
 }
 
-void TileChecker::compare(unsigned level, std::uint64_t tile_index, std::span<const Hash> expected, Source& source,
-                          Findings& findings) const {
+Status TileChecker::compare(unsigned level, std::uint64_t tile_index, std::span<const Hash> expected, Source& source,
+                            Findings& findings) const {
   std::string path = hash_tile_path(level, tile_index, expected.size());
   std::uint64_t first_leaf = (tile_index * tile_width) << (tile_height * level);
   auto got = source.tile(path);
+  if (!got.ok() && got.error().code != Code::not_found && got.error().code != Code::corrupt) {
+    return std::move(got).error().prefix("reading " + path);
+  }
   if (!got.ok()) {
     findings.add(check::tile_mismatch, first_leaf, "", std::nullopt, path + ": " + got.error().message);
-    return;
+    return {};
   }
   if (got->size() != expected.size() * 32) {
     findings.add(check::tile_mismatch, first_leaf, "", std::nullopt,
                  path + ": " + std::to_string(got->size()) + " bytes, expected " +
                      std::to_string(expected.size() * 32) + " (" + std::to_string(expected.size()) +
                      " hashes); the tile is truncated or padded");
-    return;
+    return {};
   }
   for (std::size_t i = 0; i < expected.size(); ++i) {
     if (std::memcmp(got->data() + i * 32, expected[i].data(), 32) != 0) {
       std::uint64_t leaf = (tile_index * tile_width + i) << (tile_height * level);
       findings.add(check::tile_mismatch, leaf, "", std::nullopt,
                    path + ": hash " + std::to_string(i) + " differs from the one recomputed from the entries");
-      return;
+      return {};
     }
   }
+  return {};
 }
 
 Status TileChecker::on_nodes(std::span<const merkle::Node> nodes, Source& source, Findings& findings) {
@@ -87,7 +91,7 @@ Status TileChecker::on_nodes(std::span<const merkle::Node> nodes, Source& source
     }
     pend.push_back(node.hash);
     if (pend.size() == tile_width) {
-      compare(level, node.id.index / tile_width, pend, source, findings);
+      LONTAR_TRY(compare(level, node.id.index / tile_width, pend, source, findings));
       pend.clear();
     }
   }
@@ -103,7 +107,7 @@ Status TileChecker::finish(std::uint64_t size, Source& source, Findings& finding
     if (pending_.size() <= level || pending_[level].size() != width) {
       return Error{Code::internal, "tile state holds the wrong number of hashes at level " + std::to_string(level)};
     }
-    compare(level, count / tile_width, pending_[level], source, findings);
+    LONTAR_TRY(compare(level, count / tile_width, pending_[level], source, findings));
   }
   return {};
 }

@@ -39,7 +39,7 @@ class TileChecker {
   Status finish(std::uint64_t size, Source& source, Findings& findings) const;
 
  private:
-  void compare(unsigned level, std::uint64_t tile_index, std::span<const Hash> expected, Source& source,
+  Status compare(unsigned level, std::uint64_t tile_index, std::span<const Hash> expected, Source& source,
                Findings& findings) const;
   std::vector<std::vector<Hash>> pending_;  // per tile level: hashes of its current, unfinished tile
 };

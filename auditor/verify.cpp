@@ -100,6 +100,9 @@ Status check_extends(Source& source, AuditState& state, const note::Checkpoint& 
   auto root = merkle::root(reader, old_size);
   std::string what = "the first " + std::to_string(old_size) + " leaves of the log (accepted before with root " +
                      short_hash(accepted->root) + "...) ";
+  if (!root.ok() && root.error().code != Code::not_found && root.error().code != Code::corrupt) {
+    return std::move(root).error().prefix("reading the log's tiles");
+  }
   if (!root.ok()) {
     findings.add(check::inconsistent, std::nullopt, "", std::nullopt,
                  what + "cannot be recomputed from its tiles: " + root.error().message);
@@ -133,6 +136,10 @@ Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& 
         if (!sequential.ok()) break;
       }
       if (!sequential.ok()) break;
+      if (chunk->error) {
+        sequential = std::move(*chunk->error);
+        break;
+      }
       if (chunk->failure) {
         r.findings.add(std::move(*chunk->failure));
         complete = false;
@@ -183,11 +190,7 @@ Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
   }
 
   auto note_text = source.checkpoint();
-  if (!note_text.ok()) {
-    r.findings.add(check::source_error, std::nullopt, "", std::nullopt,
-                   "cannot read the checkpoint from " + r.source + ": " + note_text.error().message);
-    return r;
-  }
+  if (!note_text.ok()) return std::move(note_text).error().prefix("reading the checkpoint from " + r.source);
   auto cp = note::open_checkpoint(*note_text, verifier, verifier.name());
   if (!cp.ok()) {
     bool signature = cp.error().code == Code::unauthorized;
