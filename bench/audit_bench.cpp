@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "ledger.hpp"
+#include "rules/rules.hpp"
+#include "store/db.hpp"
 
 namespace {
 
@@ -30,6 +32,7 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t entries_per_push = 100;
 constexpr std::size_t offices = 20;
+constexpr std::size_t replay_sample_entries = 100'000;
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
@@ -112,6 +115,21 @@ double sha256_rate(std::size_t message_bytes) {
   return n / s;
 }
 
+// Entries per second through rules::judge_and_apply over a fresh SQLite state in one
+// transaction: the part of an audit that cannot run in parallel.
+double rules_replay_rate(const std::vector<chain::Entry>& entries, const fs::path& file) {
+  auto db = store::Db::open(file.string());
+  auto state = rules::make_sqlite_state(**db, rules::NikKey{});
+  auto tx = store::Transaction::begin(**db);
+  auto t = Clock::now();
+  for (const auto& e : entries) {
+    if (!rules::judge_and_apply(e, **state).ok()) std::printf("rules replay failed\n");
+  }
+  double s = seconds_since(t);
+  if (!tx->commit().ok()) std::printf("rules replay commit failed\n");
+  return static_cast<double>(entries.size()) / s;
+}
+
 double ed25519_verify_rate() {
   auto key = crypto::PrivateKey::generate();
   Bytes msg(120, 0x33);
@@ -151,7 +169,9 @@ int main(int argc, char** argv) {
   auto t = Clock::now();
   test::LogWriter writer(dir / "log");
   std::uint64_t leaf_bytes_total = 0;
+  std::vector<chain::Entry> sample;  // the first entries, to time the rules replay alone
   test::LedgerBuilder b([&](const chain::Leaf& l) {
+    if (l.type == chain::LeafType::entry && sample.size() < replay_sample_entries) sample.push_back(l.entry);
     Bytes bytes = test::encode_leaf(l);
     leaf_bytes_total += bytes.size();
     writer.append(bytes);
@@ -171,6 +191,11 @@ int main(int argc, char** argv) {
   double sha = sha256_rate(mean_leaf);
   double ed = ed25519_verify_rate();
   std::printf("SHA-256 of one %zu-byte leaf: %.0f /s; Ed25519 verify: %.0f /s (one core)\n", mean_leaf, sha, ed);
+  double replay = rules_replay_rate(sample, dir / "replay.sqlite");
+  std::printf("rules replay alone (judge_and_apply, SQLite state, first %zu entries): %.0f entries/s (one core)\n",
+              sample.size(), replay);
+  sample = {};
+  std::fflush(stdout);
 
   // 3. Full audit.
   std::vector<std::string> args = {audit_bin, "verify", "--dir", (dir / "log").string(), "--key", b.verifier_key(),
