@@ -37,7 +37,7 @@ struct VerifyReport {
   std::uint64_t seals = 0;
   std::uint64_t checkpoints_accepted = 0;  // after this run
   double seconds = 0;
-  long peak_rss_kib = 0;  // of this process, at the end of the run (getrusage)
+  long peak_rss_kib = 0;  // of this process, at the end of the run (VmHWM)
   bool passed() const { return findings.empty(); }
 };
 
