@@ -44,8 +44,8 @@ Result<std::unique_ptr<AuditState>> AuditState::open(const std::filesystem::path
 
 Result<std::unique_ptr<AuditState>> AuditState::open_existing(const std::filesystem::path& dir) {
   if (!std::filesystem::exists(dir / "audit.sqlite")) {
-    return Error{Code::not_found, dir.string() + ": no audit state here; run `lontar-audit verify --state " +
-                                      dir.string() + "` first"};
+    return Error{Code::not_found,
+                 dir.string() + ": no audit state here; run `lontar-audit verify --state " + dir.string() + "` first"};
   }
   return open(dir);
 }

@@ -51,6 +51,8 @@ class DirSource final : public Source {
 
 }  // namespace
 
-std::unique_ptr<Source> make_dir_source(std::filesystem::path dir) { return std::make_unique<DirSource>(std::move(dir)); }
+std::unique_ptr<Source> make_dir_source(std::filesystem::path dir) {
+  return std::make_unique<DirSource>(std::move(dir));
+}
 
 }  // namespace lontar::audit

@@ -29,10 +29,10 @@ inline constexpr std::string_view bundle_missing = "bundle_missing";
 inline constexpr std::string_view bundle_malformed = "bundle_malformed";
 inline constexpr std::string_view tile_mismatch = "tile_mismatch";
 inline constexpr std::string_view leaf_malformed = "leaf_malformed";
-inline constexpr std::string_view chain_gap = "chain_gap";        // seq not contiguous
-inline constexpr std::string_view chain_link = "chain_link";      // prev hash does not match
+inline constexpr std::string_view chain_gap = "chain_gap";    // seq not contiguous
+inline constexpr std::string_view chain_link = "chain_link";  // prev hash does not match
 inline constexpr std::string_view seal_signature = "seal_signature";
-inline constexpr std::string_view seal_key = "seal_key";          // key not registered or revoked
+inline constexpr std::string_view seal_key = "seal_key";            // key not registered or revoked
 inline constexpr std::string_view seal_coverage = "seal_coverage";  // entries after a seal do not match it
 inline constexpr std::string_view unsealed_entry = "unsealed_entry";
 inline constexpr std::string_view admin_not_by_admin = "admin_not_by_admin";
@@ -41,10 +41,10 @@ inline constexpr std::string_view replay_error = "replay_error";
 }  // namespace check
 
 struct Finding {
-  std::string check;                     // one of check::*
-  std::optional<std::uint64_t> leaf;     // leaf index in the log
-  std::string office;                    // principal, "" if none
-  std::optional<std::uint64_t> seq;      // entry seq, if any
+  std::string check;                  // one of check::*
+  std::optional<std::uint64_t> leaf;  // leaf index in the log
+  std::string office;                 // principal, "" if none
+  std::optional<std::uint64_t> seq;   // entry seq, if any
   std::string message;
 };
 

@@ -68,8 +68,9 @@ Result<std::unique_ptr<Source>> make_https_source(const HttpsOptions& options) {
   if (!options.server_key.empty()) {
     auto key = hash_from_hex(options.server_key);
     if (!key.ok()) {
-      return Error{Code::bad_input, "--server-key: " + key.error().message +
-                                        "; give the server's TLS public key as 64 hex digits (lontar-server init prints it)"};
+      return Error{Code::bad_input,
+                   "--server-key: " + key.error().message +
+                       "; give the server's TLS public key as 64 hex digits (lontar-server init prints it)"};
     }
     config.trust.pinned_key = *key;
   }

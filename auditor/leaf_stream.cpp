@@ -1,9 +1,9 @@
 #include "leaf_stream.hpp"
 
 #include "encoding/encoding.hpp"
-#include "rules/rules.hpp"
 #include "merkle/merkle.hpp"
 #include "merkle/tiles.hpp"
+#include "rules/rules.hpp"
 
 namespace lontar::audit {
 
@@ -66,8 +66,8 @@ Chunk LeafStream::read_bundle(std::uint64_t bundle, std::uint64_t first, std::ui
   auto bytes = source_.tile(path);
   if (!bytes.ok()) {
     if (bytes.error().code == Code::not_found) {
-      chunk.failure = Finding{std::string(check::bundle_missing), first, "", std::nullopt,
-                              path + ": " + bytes.error().message};
+      chunk.failure =
+          Finding{std::string(check::bundle_missing), first, "", std::nullopt, path + ": " + bytes.error().message};
     } else {
       chunk.error = std::move(bytes).error().prefix("reading " + path);
     }
@@ -75,8 +75,8 @@ Chunk LeafStream::read_bundle(std::uint64_t bundle, std::uint64_t first, std::ui
   }
   auto leaves = merkle::parse_bundle(id, *bytes);
   if (!leaves.ok()) {
-    chunk.failure = Finding{std::string(check::bundle_malformed), first, "", std::nullopt,
-                            path + ": " + leaves.error().message};
+    chunk.failure =
+        Finding{std::string(check::bundle_malformed), first, "", std::nullopt, path + ": " + leaves.error().message};
     return chunk;
   }
   chunk.leaves.reserve(last - first);

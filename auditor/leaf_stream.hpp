@@ -23,8 +23,8 @@
 #include "domain/domain.hpp"
 #include "findings.hpp"
 #include "merkle/merkle.hpp"
-#include "tile_check.hpp"
 #include "source.hpp"
+#include "tile_check.hpp"
 
 namespace lontar::audit {
 

@@ -144,9 +144,9 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
   }
   LONTAR_ASSIGN(domain::Verdict verdict, rules::judge(e, state_->rules()));
   if (verdict != d.leaf.verdict) {
-    findings.add(check::verdict_mismatch, d.index, e.principal, e.seq,
-                 "the log says " + verdict_text(d.leaf.verdict) + ", replaying the rules gives " +
-                     verdict_text(verdict));
+    findings.add(
+        check::verdict_mismatch, d.index, e.principal, e.seq,
+        "the log says " + verdict_text(d.leaf.verdict) + ", replaying the rules gives " + verdict_text(verdict));
   }
   if (domain::is_admin_kind(e.kind) && verdict.outcome != domain::Outcome::rejected && !genesis_group &&
       (!author || author->role != domain::Role::admin)) {
@@ -172,9 +172,9 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
 
 void LedgerChecker::finish(Findings& findings) const {
   if (!open_) return;
-  findings.add(check::seal_coverage, open_->leaf, open_->seal.principal, open_->seal.last_seq,
-               "the log ends before the entries this seal covers (up to seq " + std::to_string(open_->seal.last_seq) +
-                   ")");
+  findings.add(
+      check::seal_coverage, open_->leaf, open_->seal.principal, open_->seal.last_seq,
+      "the log ends before the entries this seal covers (up to seq " + std::to_string(open_->seal.last_seq) + ")");
 }
 
 }  // namespace lontar::audit

@@ -97,7 +97,8 @@ int main(int argc, char** argv) {
   bool csv = false;
 
   auto* verify_cmd = app.add_subcommand(
-      "verify", "verify the log: checkpoint, consistency, Merkle root, tiles, chains, seals, verdicts; exit 0 only if all hold");
+      "verify",
+      "verify the log: checkpoint, consistency, Merkle root, tiles, chains, seals, verdicts; exit 0 only if all hold");
   add_source_options(verify_cmd, so);
   verify_cmd->add_option("--key", vo.verifier_key, "the log's verifier key <name>+<hex id>+<base64 key>")->required();
   verify_cmd->add_option("--state", vo.state_dir, "the auditor's state folder (remembers what was audited)");

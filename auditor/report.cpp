@@ -87,7 +87,8 @@ constexpr std::string_view totals_sql =
     "GROUP BY kind ORDER BY kind";
 constexpr std::string_view rows_sql =
     "SELECT kind, office, programme, occupation, month, COUNT(DISTINCT leaf), SUM(rupiah) FROM report_items i "
-    "WHERE" LONTAR_NOT_VOIDED "GROUP BY kind, office, programme, occupation, month "
+    "WHERE" LONTAR_NOT_VOIDED
+    "GROUP BY kind, office, programme, occupation, month "
     "ORDER BY kind, office, programme, occupation, month";
 #undef LONTAR_NOT_VOIDED
 constexpr std::string_view exceptions_sql =
@@ -110,8 +111,9 @@ Status write_report(AuditState& state, ReportFormat format, std::ostream& out) {
   auto book = ReportBook::open(state);
   if (!book.ok()) return std::move(book).error();
   LONTAR_ASSIGN(Table totals, query(state, totals_sql, {"kind", "count", "rupiah"}, {false, true, true}));
-  LONTAR_ASSIGN(Table rows, query(state, rows_sql, {"kind", "office", "programme", "occupation", "month", "count", "rupiah"},
-                                  {false, false, false, false, false, true, true}));
+  LONTAR_ASSIGN(Table rows,
+                query(state, rows_sql, {"kind", "office", "programme", "occupation", "month", "count", "rupiah"},
+                      {false, false, false, false, false, true, true}));
   LONTAR_ASSIGN(Table exceptions, query(state, exceptions_sql, {"leaf", "office", "seq", "kind", "verdict", "reasons"},
                                         {true, false, true, false, false, false}));
   LONTAR_ASSIGN(auto cp, state.latest_checkpoint());

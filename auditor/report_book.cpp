@@ -48,7 +48,7 @@ Result<ReportBook> ReportBook::open(AuditState& state) {
 
 Result<std::string> ReportBook::occupation_of(const std::optional<Hash>& person) {
   if (!person) return std::string("unknown");
-  LONTAR_ASSIGN(store::Stmt* s, state_->cached("SELECT occupation FROM report_people WHERE person = ?"));
+  LONTAR_ASSIGN(store::Stmt * s, state_->cached("SELECT occupation FROM report_people WHERE person = ?"));
   s->bind(1, *person);
   LONTAR_ASSIGN(bool row, s->step());
   return row ? s->text(0) : std::string("unknown");
@@ -56,9 +56,10 @@ Result<std::string> ReportBook::occupation_of(const std::optional<Hash>& person)
 
 Status ReportBook::item(std::uint64_t leaf, const chain::Entry& e, std::string_view programme,
                         std::string_view occupation, domain::Rupiah rupiah) {
-  LONTAR_ASSIGN(store::Stmt* s, state_->cached(
-                            "INSERT INTO report_items (leaf, office, seq, kind, programme, occupation, month, rupiah) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  LONTAR_ASSIGN(
+      store::Stmt * s,
+      state_->cached("INSERT INTO report_items (leaf, office, seq, kind, programme, occupation, month, rupiah) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
   s->bind(1, leaf).bind(2, e.principal).bind(3, e.seq).bind(4, domain::kind_name(e.kind)).bind(5, programme);
   s->bind(6, occupation).bind(7, month_of_ms(e.recorded_at_ms)).bind(8, rupiah);
   return s->run();
@@ -67,8 +68,9 @@ Status ReportBook::item(std::uint64_t leaf, const chain::Entry& e, std::string_v
 Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v,
                           const std::optional<domain::Payload>& payload, const std::optional<Hash>& person) {
   if (v.outcome != domain::Outcome::accepted) {
-    LONTAR_ASSIGN(store::Stmt* s, state_->cached("INSERT OR REPLACE INTO report_exceptions (leaf, office, seq, kind, outcome, "
-                                     "reasons) VALUES (?, ?, ?, ?, ?, ?)"));
+    LONTAR_ASSIGN(store::Stmt * s,
+                  state_->cached("INSERT OR REPLACE INTO report_exceptions (leaf, office, seq, kind, outcome, "
+                                 "reasons) VALUES (?, ?, ?, ?, ?, ?)"));
     s->bind(1, leaf).bind(2, e.principal).bind(3, e.seq).bind(4, domain::kind_name(e.kind));
     s->bind(5, domain::outcome_name(v.outcome)).bind(6, reasons_text(v));
     LONTAR_TRY(s->run());
@@ -76,7 +78,8 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
   if (v.outcome == domain::Outcome::rejected) return {};
   if (!payload) return {};  // the rules applied it, so it decoded; nothing to report otherwise
   if (auto* p = std::get_if<domain::ParticipantEnroll>(&*payload)) {
-    LONTAR_ASSIGN(store::Stmt* s, state_->cached("INSERT OR REPLACE INTO report_people (person, occupation) VALUES (?, ?)"));
+    LONTAR_ASSIGN(store::Stmt * s,
+                  state_->cached("INSERT OR REPLACE INTO report_people (person, occupation) VALUES (?, ?)"));
     if (!person) return Error{Code::internal, "an enrollment without a person key"};
     s->bind(1, *person).bind(2, p->occupation);
     LONTAR_TRY(s->run());
@@ -91,14 +94,16 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
   }
   if (auto* p = std::get_if<domain::ClaimFiled>(&*payload)) {
     LONTAR_ASSIGN(std::string occupation, occupation_of(person));
-    LONTAR_ASSIGN(store::Stmt* s, state_->cached("INSERT OR REPLACE INTO report_claims (claim_no, programme, occupation) "
-                                     "VALUES (?, ?, ?)"));
+    LONTAR_ASSIGN(store::Stmt * s,
+                  state_->cached("INSERT OR REPLACE INTO report_claims (claim_no, programme, occupation) "
+                                 "VALUES (?, ?, ?)"));
     s->bind(1, p->claim_no).bind(2, domain::programme_name(p->programme)).bind(3, occupation);
     LONTAR_TRY(s->run());
     return item(leaf, e, domain::programme_name(p->programme), occupation, 0);
   }
   if (auto* p = std::get_if<domain::PayoutMade>(&*payload)) {
-    LONTAR_ASSIGN(store::Stmt* s, state_->cached("SELECT programme, occupation FROM report_claims WHERE claim_no = ?"));
+    LONTAR_ASSIGN(store::Stmt * s,
+                  state_->cached("SELECT programme, occupation FROM report_claims WHERE claim_no = ?"));
     s->bind(1, p->claim_no);
     LONTAR_ASSIGN(bool row, s->step());
     std::string programme = row ? s->text(0) : "unknown";
@@ -106,7 +111,7 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
     return item(leaf, e, programme, occupation, p->amount);
   }
   if (auto* p = std::get_if<domain::EntryVoid>(&*payload)) {
-    LONTAR_ASSIGN(store::Stmt* s, state_->cached("INSERT OR IGNORE INTO report_voids (office, seq) VALUES (?, ?)"));
+    LONTAR_ASSIGN(store::Stmt * s, state_->cached("INSERT OR IGNORE INTO report_voids (office, seq) VALUES (?, ?)"));
     s->bind(1, p->target_principal).bind(2, p->target_seq);
     return s->run();
   }

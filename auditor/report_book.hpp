@@ -3,8 +3,8 @@
 // For each entry the replay applied (accepted or flagged) one row per programme it
 // concerns: kind, office, programme, the person's occupation group, the month the
 // office recorded it (office clock, UTC) and rupiah; a void records its target, which
-// reports then leave out. Rows are only appended (no index to maintain per entry). Every flagged or rejected entry also gets an exception row with its
-// reasons. Rows live in the audit state (tables "report_"), not in memory.
+// reports then leave out. Rows are only appended (no index to maintain per entry). Every flagged or rejected entry also
+// gets an exception row with its reasons. Rows live in the audit state (tables "report_"), not in memory.
 #pragma once
 
 #include <cstdint>

@@ -9,8 +9,8 @@ constexpr unsigned tile_height = merkle::tile_height;
 constexpr std::size_t tile_width = merkle::tile_width_full;
 
 std::string hash_tile_path(unsigned level, std::uint64_t index, std::size_t width) {
-  return merkle::tile_path(merkle::TileId{false, static_cast<std::uint8_t>(level), index,
-                                          static_cast<std::uint32_t>(width)});
+  return merkle::tile_path(
+      merkle::TileId{false, static_cast<std::uint8_t>(level), index, static_cast<std::uint32_t>(width)});
 }
 
 }  // namespace

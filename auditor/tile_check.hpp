@@ -40,7 +40,7 @@ class TileChecker {
 
  private:
   Status compare(unsigned level, std::uint64_t tile_index, std::span<const Hash> expected, Source& source,
-               Findings& findings) const;
+                 Findings& findings) const;
   std::vector<std::vector<Hash>> pending_;  // per tile level: hashes of its current, unfinished tile
 };
 

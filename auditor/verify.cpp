@@ -2,12 +2,12 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <cstring>
+#include <fstream>
 
 #include "audit_state.hpp"
-#include "ledger_check.hpp"
 #include "leaf_stream.hpp"
+#include "ledger_check.hpp"
 #include "merkle/merkle.hpp"
 #include "merkle/tiles.hpp"
 #include "store/db.hpp"
@@ -107,7 +107,8 @@ Status check_extends(Source& source, AuditState& state, const note::Checkpoint& 
                      Findings& findings) {
   LONTAR_ASSIGN(auto accepted, state.checkpoint_at(old_size));
   if (!accepted) return Error{Code::corrupt, "the audited size is not an accepted checkpoint; delete the state folder"};
-  merkle::TileReader reader(cp.size, [&source](const merkle::TileId& id) { return source.tile(merkle::tile_path(id)); });
+  merkle::TileReader reader(cp.size,
+                            [&source](const merkle::TileId& id) { return source.tile(merkle::tile_path(id)); });
   auto root = merkle::root(reader, old_size);
   std::string what = "the first " + std::to_string(old_size) + " leaves of the log (accepted before with root " +
                      short_hash(accepted->root) + "...) ";
@@ -236,8 +237,8 @@ std::string summary_line(const VerifyReport& r) {
     out += ": log " + r.checkpoint->origin + " at size " + std::to_string(r.checkpoint->size) + " (root " +
            short_hash(r.checkpoint->root) + "...)";
   }
-  out += "; checked leaves [" + std::to_string(r.from) + ", " + std::to_string(r.to) + "): " +
-         std::to_string(r.entries) + " entries, " + std::to_string(r.seals) + " seals in " +
+  out += "; checked leaves [" + std::to_string(r.from) + ", " + std::to_string(r.to) +
+         "): " + std::to_string(r.entries) + " entries, " + std::to_string(r.seals) + " seals in " +
          std::to_string(r.seconds).substr(0, 5) + " s";
   out += "; " + std::to_string(r.checkpoints_accepted) + " checkpoints accepted so far";
   if (!r.passed()) {

@@ -162,7 +162,8 @@ int main(int argc, char** argv) {
   }
   fs::path self = fs::canonical("/proc/self/exe");
   std::string audit_bin = (self.parent_path() / "lontar-audit").string();
-  fs::path dir = keep.empty() ? fs::temp_directory_path() / ("lontar-audit-bench-" + std::to_string(getpid())) : fs::path(keep);
+  fs::path dir =
+      keep.empty() ? fs::temp_directory_path() / ("lontar-audit-bench-" + std::to_string(getpid())) : fs::path(keep);
   fs::remove_all(dir);
 
   // 1. Generate.
@@ -198,15 +199,16 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   // 3. Full audit.
-  std::vector<std::string> args = {audit_bin, "verify", "--dir", (dir / "log").string(), "--key", b.verifier_key(),
-                                   "--state", (dir / "state").string(), "--json"};
+  std::vector<std::string> args = {audit_bin, "verify",         "--dir",   (dir / "log").string(),
+                                   "--key",   b.verifier_key(), "--state", (dir / "state").string(),
+                                   "--json"};
   ChildRun full = run_child(args);
   double rate = static_cast<double>(size) / full.seconds;
-  std::printf("full audit: exit %d, %llu leaves in %.2f s = %.0f leaves/s (%.3f x SHA-256 rate, %.1f x Ed25519 "
-              "verify rate); CPU %.2f s (%.0f leaves per CPU second); peak RSS %s KiB\n",
-              full.exit_code, static_cast<unsigned long long>(size), full.seconds, rate, rate / sha, rate / ed,
-              full.cpu_seconds, static_cast<double>(size) / full.cpu_seconds,
-              json_field(full.output, "peak_rss_kib").c_str());
+  std::printf(
+      "full audit: exit %d, %llu leaves in %.2f s = %.0f leaves/s (%.3f x SHA-256 rate, %.1f x Ed25519 "
+      "verify rate); CPU %.2f s (%.0f leaves per CPU second); peak RSS %s KiB\n",
+      full.exit_code, static_cast<unsigned long long>(size), full.seconds, rate, rate / sha, rate / ed,
+      full.cpu_seconds, static_cast<double>(size) / full.cpu_seconds, json_field(full.output, "peak_rss_kib").c_str());
   if (full.exit_code != 0) std::printf("%s\n", full.output.c_str());
 
   // 4. 1,000 new leaves, then an incremental audit.

@@ -244,7 +244,8 @@ TEST_CASE("a re-audit checks only the new leaves, and a rolled-back checkpoint i
   w.publish(b.log_key(), LedgerBuilder::origin);
   std::uint64_t first = w.size();
   fs::copy_file(fs::path(dir) / "checkpoint", tmp.file("old-checkpoint"));
-  std::string args = "verify --dir " + dir + " --key '" + b.verifier_key() + "' --state " + tmp.file("state") + " --json";
+  std::string args =
+      "verify --dir " + dir + " --key '" + b.verifier_key() + "' --state " + tmp.file("state") + " --json";
   Run r1 = audit(args);
   INFO(r1.output);
   REQUIRE(r1.exit_code == 0);

@@ -19,7 +19,8 @@ Run audit(const std::string& args) {
   int status = pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   // LONTAR_TEST_ECHO=1 shows every run (to read the auditor's messages).
-  if (std::getenv("LONTAR_TEST_ECHO") != nullptr) std::fprintf(stderr, "$ %s\n%s[exit %d]\n", cmd.c_str(), r.output.c_str(), r.exit_code);
+  if (std::getenv("LONTAR_TEST_ECHO") != nullptr)
+    std::fprintf(stderr, "$ %s\n%s[exit %d]\n", cmd.c_str(), r.output.c_str(), r.exit_code);
   return r;
 }
 
