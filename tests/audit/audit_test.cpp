@@ -139,6 +139,19 @@ TEST_CASE("two leaves swapped: the office chain is out of order") {
   CHECK(has(line_with(r, "chain_gap"), "leaf " + std::to_string(i) + " office SBY-RUNGKUT seq 31"));
 }
 
+TEST_CASE("a seal leaf dropped: the entries it covered are unsealed") {
+  Fixture f;
+  std::size_t i = f.find([](const chain::Leaf& l) { return l.entry.principal == "SBY-RUNGKUT" && l.entry.seq == 51; });
+  REQUIRE(f.b.leaves()[i - 1].type == chain::LeafType::seal);
+  auto leaves = f.b.encoded();
+  leaves.erase(leaves.begin() + static_cast<std::ptrdiff_t>(i - 1));
+  f.write(leaves);
+  Run r = f.verify();
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(has(line_with(r, "unsealed_entry"), "leaf " + std::to_string(i - 1) + " office SBY-RUNGKUT seq 51"));
+}
+
 TEST_CASE("a seal forged with another key is refused") {
   Fixture f;
   auto other = crypto::PrivateKey::generate();
