@@ -793,6 +793,11 @@ Metrics LogStore::metrics() {
   return out;
 }
 
+std::size_t LogStore::queue_depth() {
+  std::lock_guard lock(impl_->q_mu);
+  return impl_->queue.size();
+}
+
 Result<std::vector<Equivocation>> LogStore::equivocations(std::size_t limit) {
   std::lock_guard lock(impl_->read_mu);
   LONTAR_ASSIGN(store::Stmt q, impl_->reader->prepare(
