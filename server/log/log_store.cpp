@@ -120,6 +120,7 @@ struct LogStore::Impl {
   std::condition_variable q_not_empty, q_not_full;
   std::deque<std::unique_ptr<Pending>> queue;
   bool stopping = false;
+  std::atomic<std::size_t> in_flight{0};
   std::thread integrator;
 
   // ---- counters ----
@@ -179,8 +180,8 @@ Result<std::unique_ptr<LogStore>> LogStore::create(const std::string& path, cons
   if (std::filesystem::exists(path)) {
     return Error{Code::conflict, path + " already exists; a new ledger needs a new file (or open the existing one)"};
   }
-  if (origin.empty() || origin.find_first_of(" \n+") != std::string::npos) {
-    return Error{Code::bad_input, "log origin '" + origin + "' must be non-empty without spaces, '+' or newlines"};
+  if (auto s = tree::check_origin(origin); !s.ok()) {
+    return std::move(s).error().prefix("log origin '" + origin + "'");
   }
   auto impl = std::make_unique<Impl>(path, std::move(log_key));
   impl->origin = origin;
@@ -274,8 +275,8 @@ Result<Bytes> LogStore::Impl::read_tile(store::Db& db, unsigned level, std::uint
 
 // Restores the edge of the tree and the latest checkpoint, and checks they agree.
 Status LogStore::Impl::load() {
-  LONTAR_ASSIGN(auto max_idx, writer->query_int("SELECT max(idx) FROM log_leaves"));
-  std::uint64_t size = max_idx ? static_cast<std::uint64_t>(*max_idx) + 1 : 0;
+  LONTAR_ASSIGN(auto end, writer->query_int("SELECT coalesce(max(idx) + 1, 0) FROM log_leaves"));
+  std::uint64_t size = static_cast<std::uint64_t>(end.value_or(0));
   LONTAR_ASSIGN(auto count, writer->query_int("SELECT count(*) FROM log_leaves"));
   if (count.value_or(0) != static_cast<std::int64_t>(size)) {
     return Error{Code::corrupt, path + ": the log has " + std::to_string(count.value_or(0)) +
@@ -370,6 +371,7 @@ Result<protocol::PushResponse> LogStore::push(const Caller& caller, chain::Batch
       return refuse(Error{Code::io, "the server is shutting down; push again after it restarts"});
     }
     m.queue.push_back(std::move(p));
+    ++m.in_flight;
   }
   m.q_not_empty.notify_one();
   return done.get();
@@ -615,6 +617,7 @@ void LogStore::Impl::integrate(std::vector<std::unique_ptr<Pending>>& group) {
     }
     batches_refused_total += group.size();
     pushes_total += group.size();
+    in_flight -= group.size();
     for (auto& p : group) p->done.set_value(e);
     return;
   }
@@ -635,6 +638,7 @@ void LogStore::Impl::integrate(std::vector<std::unique_ptr<Pending>>& group) {
   verdicts_rejected_total += counts.rejected;
   verdicts_flagged_total += counts.flagged;
   if (!note.empty()) ++integrations_total;
+  in_flight -= group.size();
   for (std::size_t i = 0; i < group.size(); ++i) {
     Result<protocol::PushResponse>& r = *outcomes[i];
     if (r.ok()) r->checkpoint = published;
@@ -793,10 +797,7 @@ Metrics LogStore::metrics() {
   return out;
 }
 
-std::size_t LogStore::queue_depth() {
-  std::lock_guard lock(impl_->q_mu);
-  return impl_->queue.size();
-}
+std::size_t LogStore::pushes_in_flight() { return impl_->in_flight; }
 
 Result<std::vector<Equivocation>> LogStore::equivocations(std::size_t limit) {
   std::lock_guard lock(impl_->read_mu);

@@ -84,8 +84,8 @@ class LogStore final : public LogService {
   const rules::NikKey& nik_key() const;
   // The verifier key string agents and auditors pin ("<origin>+<id>+<key>").
   std::string verifier_key() const;
-  // Pushes waiting for the integrator right now (a gauge for /metrics).
-  std::size_t queue_depth();
+  // Pushes accepted and not yet answered: queued or being integrated (a gauge for /metrics).
+  std::size_t pushes_in_flight();
   // Every equivocation recorded, oldest first (at most `limit`).
   Result<std::vector<Equivocation>> equivocations(std::size_t limit = 1000);
 

@@ -4,6 +4,9 @@
 #include <charconv>
 #include <map>
 
+#include "merkle/merkle.hpp"
+#include "note/checkpoint.hpp"
+
 namespace lontar::server::tree {
 
 namespace {
@@ -18,11 +21,6 @@ Hash perfect_root(std::span<const Hash> hashes) {
   return level.front();
 }
 
-std::uint64_t largest_power_of_two_below(std::uint64_t n) {
-  // Requires n > 1: the k of RFC 6962 (k < n <= 2k).
-  return std::bit_floor(n - 1);
-}
-
 Result<std::uint64_t> parse_decimal(std::string_view s, std::string_view what) {
   std::uint64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -32,13 +30,24 @@ Result<std::uint64_t> parse_decimal(std::string_view s, std::string_view what) {
   return v;
 }
 
-// Reads node hashes (perfect subtrees) from tiles, caching the tiles it read.
-class NodeReader {
+// The hashes of complete subtrees, read from stored tiles (each tile read once per proof):
+// a node at height h sits in the tile level h / 8 as the root of 2^(h % 8) consecutive hashes.
+class TileHashReader final : public merkle::HashReader {
  public:
-  explicit NodeReader(const TileReadFn& read) : read_(read) {}
+  explicit TileHashReader(const TileReadFn& read) : read_(read) {}
 
-  // The root of the perfect subtree of height `h` (2^h leaves) at position `i`.
-  Result<Hash> node(unsigned h, std::uint64_t i) {
+  Result<std::vector<Hash>> read(std::span<const merkle::NodeId> nodes) const override {
+    std::vector<Hash> out;
+    out.reserve(nodes.size());
+    for (const merkle::NodeId& id : nodes) {
+      LONTAR_ASSIGN(Hash h, node(id.level, id.index));
+      out.push_back(h);
+    }
+    return out;
+  }
+
+ private:
+  Result<Hash> node(unsigned h, std::uint64_t i) const {
     unsigned level = h / tile_height;
     unsigned r = h % tile_height;
     std::uint64_t first = i << r;
@@ -54,8 +63,9 @@ class NodeReader {
     const Bytes& data = it->second;
     if (data.size() < (offset + count) * hash_bytes) {
       return Error{Code::corrupt, "tile " + std::to_string(level) + "/" + std::to_string(tile_index) + " holds " +
-                                      std::to_string(data.size() / hash_bytes) + " hashes, fewer than the tree needs; " +
-                                      "the store is damaged — restore it from a backup"};
+                                      std::to_string(data.size() / hash_bytes) +
+                                      " hashes, fewer than the tree needs; the store is damaged — restore it from a "
+                                      "backup"};
     }
     std::vector<Hash> hashes(count);
     for (std::size_t k = 0; k < count; ++k) {
@@ -64,80 +74,17 @@ class NodeReader {
     return perfect_root(hashes);
   }
 
-  // MTH of leaves [lo, hi): one node when aligned and perfect, else split.
-  Result<Hash> range(std::uint64_t lo, std::uint64_t hi) {
-    std::uint64_t n = hi - lo;
-    if (std::has_single_bit(n) && lo % n == 0) {
-      return node(static_cast<unsigned>(std::countr_zero(n)), lo / n);
-    }
-    std::uint64_t k = largest_power_of_two_below(n);
-    LONTAR_ASSIGN(Hash left, range(lo, lo + k));
-    LONTAR_ASSIGN(Hash right, range(lo + k, hi));
-    return node_hash(left, right);
-  }
-
- private:
   const TileReadFn& read_;
-  std::map<std::pair<unsigned, std::uint64_t>, Bytes> cache_;
+  mutable std::map<std::pair<unsigned, std::uint64_t>, Bytes> cache_;
 };
-
-Status inclusion_path(NodeReader& nodes, std::uint64_t m, std::uint64_t lo, std::uint64_t hi, std::vector<Hash>& out) {
-  if (hi - lo == 1) return {};
-  std::uint64_t k = largest_power_of_two_below(hi - lo);
-  if (m < lo + k) {
-    LONTAR_TRY(inclusion_path(nodes, m, lo, lo + k, out));
-    LONTAR_ASSIGN(Hash h, nodes.range(lo + k, hi));
-    out.push_back(h);
-  } else {
-    LONTAR_TRY(inclusion_path(nodes, m, lo + k, hi, out));
-    LONTAR_ASSIGN(Hash h, nodes.range(lo, lo + k));
-    out.push_back(h);
-  }
-  return {};
-}
-
-Status subproof(NodeReader& nodes, std::uint64_t m, std::uint64_t lo, std::uint64_t hi, bool whole,
-                std::vector<Hash>& out) {
-  std::uint64_t n = hi - lo;
-  if (m == n) {
-    if (!whole) {
-      LONTAR_ASSIGN(Hash h, nodes.range(lo, hi));
-      out.push_back(h);
-    }
-    return {};
-  }
-  std::uint64_t k = largest_power_of_two_below(n);
-  if (m <= k) {
-    LONTAR_TRY(subproof(nodes, m, lo, lo + k, whole, out));
-    LONTAR_ASSIGN(Hash h, nodes.range(lo + k, hi));
-    out.push_back(h);
-  } else {
-    LONTAR_TRY(subproof(nodes, m - k, lo + k, hi, false, out));
-    LONTAR_ASSIGN(Hash h, nodes.range(lo, lo + k));
-    out.push_back(h);
-  }
-  return {};
-}
-
-std::array<std::uint8_t, 4> key_id(std::string_view name, const crypto::PublicKey& key) {
-  const std::uint8_t nl_alg[2] = {'\n', 0x01};
-  Hash h = crypto::sha256({as_bytes(name), ByteView(nl_alg, 2), ByteView(key)});
-  return {h[0], h[1], h[2], h[3]};
-}
 
 void append_hash(Bytes& out, const Hash& h) { out.insert(out.end(), h.begin(), h.end()); }
 
 }  // namespace
 
-Hash leaf_hash(ByteView leaf) {
-  const std::uint8_t prefix = 0x00;
-  return crypto::sha256({ByteView(&prefix, 1), leaf});
-}
+Hash leaf_hash(ByteView leaf) { return merkle::leaf_hash(leaf); }
 
-Hash node_hash(const Hash& left, const Hash& right) {
-  const std::uint8_t prefix = 0x01;
-  return crypto::sha256({ByteView(&prefix, 1), ByteView(left), ByteView(right)});
-}
+Hash node_hash(const Hash& left, const Hash& right) { return merkle::node_hash(left, right); }
 
 Result<TilePath> parse_tile_path(std::string_view path) {
   constexpr std::string_view prefix = "tile/";
@@ -267,7 +214,7 @@ void Edge::append(const Hash& h) {
 }
 
 Hash Edge::root() const {
-  if (size_ == 0) return crypto::sha256(ByteView{});
+  if (size_ == 0) return merkle::empty_root();
   std::vector<Hash> peaks;  // perfect subtrees, largest (leftmost) first
   for (std::size_t level = partial_.size(); level-- > 0;) {
     const auto& p = partial_[level];
@@ -301,43 +248,25 @@ std::vector<TileData> Edge::take_writes() {
 }
 
 Result<std::vector<Hash>> inclusion_proof(const TileReadFn& read, std::uint64_t index, std::uint64_t size) {
-  if (index >= size) {
-    return Error{Code::bad_input, "inclusion proof: leaf index " + std::to_string(index) +
-                                      " is not below the tree size " + std::to_string(size)};
-  }
-  NodeReader nodes(read);
-  std::vector<Hash> out;
-  LONTAR_TRY(inclusion_path(nodes, index, 0, size, out));
-  return out;
+  TileHashReader hashes(read);
+  return merkle::inclusion_proof(hashes, index, size);
 }
 
 Result<std::vector<Hash>> consistency_proof(const TileReadFn& read, std::uint64_t old_size, std::uint64_t new_size) {
-  if (old_size == 0 || old_size > new_size) {
-    return Error{Code::bad_input, "consistency proof: old size " + std::to_string(old_size) +
-                                      " must be 1.." + std::to_string(new_size) + " (the newer size)"};
-  }
-  std::vector<Hash> out;
-  if (old_size == new_size) return out;
-  NodeReader nodes(read);
-  LONTAR_TRY(subproof(nodes, old_size, 0, new_size, true, out));
-  return out;
+  TileHashReader hashes(read);
+  return merkle::consistency_proof(hashes, old_size, new_size);
 }
 
 Result<std::string> sign_checkpoint(std::string_view origin, std::uint64_t size, const Hash& root,
                                     const crypto::PrivateKey& key) {
-  std::string text = std::string(origin) + "\n" + std::to_string(size) + "\n" + to_base64(root) + "\n";
-  crypto::Signature sig = key.sign(as_bytes(text));
-  auto id = key_id(origin, key.public_key());
-  Bytes blob(id.begin(), id.end());
-  append(blob, sig);
-  return text + "\n\u2014 " + std::string(origin) + " " + to_base64(blob) + "\n";
+  return note::sign_checkpoint(note::Checkpoint{std::string(origin), size, root, {}}, origin, key);
 }
 
+Status check_origin(std::string_view origin) { return note::check_key_name(origin); }
+
 std::string verifier_key(std::string_view origin, const crypto::PublicKey& key) {
-  auto id = key_id(origin, key);
-  Bytes k{0x01};
-  append(k, key);
-  return std::string(origin) + "+" + to_hex(id) + "+" + to_base64(k);
+  auto v = note::Verifier::make(std::string(origin), key);
+  return v.ok() ? v->to_string() : std::string();
 }
 
 }  // namespace lontar::server::tree

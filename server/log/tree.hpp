@@ -79,10 +79,12 @@ class Edge {
 
 // Inclusion proof for leaf `index` in the tree of `size` leaves, and consistency
 // proof between two sizes (RFC 9162 §2.1.3, §2.1.4), from stored tiles:
-// O(log size) tile reads.
+// O(log size) tile reads, each tile read once per proof.
 Result<std::vector<Hash>> inclusion_proof(const TileReadFn& read, std::uint64_t index, std::uint64_t size);
 Result<std::vector<Hash>> consistency_proof(const TileReadFn& read, std::uint64_t old_size, std::uint64_t new_size);
 
+// Ok when `origin` can name the log and its key (a C2SP note key name).
+Status check_origin(std::string_view origin);
 // A C2SP tlog-checkpoint for (origin, size, root), signed as a C2SP signed note
 // by the log key named `origin`.
 Result<std::string> sign_checkpoint(std::string_view origin, std::uint64_t size, const Hash& root,

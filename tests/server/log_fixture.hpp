@@ -27,6 +27,11 @@ T take(Result<T> r, const char* what) {
   return std::move(r).value();
 }
 
+// A second handle on the same private key (a stolen copy, a second laptop).
+inline crypto::PrivateKey clone_key(const crypto::PrivateKey& k) {
+  return take(crypto::PrivateKey::from_pem(take(k.to_pem(), "pem")), "key");
+}
+
 // One principal's chain: entries 1, 2, 3... each linked to the one before, sealed per batch.
 class ChainWriter {
  public:

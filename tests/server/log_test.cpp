@@ -1,6 +1,7 @@
 // log_test.cpp — the central log store over a real SQLite file.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <thread>
 
 #include "encoding/encoding.hpp"
@@ -61,7 +62,7 @@ TEST_CASE("init writes a ledger whose genesis batch is sealed, accepted and chec
   CHECK(admin->role == domain::Role::admin);
   CHECK(std::filesystem::status(dir.path() / "log.key").permissions() ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
-  CHECK_FALSE(server::init_ledger({.data_dir = dir.path(), .origin = "x"}).ok());  // never over an existing ledger
+  CHECK_FALSE(server::init_ledger(InitOptions{.data_dir = dir.path(), .origin = "x", .admin_key_path = {}, .admin_passphrase = {}}).ok());  // never over an existing ledger
 }
 
 TEST_CASE("a push gets receipts in log order: the seal leaf first, then the entries") {
@@ -120,7 +121,7 @@ TEST_CASE("a different entry under a logged seq is equivocation: refused, record
   test::TempDir dir;
   Ledger l = Ledger::create(dir.path());
   ChainWriter a = l.add_principal("SBY-RUNGKUT");
-  ChainWriter fork(a.principal(), Ledger::clone(a.key()));
+  ChainWriter fork(a.principal(), test::clone_key(a.key()));
   take(l.store->push(a.caller(), a.batch(enrollments(1, 2))), "push");
   auto size = l.store->metrics().tree_size;
   auto r = l.store->push(fork.caller(), fork.batch(enrollments(100, 2)));  // same seqs 1..2, other entries
@@ -136,7 +137,7 @@ TEST_CASE("a different entry under a logged seq is equivocation: refused, record
   auto evidence = take(encoding::decode<chain::Batch>(recorded[0].offered_batch, "evidence"), "decode");
   CHECK(chain::seal_signature_valid(evidence.seal));  // signed by the office: proof, not hearsay
   // A chain that continues from a forked seq 2 (seq 3 linking elsewhere) is equivocation too.
-  ChainWriter fork3(a.principal(), Ledger::clone(a.key()));
+  ChainWriter fork3(a.principal(), test::clone_key(a.key()));
   fork3.continue_from(2, Hash{0x42});
   auto r3 = l.store->push(fork3.caller(), fork3.batch(enrollments(200, 1)));
   REQUIRE_FALSE(r3.ok());
@@ -178,12 +179,12 @@ TEST_CASE("tampered batches are refused with a reason: bad seal, broken link, wr
   CHECK(r3.error().message.find("only its own") != std::string::npos);
 
   // A batch signed by B's key claiming to be A's: the key is not A's.
-  ChainWriter impostor(a.principal(), Ledger::clone(b.key()));
+  ChainWriter impostor(a.principal(), test::clone_key(b.key()));
   auto r4 = l.store->push(a.caller(), impostor.batch(enrollments(1, 1)));
   REQUIRE_FALSE(r4.ok());
   CHECK(r4.error().code == Code::unauthorized);
 
-  ChainWriter ahead(a.principal(), Ledger::clone(a.key()));
+  ChainWriter ahead(a.principal(), test::clone_key(a.key()));
   ahead.continue_from(5, Hash{});
   auto r5 = l.store->push(a.caller(), ahead.batch(enrollments(1, 1)));
   REQUIRE_FALSE(r5.ok());
@@ -233,7 +234,7 @@ TEST_CASE("concurrent pushes from many offices are integrated together, with few
       for (int k = 0; k < 3; ++k) responses[i].push_back(take(l.store->push(writers[i].caller(), batches[i * 3 + k]), "push"));
     });
   }
-  while (l.store->queue_depth() < offices - 1) std::this_thread::yield();
+  while (l.store->pushes_in_flight() < offices) std::this_thread::yield();
   REQUIRE(tx.commit().ok());
   for (auto& t : threads) t.join();
   auto m = l.store->metrics();
