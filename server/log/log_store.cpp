@@ -26,7 +26,8 @@ constexpr std::size_t head_cache_max = 100'000;
 
 constexpr std::string_view schema_sql = R"sql(
 CREATE TABLE IF NOT EXISTS log_settings(name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS log_leaves(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL);
+-- Leaf hashes live in the level-0 tiles; a leaf row holds only the leaf's bytes.
+CREATE TABLE IF NOT EXISTS log_leaves(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS log_entries(
   principal TEXT NOT NULL, seq INTEGER NOT NULL, leaf_index INTEGER NOT NULL, entry_hash BLOB NOT NULL,
   PRIMARY KEY(principal, seq)) WITHOUT ROWID;
@@ -109,6 +110,7 @@ struct LogStore::Impl {
   // ---- readers (HTTP threads) ----
   std::mutex read_mu;
   std::unique_ptr<store::Db> reader;
+  std::optional<store::Stmt> reader_tile_get;
 
   // ---- published state ----
   mutable std::mutex pub_mu;
@@ -138,6 +140,7 @@ struct LogStore::Impl {
   Status append_leaf(const Bytes& leaf);
   Status track_keys(const chain::Entry& e, const domain::Verdict& v);
   Result<Bytes> read_tile(store::Db& db, unsigned level, std::uint64_t index);
+  Result<Bytes> read_tile_for_reader(unsigned level, std::uint64_t index);
   Result<bool> is_genesis(const chain::Batch& b);
 };
 
@@ -164,6 +167,7 @@ Result<std::unique_ptr<LogStore>> start(std::unique_ptr<LogStore::Impl> impl) {
   LONTAR_TRY(impl->prepare_statements());
   LONTAR_TRY(impl->load());
   LONTAR_ASSIGN(impl->reader, store::Db::open(impl->path, {.create = false}));
+  LONTAR_ASSIGN(impl->reader_tile_get, impl->reader->prepare("SELECT hashes FROM log_tiles WHERE level = ? AND idx = ?"));
   auto* raw = impl.get();
   auto store = std::make_unique<LogStore>(std::move(impl));
   raw->integrator = std::thread([raw] { raw->run(); });
@@ -247,12 +251,15 @@ std::string LogStore::verifier_key() const { return tree::verifier_key(impl_->or
 
 Status LogStore::Impl::prepare_statements() {
   auto& db = *writer;
+  // The integrator revisits the same pages (heads, rules state, the tree's edge):
+  // a larger page cache saves re-reading them from the file.
+  LONTAR_TRY(db.exec("PRAGMA cache_size = -65536"));
   LONTAR_ASSIGN(st.head_get, db.prepare("SELECT seq, hash FROM log_heads WHERE principal = ?"));
   LONTAR_ASSIGN(st.head_put, db.prepare("INSERT OR REPLACE INTO log_heads(principal, seq, hash) VALUES(?, ?, ?)"));
   LONTAR_ASSIGN(st.entry_get, db.prepare("SELECT leaf_index, entry_hash FROM log_entries WHERE principal = ? AND seq = ?"));
   LONTAR_ASSIGN(st.entry_put,
                 db.prepare("INSERT INTO log_entries(principal, seq, leaf_index, entry_hash) VALUES(?, ?, ?, ?)"));
-  LONTAR_ASSIGN(st.leaf_put, db.prepare("INSERT INTO log_leaves(idx, leaf, hash) VALUES(?, ?, ?)"));
+  LONTAR_ASSIGN(st.leaf_put, db.prepare("INSERT INTO log_leaves(idx, leaf) VALUES(?, ?)"));
   LONTAR_ASSIGN(st.seal_put, db.prepare("INSERT OR REPLACE INTO log_seals(principal, last_seq, leaf_index) VALUES(?, ?, ?)"));
   LONTAR_ASSIGN(st.seal_find, db.prepare("SELECT leaf_index FROM log_seals WHERE principal = ? AND last_seq >= ? "
                                          "ORDER BY last_seq LIMIT 1"));
@@ -271,6 +278,16 @@ Result<Bytes> LogStore::Impl::read_tile(store::Db& db, unsigned level, std::uint
   LONTAR_ASSIGN(bool row, q.bind(1, static_cast<std::int64_t>(level)).bind(2, index).step());
   if (!row) return Bytes{};
   return q.blob(0);
+}
+
+// Reads a tile on the reader connection; requires read_mu held.
+Result<Bytes> LogStore::Impl::read_tile_for_reader(unsigned level, std::uint64_t index) {
+  auto& q = *reader_tile_get;
+  q.reset();
+  LONTAR_ASSIGN(bool row, q.bind(1, static_cast<std::int64_t>(level)).bind(2, index).step());
+  Bytes out = row ? q.blob(0) : Bytes{};
+  q.reset();
+  return out;
 }
 
 // Restores the edge of the tree and the latest checkpoint, and checks they agree.
@@ -417,7 +434,7 @@ Status LogStore::Impl::append_leaf(const Bytes& leaf) {
   Hash h = tree::leaf_hash(leaf);
   auto& q = *st.leaf_put;
   q.reset();
-  LONTAR_TRY(q.bind(1, edge.size()).bind(2, ByteView(leaf)).bind(3, h).run());
+  LONTAR_TRY(q.bind(1, edge.size()).bind(2, ByteView(leaf)).run());
   edge.append(h);
   return {};
 }
@@ -714,7 +731,7 @@ Result<protocol::Proof> LogStore::inclusion_proof(std::uint64_t index, std::uint
                                       " is beyond the latest checkpoint (" + std::to_string(have) + ")"};
   }
   std::lock_guard lock(impl_->read_mu);
-  auto read = [this](unsigned level, std::uint64_t i) { return impl_->read_tile(*impl_->reader, level, i); };
+  auto read = [this](unsigned level, std::uint64_t i) { return impl_->read_tile_for_reader(level, i); };
   LONTAR_ASSIGN(std::vector<Hash> hashes, tree::inclusion_proof(read, index, size));
   return protocol::Proof{index, size, std::move(hashes)};
 }
@@ -730,7 +747,7 @@ Result<protocol::Proof> LogStore::consistency_proof(std::uint64_t old_size, std:
                                       " is beyond the latest checkpoint (" + std::to_string(have) + ")"};
   }
   std::lock_guard lock(impl_->read_mu);
-  auto read = [this](unsigned level, std::uint64_t i) { return impl_->read_tile(*impl_->reader, level, i); };
+  auto read = [this](unsigned level, std::uint64_t i) { return impl_->read_tile_for_reader(level, i); };
   LONTAR_ASSIGN(std::vector<Hash> hashes, tree::consistency_proof(read, old_size, new_size));
   return protocol::Proof{old_size, new_size, std::move(hashes)};
 }
@@ -755,7 +772,7 @@ Result<Bytes> LogStore::tile(std::string_view path) {
   }
   std::lock_guard lock(impl_->read_mu);
   if (!t.entries) {
-    LONTAR_ASSIGN(Bytes data, impl_->read_tile(*impl_->reader, t.level, t.index));
+    LONTAR_ASSIGN(Bytes data, impl_->read_tile_for_reader(t.level, t.index));
     if (data.size() < t.width * tree::hash_bytes) {
       return Error{Code::corrupt, std::string(path) + ": the stored tile is shorter than the tree; restore the store"};
     }
