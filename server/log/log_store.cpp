@@ -103,7 +103,7 @@ struct LogStore::Impl {
   tree::Edge edge;
   std::unordered_map<std::string, Head> heads;
   struct Stmts {
-    std::optional<store::Stmt> head_get, head_put, entry_get, entry_put, leaf_put, seal_put, seal_find, tile_put,
+    std::optional<store::Stmt> head_get, head_put, entry_get, leaf_get, entry_put, leaf_put, seal_put, seal_find, tile_put,
         checkpoint_put, equivocation_put, key_put, key_revoke;
   } st;
 
@@ -259,6 +259,7 @@ Status LogStore::Impl::prepare_statements() {
   LONTAR_ASSIGN(st.entry_get, db.prepare("SELECT leaf_index, entry_hash FROM log_entries WHERE principal = ? AND seq = ?"));
   LONTAR_ASSIGN(st.entry_put,
                 db.prepare("INSERT INTO log_entries(principal, seq, leaf_index, entry_hash) VALUES(?, ?, ?, ?)"));
+  LONTAR_ASSIGN(st.leaf_get, db.prepare("SELECT leaf FROM log_leaves WHERE idx = ?"));
   LONTAR_ASSIGN(st.leaf_put, db.prepare("INSERT INTO log_leaves(idx, leaf) VALUES(?, ?)"));
   LONTAR_ASSIGN(st.seal_put, db.prepare("INSERT OR REPLACE INTO log_seals(principal, last_seq, leaf_index) VALUES(?, ?, ?)"));
   LONTAR_ASSIGN(st.seal_find, db.prepare("SELECT leaf_index FROM log_seals WHERE principal = ? AND last_seq >= ? "
@@ -531,11 +532,14 @@ Status LogStore::Impl::integrate_one(Pending& p, Counts& counts,
                                 " differs from the entry already logged under that seq; the batch is kept as "
                                 "evidence and the incident must be investigated"));
     }
-    LONTAR_ASSIGN(store::Stmt lq, writer->prepare("SELECT leaf FROM log_leaves WHERE idx = ?"));
+    auto& lq = *st.leaf_get;
+    lq.reset();
     LONTAR_ASSIGN(bool lrow, lq.bind(1, leaf_index).step());
     if (!lrow) return Error{Code::corrupt, path + ": leaf " + std::to_string(leaf_index) + " is missing"};
-    LONTAR_ASSIGN(chain::Leaf leaf, encoding::decode<chain::Leaf>(lq.blob_view(0), "stored leaf"));
-    resp.receipts.push_back({e.seq, leaf_index, leaf.verdict});
+    auto leaf = encoding::decode<chain::Leaf>(lq.blob_view(0), "stored leaf");
+    lq.reset();
+    if (!leaf.ok()) return std::move(leaf).error().prefix(path);
+    resp.receipts.push_back({e.seq, leaf_index, leaf->verdict});
     ++first_new;
   }
   std::size_t replayed = first_new;
