@@ -1,6 +1,7 @@
 // log_test.cpp — the central log store over a real SQLite file.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <thread>
 
@@ -425,4 +426,33 @@ TEST_CASE("the feed shows an office its own entries in full and other offices' e
   auto page = take(l.store->feed(b.caller(), 2, 3), "page");
   REQUIRE(page.items.size() == 3);
   CHECK(page.items[0].leaf_index == 2);
+}
+
+TEST_CASE("shutdown answers every queued push, then refuses new ones; a small queue only slows pushers") {
+  test::TempDir dir;
+  Ledger l = Ledger::create(dir.path(), LogStoreOptions{.push_queue_max = 1, .integration_entries_max = 4});
+  constexpr int offices = 4;
+  std::vector<ChainWriter> writers;
+  for (int i = 0; i < offices; ++i) writers.push_back(l.add_principal("OFFICE-" + std::to_string(i)));
+  std::vector<chain::Batch> batches;
+  for (int i = 0; i < offices; ++i) batches.push_back(writers[i].batch(enrollments(100 * (i + 1), 3)));
+  auto blocker = take(store::Db::open((dir.path() / "ledger.db").string()), "db");
+  auto tx = take(store::Transaction::begin(*blocker), "lock");
+  std::vector<std::thread> threads;
+  std::vector<int> ok(offices, 0);
+  for (int i = 0; i < offices; ++i) {
+    threads.emplace_back([&, i] { ok[i] = l.store->push(writers[i].caller(), batches[i]).ok() ? 1 : 0; });
+  }
+  // One push is being integrated (stuck behind the lock), one is queued; the rest wait for room.
+  while (l.store->pushes_in_flight() < 2) std::this_thread::yield();
+  CHECK(l.store->pushes_in_flight() <= 2);
+  REQUIRE(tx.commit().ok());
+  for (auto& t : threads) t.join();
+  CHECK(std::count(ok.begin(), ok.end(), 1) == offices);
+  // integration_entries_max = 4 keeps 3-entry batches in groups of one.
+  l.store->shutdown();
+  auto late = l.store->push(writers[0].caller(), writers[0].batch(enrollments(900, 1)));
+  REQUIRE_FALSE(late.ok());
+  CHECK(late.error().code == Code::io);
+  CHECK(late.error().message.find("shutting down") != std::string::npos);
 }
