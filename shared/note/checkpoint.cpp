@@ -71,7 +71,9 @@ Result<Checkpoint> parse_checkpoint(std::string_view text) {
                  fmt::format("checkpoint: has {} lines; it needs origin, tree size and root hash", lines.size())};
   }
   for (std::size_t i = 0; i < lines.size(); ++i) {
-    if (lines[i].empty()) return bad_line(i + 1, i < 3 ? header_names[i] : "extension", "is empty");
+    const char* what = i < 3 ? header_names[i] : "extension";
+    if (lines[i].empty()) return bad_line(i + 1, what, "is empty");
+    if (has_control(lines[i])) return bad_line(i + 1, what, "holds a control character");
   }
   Checkpoint cp;
   cp.origin = std::string(lines[0]);

@@ -34,7 +34,7 @@ struct Checkpoint {
 Result<std::string> format_checkpoint(const Checkpoint& cp);
 
 // Parses a checkpoint note text strictly: at least three lines, each ending in a
-// newline and non-empty; the size is decimal digits without leading zeros ("0" for
+// newline, non-empty and free of control characters; the size is decimal digits without leading zeros ("0" for
 // the empty tree) that fits 64 bits; the root is canonical base64 of exactly 32
 // bytes. The error names the line and what is wrong with it.
 Result<Checkpoint> parse_checkpoint(std::string_view text);

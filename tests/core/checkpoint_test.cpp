@@ -111,6 +111,8 @@ TEST_CASE("checkpoint bodies are parsed strictly") {
       {"\n3\n" + root + "\n", "line 1 (origin): is empty"},
       {"o\n\n" + root + "\n", "line 2 (tree size): is empty"},
       {"o\n3\n" + root + "\n\n", "line 4 (extension): is empty"},
+      {"o\x10\n3\n" + root + "\n", "line 1 (origin): holds a control character"},  // found by note_fuzz
+      {"o\n3\n" + root + "\nx\ty\n", "line 4 (extension): holds a control character"},
       {"o\n03\n" + root + "\n", "leading zero"},
       {"o\n00\n" + root + "\n", "leading zero"},
       {"o\n-1\n" + root + "\n", "not a decimal number"},
