@@ -202,7 +202,8 @@ void proof_latency(server::LogStore& s, std::uint64_t size, const char* what) {
     auto p = take(s.inclusion_proof(index, size), "proof");
     us.push_back(seconds_since(t0) * 1e6);
     if (i % 100 == 0) {  // check some against the signed root (outside the timing)
-      std::uint64_t t = index / 256, w = std::min<std::uint64_t>(256, size - t * 256);
+      std::uint64_t t = index / 256;
+      auto w = static_cast<std::uint32_t>(std::min<std::uint64_t>(256, size - t * 256));
       Bytes tile = take(s.tile(server::tree::format_tile_path({false, 0, t, w})), "tile");
       Hash leaf;
       std::copy_n(tile.begin() + static_cast<std::ptrdiff_t>((index % 256) * 32), 32, leaf.begin());

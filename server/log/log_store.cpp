@@ -14,9 +14,12 @@
 
 #include "encoding/encoding.hpp"
 #include "log/tree.hpp"
+#include "merkle/tiles.hpp"
 #include "store/db.hpp"
 
 namespace lontar::server {
+
+static_assert(bundle_leaf_bytes_max == merkle::bundle_entry_bytes_max);
 
 namespace {
 
@@ -768,9 +771,8 @@ Result<Bytes> LogStore::tile(std::string_view path) {
     std::lock_guard lock(impl_->pub_mu);
     size = impl_->published_size;
   }
-  std::uint64_t count = t.entries ? size : size >> (tree::tile_height * t.level);
-  std::uint64_t first = t.index * tree::tile_width;
-  if (t.index > count / tree::tile_width || first + t.width > count) {
+  std::uint32_t have = tree::tile_width_in(t.entries ? 0 : t.level, t.index, size);
+  if (have < t.width) {
     return Error{Code::not_found, std::string(path) + ": the tree of " + std::to_string(size) +
                                       " leaves has no such tile (yet)"};
   }
@@ -783,21 +785,21 @@ Result<Bytes> LogStore::tile(std::string_view path) {
     data.resize(t.width * tree::hash_bytes);
     return data;
   }
+  std::uint64_t first = t.index * tree::tile_width;
   LONTAR_ASSIGN(store::Stmt q, impl_->reader->prepare("SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx"));
   q.bind(1, first).bind(2, first + t.width);
-  Bytes bundle;
+  std::vector<Bytes> leaves;
+  leaves.reserve(t.width);
   while (true) {
     LONTAR_ASSIGN(bool row, q.step());
     if (!row) break;
-    ByteView leaf = q.blob_view(0);
-    if (leaf.size() > bundle_leaf_bytes_max) {
-      return Error{Code::corrupt, std::string(path) + ": a stored leaf is longer than an entry bundle allows"};
-    }
-    bundle.push_back(static_cast<std::uint8_t>(leaf.size() >> 8));
-    bundle.push_back(static_cast<std::uint8_t>(leaf.size() & 0xff));
-    append(bundle, leaf);
+    leaves.push_back(q.blob(0));
   }
-  return bundle;
+  if (leaves.size() != t.width) {
+    return Error{Code::corrupt, std::string(path) + ": " + std::to_string(leaves.size()) + " leaves stored, " +
+                                    std::to_string(t.width) + " expected; restore the store from a backup"};
+  }
+  return tree::encode_bundle(leaves);
 }
 
 Metrics LogStore::metrics() {

@@ -1,8 +1,6 @@
 #include "log/tree.hpp"
 
 #include <bit>
-#include <charconv>
-#include <map>
 
 #include "merkle/merkle.hpp"
 #include "note/checkpoint.hpp"
@@ -21,63 +19,6 @@ Hash perfect_root(std::span<const Hash> hashes) {
   return level.front();
 }
 
-Result<std::uint64_t> parse_decimal(std::string_view s, std::string_view what) {
-  std::uint64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) {
-    return Error{Code::bad_input, "tile path: " + std::string(what) + " '" + std::string(s) + "' is not a number"};
-  }
-  return v;
-}
-
-// The hashes of complete subtrees, read from stored tiles (each tile read once per proof):
-// a node at height h sits in the tile level h / 8 as the root of 2^(h % 8) consecutive hashes.
-class TileHashReader final : public merkle::HashReader {
- public:
-  explicit TileHashReader(const TileReadFn& read) : read_(read) {}
-
-  Result<std::vector<Hash>> read(std::span<const merkle::NodeId> nodes) const override {
-    std::vector<Hash> out;
-    out.reserve(nodes.size());
-    for (const merkle::NodeId& id : nodes) {
-      LONTAR_ASSIGN(Hash h, node(id.level, id.index));
-      out.push_back(h);
-    }
-    return out;
-  }
-
- private:
-  Result<Hash> node(unsigned h, std::uint64_t i) const {
-    unsigned level = h / tile_height;
-    unsigned r = h % tile_height;
-    std::uint64_t first = i << r;
-    std::uint64_t count = std::uint64_t{1} << r;
-    std::uint64_t tile_index = first / tile_width;
-    std::size_t offset = first % tile_width;
-    auto key = std::make_pair(level, tile_index);
-    auto it = cache_.find(key);
-    if (it == cache_.end()) {
-      LONTAR_ASSIGN(Bytes data, read_(level, tile_index));
-      it = cache_.emplace(key, std::move(data)).first;
-    }
-    const Bytes& data = it->second;
-    if (data.size() < (offset + count) * hash_bytes) {
-      return Error{Code::corrupt, "tile " + std::to_string(level) + "/" + std::to_string(tile_index) + " holds " +
-                                      std::to_string(data.size() / hash_bytes) +
-                                      " hashes, fewer than the tree needs; the store is damaged — restore it from a "
-                                      "backup"};
-    }
-    std::vector<Hash> hashes(count);
-    for (std::size_t k = 0; k < count; ++k) {
-      std::copy_n(data.begin() + static_cast<std::ptrdiff_t>((offset + k) * hash_bytes), hash_bytes, hashes[k].begin());
-    }
-    return perfect_root(hashes);
-  }
-
-  const TileReadFn& read_;
-  mutable std::map<std::pair<unsigned, std::uint64_t>, Bytes> cache_;
-};
-
 void append_hash(Bytes& out, const Hash& h) { out.insert(out.end(), h.begin(), h.end()); }
 
 }  // namespace
@@ -86,83 +27,15 @@ Hash leaf_hash(ByteView leaf) { return merkle::leaf_hash(leaf); }
 
 Hash node_hash(const Hash& left, const Hash& right) { return merkle::node_hash(left, right); }
 
-Result<TilePath> parse_tile_path(std::string_view path) {
-  constexpr std::string_view prefix = "tile/";
-  if (!path.starts_with(prefix)) {
-    return Error{Code::bad_input, "tile path '" + std::string(path) + "' does not start with 'tile/'"};
-  }
-  std::string_view rest = path.substr(prefix.size());
-  TilePath t;
-  auto slash = rest.find('/');
-  if (slash == std::string_view::npos) return Error{Code::bad_input, "tile path '" + std::string(path) + "' has no index"};
-  std::string_view first = rest.substr(0, slash);
-  rest = rest.substr(slash + 1);
-  if (first == "entries") {
-    t.entries = true;
-  } else {
-    LONTAR_ASSIGN(std::uint64_t level, parse_decimal(first, "level"));
-    if (level >= tile_levels_max || first.size() > 1) {
-      return Error{Code::bad_input, "tile path: level '" + std::string(first) + "' must be 0.." +
-                                        std::to_string(tile_levels_max - 1)};
-    }
-    t.level = static_cast<unsigned>(level);
-  }
-  // Width suffix ".p/<W>" follows the last index element.
-  auto dotp = rest.find(".p/");
-  std::string_view index_part = rest.substr(0, dotp);
-  if (dotp != std::string_view::npos) {
-    std::string_view w = rest.substr(dotp + 3);
-    LONTAR_ASSIGN(std::uint64_t width, parse_decimal(w, "width"));
-    if (width < 1 || width >= tile_width || w.front() == '0') {
-      return Error{Code::bad_input, "tile path: partial width '" + std::string(w) + "' must be 1..255"};
-    }
-    t.width = width;
-  }
-  std::uint64_t index = 0;
-  while (true) {
-    auto s = index_part.find('/');
-    std::string_view elem = index_part.substr(0, s);
-    bool last = s == std::string_view::npos;
-    if (!last) {
-      if (elem.size() != 4 || elem.front() != 'x') {
-        return Error{Code::bad_input, "tile path: index element '" + std::string(elem) + "' must be x and 3 digits"};
-      }
-      elem.remove_prefix(1);
-    } else if (elem.size() != 3) {
-      return Error{Code::bad_input, "tile path: last index element '" + std::string(elem) + "' must be 3 digits"};
-    }
-    LONTAR_ASSIGN(std::uint64_t part, parse_decimal(elem, "index element"));
-    if (index > (UINT64_MAX - part) / 1000) return Error{Code::bad_input, "tile path: index too large"};
-    index = index * 1000 + part;
-    if (last) break;
-    index_part = index_part.substr(s + 1);
-  }
-  t.index = index;
-  if (format_tile_path(t) != path) {
-    return Error{Code::bad_input, "tile path '" + std::string(path) + "' is not in canonical C2SP form (" +
-                                      format_tile_path(t) + ")"};
-  }
-  return t;
+Result<TilePath> parse_tile_path(std::string_view path) { return merkle::parse_tile_path(path); }
+
+std::string format_tile_path(const TilePath& t) { return merkle::tile_path(t); }
+
+std::uint32_t tile_width_in(unsigned level, std::uint64_t index, std::uint64_t size) {
+  return merkle::tile_width(level, index, size);
 }
 
-std::string format_tile_path(const TilePath& t) {
-  std::string out = "tile/";
-  out += t.entries ? std::string("entries") : std::to_string(t.level);
-  std::vector<unsigned> groups;
-  std::uint64_t n = t.index;
-  do {
-    groups.push_back(static_cast<unsigned>(n % 1000));
-    n /= 1000;
-  } while (n > 0);
-  for (std::size_t i = groups.size(); i-- > 0;) {
-    char buf[8];
-    std::snprintf(buf, sizeof buf, "%s%03u", i > 0 ? "x" : "", groups[i]);
-    out += "/";
-    out += buf;
-  }
-  if (t.width < tile_width) out += ".p/" + std::to_string(t.width);
-  return out;
-}
+Result<Bytes> encode_bundle(std::span<const Bytes> leaves) { return merkle::encode_bundle(leaves); }
 
 Result<Edge> Edge::load(std::uint64_t size, const TileReadFn& read) {
   Edge e;
@@ -247,14 +120,33 @@ std::vector<TileData> Edge::take_writes() {
   return out;
 }
 
+namespace {
+// A merkle::TileReader over the stored tiles. The store keeps the newest (widest)
+// version of each tile; a tree of `size` needs a prefix of it.
+merkle::TileReader stored_tiles(const TileReadFn& read, std::uint64_t size) {
+  return merkle::TileReader(size, [&read](const merkle::TileId& id) -> Result<Bytes> {
+    LONTAR_ASSIGN(Bytes data, read(id.level, id.index));
+    if (data.size() < std::size_t{id.width} * hash_bytes) {
+      return Error{Code::corrupt, format_tile_path(id) + ": the stored tile holds " +
+                                      std::to_string(data.size() / hash_bytes) +
+                                      " hashes, fewer than the tree needs; the store is damaged — restore it from a "
+                                      "backup"};
+    }
+    data.resize(std::size_t{id.width} * hash_bytes);
+    return data;
+  });
+}
+}  // namespace
+
 Result<std::vector<Hash>> inclusion_proof(const TileReadFn& read, std::uint64_t index, std::uint64_t size) {
-  TileHashReader hashes(read);
-  return merkle::inclusion_proof(hashes, index, size);
+  return merkle::inclusion_proof(stored_tiles(read, size), index, size);
 }
 
 Result<std::vector<Hash>> consistency_proof(const TileReadFn& read, std::uint64_t old_size, std::uint64_t new_size) {
-  TileHashReader hashes(read);
-  return merkle::consistency_proof(hashes, old_size, new_size);
+  if (old_size == 0) {
+    return Error{Code::bad_input, "consistency proof: old size must be at least 1 (every tree extends the empty one)"};
+  }
+  return merkle::consistency_proof(stored_tiles(read, new_size), old_size, new_size);
 }
 
 Result<std::string> sign_checkpoint(std::string_view origin, std::uint64_t size, const Hash& root,

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,11 +21,12 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 #include "crypto/crypto.hpp"
+#include "merkle/tiles.hpp"
 
 namespace lontar::server::tree {
 
-constexpr unsigned tile_height = 8;
-constexpr std::size_t tile_width = 256;  // hashes per full tile
+constexpr unsigned tile_height = merkle::tile_height;
+constexpr std::size_t tile_width = merkle::tile_width_full;  // hashes per full tile
 constexpr std::size_t hash_bytes = 32;
 constexpr unsigned tile_levels_max = 8;  // 256^8 = 2^64 leaves
 
@@ -32,17 +34,15 @@ constexpr unsigned tile_levels_max = 8;  // 256^8 = 2^64 leaves
 Hash leaf_hash(ByteView leaf);
 Hash node_hash(const Hash& left, const Hash& right);
 
-// A C2SP tile resource. width is 1..256 (256 = full tile, served without ".p/").
-struct TilePath {
-  bool entries = false;  // tile/entries/... (an entry bundle) rather than a hash tile
-  unsigned level = 0;    // hash tiles only
-  std::uint64_t index = 0;
-  std::size_t width = tile_width;
-};
-// Parses "tile/<L>/<N>[.p/<W>]" or "tile/entries/<N>[.p/<W>]" with <N> in the
-// C2SP form "x001/x234/067"; the error says which part is malformed.
+// A C2SP tile resource: a hash tile or an entry bundle (merkle/tiles.hpp).
+using TilePath = merkle::TileId;
+// Parses "tile/<L>/<N>[.p/<W>]" or "tile/entries/<N>[.p/<W>]" strictly (C2SP form).
 Result<TilePath> parse_tile_path(std::string_view path);
 std::string format_tile_path(const TilePath& t);
+// The width of tile (level, index) in a tree of `size` leaves; 0 when it does not exist.
+std::uint32_t tile_width_in(unsigned level, std::uint64_t index, std::uint64_t size);
+// An entry bundle of `leaves` (uint16 big-endian length, then the bytes, for each).
+Result<Bytes> encode_bundle(std::span<const Bytes> leaves);
 
 // A stored tile: its hashes concatenated (32 bytes each).
 struct TileData {
