@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <thread>
 
 #include "support/property.hpp"
 
@@ -195,19 +196,75 @@ TEST_CASE("TileReader answers proofs equal to the in-memory tree's, touching few
   }
 }
 
-TEST_CASE("property: TileReader proofs equal MemoryTree proofs for any size and index") {
+TEST_CASE("property: TileReader proofs equal MemoryTree proofs for any size and index, with or without a cache") {
   CHECK(test::property("tile proofs", [] {
     const auto n = *rc::gen::inRange<std::uint64_t>(1, 2000);
     const auto index = *rc::gen::inRange<std::uint64_t>(0, n);
     const auto old_size = *rc::gen::inRange<std::uint64_t>(0, n + 1);
     MemoryTree tree = numbered_tree(n);
     TileStore store{tiles_of(tree)};
-    TileReader tiles(n, store.fetch());
-    RC_ASSERT(root(tiles, n).value() == tree.root());
-    RC_ASSERT(root(tiles, old_size).value() == tree.root(old_size));
-    RC_ASSERT(inclusion_proof(tiles, index, n).value() == inclusion_proof(tree, index, n).value());
-    RC_ASSERT(consistency_proof(tiles, old_size, n).value() == consistency_proof(tree, old_size, n).value());
+    TileCache cache(*rc::gen::inRange<std::size_t>(0, 4));
+    TileReader plain(n, store.fetch());
+    TileReader cached(n, store.fetch(), &cache);
+    for (int round = 0; round < 2; ++round) {  // the second round reads from the cache
+      for (const TileReader* tiles : {&plain, &cached}) {
+        RC_ASSERT(root(*tiles, n).value() == tree.root());
+        RC_ASSERT(root(*tiles, old_size).value() == tree.root(old_size));
+        RC_ASSERT(inclusion_proof(*tiles, index, n).value() == inclusion_proof(tree, index, n).value());
+        RC_ASSERT(consistency_proof(*tiles, old_size, n).value() == consistency_proof(tree, old_size, n).value());
+      }
+    }
   }));
+}
+
+TEST_CASE("a TileCache keeps full tiles across readers and sizes, bounded, and only full ones") {
+  MemoryTree tree = numbered_tree(70000);
+  TileStore store{tiles_of(tree)};
+  TileCache cache(3);
+  {
+    TileReader tiles(70000, store.fetch(), &cache);
+    REQUIRE(inclusion_proof(tiles, 1000, 70000).ok());
+  }
+  // Tiles: level 0 index 3 and level 1 index 0 (full, kept), level 1 index 1 (width 17) and
+  // level 0 index 273 (width 112) for the right-hand side [65536, 70000).
+  CHECK(cache.size() == 2);
+  store.fetches = 0;
+  {
+    TileReader tiles(70000, store.fetch(), &cache);
+    REQUIRE(inclusion_proof(tiles, 1001, 70000).ok());
+  }
+  CHECK(store.fetches == 2);  // only the partial tiles
+  // A reader for an older size (as an auditor holding an older checkpoint has) shares the full
+  // tiles and fetches that size's partial tiles.
+  for (const TileId& id : tiles_added(0, 69000)) store.tiles[tile_path(id)] = tile_hashes(tree, id).value();
+  TileReader older(69000, store.fetch(), &cache);
+  store.fetches = 0;
+  auto p = inclusion_proof(older, 1002, 69000);
+  REQUIRE(p.ok());
+  CHECK(*p == inclusion_proof(tree, 1002, 69000).value());
+  CHECK(store.fetches < 5);
+  // Bounded: many different tiles still leave at most 3.
+  for (std::uint64_t i = 0; i < 69000; i += 997) REQUIRE(inclusion_proof(older, i, 69000).ok());
+  CHECK(cache.size() == 3);
+}
+
+TEST_CASE("TileReaders on several threads can share one TileCache") {
+  MemoryTree tree = numbered_tree(70000);
+  const auto stored = tiles_of(tree);
+  TileCache cache(8);
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      TileReader tiles(70000, [&](const TileId& id) -> Result<Bytes> { return stored.at(tile_path(id)); }, &cache);
+      for (std::uint64_t i = static_cast<std::uint64_t>(t); i < 70000; i += 1499) {
+        auto p = inclusion_proof(tiles, i, 70000);
+        if (!p.ok() || !verify_inclusion(tree.hash({0, i}).value(), i, 70000, *p, tree.root()).ok()) ++failures[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == std::vector<int>(4, 0));
 }
 
 TEST_CASE("tiles built from RootBuilder's finished subtrees equal the tree's tiles") {
