@@ -177,6 +177,7 @@ Hash flip(Hash h, std::size_t bit) {
 
 }  // namespace
 
+// docs/FORMAT.md §4, vector M1.
 TEST_CASE("leaf and node hashes are the RFC 6962 domain-separated SHA-256") {
   CHECK(to_hex(empty_root()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   // The empty leaf: SHA-256(0x00).
@@ -189,6 +190,7 @@ TEST_CASE("leaf and node hashes are the RFC 6962 domain-separated SHA-256") {
   CHECK(node_hash(l, r) == crypto::sha256(joined));
 }
 
+// docs/FORMAT.md §4, vector M2.
 TEST_CASE("roots of the reference tree match the Certificate Transparency vectors for sizes 0 to 8") {
   MemoryTree tree = ct_tree();
   CHECK(tree.root(0) == empty_root());
@@ -205,6 +207,7 @@ TEST_CASE("roots of the reference tree match the Certificate Transparency vector
   }
 }
 
+// docs/FORMAT.md §4, vector M3 (leaf 5 of 8).
 TEST_CASE("inclusion proofs match the Certificate Transparency vectors and verify") {
   MemoryTree tree = ct_tree();
   for (const auto& v : ct_inclusion) {
@@ -218,6 +221,7 @@ TEST_CASE("inclusion proofs match the Certificate Transparency vectors and verif
   }
 }
 
+// docs/FORMAT.md §4, vector M4 (6 to 8).
 TEST_CASE("consistency proofs match the Certificate Transparency vectors and verify") {
   MemoryTree tree = ct_tree();
   for (const auto& v : ct_consistency) {

@@ -52,6 +52,7 @@ rc::Gen<TileId> gen_tile_id() {
 
 }  // namespace
 
+// docs/FORMAT.md §4.4 path examples.
 TEST_CASE("tile paths follow the C2SP tlog-tiles encoding") {
   CHECK(tile_path({false, 0, 1234067, 256}) == "tile/0/x001/x234/067");
   CHECK(tile_path({false, 3, 1234067, 8}) == "tile/3/x001/x234/067.p/8");
