@@ -131,9 +131,7 @@ Hash node_hash(const Hash& left, const Hash& right) {
 
 Hash empty_root() { return sha256({}); }
 
-bool is_complete(NodeId id, std::uint64_t size) {
-  return id.level <= node_level_max && id.index < (size >> id.level);
-}
+bool is_complete(NodeId id, std::uint64_t size) { return id.level <= node_level_max && id.index < (size >> id.level); }
 
 std::vector<NodeId> root_nodes(std::uint64_t size) {
   std::vector<NodeId> out;
@@ -201,8 +199,8 @@ Status verify_inclusion(const Hash& leaf, std::uint64_t index, std::uint64_t siz
                         const Hash& root_hash) {
   LONTAR_ASSIGN(Hash r, root_from_inclusion_proof(leaf, index, size, proof));
   if (r != root_hash)
-    return does_not_verify(
-        fmt::format("inclusion proof for leaf {} of {} leads to root {}, not {}", index, size, to_hex(r), to_hex(root_hash)));
+    return does_not_verify(fmt::format("inclusion proof for leaf {} of {} leads to root {}, not {}", index, size,
+                                       to_hex(r), to_hex(root_hash)));
   return {};
 }
 
@@ -242,8 +240,7 @@ Status verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const 
   Hash sr = first;
   for (; next < proof.size(); ++next) {
     const Hash& c = proof[next];
-    if (sn == 0)
-      return does_not_verify(fmt::format("consistency proof from {} to {} is too long", old_size, new_size));
+    if (sn == 0) return does_not_verify(fmt::format("consistency proof from {} to {} is too long", old_size, new_size));
     if ((fn & 1) != 0 || fn == sn) {
       fr = node_hash(c, fr);
       sr = node_hash(c, sr);

@@ -25,8 +25,7 @@ std::uint64_t hashes_at(unsigned level, std::uint64_t size) {
 Result<std::uint64_t> parse_small_decimal(std::string_view s, std::uint64_t max, const char* what) {
   if (s.empty() || s.size() > 3 || !std::all_of(s.begin(), s.end(), is_digit))
     return Error{Code::bad_input, fmt::format("{} '{}' is not a decimal number", what, s)};
-  if (s.size() > 1 && s[0] == '0')
-    return Error{Code::bad_input, fmt::format("{} '{}' has a leading zero", what, s)};
+  if (s.size() > 1 && s[0] == '0') return Error{Code::bad_input, fmt::format("{} '{}' has a leading zero", what, s)};
   std::uint64_t v = 0;
   for (char c : s) v = v * 10 + static_cast<std::uint64_t>(c - '0');
   if (v > max) return Error{Code::bad_input, fmt::format("{} {} is above {}", what, v, max)};
@@ -95,8 +94,7 @@ Result<TileId> parse_tile_path(std::string_view path) {
   auto refuse = [&](const std::string& why) {
     return Error{Code::bad_input, fmt::format("tile path '{}': {}", path.substr(0, tile_path_bytes_max), why)};
   };
-  if (path.size() > tile_path_bytes_max)
-    return refuse(fmt::format("longer than {} bytes", tile_path_bytes_max));
+  if (path.size() > tile_path_bytes_max) return refuse(fmt::format("longer than {} bytes", tile_path_bytes_max));
   const std::vector<std::string_view> parts = split(path, '/');
   if (parts.size() < 3 || parts[0] != "tile")
     return refuse("expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>]");
@@ -233,10 +231,11 @@ std::shared_ptr<const TileCache::Expanded> expand(std::span<const Hash> full) {
   assert(full.size() == tile_width_full);
   auto e = std::make_shared<TileCache::Expanded>();
   std::copy(full.begin(), full.end(), e->hashes.begin());
-  std::size_t below = 0;                  // offset of the level below
-  std::size_t at = tile_width_full;       // offset of the level being hashed
+  std::size_t below = 0;             // offset of the level below
+  std::size_t at = tile_width_full;  // offset of the level being hashed
   for (std::size_t n = tile_width_full / 2; n >= 1; n /= 2) {
-    for (std::size_t i = 0; i < n; ++i) e->hashes[at + i] = node_hash(e->hashes[below + 2 * i], e->hashes[below + 2 * i + 1]);
+    for (std::size_t i = 0; i < n; ++i)
+      e->hashes[at + i] = node_hash(e->hashes[below + 2 * i], e->hashes[below + 2 * i + 1]);
     below = at;
     at += n;
   }
@@ -263,7 +262,8 @@ Result<std::vector<Hash>> TileReader::read(std::span<const NodeId> nodes) const 
     const unsigned k = node.level % tile_height;
     const std::uint64_t first = node.index << k;  // first level-8L descendant
     const std::uint64_t tile_index = first / tile_width_full;
-    const TileId id{false, static_cast<std::uint8_t>(tile_level), tile_index, tile_width(tile_level, tile_index, size_)};
+    const TileId id{false, static_cast<std::uint8_t>(tile_level), tile_index,
+                    tile_width(tile_level, tile_index, size_)};
     auto it = std::find_if(tiles.begin(), tiles.end(), [&](const Loaded& l) { return l.id == id; });
     if (it == tiles.end()) {
       Loaded loaded{id, nullptr, {}};
@@ -313,8 +313,8 @@ Result<Bytes> encode_bundle(std::span<const Bytes> entries) {
 Result<std::vector<Bytes>> parse_bundle(const TileId& id, ByteView bundle) {
   const std::string where = id.entries ? tile_path(id) : "entry bundle";
   if (bundle.size() > bundle_bytes_max)
-    return Error{Code::bad_input,
-                 fmt::format("{}: {} bytes is more than a bundle can hold ({})", where, bundle.size(), bundle_bytes_max)};
+    return Error{Code::bad_input, fmt::format("{}: {} bytes is more than a bundle can hold ({})", where, bundle.size(),
+                                              bundle_bytes_max)};
   std::vector<Bytes> out;
   out.reserve(id.width);
   std::size_t at = 0;
@@ -324,8 +324,8 @@ Result<std::vector<Bytes>> parse_bundle(const TileId& id, ByteView bundle) {
     const std::size_t len = std::size_t{bundle[at]} << 8 | bundle[at + 1];
     at += 2;
     if (bundle.size() - at < len)
-      return Error{Code::corrupt, fmt::format("{}: entry {} claims {} bytes but only {} remain", where, i, len,
-                                              bundle.size() - at)};
+      return Error{Code::corrupt,
+                   fmt::format("{}: entry {} claims {} bytes but only {} remain", where, i, len, bundle.size() - at)};
     out.emplace_back(bundle.begin() + static_cast<std::ptrdiff_t>(at),
                      bundle.begin() + static_cast<std::ptrdiff_t>(at + len));
     at += len;

@@ -32,19 +32,19 @@
 
 namespace lontar::merkle {
 
-constexpr unsigned tile_height = 8;                                    // tree levels per tile
-constexpr std::uint32_t tile_width_full = 1u << tile_height;           // 256 hashes
-constexpr std::size_t tile_bytes_max = tile_width_full * sizeof(Hash); // 8192 bytes
-constexpr unsigned tile_level_max = 63;                                // the spec's bound on <L>
-constexpr std::size_t tile_path_bytes_max = 64;                        // longest valid path is 52 bytes
-constexpr std::size_t bundle_entry_bytes_max = 0xffff;                 // uint16 length prefix
+constexpr unsigned tile_height = 8;                                     // tree levels per tile
+constexpr std::uint32_t tile_width_full = 1u << tile_height;            // 256 hashes
+constexpr std::size_t tile_bytes_max = tile_width_full * sizeof(Hash);  // 8192 bytes
+constexpr unsigned tile_level_max = 63;                                 // the spec's bound on <L>
+constexpr std::size_t tile_path_bytes_max = 64;                         // longest valid path is 52 bytes
+constexpr std::size_t bundle_entry_bytes_max = 0xffff;                  // uint16 length prefix
 constexpr std::size_t bundle_bytes_max = tile_width_full * (2 + bundle_entry_bytes_max);
 
 // A hash tile or an entry bundle.
 struct TileId {
-  bool entries = false;      // an entry bundle (tile/entries/...) rather than a hash tile
-  std::uint8_t level = 0;    // hash tiles: 0..tile_level_max; entry bundles: always 0
-  std::uint64_t index = 0;   // N
+  bool entries = false;                   // an entry bundle (tile/entries/...) rather than a hash tile
+  std::uint8_t level = 0;                 // hash tiles: 0..tile_level_max; entry bundles: always 0
+  std::uint64_t index = 0;                // N
   std::uint32_t width = tile_width_full;  // W: 1..256, 256 = full
   bool partial() const { return width < tile_width_full; }
   bool operator==(const TileId&) const = default;
@@ -96,7 +96,9 @@ class TileCache {
   struct Expanded {
     std::array<Hash, 2 * tile_width_full - 1> hashes;
     // The hash of the node at level 8L + k (k <= 8) with index `i` counted from the tile's start.
-    const Hash& at(unsigned k, std::size_t i) const { return hashes[2 * tile_width_full - (2 * tile_width_full >> k) + i]; }
+    const Hash& at(unsigned k, std::size_t i) const {
+      return hashes[2 * tile_width_full - (2 * tile_width_full >> k) + i];
+    }
   };
   std::shared_ptr<const Expanded> find(unsigned level, std::uint64_t index) const;
   void insert(unsigned level, std::uint64_t index, std::shared_ptr<const Expanded> tile);
