@@ -84,8 +84,8 @@ struct Signature {
 // the signatures that were checked against a known key.
 struct Note {
   std::string text;
-  std::vector<Signature> verified;    // by known keys, each valid, in note order
-  std::size_t unknown_signatures = 0; // lines by keys not in the list (ignored)
+  std::vector<Signature> verified;     // by known keys, each valid, in note order
+  std::size_t unknown_signatures = 0;  // lines by keys not in the list (ignored)
 };
 
 // The signature line for `text` under `name` and `key`: "— name base64(id || sig)\n".

@@ -59,6 +59,8 @@ TEST_CASE("FORMAT.md §2 vector P1: a Tagana volunteer's participant.enroll payl
   auto bytes = domain::encode_payload(e);
   REQUIRE(bytes.ok());
   CHECK(bytes->size() == 215);
+  // One line per field, as in the document.
+  // clang-format off
   CHECK(to_hex(*bytes) ==
         "01"
         "1000000000000000" "33353738313231373033383530303032"
@@ -77,6 +79,7 @@ TEST_CASE("FORMAT.md §2 vector P1: a Tagana volunteer's participant.enroll payl
         "0000000000000000"
         "0c00000000000000" "303831323334353637383930"
         "1c00000000000000" "4a6c2e2052756e676b7574204173726920352c205375726162617961");
+  // clang-format on
 }
 
 TEST_CASE("FORMAT.md §3 vector C2: the entry hash of C1") {
@@ -90,6 +93,7 @@ TEST_CASE("FORMAT.md §3 vector C3: the seal over C1, its signed message and sig
   const chain::Entry e = c1_entry();
   const chain::Seal seal = chain::make_seal("SBY-RUNGKUT", 1, chain::entry_hash(e), 1526860800500, key);
   CHECK(to_hex(seal.key) == "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8");
+  // clang-format off
   CHECK(to_hex(chain::seal_message(seal)) ==
         "6c6f6e7461722f7365616c2f76310a"                                    // "lontar/seal/v1\n"
         "01"                                                                // little-endian flag
@@ -98,6 +102,7 @@ TEST_CASE("FORMAT.md §3 vector C3: the seal over C1, its signed message and sig
         "a922fd1d1c61627a18b4ea212443c349f97102d962bed852b7aec7a2be7fd56c"  // head = C2
         "f4e1fe7f63010000"                                                  // sealed_at_ms 1526860800500
         "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"); // key
+  // clang-format on
   CHECK(to_hex(seal.signature) ==
         "fa941c82d0c94426d7ea5ef293fb675a6bea7ac71fb388198f35c44a3418f14d"
         "94f9f63386bb6c902707778e25f5945e080bef10ddae6cf4bf8a22d69f246e09");
@@ -115,14 +120,18 @@ TEST_CASE("FORMAT.md §3: nested structs are written inline, with one flag byte 
   const std::string seal_fields = hex_of(seal).substr(2);
 
   // Leaf of an entry: flag, type 1, the entry's fields, the verdict (outcome, reasons).
+  const std::string flag = "01";
   domain::Verdict accepted{domain::Outcome::accepted, {}};
-  CHECK(hex_of(chain::entry_leaf(e, accepted)) == "01" "01" + entry_fields + "01" "0000000000000000");
+  const std::string no_reasons = "0000000000000000";
+  CHECK(hex_of(chain::entry_leaf(e, accepted)) == flag + "01" + entry_fields + "01" + no_reasons);
   domain::Verdict flagged{domain::Outcome::flagged, {{"x", "yz"}}};
-  CHECK(hex_of(chain::entry_leaf(e, flagged)) == "01" "01" + entry_fields + "03" "0100000000000000" +
-                                                     "0100000000000000" "78" "0200000000000000" "797a");
+  const std::string one_reason =
+      std::string("0100000000000000") + "0100000000000000" + "78" + "0200000000000000" + "797a";
+  CHECK(hex_of(chain::entry_leaf(e, flagged)) == flag + "01" + entry_fields + "03" + one_reason);
   // Leaf of a seal: flag, type 2, the seal's fields.
-  CHECK(hex_of(chain::seal_leaf(seal)) == "01" "02" + seal_fields);
+  CHECK(hex_of(chain::seal_leaf(seal)) == flag + "02" + seal_fields);
   // Batch: flag, principal, entry count, each entry's fields, the seal's fields.
   chain::Batch batch{"SBY-RUNGKUT", {e}, seal};
-  CHECK(hex_of(batch) == "01" "0b000000000000005342592d52554e474b5554" "0100000000000000" + entry_fields + seal_fields);
+  const std::string principal = std::string("0b00000000000000") + "5342592d52554e474b5554";
+  CHECK(hex_of(batch) == flag + principal + "0100000000000000" + entry_fields + seal_fields);
 }
