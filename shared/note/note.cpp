@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 
 namespace lontar::note {
 
@@ -212,6 +213,7 @@ Result<Signer> Signer::parse(std::string_view signer_key) {
 }
 
 std::string signature_line(std::string_view text, std::string_view name, const crypto::PrivateKey& key) {
+  assert(check_key_name(name).ok());
   const crypto::PublicKey pub = key.public_key();
   const KeyId id = key_id(name, pub);
   Bytes sig{static_cast<std::uint8_t>(id >> 24), static_cast<std::uint8_t>(id >> 16),
