@@ -584,3 +584,227 @@ TEST_CASE("every SQLite lookup and update of the rules uses an index, never a ta
   }
   CHECK(statements >= 20);
 }
+
+// ================= properties over random ledgers =================
+
+namespace {
+
+const std::vector<std::string_view> principal_pool = {"ADMIN", "SBY-RUNGKUT", "SBY-DARMO", "AUDIT-PUSAT", "SBY-GHOST"};
+
+Date gen_event_date() {
+  return {*rc::gen::inRange<std::uint16_t>(2017, 2020), *rc::gen::inRange<std::uint8_t>(1, 13),
+          *rc::gen::inRange<std::uint8_t>(1, 29)};
+}
+
+std::string gen_nik() {
+  auto n = make_nik("3578", "12", {1985, 3, 17}, Sex::male, *rc::gen::inRange<std::uint16_t>(1, 4));
+  RC_ASSERT(n.ok());
+  return n->str();
+}
+
+std::string gen_claim_no() { return *rc::gen::element<std::string>("C-1", "C-2", "C-3", "C-4"); }
+
+// A payload of a random kind over small pools of people, claims and receipts, so
+// that duplicates, voids and second payouts happen often; written mostly by a
+// principal allowed to write it, sometimes by anyone.
+std::pair<std::string, Payload> gen_step() {
+  const int pick = *rc::gen::inRange(0, 19);
+  const bool admin_kind = pick < 3;
+  std::string writer(admin_kind ? "ADMIN" : *rc::gen::element<std::string_view>(rungkut, darmo));
+  if (*rc::gen::inRange(0, 10) == 0) writer = *rc::gen::elementOf(principal_pool);
+  switch (pick) {
+    case 0:
+      return {writer, PrincipalRegister{std::string(*rc::gen::elementOf(principal_pool)),
+                                        *rc::gen::element(Role::office, Role::auditor, Role::admin),
+                                        key_of(*rc::gen::inRange<std::uint8_t>(1, 6)), "Kantor", ""}};
+    case 1:
+      return {writer, PrincipalRevoke{std::string(*rc::gen::elementOf(principal_pool)),
+                                      key_of(*rc::gen::inRange<std::uint8_t>(1, 6)), "laptop stolen"}};
+    case 2: return {writer, schedule(gen_event_date(), *rc::gen::element<Rupiah>(0, 24'000'000, 42'000'000))};
+    case 3:
+    case 4:
+    case 5: {
+      auto e = enroll(1, gen_event_date(), programme_bit(Programme::jkk) | programme_bit(Programme::jkm) |
+                                               (*rc::gen::arbitrary<bool>() ? programme_bit(Programme::jht) : 0));
+      e.nik = gen_nik();
+      return {writer, e};
+    }
+    case 6: return {writer, ParticipantUpdate{gen_nik(), std::string("081299998888"), std::nullopt, false, {}}};
+    case 7:
+    case 8:
+    case 9: {
+      auto c = contribution(1, *rc::gen::element<std::string>("R-1", "R-2", "R-3"), month_of(gen_event_date()),
+                            *rc::gen::inRange<std::uint16_t>(1, 13));
+      c.nik = gen_nik();
+      return {writer, c};
+    }
+    case 10:
+    case 11:
+    case 12: {
+      auto c = claim(gen_claim_no(), 1, gen_event_date(),
+                     *rc::gen::element(Programme::jkm, Programme::jkm, Programme::jkk, Programme::jht));
+      c.nik = gen_nik();
+      return {writer, c};
+    }
+    case 13:
+    case 14:
+    case 15:
+      return {writer,
+              payout(gen_claim_no(), *rc::gen::element<Rupiah>(1'000'000, 20'000'000, 24'000'000, 42'000'000))};
+    default: {
+      const bool own = *rc::gen::inRange(0, 5) != 0;
+      return {writer, EntryVoid{own ? writer : std::string(*rc::gen::element<std::string_view>(rungkut, darmo)),
+                                *rc::gen::inRange<std::uint64_t>(1, 11), "correction"}};
+    }
+  }
+}
+
+// The founding entries, then up to 120 random ones, numbered per principal.
+std::vector<chain::Entry> gen_ledger_sized() {
+  std::vector<std::pair<std::string, Payload>> steps = {
+      {admin, PrincipalRegister{admin, Role::admin, key_of(1), "Admin Pusat", ""}},
+      {admin, PrincipalRegister{rungkut, Role::office, key_of(2), "Surabaya Rungkut", "3578"}},
+      {admin, PrincipalRegister{darmo, Role::office, key_of(3), "Surabaya Darmo", "3578"}},
+      {admin, PrincipalRegister{auditor, Role::auditor, key_of(4), "Auditor Pusat", ""}},
+      {admin, schedule({2018, 1, 1}, 24'000'000)},
+  };
+  const auto n = *rc::gen::inRange(0, 121);
+  for (int i = 0; i < n; ++i) steps.push_back(gen_step());
+  std::map<std::string, std::uint64_t> seqs;
+  std::vector<chain::Entry> entries;
+  for (auto& [who, payload] : steps) {
+    auto e = chain::make_entry(who, ++seqs[who], Hash{}, 0, "clerk", payload);
+    RC_ASSERT(e.ok());
+    entries.push_back(std::move(*e));
+  }
+  return entries;
+}
+
+// rapidcheck scales integer ranges with the test size; picks of kinds, people and
+// seqs must cover their whole small ranges from the first test on.
+std::vector<chain::Entry> gen_ledger() { return *rc::gen::resize(100, rc::gen::exec(gen_ledger_sized)); }
+
+std::vector<Verdict> replay(const std::vector<chain::Entry>& entries, rules::State& state) {
+  std::vector<Verdict> verdicts;
+  for (const auto& e : entries) {
+    auto v = rules::judge_and_apply(e, state);
+    RC_ASSERT(v.ok());
+    verdicts.push_back(std::move(*v));
+  }
+  return verdicts;
+}
+
+// Replays into a fresh SQLite file, in one transaction.
+std::vector<Verdict> replay_sqlite(const std::vector<chain::Entry>& entries, const test::TempDir& dir) {
+  static int files = 0;
+  auto db = store::Db::open(dir.file("p" + std::to_string(++files) + ".db"));
+  RC_ASSERT(db.ok());
+  RC_ASSERT((*db)->exec("PRAGMA synchronous=OFF").ok());  // a scratch file: speed over durability
+  auto state = rules::make_sqlite_state(**db, ledger_key());
+  RC_ASSERT(state.ok());
+  auto tx = store::Transaction::begin(**db);
+  RC_ASSERT(tx.ok());
+  auto verdicts = replay(entries, **state);
+  RC_ASSERT(tx->commit().ok());
+  return verdicts;
+}
+
+}  // namespace
+
+TEST_CASE("the memory and SQLite states give identical verdicts on random ledgers") {
+  test::TempDir dir;
+  CHECK(test::property("same verdicts", [&] {
+    const auto entries = gen_ledger();
+    auto memory = rules::make_memory_state(ledger_key());
+    const auto in_memory = replay(entries, *memory);
+    RC_ASSERT(in_memory == replay_sqlite(entries, dir));
+    auto has = [&](std::string_view code) {
+      return std::any_of(in_memory.begin(), in_memory.end(), [&](const Verdict& v) {
+        return std::any_of(v.reasons.begin(), v.reasons.end(), [&](const Reason& r) { return r.code == code; });
+      });
+    };
+    RC_CLASSIFY(has(reason::duplicate_enrollment), "duplicate_enrollment");
+    RC_CLASSIFY(has(reason::above_schedule), "above_schedule");
+    RC_CLASSIFY(has(reason::second_death_benefit), "second_death_benefit");
+    RC_CLASSIFY(has(reason::no_coverage), "no_coverage");
+    RC_CLASSIFY(has(reason::claim_overpaid), "claim_overpaid");
+    RC_CLASSIFY(has(reason::void_target_invalid), "void_target_invalid");
+    RC_CLASSIFY(std::any_of(entries.begin(), entries.end(),
+                            [&](const chain::Entry& e) { return e.kind == EntryKind::entry_void; }) &&
+                    !has(reason::void_target_invalid),
+                "every void applied");
+  }));
+}
+
+TEST_CASE("replaying the same ledger twice from empty gives identical verdicts") {
+  test::TempDir dir;
+  CHECK(test::property("deterministic verdicts", [&] {
+    const auto entries = gen_ledger();
+    RC_ASSERT(replay_sqlite(entries, dir) == replay_sqlite(entries, dir));
+    auto a = rules::make_memory_state(ledger_key());
+    auto b = rules::make_memory_state(ledger_key());
+    RC_ASSERT(replay(entries, *a) == replay(entries, *b));
+  }));
+}
+
+TEST_CASE("an office replica fed redacted entries judges its own entries exactly as the centre does") {
+  CHECK(test::property("replica verdicts equal the centre's", [] {
+    const auto entries = gen_ledger();
+    auto centre = rules::make_memory_state(ledger_key());
+    auto replica = rules::make_memory_state(ledger_key());
+    for (const auto& e : entries) {
+      auto v = rules::judge(e, *centre);
+      RC_ASSERT(v.ok());
+      RC_ASSERT(rules::apply(e, *v, *centre).ok());
+      if (e.principal == rungkut) {
+        auto offline = rules::judge(e, *replica);
+        RC_ASSERT(offline.ok());
+        RC_ASSERT(*offline == *v);
+      }
+      // The feed: own and admin entries in full, other offices' entries redacted.
+      if (e.principal == rungkut || is_admin_kind(e.kind)) {
+        RC_ASSERT(rules::apply(e, *v, *replica).ok());
+      } else {
+        auto r = rules::redact(e, *v, ledger_key());
+        RC_ASSERT(r.ok());
+        RC_ASSERT(rules::apply_redacted(*r, *replica).ok());
+      }
+    }
+  }));
+}
+
+TEST_CASE("judge never crashes on random payload bytes and accepts only payloads that validate") {
+  auto state = rules::make_memory_state(ledger_key());
+  Ledger l(*state);
+  l.found();
+  REQUIRE(l.record(rungkut, enroll(1)) == accepted);
+  REQUIRE(l.record(rungkut, claim("C-1", 1)) == accepted);
+  CHECK(test::property("judge is total", [&] {
+    chain::Entry e;
+    e.principal = *rc::gen::element<std::string>(admin, rungkut, "SBY-GHOST");
+    e.seq = 99;
+    const auto kind = *rc::gen::element<std::uint16_t>(1, 2, 3, 10, 11, 12, 13, 14, 15, 0, 4, 999);
+    e.kind = static_cast<EntryKind>(kind);
+    if (*rc::gen::arbitrary<bool>()) {
+      e.payload = *rc::gen::container<Bytes>(rc::gen::arbitrary<std::uint8_t>());
+    } else {  // a valid payload of some kind with a few bytes changed
+      auto base = domain::encode_payload(*rc::gen::element<Payload>(enroll(1), claim("C-1", 1), payout("C-1", 5),
+                                                                    EntryVoid{rungkut, 1, "x"},
+                                                                    schedule({2019, 1, 1}, 1)));
+      RC_ASSERT(base.ok());
+      e.payload = *base;
+      const auto flips = *rc::gen::inRange(1, 4);
+      for (int i = 0; i < flips; ++i) {
+        e.payload[*rc::gen::inRange<std::size_t>(0, e.payload.size())] ^= *rc::gen::inRange<std::uint8_t>(1, 255);
+      }
+    }
+    auto v = rules::judge(e, *state);
+    RC_ASSERT(v.ok());
+    if (v->outcome != Outcome::rejected) {
+      auto p = domain::decode_payload(e.kind, e.payload);
+      RC_ASSERT(p.ok());
+      RC_ASSERT(domain::validate(*p).ok());
+    }
+    for (const auto& r : v->reasons) RC_ASSERT(r.text.size() <= text_bytes_max);
+  }));
+}
