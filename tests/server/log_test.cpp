@@ -1,5 +1,9 @@
 // log_test.cpp — the central log store over a real SQLite file.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <map>
@@ -455,4 +459,66 @@ TEST_CASE("shutdown answers every queued push, then refuses new ones; a small qu
   REQUIRE_FALSE(late.ok());
   CHECK(late.error().code == Code::io);
   CHECK(late.error().message.find("shutting down") != std::string::npos);
+}
+
+TEST_CASE("a server process killed mid-push loses nothing it acknowledged and logs nothing twice") {
+  test::TempDir dir;
+  Ledger l = Ledger::create(dir.path());
+  ChainWriter a = l.add_principal("SBY-RUNGKUT");
+  constexpr int batches_total = 40;
+  std::vector<chain::Batch> batches;
+  for (int k = 0; k < batches_total; ++k) batches.push_back(a.batch(enrollments(1 + 25 * k, 25)));
+  l.store.reset();  // no store (and no integrator thread) in this process while it forks
+
+  int ack[2];
+  REQUIRE(::pipe(ack) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // The server: pushes every batch and reports each acknowledged receipt.
+    ::close(ack[0]);
+    l.reopen();
+    for (const auto& b : batches) {
+      auto r = l.store->push(a.caller(), b);
+      if (!r.ok()) ::_exit(3);
+      std::uint64_t msg[2] = {r->receipts.back().seq, r->receipts.back().leaf_index};
+      if (::write(ack[1], msg, sizeof msg) != sizeof msg) ::_exit(4);
+    }
+    ::_exit(0);
+  }
+  ::close(ack[1]);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> acked;
+  std::uint64_t msg[2];
+  while (acked.size() < 5 && ::read(ack[0], msg, sizeof msg) == sizeof msg) acked.emplace_back(msg[0], msg[1]);
+  ::kill(child, SIGKILL);  // mid-flight: the next pushes are being integrated or committed
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(ack[0]);
+  REQUIRE(acked.size() == 5);
+
+  l.reopen();  // open() checks the stored tree against the latest checkpoint
+  note::Checkpoint cp = open_checkpoint(l, l.store->checkpoint());
+  auto head = take(l.store->head("SBY-RUNGKUT"), "head");
+  CHECK(head.first >= acked.back().first);
+  std::vector<Hash> leaves = leaf_hashes(*l.store, cp.size);
+  for (auto [seq, index] : acked) {
+    auto p = take(l.store->inclusion_proof(index, cp.size), "inclusion");
+    CHECK(merkle::verify_inclusion(leaves[index], index, cp.size, p.hashes, cp.root).ok());
+  }
+  // Resending everything: what was logged replays with the same leaves, the rest integrates once.
+  std::uint64_t size_before = cp.size;
+  std::uint64_t new_entries = 0;
+  for (const auto& b : batches) {
+    auto r = take(l.store->push(a.caller(), b), "resend");
+    for (std::size_t i = 0; i < r.receipts.size(); ++i) {
+      if (r.receipts[i].seq > head.first) ++new_entries;
+    }
+    if (r.receipts.back().seq <= acked.back().first) {
+      auto it = std::find_if(acked.begin(), acked.end(), [&](auto& x) { return x.first == r.receipts.back().seq; });
+      if (it != acked.end()) CHECK(r.receipts.back().leaf_index == it->second);
+    }
+  }
+  CHECK(take(l.store->head("SBY-RUNGKUT"), "head").first == batches_total * 25);
+  std::uint64_t new_batches = new_entries / 25;
+  CHECK(l.store->metrics().tree_size == size_before + new_entries + new_batches);
 }
