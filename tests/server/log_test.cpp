@@ -67,7 +67,9 @@ TEST_CASE("init writes a ledger whose genesis batch is sealed, accepted and chec
   CHECK(admin->role == domain::Role::admin);
   CHECK(std::filesystem::status(dir.path() / "log.key").permissions() ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
-  CHECK_FALSE(server::init_ledger(InitOptions{.data_dir = dir.path(), .origin = "x", .admin_key_path = {}, .admin_passphrase = {}}).ok());  // never over an existing ledger
+  CHECK_FALSE(server::init_ledger(
+                  InitOptions{.data_dir = dir.path(), .origin = "x", .admin_key_path = {}, .admin_passphrase = {}})
+                  .ok());  // never over an existing ledger
 }
 
 TEST_CASE("a push gets receipts in log order: the seal leaf first, then the entries") {
@@ -236,7 +238,8 @@ TEST_CASE("concurrent pushes from many offices are integrated together, with few
   }
   for (int i = 0; i < offices; ++i) {
     threads.emplace_back([&, i] {
-      for (int k = 0; k < 3; ++k) responses[i].push_back(take(l.store->push(writers[i].caller(), batches[i * 3 + k]), "push"));
+      for (int k = 0; k < 3; ++k)
+        responses[i].push_back(take(l.store->push(writers[i].caller(), batches[i * 3 + k]), "push"));
     });
   }
   while (l.store->pushes_in_flight() < offices) std::this_thread::yield();
@@ -376,7 +379,8 @@ TEST_CASE("a failed integration publishes nothing and the next push succeeds") {
   // failing disk would in the middle of an integration.
   auto blocker = take(store::Db::open((dir.path() / "ledger.db").string()), "db");
   chain::Batch b = a.batch(enrollments(1, 2));
-  REQUIRE(blocker->exec("CREATE TRIGGER full BEFORE INSERT ON log_leaves BEGIN SELECT RAISE(ABORT, 'disk full'); END").ok());
+  REQUIRE(blocker->exec("CREATE TRIGGER full BEFORE INSERT ON log_leaves BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+              .ok());
   auto r = l.store->push(a.caller(), b);
   REQUIRE_FALSE(r.ok());
   CHECK(l.store->checkpoint() == cp);
