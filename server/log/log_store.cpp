@@ -14,12 +14,11 @@
 
 #include "encoding/encoding.hpp"
 #include "log/tree.hpp"
-#include "merkle/tiles.hpp"
 #include "store/db.hpp"
 
 namespace lontar::server {
 
-static_assert(bundle_leaf_bytes_max == merkle::bundle_entry_bytes_max);
+static_assert(bundle_leaf_bytes_max == tree::bundle_leaf_bytes_max);
 
 namespace {
 
