@@ -585,6 +585,42 @@ TEST_CASE("every SQLite lookup and update of the rules uses an index, never a ta
   CHECK(statements >= 20);
 }
 
+TEST_CASE("a full disk while applying is an error for the caller's transaction to roll back, not a verdict") {
+  SqliteFixture f;
+  f.ledger.found();
+  const auto e = f.ledger.entry(rungkut, enroll(1));
+  {
+    auto tx = std::move(store::Transaction::begin(*f.db)).value();
+    f.db->set_write_failure_after(1);
+    auto v = rules::judge_and_apply(e, *f.state);
+    REQUIRE_FALSE(v.ok());
+    CHECK(v.error().code == Code::io);
+    CHECK(v.error().message.find("full") != std::string::npos);
+  }
+  f.db->set_write_failure_after(0);
+  auto again = rules::judge_and_apply(e, *f.state);
+  REQUIRE(again.ok());
+  CHECK(*again == accepted);
+}
+
+TEST_CASE("apply ignores a rejected entry and refuses an applied one whose payload does not decode") {
+  auto state = rules::make_memory_state(ledger_key());
+  Ledger l(*state);
+  l.found();
+  auto e = l.entry(rungkut, enroll(1));
+  e.payload.pop_back();
+  CHECK(rules::apply(e, Verdict{Outcome::rejected, {Reason{"invalid_payload", "x"}}}, *state).ok());
+  auto s = rules::apply(e, accepted, *state);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == Code::corrupt);
+  CHECK(s.error().message.starts_with("SBY-RUNGKUT seq 1:"));
+
+  auto admin_entry = l.entry(admin, schedule({2019, 1, 1}, 42'000'000));
+  auto r = rules::redact(admin_entry, accepted, ledger_key());
+  REQUIRE(r.ok());
+  CHECK_FALSE(rules::apply_redacted(*r, *state).ok());
+}
+
 // ================= properties over random ledgers =================
 
 namespace {
