@@ -469,8 +469,8 @@ TEST_CASE("a redacted entry keeps what judge needs and no NIK, name, heir or add
   auto bytes = encoding::encode(*r);
   REQUIRE(bytes.ok());
   const std::string_view text = as_chars(*bytes);
-  for (std::string_view secret : {std::string_view(nik(1)), std::string_view("Agus"), std::string_view("Sri Wahyuni"),
-                                  std::string_view("Rungkut Asri"), std::string_view("0812")}) {
+  for (const std::string& secret : {nik(1), std::string("Agus"), std::string("Sri Wahyuni"),
+                                   std::string("Rungkut Asri"), std::string("0812")}) {
     CHECK(text.find(secret) == std::string_view::npos);
   }
 
