@@ -66,7 +66,9 @@ std::string rp(Rupiah amount) {
   return (amount < 0 ? "Rp -" : "Rp ") + out;
 }
 
-std::string entry_ref(std::string_view principal, std::uint64_t seq) { return fmt::format("{} seq {}", principal, seq); }
+std::string entry_ref(std::string_view principal, std::uint64_t seq) {
+  return fmt::format("{} seq {}", principal, seq);
+}
 
 // Collects flags; an empty list means accepted.
 struct Flags {
@@ -233,8 +235,8 @@ struct Judge {
       LONTAR_ASSIGN(Undo undo, encoding::decode<Undo>(applied->undo, "undo record"));
       LONTAR_ASSIGN(auto claim, state.claim(undo.reference));
       if (claim && claim->paid != 0) {
-        return invalid(fmt::format("claim {} has payouts of {}; void those payouts first", undo.reference,
-                                   rp(claim->paid)));
+        return invalid(
+            fmt::format("claim {} has payouts of {}; void those payouts first", undo.reference, rp(claim->paid)));
       }
     }
     return Verdict{};
@@ -309,15 +311,19 @@ Status undo_effect(std::string_view principal, std::uint64_t seq, const StateVie
   switch (applied.kind) {
     case EntryKind::participant_enroll: {
       LONTAR_ASSIGN(auto active, state.participant(undo.person));
-      if (active && active->principal == principal && active->seq == seq) LONTAR_TRY(state.end_participant(undo.person));
+      if (active && active->principal == principal && active->seq == seq)
+        LONTAR_TRY(state.end_participant(undo.person));
       return {};
     }
     case EntryKind::contribution_paid:
       LONTAR_TRY(state.add_coverage(undo.person, undo.first_month, undo.months, -1));
       return state.remove_receipt(principal, undo.reference);
-    case EntryKind::claim_filed: return state.end_claim(undo.reference);
-    case EntryKind::payout_made: return state.add_paid(undo.reference, -undo.amount);
-    default: return {};
+    case EntryKind::claim_filed:
+      return state.end_claim(undo.reference);
+    case EntryKind::payout_made:
+      return state.add_paid(undo.reference, -undo.amount);
+    default:
+      return {};
   }
 }
 
@@ -328,7 +334,8 @@ Status fold(const protocol::RedactedEntry& r, State& state) {
     case EntryKind::participant_enroll:
       LONTAR_TRY(state.put_participant(r.nik_key, {r.principal, r.seq, r.programmes, r.date}));
       break;
-    case EntryKind::participant_update: break;
+    case EntryKind::participant_update:
+      break;
     case EntryKind::contribution_paid:
       LONTAR_TRY(state.add_coverage(r.nik_key, r.first_month, r.months, +1));
       LONTAR_TRY(state.put_receipt(r.principal, r.reference));
@@ -342,7 +349,9 @@ Status fold(const protocol::RedactedEntry& r, State& state) {
       LONTAR_TRY(state.put_claim(r.reference, {r.nik_key, r.principal, r.seq, *programme, r.date, 0}));
       break;
     }
-    case EntryKind::payout_made: LONTAR_TRY(state.add_paid(r.reference, r.amount)); break;
+    case EntryKind::payout_made:
+      LONTAR_TRY(state.add_paid(r.reference, r.amount));
+      break;
     case EntryKind::entry_void: {
       LONTAR_ASSIGN(auto target, state.applied(r.target_principal, r.target_seq));
       if (target && !target->voided && target->kind != EntryKind::entry_void) {
