@@ -57,7 +57,8 @@ Verdict rejected(std::string_view code, std::string text) {
 
 // "Rp 24.000.000" (Indonesian digit grouping).
 std::string rp(Rupiah amount) {
-  std::string digits = std::to_string(amount < 0 ? -amount : amount);
+  const auto magnitude = amount < 0 ? 0 - static_cast<std::uint64_t>(amount) : static_cast<std::uint64_t>(amount);
+  std::string digits = std::to_string(magnitude);
   std::string out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) out += '.';
@@ -461,6 +462,15 @@ Result<Verdict> judge_and_apply(const chain::Entry& entry, State& state) {
 
 Status apply_redacted(const protocol::RedactedEntry& r, State& state) {
   if (r.verdict.outcome == Outcome::rejected) return {};
+  // A redaction comes over the network: keep sums and ranges within what a valid entry can hold.
+  constexpr Rupiah amount_max = domain::rupiah_max * 3;  // a contribution's total over three programmes
+  if (r.amount < 0 || r.amount > amount_max || r.months > domain::contribution_months_max ||
+      (r.kind == EntryKind::contribution_paid && r.months == 0)) {
+    return Error{Code::corrupt,
+                 fmt::format("{}: redacted {} has amount {} and months {}, outside what a valid entry "
+                             "holds; the feed is damaged — sync again",
+                             entry_ref(r.principal, r.seq), domain::kind_name(r.kind), r.amount, r.months)};
+  }
   return fold(r, state);
 }
 

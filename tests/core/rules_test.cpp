@@ -623,7 +623,9 @@ TEST_CASE("a full disk while applying is an error for the caller's transaction t
   CHECK(*again == accepted);
 }
 
-TEST_CASE("apply ignores a rejected entry and refuses an applied one whose payload does not decode") {
+TEST_CASE(
+    "apply ignores a rejected entry and refuses damaged input: an undecodable payload, an admin or out-of-range "
+    "redaction") {
   auto state = rules::make_memory_state(ledger_key());
   Ledger l(*state);
   l.found();
@@ -639,6 +641,17 @@ TEST_CASE("apply ignores a rejected entry and refuses an applied one whose paylo
   auto r = rules::redact(admin_entry, accepted, ledger_key());
   REQUIRE(r.ok());
   CHECK_FALSE(rules::apply_redacted(*r, *state).ok());
+
+  auto contribution_entry = l.entry(darmo, contribution(1, "KWT-1"));
+  auto rc = rules::redact(contribution_entry, accepted, ledger_key());
+  REQUIRE(rc.ok());
+  rc->amount = -1;
+  auto negative = rules::apply_redacted(*rc, *state);
+  REQUIRE_FALSE(negative.ok());
+  CHECK(negative.error().message.find("the feed is damaged") != std::string::npos);
+  rc->amount = 100'800;
+  rc->months = 0;
+  CHECK_FALSE(rules::apply_redacted(*rc, *state).ok());
 }
 
 // ================= properties over random ledgers =================
