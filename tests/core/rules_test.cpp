@@ -115,6 +115,7 @@ class Ledger {
     seqs_[principal] = e.seq;
     auto v = rules::judge_and_apply(e, state_);
     REQUIRE_MESSAGE(v.ok(), v.error().message);
+    log_.emplace_back(std::move(e), *v);
     return *v;
   }
 
@@ -125,7 +126,8 @@ class Ledger {
     return *v;
   }
 
-  std::uint64_t last_seq(const std::string& principal) { return seqs_[principal]; }
+  // Every recorded entry with its verdict, in order (what the central log holds).
+  const std::vector<std::pair<chain::Entry, Verdict>>& log() const { return log_; }
 
   // Genesis, two offices, an auditor and the 2018 schedule (JKM benefit Rp 24,000,000).
   void found() {
@@ -140,6 +142,7 @@ class Ledger {
  private:
   rules::State& state_;
   std::map<std::string, std::uint64_t> seqs_;
+  std::vector<std::pair<chain::Entry, Verdict>> log_;
 };
 
 // A rules state in a real SQLite file.
@@ -364,6 +367,17 @@ TEST_CASE(
   // A 2018 death is still judged by the 2018 schedule.
   CHECK(l.judge(rungkut, payout("SBY-RUNGKUT/2018/0004", 42'000'000)) == high);
   CHECK(l.judge(rungkut, payout("SBY-RUNGKUT/2018/0004", 24'000'000)) == accepted);
+
+  // An auditor replaying the whole log reaches every verdict again, the three 2018 payouts included.
+  auto replayed = rules::make_memory_state(ledger_key());
+  std::vector<Verdict> payouts_2018;
+  for (const auto& [entry, verdict] : l.log()) {
+    auto v = rules::judge_and_apply(entry, *replayed);
+    REQUIRE(v.ok());
+    CHECK(*v == verdict);
+    if (entry.kind == EntryKind::payout_made && payouts_2018.size() < 3) payouts_2018.push_back(*v);
+  }
+  CHECK(payouts_2018 == verdicts_2018);
 }
 
 TEST_CASE("payouts on one claim that add up above the schedule are flagged, and flagged money still counts") {
