@@ -18,7 +18,9 @@ using domain::Programme;
 using domain::Rupiah;
 using store::Stmt;
 
+// In a savepoint: one commit (one fsync) when the caller has no transaction open.
 constexpr std::string_view schema = R"sql(
+SAVEPOINT rules_schema;
 CREATE TABLE IF NOT EXISTS rules_participants(
   person BLOB PRIMARY KEY, principal TEXT NOT NULL, seq INTEGER NOT NULL,
   programmes INTEGER NOT NULL, coverage_start INTEGER NOT NULL) WITHOUT ROWID;
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS rules_schedules(
 CREATE TABLE IF NOT EXISTS rules_applied(
   principal TEXT NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, voided INTEGER NOT NULL,
   undo BLOB NOT NULL, PRIMARY KEY(principal, seq)) WITHOUT ROWID;
+RELEASE rules_schema;
 )sql";
 
 std::int64_t date_int(domain::Date d) { return d.year * 10000 + d.month * 100 + d.day; }
@@ -111,15 +114,14 @@ Result<Statements> prepare(store::Db& db) {
   LONTAR_ASSIGN(Stmt applied, p("SELECT kind, voided, undo FROM rules_applied WHERE principal = ? AND seq = ?"));
   LONTAR_ASSIGN(Stmt put_applied, p("INSERT OR REPLACE INTO rules_applied VALUES(?, ?, ?, 0, ?)"));
   LONTAR_ASSIGN(Stmt mark_voided, p("UPDATE rules_applied SET voided = 1 WHERE principal = ? AND seq = ?"));
-  return Statements{std::move(participant),   std::move(put_participant), std::move(end_participant),
-                    std::move(claim),         std::move(put_claim),       std::move(end_claim),
-                    std::move(add_paid),      std::move(death_benefits),  std::move(has_principals),
-                    std::move(principal),     std::move(put_principal),   std::move(put_key),
-                    std::move(key_active),    std::move(revoke_key),      std::move(receipt_used),
-                    std::move(put_receipt),   std::move(remove_receipt),  std::move(covered),
-                    std::move(add_coverage),  std::move(remove_coverage), std::move(schedule),
-                    std::move(put_schedule),  std::move(applied),         std::move(put_applied),
-                    std::move(mark_voided)};
+  return Statements{
+      std::move(participant),    std::move(put_participant), std::move(end_participant), std::move(claim),
+      std::move(put_claim),      std::move(end_claim),       std::move(add_paid),        std::move(death_benefits),
+      std::move(has_principals), std::move(principal),       std::move(put_principal),   std::move(put_key),
+      std::move(key_active),     std::move(revoke_key),      std::move(receipt_used),    std::move(put_receipt),
+      std::move(remove_receipt), std::move(covered),         std::move(add_coverage),    std::move(remove_coverage),
+      std::move(schedule),       std::move(put_schedule),    std::move(applied),         std::move(put_applied),
+      std::move(mark_voided)};
 }
 
 // Runs a statement that returns no rows, then resets it.
@@ -140,9 +142,8 @@ class SqliteState final : public State {
     s->bind(1, person);
     LONTAR_ASSIGN(bool row, s->step());
     if (!row) return std::optional<Participant>{};
-    return std::optional<Participant>(Participant{s->text(0), s->uint64(1),
-                                                  static_cast<domain::ProgrammeSet>(s->int64(2)),
-                                                  date_of(s->int64(3))});
+    return std::optional<Participant>(
+        Participant{s->text(0), s->uint64(1), static_cast<domain::ProgrammeSet>(s->int64(2)), date_of(s->int64(3))});
   }
 
   Result<std::optional<Claim>> claim(std::string_view claim_no) const override {
@@ -208,8 +209,7 @@ class SqliteState final : public State {
     s->bind(1, principal).bind(2, seq);
     LONTAR_ASSIGN(bool row, s->step());
     if (!row) return std::optional<Applied>{};
-    return std::optional<Applied>(
-        Applied{static_cast<domain::EntryKind>(s->int64(0)), s->int64(1) != 0, s->blob(2)});
+    return std::optional<Applied>(Applied{static_cast<domain::EntryKind>(s->int64(0)), s->int64(1) != 0, s->blob(2)});
   }
 
   Status put_participant(const Hash& person, const Participant& p) override {
@@ -295,6 +295,7 @@ class SqliteState final : public State {
 
 Result<std::unique_ptr<State>> make_sqlite_state(store::Db& db, const NikKey& key) {
   if (auto s = db.exec(schema); !s.ok()) {
+    (void)db.exec("ROLLBACK TO rules_schema; RELEASE rules_schema;");
     return std::move(s).error().prefix("creating the rules_ tables");
   }
   LONTAR_ASSIGN(Statements q, prepare(db));
