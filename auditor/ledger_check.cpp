@@ -136,24 +136,24 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
   }
   head = OfficeHead{e.seq, d.entry_hash};
 
-  // Replay: the verdict from the state before this entry, then the state advances.
+  // Replay: the verdict from the state before this entry, and the state advances by it
+  // (the author's role is read first, from the state before the entry).
   bool genesis_group = open_ && open_->genesis;
   std::optional<rules::StateView::Principal> author;
   if (domain::is_admin_kind(e.kind)) {
     LONTAR_ASSIGN(author, state_->rules().principal(e.principal));
   }
-  LONTAR_ASSIGN(domain::Verdict verdict, rules::judge(e, state_->rules()));
+  LONTAR_ASSIGN(domain::Verdict verdict, rules::judge_and_apply(e, state_->rules()));
   if (verdict != d.leaf.verdict) {
-    findings.add(
-        check::verdict_mismatch, d.index, e.principal, e.seq,
-        "the log says " + verdict_text(d.leaf.verdict) + ", replaying the rules gives " + verdict_text(verdict));
+    findings.add(check::verdict_mismatch, d.index, e.principal, e.seq,
+                 "the log says " + verdict_text(d.leaf.verdict) + ", replaying the rules gives " +
+                     verdict_text(verdict));
   }
   if (domain::is_admin_kind(e.kind) && verdict.outcome != domain::Outcome::rejected && !genesis_group &&
       (!author || author->role != domain::Role::admin)) {
     findings.add(check::admin_not_by_admin, d.index, e.principal, e.seq,
                  std::string(domain::kind_name(e.kind)) + " by a principal that is not an admin");
   }
-  LONTAR_TRY(rules::apply(e, verdict, state_->rules()));
   LONTAR_TRY(book_.record(d.index, e, verdict, d.payload, d.person));
 
   // Seal coverage: the last entry a seal covers must hash to its head.
