@@ -86,16 +86,16 @@ Result<Hash> root_from_inclusion_proof(const Hash& leaf_hash, std::uint64_t inde
 
 // RFC 9162 §2.1.3.2: ok when `proof` shows that `leaf_hash` is leaf `index` of the tree of
 // `size` leaves with root `root`. bad_input when index >= size; corrupt when it does not verify.
-Status verify_inclusion(const Hash& leaf_hash, std::uint64_t index, std::uint64_t size,
-                        std::span<const Hash> proof, const Hash& root);
+Status verify_inclusion(const Hash& leaf_hash, std::uint64_t index, std::uint64_t size, std::span<const Hash> proof,
+                        const Hash& root);
 
 // RFC 9162 §2.1.4.2: ok when `proof` shows that the tree of `old_size` leaves with root
 // `old_root` is a prefix of the tree of `new_size` leaves with root `new_root`.
 // Conventions for the trivial cases: old_size == new_size needs an empty proof and equal roots;
 // old_size == 0 needs an empty proof (every tree extends the empty one).
 // bad_input when old_size > new_size; corrupt when it does not verify.
-Status verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const Hash& old_root,
-                          const Hash& new_root, std::span<const Hash> proof);
+Status verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const Hash& old_root, const Hash& new_root,
+                          std::span<const Hash> proof);
 
 // An in-memory tree that stores the hash of every complete subtree (about 2 hashes per leaf).
 // For tests, offices and auditors that hold a whole (small) log in memory.

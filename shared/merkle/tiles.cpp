@@ -25,8 +25,7 @@ std::uint64_t hashes_at(unsigned level, std::uint64_t size) {
 Result<std::uint64_t> parse_small_decimal(std::string_view s, std::uint64_t max, const char* what) {
   if (s.empty() || s.size() > 3 || !std::all_of(s.begin(), s.end(), is_digit))
     return Error{Code::bad_input, fmt::format("{} '{}' is not a decimal number", what, s)};
-  if (s.size() > 1 && s[0] == '0')
-    return Error{Code::bad_input, fmt::format("{} '{}' has a leading zero", what, s)};
+  if (s.size() > 1 && s[0] == '0') return Error{Code::bad_input, fmt::format("{} '{}' has a leading zero", what, s)};
   std::uint64_t v = 0;
   for (char c : s) v = v * 10 + static_cast<std::uint64_t>(c - '0');
   if (v > max) return Error{Code::bad_input, fmt::format("{} {} is above {}", what, v, max)};
@@ -95,8 +94,7 @@ Result<TileId> parse_tile_path(std::string_view path) {
   auto refuse = [&](const std::string& why) {
     return Error{Code::bad_input, fmt::format("tile path '{}': {}", path.substr(0, tile_path_bytes_max), why)};
   };
-  if (path.size() > tile_path_bytes_max)
-    return refuse(fmt::format("longer than {} bytes", tile_path_bytes_max));
+  if (path.size() > tile_path_bytes_max) return refuse(fmt::format("longer than {} bytes", tile_path_bytes_max));
   const std::vector<std::string_view> parts = split(path, '/');
   if (parts.size() < 3 || parts[0] != "tile")
     return refuse("expected tile/<L>/<N>[.p/<W>] or tile/entries/<N>[.p/<W>]");
@@ -196,12 +194,63 @@ Result<std::vector<Hash>> parse_tile(const TileId& id, ByteView bytes) {
   return out;
 }
 
+std::size_t TileCache::size() const {
+  std::lock_guard lock(mu_);
+  return map_.size();
+}
+
+std::shared_ptr<const TileCache::Expanded> TileCache::find(unsigned level, std::uint64_t index) const {
+  std::lock_guard lock(mu_);
+  auto it = map_.find({level, index});
+  if (it == map_.end()) return nullptr;
+  lru_.splice(lru_.begin(), lru_, it->second.lru);
+  return it->second.tile;
+}
+
+void TileCache::insert(unsigned level, std::uint64_t index, std::shared_ptr<const Expanded> tile) {
+  std::lock_guard lock(mu_);
+  if (tiles_max_ == 0) return;
+  const Key key{level, index};
+  auto it = map_.find(key);
+  if (it != map_.end()) {
+    it->second.tile = std::move(tile);
+    lru_.splice(lru_.begin(), lru_, it->second.lru);
+    return;
+  }
+  while (map_.size() >= tiles_max_) {
+    map_.erase(lru_.back());
+    lru_.pop_back();
+  }
+  lru_.push_front(key);
+  map_.emplace(key, Slot{std::move(tile), lru_.begin()});
+}
+
+namespace {
+
+std::shared_ptr<const TileCache::Expanded> expand(std::span<const Hash> full) {
+  assert(full.size() == tile_width_full);
+  auto e = std::make_shared<TileCache::Expanded>();
+  std::copy(full.begin(), full.end(), e->hashes.begin());
+  std::size_t below = 0;             // offset of the level below
+  std::size_t at = tile_width_full;  // offset of the level being hashed
+  for (std::size_t n = tile_width_full / 2; n >= 1; n /= 2) {
+    for (std::size_t i = 0; i < n; ++i)
+      e->hashes[at + i] = node_hash(e->hashes[below + 2 * i], e->hashes[below + 2 * i + 1]);
+    below = at;
+    at += n;
+  }
+  return e;
+}
+
+}  // namespace
+
 Result<std::vector<Hash>> TileReader::read(std::span<const NodeId> nodes) const {
-  struct Fetched {
+  struct Loaded {
     TileId id;
-    std::vector<Hash> hashes;
+    std::shared_ptr<const TileCache::Expanded> expanded;  // full tiles, when there is a cache
+    std::vector<Hash> hashes;                             // otherwise
   };
-  std::vector<Fetched> tiles;  // few per call: a linear search beats a map
+  std::vector<Loaded> tiles;  // few per call: a linear search beats a map
   std::vector<Hash> out;
   out.reserve(nodes.size());
   for (NodeId node : nodes) {
@@ -212,20 +261,34 @@ Result<std::vector<Hash>> TileReader::read(std::span<const NodeId> nodes) const 
     const unsigned tile_level = node.level / tile_height;
     const unsigned k = node.level % tile_height;
     const std::uint64_t first = node.index << k;  // first level-8L descendant
-    const TileId id{false, static_cast<std::uint8_t>(tile_level), first / tile_width_full,
-                    tile_width(tile_level, first / tile_width_full, size_)};
-    auto it = std::find_if(tiles.begin(), tiles.end(), [&](const Fetched& f) { return f.id == id; });
+    const std::uint64_t tile_index = first / tile_width_full;
+    const TileId id{false, static_cast<std::uint8_t>(tile_level), tile_index,
+                    tile_width(tile_level, tile_index, size_)};
+    auto it = std::find_if(tiles.begin(), tiles.end(), [&](const Loaded& l) { return l.id == id; });
     if (it == tiles.end()) {
-      auto bytes = fetch_(id);
-      if (!bytes.ok()) return std::move(bytes).error().prefix(tile_path(id));
-      LONTAR_ASSIGN(std::vector<Hash> hashes, parse_tile(id, *bytes));
-      tiles.push_back(Fetched{id, std::move(hashes)});
+      Loaded loaded{id, nullptr, {}};
+      const bool cacheable = cache_ != nullptr && !id.partial();
+      if (cacheable) loaded.expanded = cache_->find(tile_level, tile_index);
+      if (loaded.expanded == nullptr) {
+        auto bytes = fetch_(id);
+        if (!bytes.ok()) return std::move(bytes).error().prefix(tile_path(id));
+        LONTAR_ASSIGN(loaded.hashes, parse_tile(id, *bytes));
+        if (cacheable) {
+          loaded.expanded = expand(loaded.hashes);
+          cache_->insert(tile_level, tile_index, loaded.expanded);
+        }
+      }
+      tiles.push_back(std::move(loaded));
       it = tiles.end() - 1;
     }
     const std::size_t offset = first % tile_width_full;
-    const std::size_t count = std::size_t{1} << k;
-    assert(offset + count <= it->hashes.size());  // the node is complete, so the tile holds it
-    out.push_back(fold_subtree(std::span<const Hash>(it->hashes).subspan(offset, count)));
+    if (it->expanded != nullptr) {
+      out.push_back(it->expanded->at(k, offset >> k));
+    } else {
+      const std::size_t count = std::size_t{1} << k;
+      assert(offset + count <= it->hashes.size());  // the node is complete, so the tile holds it
+      out.push_back(fold_subtree(std::span<const Hash>(it->hashes).subspan(offset, count)));
+    }
   }
   return out;
 }
@@ -250,8 +313,8 @@ Result<Bytes> encode_bundle(std::span<const Bytes> entries) {
 Result<std::vector<Bytes>> parse_bundle(const TileId& id, ByteView bundle) {
   const std::string where = id.entries ? tile_path(id) : "entry bundle";
   if (bundle.size() > bundle_bytes_max)
-    return Error{Code::bad_input,
-                 fmt::format("{}: {} bytes is more than a bundle can hold ({})", where, bundle.size(), bundle_bytes_max)};
+    return Error{Code::bad_input, fmt::format("{}: {} bytes is more than a bundle can hold ({})", where, bundle.size(),
+                                              bundle_bytes_max)};
   std::vector<Bytes> out;
   out.reserve(id.width);
   std::size_t at = 0;
@@ -261,8 +324,8 @@ Result<std::vector<Bytes>> parse_bundle(const TileId& id, ByteView bundle) {
     const std::size_t len = std::size_t{bundle[at]} << 8 | bundle[at + 1];
     at += 2;
     if (bundle.size() - at < len)
-      return Error{Code::corrupt, fmt::format("{}: entry {} claims {} bytes but only {} remain", where, i, len,
-                                              bundle.size() - at)};
+      return Error{Code::corrupt,
+                   fmt::format("{}: entry {} claims {} bytes but only {} remain", where, i, len, bundle.size() - at)};
     out.emplace_back(bundle.begin() + static_cast<std::ptrdiff_t>(at),
                      bundle.begin() + static_cast<std::ptrdiff_t>(at + len));
     at += len;

@@ -17,9 +17,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -28,19 +32,19 @@
 
 namespace lontar::merkle {
 
-constexpr unsigned tile_height = 8;                                    // tree levels per tile
-constexpr std::uint32_t tile_width_full = 1u << tile_height;           // 256 hashes
-constexpr std::size_t tile_bytes_max = tile_width_full * sizeof(Hash); // 8192 bytes
-constexpr unsigned tile_level_max = 63;                                // the spec's bound on <L>
-constexpr std::size_t tile_path_bytes_max = 64;                        // longest valid path is 52 bytes
-constexpr std::size_t bundle_entry_bytes_max = 0xffff;                 // uint16 length prefix
+constexpr unsigned tile_height = 8;                                     // tree levels per tile
+constexpr std::uint32_t tile_width_full = 1u << tile_height;            // 256 hashes
+constexpr std::size_t tile_bytes_max = tile_width_full * sizeof(Hash);  // 8192 bytes
+constexpr unsigned tile_level_max = 63;                                 // the spec's bound on <L>
+constexpr std::size_t tile_path_bytes_max = 64;                         // longest valid path is 52 bytes
+constexpr std::size_t bundle_entry_bytes_max = 0xffff;                  // uint16 length prefix
 constexpr std::size_t bundle_bytes_max = tile_width_full * (2 + bundle_entry_bytes_max);
 
 // A hash tile or an entry bundle.
 struct TileId {
-  bool entries = false;      // an entry bundle (tile/entries/...) rather than a hash tile
-  std::uint8_t level = 0;    // hash tiles: 0..tile_level_max; entry bundles: always 0
-  std::uint64_t index = 0;   // N
+  bool entries = false;                   // an entry bundle (tile/entries/...) rather than a hash tile
+  std::uint8_t level = 0;                 // hash tiles: 0..tile_level_max; entry bundles: always 0
+  std::uint64_t index = 0;                // N
   std::uint32_t width = tile_width_full;  // W: 1..256, 256 = full
   bool partial() const { return width < tile_width_full; }
   bool operator==(const TileId&) const = default;
@@ -76,21 +80,62 @@ Result<std::vector<Hash>> parse_tile(const TileId& id, ByteView bytes);
 // Fetches the bytes of a hash tile (from a database, a directory, or over HTTPS).
 using TileFetch = std::function<Result<Bytes>(const TileId&)>;
 
+// A bounded, thread-safe cache of full hash tiles with the tree levels inside them already
+// hashed (511 hashes, 16 KiB per tile). Full tiles never change, so one cache can serve every
+// TileReader of one log, whatever its size: a server answering proofs keeps the upper tiles,
+// which every proof touches, hashed once. Least recently used tiles are dropped first.
+// It trusts what it is given: a reader that verifies proofs against a signed checkpoint
+// (an auditor) may share it too, since a bad tile makes the proofs fail, not pass.
+class TileCache {
+ public:
+  explicit TileCache(std::size_t tiles_max) : tiles_max_(tiles_max) {}
+  std::size_t size() const;
+
+  // A full tile's hashes by tree level inside it: the 256 hashes of tree level 8L, then 128
+  // of level 8L+1, ... then the 1 of level 8L+8.
+  struct Expanded {
+    std::array<Hash, 2 * tile_width_full - 1> hashes;
+    // The hash of the node at level 8L + k (k <= 8) with index `i` counted from the tile's start.
+    const Hash& at(unsigned k, std::size_t i) const {
+      return hashes[2 * tile_width_full - (2 * tile_width_full >> k) + i];
+    }
+  };
+  std::shared_ptr<const Expanded> find(unsigned level, std::uint64_t index) const;
+  void insert(unsigned level, std::uint64_t index, std::shared_ptr<const Expanded> tile);
+
+ private:
+  using Key = std::pair<unsigned, std::uint64_t>;
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const { return std::hash<std::uint64_t>()(k.second * 64 + k.first); }
+  };
+  struct Slot {
+    std::shared_ptr<const Expanded> tile;
+    std::list<Key>::iterator lru;
+  };
+  std::size_t tiles_max_;
+  mutable std::mutex mu_;
+  mutable std::list<Key> lru_;  // most recently used first
+  std::unordered_map<Key, Slot, KeyHash> map_;
+};
+
 // A HashReader over the tiles of a tree of `size` leaves. A node at level 8L + k (k < 8) is
 // read from the level-L tile holding its 2^k descendants at level 8L and hashed up from them,
 // so a proof costs one fetch per distinct tile it touches (about two per tile level) and at
-// most 255 hashes per tile. Each read() fetches each distinct tile once; it keeps no cache
-// between calls (wrap the fetch function for that). Nodes that are not complete in the tree
-// of `size` are refused with not_found; a tile of the wrong length is corrupt.
+// most 255 hashes per tile. Each read() fetches each distinct tile once; full tiles are kept
+// in `cache` (optional, may be shared between readers and threads) across calls.
+// Nodes that are not complete in the tree of `size` are refused with not_found; a tile of the
+// wrong length is corrupt; fetch errors are returned prefixed with the tile's path.
 class TileReader final : public HashReader {
  public:
-  TileReader(std::uint64_t size, TileFetch fetch) : size_(size), fetch_(std::move(fetch)) {}
+  TileReader(std::uint64_t size, TileFetch fetch, TileCache* cache = nullptr)
+      : size_(size), fetch_(std::move(fetch)), cache_(cache) {}
   std::uint64_t size() const { return size_; }
   Result<std::vector<Hash>> read(std::span<const NodeId> nodes) const override;
 
  private:
   std::uint64_t size_;
   TileFetch fetch_;
+  TileCache* cache_;
 };
 
 // An entry bundle: each entry as a big-endian uint16 length followed by its bytes.

@@ -21,8 +21,9 @@ bool has_control(std::string_view s) {
 Result<std::uint64_t> parse_size(std::string_view digits) {
   if (digits.empty() || digits.size() > uint64_digits_max ||
       !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return bad_line(2, "tree size", fmt::format("'{}' is not a decimal number of at most {} digits",
-                                                digits.substr(0, uint64_digits_max + 1), uint64_digits_max));
+    return bad_line(2, "tree size",
+                    fmt::format("'{}' is not a decimal number of at most {} digits",
+                                digits.substr(0, uint64_digits_max + 1), uint64_digits_max));
   }
   if (digits.size() > 1 && digits[0] == '0') {
     return bad_line(2, "tree size", fmt::format("'{}' has a leading zero; sizes are written without them", digits));

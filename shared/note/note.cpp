@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 
 namespace lontar::note {
 
@@ -46,8 +47,7 @@ long decode_utf8(std::string_view text, std::size_t at, std::size_t& length) {
 // Unicode White_Space (what Go's unicode.IsSpace accepts).
 bool is_unicode_space(long cp) {
   return (cp >= 0x09 && cp <= 0x0D) || cp == 0x20 || cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
-         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F ||
-         cp == 0x3000;
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F || cp == 0x205F || cp == 0x3000;
 }
 
 // `text` quoted for a message, cut short, with bytes outside printable ASCII as \xNN.
@@ -71,7 +71,8 @@ Status check_note_chars(std::string_view text, std::string_view what) {
     std::size_t length = 0;
     const long cp = decode_utf8(text, i, length);
     if (cp < 0) {
-      return Error{Code::bad_input, fmt::format("{}: byte {} is not valid UTF-8; a signed note must be UTF-8", what, i)};
+      return Error{Code::bad_input,
+                   fmt::format("{}: byte {} is not valid UTF-8; a signed note must be UTF-8", what, i)};
     }
     if (cp < 0x20 && cp != '\n') {
       return Error{Code::bad_input, fmt::format("{}: byte {} is control character U+{:04X}; a signed note may hold "
@@ -126,8 +127,9 @@ Result<KeyParts> split_key(std::string_view text, std::string_view what) {
   auto key = from_base64(text.substr(plus2 + 1));
   if (!key.ok()) return std::move(key).error().prefix(fmt::format("{}: key", what));
   if (key->empty() || (*key)[0] != ed25519_signature_type) {
-    return Error{Code::bad_input, fmt::format("{}: key algorithm byte is {}, but only Ed25519 (0x01) is supported", what,
-                                              key->empty() ? std::string("missing") : fmt::format("0x{:02x}", (*key)[0]))};
+    return Error{Code::bad_input,
+                 fmt::format("{}: key algorithm byte is {}, but only Ed25519 (0x01) is supported", what,
+                             key->empty() ? std::string("missing") : fmt::format("0x{:02x}", (*key)[0]))};
   }
   if (key->size() != 1 + parts.key.size()) {
     return Error{Code::bad_input, fmt::format("{}: an Ed25519 key is 32 bytes after the algorithm byte, found {}", what,
@@ -211,10 +213,11 @@ Result<Signer> Signer::parse(std::string_view signer_key) {
 }
 
 std::string signature_line(std::string_view text, std::string_view name, const crypto::PrivateKey& key) {
+  assert(check_key_name(name).ok());
   const crypto::PublicKey pub = key.public_key();
   const KeyId id = key_id(name, pub);
-  Bytes sig{static_cast<std::uint8_t>(id >> 24), static_cast<std::uint8_t>(id >> 16), static_cast<std::uint8_t>(id >> 8),
-            static_cast<std::uint8_t>(id)};
+  Bytes sig{static_cast<std::uint8_t>(id >> 24), static_cast<std::uint8_t>(id >> 16),
+            static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)};
   append(sig, key.sign(as_bytes(text)));
   std::string line(signature_line_prefix);
   line += name;
@@ -234,16 +237,16 @@ Result<std::string> sign_note(std::string_view text, std::string_view name, cons
   out += '\n';
   out += signature_line(text, name, key);
   if (out.size() > note_bytes_max) {
-    return Error{Code::bad_input, fmt::format("signed note would be {} bytes, more than the limit of {}", out.size(),
-                                              note_bytes_max)};
+    return Error{Code::bad_input,
+                 fmt::format("signed note would be {} bytes, more than the limit of {}", out.size(), note_bytes_max)};
   }
   return out;
 }
 
 Result<Note> open_note(std::string_view message, std::span<const Verifier> known) {
   if (message.size() > note_bytes_max) {
-    return Error{Code::bad_input, fmt::format("signed note is {} bytes, more than the limit of {}", message.size(),
-                                              note_bytes_max)};
+    return Error{Code::bad_input,
+                 fmt::format("signed note is {} bytes, more than the limit of {}", message.size(), note_bytes_max)};
   }
   for (std::size_t i = 0; i < known.size(); ++i) {
     for (std::size_t j = i + 1; j < known.size(); ++j) {
@@ -286,23 +289,21 @@ Result<Note> open_note(std::string_view message, std::span<const Verifier> known
     auto raw = from_base64(line.substr(space + 1));
     if (!raw.ok()) return malformed(line_no, "signature: " + raw.error().message);
     if (raw->size() <= key_id_bytes) {
-      return malformed(line_no, fmt::format("signature is {} bytes; it must hold a 4-byte key id and a signature",
-                                            raw->size()));
+      return malformed(line_no,
+                       fmt::format("signature is {} bytes; it must hold a 4-byte key id and a signature", raw->size()));
     }
     const KeyId id = read_key_id(*raw);
-    const auto verifier = std::find_if(known.begin(), known.end(), [&](const Verifier& v) {
-      return v.name() == name && v.id() == id;
-    });
+    const auto verifier =
+        std::find_if(known.begin(), known.end(), [&](const Verifier& v) { return v.name() == name && v.id() == id; });
     if (verifier == known.end()) {
       ++note.unknown_signatures;
       continue;
     }
-    const bool repeated = std::any_of(note.verified.begin(), note.verified.end(), [&](const Signature& s) {
-      return s.name == name && s.id == id;
-    });
+    const bool repeated = std::any_of(note.verified.begin(), note.verified.end(),
+                                      [&](const Signature& s) { return s.name == name && s.id == id; });
     if (repeated) {
-      return malformed(line_no, fmt::format("key {}+{} signs a second time; a key signs a note once", name,
-                                            key_id_hex(id)));
+      return malformed(line_no,
+                       fmt::format("key {}+{} signs a second time; a key signs a note once", name, key_id_hex(id)));
     }
     const ByteView sig = ByteView(*raw).subspan(key_id_bytes);
     if (!verifier->verify(note.text, sig)) {

@@ -17,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -41,7 +42,7 @@ KeyId key_id(std::string_view name, const crypto::PublicKey& key);
 // A public key under a name: what a note's reader trusts.
 class Verifier {
  public:
-  // Requires nothing of `name`; fails when check_key_name() does.
+  // The verifier of `key` under `name`; fails when check_key_name(name) does.
   static Result<Verifier> make(std::string name, const crypto::PublicKey& key);
   // Parses a verifier key "<name>+<8 lower- or upper-case hex>+<base64(0x01 || 32-byte key)>".
   // Strict: the key id must be the one computed from name and key; the error says
@@ -84,8 +85,8 @@ struct Signature {
 // the signatures that were checked against a known key.
 struct Note {
   std::string text;
-  std::vector<Signature> verified;    // by known keys, each valid, in note order
-  std::size_t unknown_signatures = 0; // lines by keys not in the list (ignored)
+  std::vector<Signature> verified;     // by known keys, each valid, in note order
+  std::size_t unknown_signatures = 0;  // lines by keys not in the list (ignored)
 };
 
 // The signature line for `text` under `name` and `key`: "— name base64(id || sig)\n".

@@ -53,8 +53,9 @@ TEST_CASE("the spec's example checkpoint parses and formats back to the same byt
   // Its signature is by a key the spec does not publish: a reader that trusts only
   // our key finds one signature by an unknown key and refuses the note.
   const std::string signed_note =
-      body + "\n\xE2\x80\x94 example.com/behind-the-sofa "
-             "Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n";
+      body +
+      "\n\xE2\x80\x94 example.com/behind-the-sofa "
+      "Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n";
   auto key = seeded_key(0);
   auto ours = *Verifier::make("example.com/behind-the-sofa", key.public_key());
   auto opened = open_checkpoint(signed_note, ours, "example.com/behind-the-sofa");
@@ -76,6 +77,14 @@ TEST_CASE("a fixed-seed log key signs the FORMAT.md checkpoint vector") {
         "\n"
         "\xE2\x80\x94 lontar.example/log "
         "XAEvCmbv1ntHFgfKeKt0Xt1+l4IVJPl5khow9Qsmmnj2vdl5JJrZqXz9YVKP5o9O7zxbp7snbUFJd0slHIVCYEoVbAU=\n");
+  const std::string line = signed_note->substr(signed_note->rfind("\n\n") + 2);
+  const auto raw = from_base64(line.substr(line.rfind(' ') + 1, line.size() - line.rfind(' ') - 2));
+  REQUIRE(raw.ok());
+  CHECK(to_hex(*raw) ==
+        "5c012f0a"
+        "66efd67b471607ca78ab745edd7e97821524f979921a30f50b269a78f6bdd979"
+        "249ad9a97cfd61528fe68f4eef3c5ba7bb276d4149774b251c8542604a156c05");
+  CHECK(signed_note->find("\n\n") + 1 == 66);  // the signed text: three lines, 66 bytes
   auto log = Verifier::parse("lontar.example/log+5c012f0a+AQOhB7/zzhC+HXDdGOdLwJln5NYwm6UNXx3chmQSVTG4");
   REQUIRE(log.ok());
   auto back = open_checkpoint(*signed_note, *log, origin);
@@ -96,7 +105,8 @@ TEST_CASE("checkpoints with extensions and edge sizes round-trip") {
     REQUIRE(back.ok());
     CHECK(*back == cp);
   }
-  CHECK(parse_checkpoint("o\n18446744073709551615\nNmQuc8JUCrEh46a/lUWwokmCzYMOsT080Z3jzmwCHsE=\n")->size == UINT64_MAX);
+  CHECK(parse_checkpoint("o\n18446744073709551615\nNmQuc8JUCrEh46a/lUWwokmCzYMOsT080Z3jzmwCHsE=\n")->size ==
+        UINT64_MAX);
 }
 
 TEST_CASE("checkpoint bodies are parsed strictly") {

@@ -48,16 +48,19 @@ struct InclusionVector {
 };
 const std::vector<InclusionVector> ct_inclusion = {
     {0, 1, {}},
-    {0, 8,
+    {0,
+     8,
      {hx("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
       hx("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
       hx("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4")}},
-    {5, 8,
+    {5,
+     8,
      {hx("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
       hx("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
       hx("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7")}},
     {2, 3, {hx("fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125")}},
-    {1, 5,
+    {1,
+     5,
      {hx("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
       hx("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
       hx("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b")}},
@@ -70,18 +73,22 @@ struct ConsistencyVector {
 };
 const std::vector<ConsistencyVector> ct_consistency = {
     {1, 1, {}},
-    {1, 8,
+    {1,
+     8,
      {hx("96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"),
       hx("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
       hx("6b47aaf29ee3c2af9af889bc1fb9254dabd31177f16232dd6aab035ca39bf6e4")}},
-    {6, 8,
+    {6,
+     8,
      {hx("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
       hx("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0"),
       hx("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7")}},
-    {2, 5,
+    {2,
+     5,
      {hx("5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e"),
       hx("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b")}},
-    {6, 7,
+    {6,
+     7,
      {hx("0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a"),
       hx("b08693ec2e721597130641e8211e7eedccb4c26413963eee6c1e2ed16ffb1a5f"),
       hx("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7")}},
@@ -177,6 +184,7 @@ Hash flip(Hash h, std::size_t bit) {
 
 }  // namespace
 
+// docs/FORMAT.md §4, vector M1.
 TEST_CASE("leaf and node hashes are the RFC 6962 domain-separated SHA-256") {
   CHECK(to_hex(empty_root()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   // The empty leaf: SHA-256(0x00).
@@ -189,6 +197,7 @@ TEST_CASE("leaf and node hashes are the RFC 6962 domain-separated SHA-256") {
   CHECK(node_hash(l, r) == crypto::sha256(joined));
 }
 
+// docs/FORMAT.md §4, vector M2.
 TEST_CASE("roots of the reference tree match the Certificate Transparency vectors for sizes 0 to 8") {
   MemoryTree tree = ct_tree();
   CHECK(tree.root(0) == empty_root());
@@ -205,6 +214,7 @@ TEST_CASE("roots of the reference tree match the Certificate Transparency vector
   }
 }
 
+// docs/FORMAT.md §4, vector M3 (leaf 5 of 8).
 TEST_CASE("inclusion proofs match the Certificate Transparency vectors and verify") {
   MemoryTree tree = ct_tree();
   for (const auto& v : ct_inclusion) {
@@ -218,6 +228,7 @@ TEST_CASE("inclusion proofs match the Certificate Transparency vectors and verif
   }
 }
 
+// docs/FORMAT.md §4, vector M4 (6 to 8).
 TEST_CASE("consistency proofs match the Certificate Transparency vectors and verify") {
   MemoryTree tree = ct_tree();
   for (const auto& v : ct_consistency) {
@@ -226,8 +237,7 @@ TEST_CASE("consistency proofs match the Certificate Transparency vectors and ver
     auto proof = consistency_proof(tree, v.old_size, v.new_size);
     REQUIRE(proof.ok());
     CHECK(*proof == v.proof);
-    CHECK(verify_consistency(v.old_size, v.new_size, ct_roots[v.old_size - 1], ct_roots[v.new_size - 1], v.proof)
-              .ok());
+    CHECK(verify_consistency(v.old_size, v.new_size, ct_roots[v.old_size - 1], ct_roots[v.new_size - 1], v.proof).ok());
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <thread>
 
 #include "support/property.hpp"
 
@@ -51,6 +52,7 @@ rc::Gen<TileId> gen_tile_id() {
 
 }  // namespace
 
+// docs/FORMAT.md §4.4 path examples.
 TEST_CASE("tile paths follow the C2SP tlog-tiles encoding") {
   CHECK(tile_path({false, 0, 1234067, 256}) == "tile/0/x001/x234/067");
   CHECK(tile_path({false, 3, 1234067, 8}) == "tile/3/x001/x234/067.p/8");
@@ -79,24 +81,24 @@ TEST_CASE("malformed tile paths are refused with a reason") {
       "tiles/0/000",
       "/tile/0/000",
       "tile/0/000/",
-      "tile/00/000",           // leading zero in the level
-      "tile/64/000",           // level above 63
+      "tile/00/000",  // leading zero in the level
+      "tile/64/000",  // level above 63
       "tile/-1/000",
-      "tile/data/000",         // the old Go sumdb data tiles are not ours
-      "tile/0/1",              // not 3 digits
+      "tile/data/000",  // the old Go sumdb data tiles are not ours
+      "tile/0/1",       // not 3 digits
       "tile/0/0001",
-      "tile/0/x001",           // ends with an x group
-      "tile/0/001/234",        // missing x on a non-final group
+      "tile/0/x001",     // ends with an x group
+      "tile/0/001/234",  // missing x on a non-final group
       "tile/0/x001/x234",
-      "tile/0/X001/234",       // upper-case X
-      "tile/0/x000/001",       // non-canonical leading zero group
+      "tile/0/X001/234",  // upper-case X
+      "tile/0/x000/001",  // non-canonical leading zero group
       "tile/0/x001/23a",
-      "tile/0/000.p",          // .p without a width
+      "tile/0/000.p",  // .p without a width
       "tile/0/000.p/",
-      "tile/0/000.p/0",        // empty tiles do not exist
-      "tile/0/000.p/256",      // full tiles have no .p
+      "tile/0/000.p/0",    // empty tiles do not exist
+      "tile/0/000.p/256",  // full tiles have no .p
       "tile/0/000.p/300",
-      "tile/0/000.p/08",       // leading zero in the width
+      "tile/0/000.p/08",  // leading zero in the width
       "tile/0/000.p/8/9",
       "tile/0/x000.p/8",
       "tile/0/000.P/8",
@@ -104,8 +106,8 @@ TEST_CASE("malformed tile paths are refused with a reason") {
       "tile/entries",
       "tile/entries/x001",
       "tile/entries/000.p/256",
-      "tile/0/x018/x446/x744/x073/x709/x551/616",   // above 2^64 - 1
-      "tile/0/x001/x018/x446/x744/x073/x709/x551/615",  // 8 groups
+      "tile/0/x018/x446/x744/x073/x709/x551/616",                                          // above 2^64 - 1
+      "tile/0/x001/x018/x446/x744/x073/x709/x551/615",                                     // 8 groups
       "tile/0/x001/x001/x001/x001/x001/x001/x001/x001/x001/x001/x001/x001/x001/x001/001",  // overlong
   };
   for (const char* p : bad) {
@@ -195,19 +197,76 @@ TEST_CASE("TileReader answers proofs equal to the in-memory tree's, touching few
   }
 }
 
-TEST_CASE("property: TileReader proofs equal MemoryTree proofs for any size and index") {
+TEST_CASE("property: TileReader proofs equal MemoryTree proofs for any size and index, with or without a cache") {
   CHECK(test::property("tile proofs", [] {
     const auto n = *rc::gen::inRange<std::uint64_t>(1, 2000);
     const auto index = *rc::gen::inRange<std::uint64_t>(0, n);
     const auto old_size = *rc::gen::inRange<std::uint64_t>(0, n + 1);
     MemoryTree tree = numbered_tree(n);
     TileStore store{tiles_of(tree)};
-    TileReader tiles(n, store.fetch());
-    RC_ASSERT(root(tiles, n).value() == tree.root());
-    RC_ASSERT(root(tiles, old_size).value() == tree.root(old_size));
-    RC_ASSERT(inclusion_proof(tiles, index, n).value() == inclusion_proof(tree, index, n).value());
-    RC_ASSERT(consistency_proof(tiles, old_size, n).value() == consistency_proof(tree, old_size, n).value());
+    TileCache cache(*rc::gen::inRange<std::size_t>(0, 4));
+    TileReader plain(n, store.fetch());
+    TileReader cached(n, store.fetch(), &cache);
+    for (int round = 0; round < 2; ++round) {  // the second round reads from the cache
+      for (const TileReader* tiles : {&plain, &cached}) {
+        RC_ASSERT(root(*tiles, n).value() == tree.root());
+        RC_ASSERT(root(*tiles, old_size).value() == tree.root(old_size));
+        RC_ASSERT(inclusion_proof(*tiles, index, n).value() == inclusion_proof(tree, index, n).value());
+        RC_ASSERT(consistency_proof(*tiles, old_size, n).value() == consistency_proof(tree, old_size, n).value());
+      }
+    }
   }));
+}
+
+TEST_CASE("a TileCache keeps full tiles across readers and sizes, bounded, and only full ones") {
+  MemoryTree tree = numbered_tree(70000);
+  TileStore store{tiles_of(tree)};
+  TileCache cache(3);
+  {
+    TileReader tiles(70000, store.fetch(), &cache);
+    REQUIRE(inclusion_proof(tiles, 1000, 70000).ok());
+  }
+  // Tiles: level 0 index 3 and level 1 index 0 (full, kept), level 1 index 1 (width 17) and
+  // level 0 index 273 (width 112) for the right-hand side [65536, 70000).
+  CHECK(cache.size() == 2);
+  store.fetches = 0;
+  {
+    TileReader tiles(70000, store.fetch(), &cache);
+    REQUIRE(inclusion_proof(tiles, 1001, 70000).ok());
+  }
+  CHECK(store.fetches == 2);  // only the partial tiles
+  // A reader for an older size (as an auditor holding an older checkpoint has) shares the full
+  // tiles and fetches that size's partial tiles.
+  for (const TileId& id : tiles_added(0, 69000)) store.tiles[tile_path(id)] = tile_hashes(tree, id).value();
+  TileReader older(69000, store.fetch(), &cache);
+  store.fetches = 0;
+  auto p = inclusion_proof(older, 1002, 69000);
+  REQUIRE(p.ok());
+  CHECK(*p == inclusion_proof(tree, 1002, 69000).value());
+  CHECK(store.fetches < 5);
+  // Bounded: many different tiles still leave at most 3.
+  for (std::uint64_t i = 0; i < 69000; i += 997) REQUIRE(inclusion_proof(older, i, 69000).ok());
+  CHECK(cache.size() == 3);
+}
+
+TEST_CASE("TileReaders on several threads can share one TileCache") {
+  MemoryTree tree = numbered_tree(70000);
+  const auto stored = tiles_of(tree);
+  TileCache cache(8);
+  std::vector<std::thread> threads;
+  std::vector<int> failures(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      TileReader tiles(
+          70000, [&](const TileId& id) -> Result<Bytes> { return stored.at(tile_path(id)); }, &cache);
+      for (std::uint64_t i = static_cast<std::uint64_t>(t); i < 70000; i += 1499) {
+        auto p = inclusion_proof(tiles, i, 70000);
+        if (!p.ok() || !verify_inclusion(tree.hash({0, i}).value(), i, 70000, *p, tree.root()).ok()) ++failures[t];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == std::vector<int>(4, 0));
 }
 
 TEST_CASE("tiles built from RootBuilder's finished subtrees equal the tree's tiles") {
@@ -261,7 +320,8 @@ TEST_CASE("entry bundles are uint16 big-endian length-prefixed entries (FORMAT.m
   auto bundle = encode_bundle(entries);
   REQUIRE(bundle.ok());
   CHECK(bundle->size() == 2 + 3 + 302);
-  CHECK(to_hex(ByteView(*bundle).subspan(0, 8)) == "0000" "0001ab" "012c11");
+  // Lengths 0, 1 (then ab), 300 (then 0x11...).
+  CHECK(to_hex(ByteView(*bundle).subspan(0, 8)) == "00000001ab012c11");
   const TileId id{true, 0, 0, 3};
   auto back = parse_bundle(id, *bundle);
   REQUIRE(back.ok());
@@ -270,7 +330,7 @@ TEST_CASE("entry bundles are uint16 big-endian length-prefixed entries (FORMAT.m
   // FORMAT.md §4 vector T1: the bundle of the two entries "lontar" and "" .
   auto t1 = encode_bundle(std::vector<Bytes>{Bytes{'l', 'o', 'n', 't', 'a', 'r'}, Bytes{}});
   REQUIRE(t1.ok());
-  CHECK(to_hex(*t1) == "00066c6f6e746172" "0000");
+  CHECK(to_hex(*t1) == "00066c6f6e7461720000");  // 0006 "lontar", 0000 ""
 }
 
 TEST_CASE("malformed entry bundles are refused") {

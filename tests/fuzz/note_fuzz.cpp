@@ -1,8 +1,10 @@
 // note_fuzz.cpp — libFuzzer target for the signed-note and checkpoint parsers.
 // Whatever the bytes, the parsers return a value or an error: no crash, no hang,
 // no undefined behaviour (LONTAR_FUZZ=ON builds it and lontar_core with ASan and UBSan).
-// Build: cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DLONTAR_FUZZ=ON && ninja -C build-fuzz note_fuzz
-// Run:   build-fuzz/tests/note_fuzz -max_total_time=60 -max_len=20000
+// Build: cmake -S . -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DLONTAR_FUZZ=ON
+//        ninja -C build-fuzz note_fuzz
+// Run:   build-fuzz/tests/note_fuzz -max_total_time=60 -max_len=20000 -dict=tests/fuzz/note.dict
+//          <a scratch corpus directory> tests/fuzz/note_corpus
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
