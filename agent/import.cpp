@@ -18,6 +18,20 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// A quoted cell may span lines (spreadsheets allow it); an address is one line.
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\r' || c == '\n') {
+      if (!out.empty() && out.back() != ' ') out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 // Reads the cells of one record by field name.
 class Row {
  public:
@@ -78,7 +92,7 @@ Result<domain::Payload> enroll_row(const Row& row, const ImportOptions& o) {
   if (start.empty()) return Error{Code::bad_input, "coverage_start\x1fis empty; fill it or pass --coverage-start"};
   LONTAR_ASSIGN(p.coverage_start, in_field("coverage_start", parse_partner_date(start)));
   p.phone = std::string(row.cell("phone"));
-  p.address = std::string(row.cell("address"));
+  p.address = one_line(row.cell("address"));
   if (auto heir = row.cell("heir_name"); !heir.empty()) {
     p.heirs.push_back(domain::Heir{std::string(heir), row.or_default("heir_relation", "other"),
                                    std::string(row.cell("heir_nik"))});
@@ -193,7 +207,10 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
       return rejects.add(r, fmt::format("line {}: {}", r.line, reason));
     };
     if (!r.problem.empty()) {
-      LONTAR_TRY(reject(fmt::format("column {}: {}", r.problem_column, r.problem)));
+      const std::size_t c = r.problem_column;
+      LONTAR_TRY(reject(fmt::format("column {}{}: {}", c,
+                                    c >= 1 && c <= header.fields.size() ? " '" + header.fields[c - 1] + "'" : "",
+                                    r.problem)));
       continue;
     }
     Row row(map, r);
