@@ -38,7 +38,7 @@ int fail(const Error& e);
 int exit_for(Code c);
 // Opens the office in ctx.data (reading the passphrase file if any).
 Result<Office> open(const Context& ctx);
-// The operator id: the flag, else $LONTAR_OPERATOR, else $USER.
+// The operator id: $LONTAR_OPERATOR, else $USER, else the login name.
 std::string default_operator();
 // "SBY-RUNGKUT" style JSON string escaping.
 std::string json_string(std::string_view s);

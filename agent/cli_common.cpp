@@ -1,3 +1,6 @@
+#include <pwd.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fmt/format.h>
 
@@ -38,6 +41,7 @@ Result<Office> open(const Context& ctx) {
 std::string default_operator() {
   if (const char* op = std::getenv("LONTAR_OPERATOR"); op && *op) return op;
   if (const char* user = std::getenv("USER"); user && *user) return user;
+  if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;
   return "";
 }
 
