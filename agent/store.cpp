@@ -9,6 +9,7 @@
 namespace lontar::agent {
 
 namespace {
+constexpr int page_cache_kib = 16 << 10;
 constexpr std::string_view schema = R"sql(
 CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS entries(
@@ -49,6 +50,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   options.create = create;
   LONTAR_ASSIGN(auto db, store::Db::open(path.string(), options));
   ::chmod(path.c_str(), 0600);
+  // A bounded page cache large enough that a big import rarely spills to the WAL
+  // mid-transaction; memory stays flat whatever the file size.
+  LONTAR_TRY(db->exec(fmt::format("PRAGMA cache_size = -{}", page_cache_kib)));
   if (const char* fail = std::getenv(fail_write_env); fail && *fail) {
     db->set_write_failure_after(std::atoi(fail));
   }
