@@ -238,22 +238,48 @@ void add_query(CLI::App& app, Context& ctx) {
         return;
       }
       bool any = false;
-      for (View v : {View::participants, View::contributions, View::claims, View::payouts}) {
-        auto t = run_query(*office, v, o->f);
-        if (!t.ok()) {
-          ctx.exit_code = fail(t.error());
-          return;
+      std::vector<std::string> claim_nos;
+      std::string json;
+      struct Part {
+        View view;
+        const char* title;
+      };
+      for (Part part : {Part{View::participants, "enrollment"}, Part{View::contributions, "contributions"},
+                        Part{View::claims, "claims"}, Part{View::payouts, "payouts"}}) {
+        Table all;
+        all.headers = headers_of(part.view);
+        // A person's payouts are found through their claims' numbers.
+        std::vector<Filter> filters;
+        if (part.view == View::payouts && !o->f.nik.empty()) {
+          for (const auto& no : claim_nos) {
+            Filter f;
+            f.ref = no;
+            filters.push_back(f);
+          }
+        } else {
+          filters.push_back(o->f);
         }
-        if (t->rows.empty()) continue;
-        any = true;
-        if (!o->o.json && !o->o.csv) {
-          fmt::print("{}:\n", v == View::participants    ? "enrollment"
-                              : v == View::contributions ? "contributions"
-                              : v == View::claims        ? "claims"
-                                                         : "payouts");
+        for (const auto& f : filters) {
+          auto t = run_query(*office, part.view, f);
+          if (!t.ok()) {
+            ctx.exit_code = fail(t.error());
+            return;
+          }
+          for (auto& row : t->rows) all.rows.push_back(std::move(row));
         }
-        t->print(o->o.format());
+        if (part.view == View::claims) {
+          for (const auto& row : all.rows) claim_nos.push_back(row.at(1));
+        }
+        any = any || !all.rows.empty();
+        if (o->o.json) {
+          json += fmt::format("{}\n\"{}\": {}", json.empty() ? "{" : ",", part.title, all.json());
+          continue;
+        }
+        if (all.rows.empty()) continue;
+        if (!o->o.csv) fmt::print("{}:\n", part.title);
+        all.print(o->o.format());
       }
+      if (o->o.json) fmt::print("{}\n}}\n", json);
       if (!any) fmt::print(stderr, "nothing recorded here for {}\n", o->f.nik.empty() ? o->f.ref : o->f.nik);
       ctx.exit_code = any ? exit_ok : exit_not_found;
     });

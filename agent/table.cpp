@@ -28,17 +28,21 @@ std::string cut(const std::string& s) {
 }
 }  // namespace
 
+std::string Table::json() const {
+  std::string out = "[";
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    out += r ? ",\n  {" : "\n  {";
+    for (std::size_t c = 0; c < headers.size() && c < rows[r].size(); ++c) {
+      out += fmt::format("{}{}: {}", c ? ", " : "", cli::json_string(headers[c]), cli::json_string(rows[r][c]));
+    }
+    out += "}";
+  }
+  return out + (rows.empty() ? "]" : "\n]");
+}
+
 void Table::print(Format f, std::FILE* out) const {
   if (f == Format::json) {
-    fmt::print(out, "[");
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      fmt::print(out, "{}\n  {{", r ? "," : "");
-      for (std::size_t c = 0; c < headers.size() && c < rows[r].size(); ++c) {
-        fmt::print(out, "{}{}: {}", c ? ", " : "", cli::json_string(headers[c]), cli::json_string(rows[r][c]));
-      }
-      fmt::print(out, "}}");
-    }
-    fmt::print(out, "{}]\n", rows.empty() ? "" : "\n");
+    fmt::print(out, "{}\n", json());
     return;
   }
   if (f == Format::csv) {

@@ -15,6 +15,8 @@ struct Table {
   std::vector<std::string> headers;
   std::vector<std::vector<std::string>> rows;
   void print(Format f, std::FILE* out = stdout) const;
+  // The rows as a JSON array of objects keyed by the headers.
+  std::string json() const;
 };
 
 }  // namespace lontar::agent

@@ -106,6 +106,10 @@ TEST_CASE("a payout above the schedule needs --confirm (exit 4) and is then reco
   CHECK(a.count("SELECT count(*) FROM entries WHERE confirmed = 1") == 1);
   auto payouts = a.run({"list", "--payouts", "--json"});
   CHECK(contains(payouts.out, "above_schedule"));
+  auto shown = a.run({"show", "--nik", Agent::nik(1), "--json"});
+  CHECK(shown.rc == 0);
+  CHECK(contains(shown.out, "\"claims\": [\n  {\"seq\": \"3\""));
+  CHECK(contains(shown.out, "\"payouts\": [\n  {\"seq\": \"4\""));
 }
 
 TEST_CASE("a voided enrollment frees the NIK; update and void are recorded") {
