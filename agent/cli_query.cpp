@@ -149,6 +149,8 @@ void add_filter_options(CLI::App* cmd, Filter& f, Output& o) {
   cmd->add_option("--nik", f.nik, "only this NIK");
   cmd->add_option("--name", f.name, "names containing this text");
   cmd->add_option("--claim", f.ref, "only this claim number (or receipt number)");
+  cmd->add_option_function<std::string>(
+      "--date", [&f](const std::string& d) { f.from = f.to = d; }, "recorded on this day, YYYY-MM-DD (UTC)");
   cmd->add_option("--from", f.from, "recorded on or after this day, YYYY-MM-DD (UTC)");
   cmd->add_option("--to", f.to, "recorded on or before this day, YYYY-MM-DD (UTC)");
   cmd->add_option("--sync", f.sync, "synced or unsynced")->check(CLI::IsMember({"synced", "unsynced"}));
