@@ -167,6 +167,27 @@ bool is_duplicate(const domain::Verdict& v) {
   return false;
 }
 
+// When a duplicate was recorded by this very import (the file lists it twice),
+// the seq of that earlier row's entry.
+Result<std::optional<std::uint64_t>> earlier_in_this_import(Office& office, const domain::Payload& p,
+                                                             std::uint64_t first_seq) {
+  if (first_seq == 0) return std::optional<std::uint64_t>{};
+  const bool enroll = std::holds_alternative<domain::ParticipantEnroll>(p);
+  LONTAR_ASSIGN(auto st, office.store->db().prepare(
+                             enroll ? "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2"
+                                    : "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2 AND ref = ?3"));
+  if (enroll) {
+    st.bind(1, std::get<domain::ParticipantEnroll>(p).nik)
+        .bind(2, static_cast<int>(domain::EntryKind::participant_enroll));
+  } else {
+    const auto& c = std::get<domain::ContributionPaid>(p);
+    st.bind(1, c.nik).bind(2, static_cast<int>(domain::EntryKind::contribution_paid)).bind(3, c.receipt_no);
+  }
+  LONTAR_ASSIGN(bool row, st.step());
+  if (!row || st.is_null(0) || st.uint64(0) < first_seq) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{st.uint64(0)};
+}
+
 std::string verdict_text(const domain::Verdict& v) {
   std::string out;
   for (const auto& r : v.reasons) out += (out.empty() ? "" : "; ") + r.text + " [" + r.code + "]";
@@ -230,7 +251,14 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
       if (!s.first_seq) s.first_seq = a.seq;
       s.last_seq = a.seq;
     } else if (a.status == AppendStatus::rejected && is_duplicate(a.verdict)) {
-      ++s.already;
+      LONTAR_ASSIGN(auto earlier, earlier_in_this_import(office, *payload, s.first_seq));
+      if (earlier) {
+        LONTAR_TRY(reject(fmt::format("the same {} is on an earlier row of this file (recorded as #{}); remove one "
+                                      "of the two rows",
+                                      o.kind == ImportKind::enroll ? "NIK" : "receipt number", *earlier)));
+      } else {
+        ++s.already;
+      }
     } else if (a.status == AppendStatus::rejected) {
       LONTAR_TRY(reject(verdict_text(a.verdict)));
     } else {

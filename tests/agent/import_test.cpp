@@ -20,7 +20,8 @@ std::string messy_csv() {
          "3578015301850005,An\"i,13-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,x,\r\n"
          "3578015301850006,Ani,13-01-1985,P,TKSK,DINSOS-JATIM,-3,2018-05-14,x,\r\n"
          "3578011201850007,Budi,12-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,x,\r\n"
-         "\r\n";
+         "\r\n"
+         "3578015301850003,Sri Rahayu,13/01/1985,P,TAGANA,DINSOS-JATIM,0,14-05-2018,x,twice\r\n";
 }
 }  // namespace
 
@@ -31,8 +32,8 @@ TEST_CASE("a messy partner CSV: good rows recorded under one seal, every bad row
   write_file(csv, messy_csv());
   auto r = a.run({"import", csv, "--rejects", rejects});
   REQUIRE(r.rc == 0);
-  CHECK(contains(r.out, "7 rows: 2 recorded"));
-  CHECK(contains(r.out, "5 rejected"));
+  CHECK(contains(r.out, "8 rows: 2 recorded"));
+  CHECK(contains(r.out, "0 already enrolled, 6 rejected"));
   CHECK(contains(r.out, "ignored columns: Catatan"));
   CHECK(a.count("SELECT count(*) FROM entries") == 2);
   CHECK(a.count("SELECT count(*) FROM seals") == 1);
@@ -43,6 +44,7 @@ TEST_CASE("a messy partner CSV: good rows recorded under one seal, every bad row
   CHECK(contains(rej, "line 7: column 2 'Nama': a quote inside an unquoted field"));
   CHECK(contains(rej, "line 8: column 7 'Penghasilan' (income)"));
   CHECK(contains(rej, "line 9: participant.enroll: nik"));  // NIK says male, JK says P
+  CHECK(contains(rej, "line 11: the same NIK is on an earlier row of this file (recorded as #2)"));
   auto found = a.run({"find", "--name", "Jack", "--json"});
   CHECK(contains(found.out, "Joko \\\"Jack\\\" Widodo"));
   auto shown = a.run({"show", "--nik", "3578011201850003", "--json"});
