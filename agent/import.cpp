@@ -57,21 +57,25 @@ class Row {
   const csv::Record& rec_;
 };
 
-struct RowError {
-  std::string field;  // "" when the error is about the whole row
-  std::string message;
-};
+// Row errors carry the field they are about as "field<US>message" (US = the ASCII
+// unit separator, which a CSV cell cannot smuggle in: quote() escapes controls),
+// so that the report can name the column the field came from.
+constexpr char field_separator = '\x1f';
+
+Error row_error(std::string_view field, std::string_view message) {
+  return Error{Code::bad_input, std::string(field) + field_separator + std::string(message)};
+}
 
 template <class T>
 Result<T> in_field(std::string_view field, Result<T> r) {
-  if (!r.ok()) return Error{Code::bad_input, std::string(field) + "\x1f" + std::move(r).error().message};
+  if (!r.ok()) return Error{Code::bad_input, std::string(field) + field_separator + std::move(r).error().message};
   return r;
 }
 
 Result<domain::Payload> enroll_row(const Row& row, const ImportOptions& o) {
   domain::ParticipantEnroll p;
   p.nik = std::string(row.cell("nik"));
-  if (p.nik.empty()) return Error{Code::bad_input, "nik\x1fis empty; every row needs the participant's 16-digit NIK"};
+  if (p.nik.empty()) return row_error("nik", "is empty; every row needs the participant's 16-digit NIK");
   LONTAR_TRY(in_field("nik", domain::parse_nik(p.nik)));
   p.name = std::string(row.cell("name"));
   LONTAR_ASSIGN(p.birth_date, in_field("birth_date", parse_partner_date(row.cell("birth_date"))));
@@ -89,7 +93,7 @@ Result<domain::Payload> enroll_row(const Row& row, const ImportOptions& o) {
   }
   LONTAR_ASSIGN(p.programmes, in_field("programmes", domain::parse_programmes(row.or_default("programmes", o.programmes))));
   auto start = row.or_default("coverage_start", o.coverage_start);
-  if (start.empty()) return Error{Code::bad_input, "coverage_start\x1fis empty; fill it or pass --coverage-start"};
+  if (start.empty()) return row_error("coverage_start", "is empty; fill it or pass --coverage-start");
   LONTAR_ASSIGN(p.coverage_start, in_field("coverage_start", parse_partner_date(start)));
   p.phone = std::string(row.cell("phone"));
   p.address = one_line(row.cell("address"));
@@ -103,13 +107,12 @@ Result<domain::Payload> enroll_row(const Row& row, const ImportOptions& o) {
 Result<domain::Payload> contribution_row(const Row& row, const ImportOptions& o) {
   domain::ContributionPaid p;
   p.nik = std::string(row.cell("nik"));
-  if (p.nik.empty()) return Error{Code::bad_input, "nik\x1fis empty; every row needs the participant's 16-digit NIK"};
+  if (p.nik.empty()) return row_error("nik", "is empty; every row needs the participant's 16-digit NIK");
   LONTAR_ASSIGN(p.first_month, in_field("first_month", domain::parse_year_month(row.or_default("first_month", o.first_month))));
   if (auto m = row.cell("months"); !m.empty()) {
     auto n = parse_rupiah(m);
     if (!n.ok() || *n < 1 || *n > domain::contribution_months_max) {
-      return Error{Code::bad_input, fmt::format("months\x1f'{}' is not a number of months 1..{}", m,
-                                                domain::contribution_months_max)};
+      return row_error("months", fmt::format("'{}' is not a number of months 1..{}", m, domain::contribution_months_max));
     }
     p.months = static_cast<std::uint16_t>(*n);
   }
@@ -239,7 +242,7 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
     Status valid = payload.ok() ? domain::validate(*payload) : Status(payload.error());
     if (!valid.ok()) {
       const std::string& msg = valid.error().message;
-      auto sep = msg.find('\x1f');
+      auto sep = msg.find(field_separator);
       LONTAR_TRY(reject(sep == std::string::npos
                             ? msg
                             : fmt::format("{}: {}", row.where(msg.substr(0, sep), header.fields), msg.substr(sep + 1))));
