@@ -21,7 +21,7 @@ int status(Context& ctx) {
   if (!seal.ok()) return fail(seal.error());
   auto server = st.setting("server_url");
   auto origin = st.setting("nik_key_origin");
-  auto cp = st.db().prepare("SELECT size, note FROM checkpoint WHERE id = 1");
+  auto cp = st.checkpoint();
   fmt::print("office:      {} ({})\n", office->id, office->name);
   fmt::print("public key:  {} ({})\n", to_hex(office->key.public_key()), crypto::fingerprint(office->key.public_key()));
   fmt::print("data:        {}\n", ctx.data);
@@ -38,15 +38,12 @@ int status(Context& ctx) {
   } else {
     fmt::print("last seal:   (nothing recorded yet)\n");
   }
-  bool have_cp = false;
-  if (cp.ok()) {
-    auto row = cp->step();
-    if (row.ok() && *row) {
-      have_cp = true;
-      fmt::print("checkpoint:  tree size {}\n", cp->uint64(0));
-    }
+  if (!cp.ok()) return fail(cp.error());
+  if (*cp) {
+    fmt::print("checkpoint:  tree size {}, root {}\n", (*cp)->size, to_hex((*cp)->root).substr(0, 16));
+  } else {
+    fmt::print("checkpoint:  (none: not synced yet)\n");
   }
-  if (!have_cp) fmt::print("checkpoint:  (none: not synced yet)\n");
   if (origin.ok() && *origin && as_chars(**origin) == "local") {
     fmt::print("note:        rules checks use this office's own records only until the first sync\n");
   }
