@@ -1,6 +1,6 @@
 // lontar-agent status | verify | export.
-#include <ctime>
 #include <fmt/format.h>
+#include <ctime>
 
 #include "cli.hpp"
 #include "export.hpp"
@@ -25,8 +25,8 @@ int status(Context& ctx) {
   fmt::print("office:      {} ({})\n", office->id, office->name);
   fmt::print("public key:  {} ({})\n", to_hex(office->key.public_key()), crypto::fingerprint(office->key.public_key()));
   fmt::print("data:        {}\n", ctx.data);
-  fmt::print("server:      {}\n", server.ok() && *server && !(*server)->empty() ? std::string(as_chars(**server))
-                                                                                 : "(none yet)");
+  fmt::print("server:      {}\n",
+             server.ok() && *server && !(*server)->empty() ? std::string(as_chars(**server)) : "(none yet)");
   fmt::print("entries:     {} recorded, {} not yet synced\n", *entries, *outbox);
   if (*seal) {
     std::time_t t = static_cast<std::time_t>((*seal)->sealed_at_ms / 1000);
@@ -52,8 +52,9 @@ int status(Context& ctx) {
 }  // namespace
 
 void add_verify(CLI::App& app, Context& ctx) {
-  app.add_subcommand("status", "office, entries recorded and unsynced, last seal, last checkpoint")
-      ->callback([&ctx] { ctx.exit_code = status(ctx); });
+  app.add_subcommand("status", "office, entries recorded and unsynced, last seal, last checkpoint")->callback([&ctx] {
+    ctx.exit_code = status(ctx);
+  });
 
   app.add_subcommand("verify", "re-check the whole local chain and every seal (exit 0 only if it holds)")
       ->callback([&ctx] {
@@ -72,8 +73,9 @@ void add_verify(CLI::App& app, Context& ctx) {
       });
 
   auto out = std::make_shared<std::string>();
-  auto* exp = app.add_subcommand("export", "write the unsynced entries and their seals to a file to carry "
-                                           "(it holds personal data: keep it encrypted)");
+  auto* exp = app.add_subcommand("export",
+                                 "write the unsynced entries and their seals to a file to carry "
+                                 "(it holds personal data: keep it encrypted)");
   exp->add_option("--out", *out, "the file to write (must not exist)")->required();
   exp->callback([out, &ctx] {
     auto office = open(ctx);
@@ -87,9 +89,10 @@ void add_verify(CLI::App& app, Context& ctx) {
       if (r.error().code == Code::not_found) fmt::print(stderr, "{}\n", r.error().message);
       return;
     }
-    fmt::print("wrote {}: entries #{}..#{} in {} sealed batches. It holds personal data: carry it encrypted and "
-               "delete it after the server has imported it.\n",
-               *out, r->first_seq, r->last_seq, r->batches);
+    fmt::print(
+        "wrote {}: entries #{}..#{} in {} sealed batches. It holds personal data: carry it encrypted and "
+        "delete it after the server has imported it.\n",
+        *out, r->first_seq, r->last_seq, r->batches);
   });
 }
 

@@ -14,7 +14,8 @@ EntryIndex index_of(const domain::Payload& p) {
         if constexpr (std::is_same_v<T, ContributionPaid>) return {v.nik, "", v.receipt_no};
         if constexpr (std::is_same_v<T, ClaimFiled>) return {v.nik, v.claimant.name, v.claim_no};
         if constexpr (std::is_same_v<T, PayoutMade>) return {"", v.beneficiary, v.claim_no};
-        if constexpr (std::is_same_v<T, EntryVoid>) return {"", "", fmt::format("{}#{}", v.target_principal, v.target_seq)};
+        if constexpr (std::is_same_v<T, EntryVoid>)
+          return {"", "", fmt::format("{}#{}", v.target_principal, v.target_seq)};
         return {};
       },
       p);

@@ -2,9 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdlib>
-#include <fmt/format.h>
 
 namespace lontar::agent {
 
@@ -42,9 +42,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   const auto path = dir / db_file_name;
   std::error_code ec;
   if (!create && !std::filesystem::exists(path, ec)) {
-    return Error{Code::not_found, fmt::format("{}: no office store here; run `lontar-agent init --office CODE --data {}` "
-                                              "first, or pass the right --data folder",
-                                              path.string(), dir.string())};
+    return Error{Code::not_found,
+                 fmt::format("{}: no office store here; run `lontar-agent init --office CODE --data {}` "
+                             "first, or pass the right --data folder",
+                             path.string(), dir.string())};
   }
   store::OpenOptions options;
   options.create = create;

@@ -9,11 +9,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <random>
 #include <string>
 #include <vector>
@@ -102,9 +102,10 @@ void bench_records(const std::filesystem::path& root, int n) {
   fmt::print("single record (validate, judge, append, seal, durable commit), {} records:\n", n);
   fmt::print("  p50 {:.0f} us   p99 {:.0f} us   max {:.0f} us   (goal: p99 < 2000 us) {}\n", pct(us, 0.5),
              pct(us, 0.99), us.back(), pct(us, 0.99) < 2000 ? "MET" : "NOT MET");
-  fmt::print("  floor: one raw 300-byte row per durable commit (WAL, synchronous=FULL), same disk: p50 {:.0f} us   "
-             "p99 {:.0f} us\n",
-             pct(raw, 0.5), pct(raw, 0.99));
+  fmt::print(
+      "  floor: one raw 300-byte row per durable commit (WAL, synchronous=FULL), same disk: p50 {:.0f} us   "
+      "p99 {:.0f} us\n",
+      pct(raw, 0.5), pct(raw, 0.99));
 }
 
 // Inserts `rows` into a fresh store with the same pragmas, one transaction.
@@ -150,12 +151,14 @@ void bench_import(const std::filesystem::path& root, std::uint64_t rows) {
   while (must(st.step())) bytes.push_back(st.blob(0));
   const double raw_s = raw_insert_seconds(root / "raw.db", bytes);
   const double import_rate = static_cast<double>(rows) / import_s, raw_rate = static_cast<double>(rows) / raw_s;
-  fmt::print("import of {} enrollments from CSV (parse, map, validate, judge, encode, hash, insert, apply, seal, "
-             "commit):\n",
-             rows);
+  fmt::print(
+      "import of {} enrollments from CSV (parse, map, validate, judge, encode, hash, insert, apply, seal, "
+      "commit):\n",
+      rows);
   fmt::print("  {:.2f} s = {:.0f} rows/s; raw SQLite inserts of the same entry bytes: {:.3f} s = {:.0f} rows/s\n",
              import_s, import_rate, raw_s, raw_rate);
-  fmt::print("  ratio {:.2f} (goal: >= 0.5) {}\n", import_rate / raw_rate, import_rate / raw_rate >= 0.5 ? "MET" : "NOT MET");
+  fmt::print("  ratio {:.2f} (goal: >= 0.5) {}\n", import_rate / raw_rate,
+             import_rate / raw_rate >= 0.5 ? "MET" : "NOT MET");
 }
 
 // Imports `rows` in a child process; returns its peak RSS in KiB.
@@ -189,7 +192,8 @@ long import_peak_rss_kib(const std::filesystem::path& root, std::uint64_t rows) 
 int main(int argc, char** argv) {
   int records = 2000;
   std::uint64_t rows = 43'000, big_rows = 400'000;
-  std::filesystem::path root = std::filesystem::temp_directory_path() / fmt::format("lontar-agent-bench-{}", ::getpid());
+  std::filesystem::path root =
+      std::filesystem::temp_directory_path() / fmt::format("lontar-agent-bench-{}", ::getpid());
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--records")) records = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--rows")) rows = std::strtoull(argv[i + 1], nullptr, 10);
