@@ -245,16 +245,17 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
     }
     Row row(map, r);
     auto payload = o.kind == ImportKind::enroll ? enroll_row(row, o) : contribution_row(row, o);
-    Status valid = payload.ok() ? domain::validate(*payload) : Status(payload.error());
-    if (!valid.ok()) {
-      const std::string& msg = valid.error().message;
+    auto appended = payload.ok() ? rec.append(*payload, o.confirm) : Result<Appended>(payload.error());
+    if (!appended.ok() && appended.error().code != Code::bad_input) return std::move(appended).error();
+    if (!appended.ok()) {
+      const std::string& msg = appended.error().message;
       auto sep = msg.find(field_separator);
       LONTAR_TRY(reject(sep == std::string::npos ? msg
                                                  : fmt::format("{}: {}", row.where(msg.substr(0, sep), header.fields),
                                                                msg.substr(sep + 1))));
       continue;
     }
-    LONTAR_ASSIGN(Appended a, rec.append(*payload, o.confirm, /*validated=*/true));
+    const Appended& a = *appended;
     if (a.status == AppendStatus::recorded) {
       ++s.recorded;
       if (!s.first_seq) s.first_seq = a.seq;
