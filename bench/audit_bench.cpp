@@ -160,8 +160,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--leaves") == 0) leaves_target = std::stoull(argv[i + 1]);
     if (std::strcmp(argv[i], "--keep") == 0) keep = argv[i + 1];
   }
-  fs::path self = fs::canonical("/proc/self/exe");
-  std::string audit_bin = (self.parent_path() / "lontar-audit").string();
+  std::string audit_bin = LONTAR_AUDIT_BIN;  // the real binary, built with this benchmark
   fs::path dir =
       keep.empty() ? fs::temp_directory_path() / ("lontar-audit-bench-" + std::to_string(getpid())) : fs::path(keep);
   fs::remove_all(dir);
