@@ -10,7 +10,8 @@
 // an office's replica can hold other offices' redacted entries (protocol::RedactedEntry
 // carries the same key) and still catch duplicate enrollments offline.
 //
-// Reason codes are stable (docs/FORMAT.md lists them); texts say what to do.
+// Reason codes are stable (docs/RULES.md lists them, with when each fires); texts
+// say what to do and never carry a NIK or a name.
 #pragma once
 
 #include <cstdint>
@@ -55,21 +56,26 @@ inline constexpr std::string_view second_death_benefit = "second_death_benefit";
 inline constexpr std::string_view no_coverage = "no_coverage";                  // flagged: no paid month covers the event
 inline constexpr std::string_view claim_overpaid = "claim_overpaid";            // flagged: payouts on one claim add up above the schedule
 inline constexpr std::string_view event_before_coverage = "event_before_coverage";  // flagged
+inline constexpr std::string_view principal_revoked = "principal_revoked";      // rejected: every key revoked
+inline constexpr std::string_view unknown_key = "unknown_key";                  // rejected: revoke of a key not active
 }  // namespace reason
 
 // What the rules may ask about the state before an entry. Implementations:
 // MemoryState (tests, small replays) and SqliteState (one schema for all programs).
+// Each query is one indexed lookup in SqliteState. The queries and mutations are
+// internal to rules/: callers outside use only judge(), apply(), apply_redacted()
+// and the constructors.
 class StateView {
  public:
   virtual ~StateView() = default;
   virtual const NikKey& nik_key() const = 0;
-  // The query methods are defined by the implementation below (rules.cpp documents
-  // each); callers outside rules/ use only judge(), apply() and the constructors.
+
   struct Participant {
     std::string principal;  // enrolling office
     std::uint64_t seq = 0;
     domain::ProgrammeSet programmes = 0;
     domain::Date coverage_start;
+    bool operator==(const Participant&) const = default;
   };
   struct Claim {
     Hash person{};
@@ -83,25 +89,34 @@ class StateView {
     domain::Role role = domain::Role::office;
     std::string name;
     std::string scope;
+    std::uint32_t keys_active = 0;  // registered keys not revoked
   };
-  virtual Result<std::optional<Participant>> participant(const Hash& person) const = 0;  // active enrollment
+  // The kind of an applied entry (principal, seq), whether it is already voided,
+  // and the undo record apply() stored for it (rules.cpp's Undo).
+  struct Applied {
+    domain::EntryKind kind = domain::EntryKind::participant_enroll;
+    bool voided = false;
+    Bytes undo;
+  };
+
+  // The active (not voided) enrollment of a person.
+  virtual Result<std::optional<Participant>> participant(const Hash& person) const = 0;
+  // A filed claim that has not been voided.
   virtual Result<std::optional<Claim>> claim(std::string_view claim_no) const = 0;
+  // True when at least one principal was ever registered (false: genesis is allowed).
+  virtual Result<bool> has_principals() const = 0;
   virtual Result<std::optional<Principal>> principal(std::string_view id) const = 0;
   // True when `key` is registered for `id` and not revoked.
   virtual Result<bool> key_active(std::string_view id, const crypto::PublicKey& key) const = 0;
   virtual Result<bool> receipt_used(std::string_view principal, std::string_view receipt_no) const = 0;
-  // True when some paid contribution month of `person` covers `month`.
+  // True when some applied contribution of `person` covers `month`.
   virtual Result<bool> covered(const Hash& person, domain::YearMonth month) const = 0;
-  // Sum of applied JKM payouts for this person over all claims.
+  // Sum of applied payouts on this person's JKM (death) claims.
   virtual Result<domain::Rupiah> death_benefits_paid(const Hash& person) const = 0;
   // The schedule item in force on `on` for `programme` (latest effective <= on).
   virtual Result<std::optional<domain::ScheduleItem>> schedule(domain::Programme programme,
                                                                 domain::Date on) const = 0;
-  // The kind of an applied entry (principal, seq), and whether it is already voided.
-  struct Applied {
-    domain::EntryKind kind = domain::EntryKind::participant_enroll;
-    bool voided = false;
-  };
+  // An applied office entry (principal, seq); nullopt if never applied (or rejected).
   virtual Result<std::optional<Applied>> applied(std::string_view principal, std::uint64_t seq) const = 0;
 };
 
@@ -109,19 +124,22 @@ class StateView {
 class State : public StateView {
  public:
   // Record an effect. Internal to rules.cpp's apply(); not for other callers.
-  virtual Status put_participant(const Hash& person, const Participant& p) = 0;
+  virtual Status put_participant(const Hash& person, const Participant& p) = 0;  // replaces
   virtual Status end_participant(const Hash& person) = 0;
-  virtual Status put_claim(std::string_view claim_no, const Claim& c) = 0;
-  virtual Status end_claim(std::string_view claim_no) = 0;
-  virtual Status add_paid(std::string_view claim_no, domain::Rupiah amount, bool death_benefit) = 0;
+  virtual Status put_claim(std::string_view claim_no, const Claim& c) = 0;  // replaces
+  virtual Status end_claim(std::string_view claim_no) = 0;                  // removes; the number is free again
+  virtual Status add_paid(std::string_view claim_no, domain::Rupiah amount) = 0;  // amount may be negative
+  // Creates or updates the principal (role, name, scope) and makes `key` active for it.
   virtual Status put_principal(std::string_view id, const Principal& p, const crypto::PublicKey& key) = 0;
   virtual Status revoke_key(std::string_view id, const crypto::PublicKey& key) = 0;
   virtual Status put_receipt(std::string_view principal, std::string_view receipt_no) = 0;
+  virtual Status remove_receipt(std::string_view principal, std::string_view receipt_no) = 0;
+  // sign +1 adds the coverage range [first, first + months); -1 removes one such range.
   virtual Status add_coverage(const Hash& person, domain::YearMonth first, std::uint16_t months, int sign) = 0;
+  // Stores each item under (programme, effective), replacing an item of the same date.
   virtual Status put_schedule(const domain::ScheduleSet& s) = 0;
   virtual Status put_applied(std::string_view principal, std::uint64_t seq, domain::EntryKind kind,
                              ByteView undo) = 0;
-  virtual Result<std::optional<Bytes>> applied_undo(std::string_view principal, std::uint64_t seq) const = 0;
   virtual Status mark_voided(std::string_view principal, std::uint64_t seq) = 0;
 };
 

@@ -1,0 +1,304 @@
+// sqlite_state.cpp — the rules state in SQLite tables prefixed "rules_".
+//
+// Every query is one lookup on a primary key or index; statements are prepared
+// once and reset after each use (so no read snapshot stays open between calls).
+// Dates are stored as YYYYMMDD integers and months as year * 12 + month - 1,
+// both of which order as the dates do.
+#include <fmt/format.h>
+
+#include <utility>
+
+#include "rules/rules.hpp"
+#include "store/db.hpp"
+
+namespace lontar::rules {
+namespace {
+
+using domain::Programme;
+using domain::Rupiah;
+using store::Stmt;
+
+constexpr std::string_view schema = R"sql(
+CREATE TABLE IF NOT EXISTS rules_participants(
+  person BLOB PRIMARY KEY, principal TEXT NOT NULL, seq INTEGER NOT NULL,
+  programmes INTEGER NOT NULL, coverage_start INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rules_claims(
+  claim_no TEXT PRIMARY KEY, person BLOB NOT NULL, principal TEXT NOT NULL, seq INTEGER NOT NULL,
+  programme INTEGER NOT NULL, event_date INTEGER NOT NULL, paid INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rules_claims_by_person ON rules_claims(person, programme);
+CREATE TABLE IF NOT EXISTS rules_principals(
+  id TEXT PRIMARY KEY, role INTEGER NOT NULL, name TEXT NOT NULL, scope TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rules_keys(
+  id TEXT NOT NULL, key BLOB NOT NULL, active INTEGER NOT NULL, PRIMARY KEY(id, key)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rules_receipts(
+  principal TEXT NOT NULL, receipt_no TEXT NOT NULL, PRIMARY KEY(principal, receipt_no)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rules_coverage(
+  person BLOB NOT NULL, first_month INTEGER NOT NULL, last_month INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS rules_coverage_by_person ON rules_coverage(person, first_month);
+CREATE TABLE IF NOT EXISTS rules_schedules(
+  programme INTEGER NOT NULL, effective INTEGER NOT NULL, benefit_max INTEGER NOT NULL,
+  contribution_monthly INTEGER NOT NULL, PRIMARY KEY(programme, effective)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rules_applied(
+  principal TEXT NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, voided INTEGER NOT NULL,
+  undo BLOB NOT NULL, PRIMARY KEY(principal, seq)) WITHOUT ROWID;
+)sql";
+
+std::int64_t date_int(domain::Date d) { return d.year * 10000 + d.month * 100 + d.day; }
+domain::Date date_of(std::int64_t v) {
+  return {static_cast<std::uint16_t>(v / 10000), static_cast<std::uint8_t>(v / 100 % 100),
+          static_cast<std::uint8_t>(v % 100)};
+}
+std::int64_t month_int(domain::YearMonth m) { return m.year * 12 + (m.month - 1); }
+
+// Resets a statement when the lookup that uses it ends.
+class Use {
+ public:
+  explicit Use(Stmt& s) : s_(s) { s_.reset(); }
+  ~Use() { s_.reset(); }
+  Use(const Use&) = delete;
+  Use& operator=(const Use&) = delete;
+  Stmt* operator->() { return &s_; }
+  Stmt& operator*() { return s_; }
+
+ private:
+  Stmt& s_;
+};
+
+struct Statements {
+  Stmt participant, put_participant, end_participant;
+  Stmt claim, put_claim, end_claim, add_paid, death_benefits;
+  Stmt has_principals, principal, put_principal, put_key, key_active, revoke_key;
+  Stmt receipt_used, put_receipt, remove_receipt;
+  Stmt covered, add_coverage, remove_coverage;
+  Stmt schedule, put_schedule;
+  Stmt applied, put_applied, mark_voided;
+};
+
+Result<Statements> prepare(store::Db& db) {
+  auto p = [&db](std::string_view sql) { return db.prepare(sql); };
+  LONTAR_ASSIGN(Stmt participant,
+                p("SELECT principal, seq, programmes, coverage_start FROM rules_participants WHERE person = ?"));
+  LONTAR_ASSIGN(Stmt put_participant, p("INSERT OR REPLACE INTO rules_participants VALUES(?, ?, ?, ?, ?)"));
+  LONTAR_ASSIGN(Stmt end_participant, p("DELETE FROM rules_participants WHERE person = ?"));
+  LONTAR_ASSIGN(Stmt claim, p("SELECT person, principal, seq, programme, event_date, paid FROM rules_claims "
+                              "WHERE claim_no = ?"));
+  LONTAR_ASSIGN(Stmt put_claim, p("INSERT OR REPLACE INTO rules_claims VALUES(?, ?, ?, ?, ?, ?, ?)"));
+  LONTAR_ASSIGN(Stmt end_claim, p("DELETE FROM rules_claims WHERE claim_no = ?"));
+  LONTAR_ASSIGN(Stmt add_paid, p("UPDATE rules_claims SET paid = paid + ? WHERE claim_no = ?"));
+  LONTAR_ASSIGN(Stmt death_benefits,
+                p("SELECT coalesce(sum(paid), 0) FROM rules_claims WHERE person = ? AND programme = ?"));
+  LONTAR_ASSIGN(Stmt has_principals, p("SELECT EXISTS(SELECT 1 FROM rules_principals)"));
+  LONTAR_ASSIGN(Stmt principal, p("SELECT role, name, scope, (SELECT count(*) FROM rules_keys k WHERE k.id = p.id "
+                                  "AND k.active = 1) FROM rules_principals p WHERE id = ?"));
+  LONTAR_ASSIGN(Stmt put_principal, p("INSERT INTO rules_principals VALUES(?, ?, ?, ?) ON CONFLICT(id) DO UPDATE "
+                                      "SET role = excluded.role, name = excluded.name, scope = excluded.scope"));
+  LONTAR_ASSIGN(Stmt put_key,
+                p("INSERT INTO rules_keys VALUES(?, ?, 1) ON CONFLICT(id, key) DO UPDATE SET active = 1"));
+  LONTAR_ASSIGN(Stmt key_active, p("SELECT active FROM rules_keys WHERE id = ? AND key = ?"));
+  LONTAR_ASSIGN(Stmt revoke_key, p("UPDATE rules_keys SET active = 0 WHERE id = ? AND key = ?"));
+  LONTAR_ASSIGN(Stmt receipt_used, p("SELECT 1 FROM rules_receipts WHERE principal = ? AND receipt_no = ?"));
+  LONTAR_ASSIGN(Stmt put_receipt, p("INSERT OR IGNORE INTO rules_receipts VALUES(?, ?)"));
+  LONTAR_ASSIGN(Stmt remove_receipt, p("DELETE FROM rules_receipts WHERE principal = ? AND receipt_no = ?"));
+  LONTAR_ASSIGN(Stmt covered, p("SELECT 1 FROM rules_coverage WHERE person = ? AND first_month <= ? AND "
+                                "last_month >= ? LIMIT 1"));
+  LONTAR_ASSIGN(Stmt add_coverage, p("INSERT INTO rules_coverage VALUES(?, ?, ?)"));
+  LONTAR_ASSIGN(Stmt remove_coverage,
+                p("DELETE FROM rules_coverage WHERE rowid = (SELECT rowid FROM rules_coverage WHERE person = ? "
+                  "AND first_month = ? AND last_month = ? LIMIT 1)"));
+  LONTAR_ASSIGN(Stmt schedule, p("SELECT benefit_max, contribution_monthly FROM rules_schedules WHERE programme = ? "
+                                 "AND effective <= ? ORDER BY effective DESC LIMIT 1"));
+  LONTAR_ASSIGN(Stmt put_schedule, p("INSERT OR REPLACE INTO rules_schedules VALUES(?, ?, ?, ?)"));
+  LONTAR_ASSIGN(Stmt applied, p("SELECT kind, voided, undo FROM rules_applied WHERE principal = ? AND seq = ?"));
+  LONTAR_ASSIGN(Stmt put_applied, p("INSERT OR REPLACE INTO rules_applied VALUES(?, ?, ?, 0, ?)"));
+  LONTAR_ASSIGN(Stmt mark_voided, p("UPDATE rules_applied SET voided = 1 WHERE principal = ? AND seq = ?"));
+  return Statements{std::move(participant),   std::move(put_participant), std::move(end_participant),
+                    std::move(claim),         std::move(put_claim),       std::move(end_claim),
+                    std::move(add_paid),      std::move(death_benefits),  std::move(has_principals),
+                    std::move(principal),     std::move(put_principal),   std::move(put_key),
+                    std::move(key_active),    std::move(revoke_key),      std::move(receipt_used),
+                    std::move(put_receipt),   std::move(remove_receipt),  std::move(covered),
+                    std::move(add_coverage),  std::move(remove_coverage), std::move(schedule),
+                    std::move(put_schedule),  std::move(applied),         std::move(put_applied),
+                    std::move(mark_voided)};
+}
+
+// Runs a statement that returns no rows, then resets it.
+Status run(Stmt& s) {
+  Status st = s.run();
+  s.reset();
+  return st;
+}
+
+class SqliteState final : public State {
+ public:
+  SqliteState(const NikKey& key, Statements q) : key_(key), q_(std::move(q)) {}
+
+  const NikKey& nik_key() const override { return key_; }
+
+  Result<std::optional<Participant>> participant(const Hash& person) const override {
+    Use s(q_.participant);
+    s->bind(1, person);
+    LONTAR_ASSIGN(bool row, s->step());
+    if (!row) return std::optional<Participant>{};
+    return std::optional<Participant>(Participant{s->text(0), s->uint64(1),
+                                                  static_cast<domain::ProgrammeSet>(s->int64(2)),
+                                                  date_of(s->int64(3))});
+  }
+
+  Result<std::optional<Claim>> claim(std::string_view claim_no) const override {
+    Use s(q_.claim);
+    s->bind(1, claim_no);
+    LONTAR_ASSIGN(bool row, s->step());
+    if (!row) return std::optional<Claim>{};
+    return std::optional<Claim>(Claim{s->hash(0), s->text(1), s->uint64(2), static_cast<Programme>(s->int64(3)),
+                                      date_of(s->int64(4)), s->int64(5)});
+  }
+
+  Result<bool> has_principals() const override {
+    Use s(q_.has_principals);
+    LONTAR_ASSIGN(bool row, s->step());
+    return row && s->int64(0) != 0;
+  }
+
+  Result<std::optional<Principal>> principal(std::string_view id) const override {
+    Use s(q_.principal);
+    s->bind(1, id);
+    LONTAR_ASSIGN(bool row, s->step());
+    if (!row) return std::optional<Principal>{};
+    return std::optional<Principal>(Principal{static_cast<domain::Role>(s->int64(0)), s->text(1), s->text(2),
+                                              static_cast<std::uint32_t>(s->int64(3))});
+  }
+
+  Result<bool> key_active(std::string_view id, const crypto::PublicKey& key) const override {
+    Use s(q_.key_active);
+    s->bind(1, id).bind(2, ByteView(key));
+    LONTAR_ASSIGN(bool row, s->step());
+    return row && s->int64(0) != 0;
+  }
+
+  Result<bool> receipt_used(std::string_view principal, std::string_view receipt_no) const override {
+    Use s(q_.receipt_used);
+    s->bind(1, principal).bind(2, receipt_no);
+    return s->step();
+  }
+
+  Result<bool> covered(const Hash& person, domain::YearMonth month) const override {
+    Use s(q_.covered);
+    s->bind(1, person).bind(2, month_int(month)).bind(3, month_int(month));
+    return s->step();
+  }
+
+  Result<Rupiah> death_benefits_paid(const Hash& person) const override {
+    Use s(q_.death_benefits);
+    s->bind(1, person).bind(2, static_cast<int>(Programme::jkm));
+    LONTAR_ASSIGN(bool row, s->step());
+    return row ? s->int64(0) : Rupiah{0};
+  }
+
+  Result<std::optional<domain::ScheduleItem>> schedule(Programme programme, domain::Date on) const override {
+    Use s(q_.schedule);
+    s->bind(1, static_cast<int>(programme)).bind(2, date_int(on));
+    LONTAR_ASSIGN(bool row, s->step());
+    if (!row) return std::optional<domain::ScheduleItem>{};
+    return std::optional<domain::ScheduleItem>(domain::ScheduleItem{programme, s->int64(0), s->int64(1)});
+  }
+
+  Result<std::optional<Applied>> applied(std::string_view principal, std::uint64_t seq) const override {
+    Use s(q_.applied);
+    s->bind(1, principal).bind(2, seq);
+    LONTAR_ASSIGN(bool row, s->step());
+    if (!row) return std::optional<Applied>{};
+    return std::optional<Applied>(
+        Applied{static_cast<domain::EntryKind>(s->int64(0)), s->int64(1) != 0, s->blob(2)});
+  }
+
+  Status put_participant(const Hash& person, const Participant& p) override {
+    q_.put_participant.bind(1, person).bind(2, p.principal).bind(3, p.seq).bind(4, int{p.programmes});
+    q_.put_participant.bind(5, date_int(p.coverage_start));
+    return run(q_.put_participant);
+  }
+
+  Status end_participant(const Hash& person) override {
+    q_.end_participant.bind(1, person);
+    return run(q_.end_participant);
+  }
+
+  Status put_claim(std::string_view claim_no, const Claim& c) override {
+    q_.put_claim.bind(1, claim_no).bind(2, c.person).bind(3, c.principal).bind(4, c.seq);
+    q_.put_claim.bind(5, static_cast<int>(c.programme)).bind(6, date_int(c.event_date)).bind(7, c.paid);
+    return run(q_.put_claim);
+  }
+
+  Status end_claim(std::string_view claim_no) override {
+    q_.end_claim.bind(1, claim_no);
+    return run(q_.end_claim);
+  }
+
+  Status add_paid(std::string_view claim_no, Rupiah amount) override {
+    q_.add_paid.bind(1, amount).bind(2, claim_no);
+    return run(q_.add_paid);
+  }
+
+  Status put_principal(std::string_view id, const Principal& p, const crypto::PublicKey& key) override {
+    q_.put_principal.bind(1, id).bind(2, static_cast<int>(p.role)).bind(3, p.name).bind(4, p.scope);
+    LONTAR_TRY(run(q_.put_principal));
+    q_.put_key.bind(1, id).bind(2, ByteView(key));
+    return run(q_.put_key);
+  }
+
+  Status revoke_key(std::string_view id, const crypto::PublicKey& key) override {
+    q_.revoke_key.bind(1, id).bind(2, ByteView(key));
+    return run(q_.revoke_key);
+  }
+
+  Status put_receipt(std::string_view principal, std::string_view receipt_no) override {
+    q_.put_receipt.bind(1, principal).bind(2, receipt_no);
+    return run(q_.put_receipt);
+  }
+
+  Status remove_receipt(std::string_view principal, std::string_view receipt_no) override {
+    q_.remove_receipt.bind(1, principal).bind(2, receipt_no);
+    return run(q_.remove_receipt);
+  }
+
+  Status add_coverage(const Hash& person, domain::YearMonth first, std::uint16_t months, int sign) override {
+    Stmt& s = sign > 0 ? q_.add_coverage : q_.remove_coverage;
+    s.bind(1, person).bind(2, month_int(first)).bind(3, month_int(first) + months - 1);
+    return run(s);
+  }
+
+  Status put_schedule(const domain::ScheduleSet& set) override {
+    for (const auto& item : set.items) {
+      q_.put_schedule.bind(1, static_cast<int>(item.programme)).bind(2, date_int(set.effective));
+      q_.put_schedule.bind(3, item.benefit_max).bind(4, item.contribution_monthly);
+      LONTAR_TRY(run(q_.put_schedule));
+    }
+    return {};
+  }
+
+  Status put_applied(std::string_view principal, std::uint64_t seq, domain::EntryKind kind, ByteView undo) override {
+    q_.put_applied.bind(1, principal).bind(2, seq).bind(3, static_cast<int>(kind)).bind(4, undo);
+    return run(q_.put_applied);
+  }
+
+  Status mark_voided(std::string_view principal, std::uint64_t seq) override {
+    q_.mark_voided.bind(1, principal).bind(2, seq);
+    return run(q_.mark_voided);
+  }
+
+ private:
+  NikKey key_;
+  mutable Statements q_;  // prepared statements change state when stepped, not the rules state
+};
+
+}  // namespace
+
+Result<std::unique_ptr<State>> make_sqlite_state(store::Db& db, const NikKey& key) {
+  if (auto s = db.exec(schema); !s.ok()) {
+    return std::move(s).error().prefix("creating the rules_ tables");
+  }
+  LONTAR_ASSIGN(Statements q, prepare(db));
+  return std::unique_ptr<State>(std::make_unique<SqliteState>(key, std::move(q)));
+}
+
+}  // namespace lontar::rules
