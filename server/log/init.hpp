@@ -26,12 +26,12 @@ constexpr std::string_view admin_key_file_name = "admin.key";
 
 struct InitOptions {
   std::filesystem::path data_dir;
-  std::string origin;                      // the log's name, e.g. "lontar.bpjsketenagakerjaan.go.id/jatim"
-  std::string admin_id = "ADMIN";          // the first admin principal
+  std::string origin;              // the log's name, e.g. "lontar.bpjsketenagakerjaan.go.id/jatim"
+  std::string admin_id = "ADMIN";  // the first admin principal
   std::string admin_name = "Lontar administrator";
   std::optional<std::filesystem::path> admin_key_path;  // default: <data_dir>/admin.key
   std::optional<std::string> admin_passphrase;          // encrypts admin.key when given
-  std::int64_t now_ms = 0;                 // recorded_at of the genesis entries (informational)
+  std::int64_t now_ms = 0;                              // recorded_at of the genesis entries (informational)
 };
 
 struct InitResult {

@@ -106,8 +106,8 @@ struct LogStore::Impl {
   tree::Edge edge;
   std::unordered_map<std::string, Head> heads;
   struct Stmts {
-    std::optional<store::Stmt> head_get, head_put, entry_get, leaf_get, entry_put, leaf_put, seal_put, seal_find, tile_put,
-        checkpoint_put, equivocation_put, key_put, key_revoke;
+    std::optional<store::Stmt> head_get, head_put, entry_get, leaf_get, entry_put, leaf_put, seal_put, seal_find,
+        tile_put, checkpoint_put, equivocation_put, key_put, key_revoke;
   } st;
 
   // ---- readers (HTTP threads) ----
@@ -170,7 +170,8 @@ Result<std::unique_ptr<LogStore>> start(std::unique_ptr<LogStore::Impl> impl) {
   LONTAR_TRY(impl->prepare_statements());
   LONTAR_TRY(impl->load());
   LONTAR_ASSIGN(impl->reader, store::Db::open(impl->path, {.create = false}));
-  LONTAR_ASSIGN(impl->reader_tile_get, impl->reader->prepare("SELECT hashes FROM log_tiles WHERE level = ? AND idx = ?"));
+  LONTAR_ASSIGN(impl->reader_tile_get,
+                impl->reader->prepare("SELECT hashes FROM log_tiles WHERE level = ? AND idx = ?"));
   auto* raw = impl.get();
   auto store = std::make_unique<LogStore>(std::move(impl));
   raw->integrator = std::thread([raw] { raw->run(); });
@@ -259,12 +260,14 @@ Status LogStore::Impl::prepare_statements() {
   LONTAR_TRY(db.exec("PRAGMA cache_size = -65536"));
   LONTAR_ASSIGN(st.head_get, db.prepare("SELECT seq, hash FROM log_heads WHERE principal = ?"));
   LONTAR_ASSIGN(st.head_put, db.prepare("INSERT OR REPLACE INTO log_heads(principal, seq, hash) VALUES(?, ?, ?)"));
-  LONTAR_ASSIGN(st.entry_get, db.prepare("SELECT leaf_index, entry_hash FROM log_entries WHERE principal = ? AND seq = ?"));
+  LONTAR_ASSIGN(st.entry_get,
+                db.prepare("SELECT leaf_index, entry_hash FROM log_entries WHERE principal = ? AND seq = ?"));
   LONTAR_ASSIGN(st.entry_put,
                 db.prepare("INSERT INTO log_entries(principal, seq, leaf_index, entry_hash) VALUES(?, ?, ?, ?)"));
   LONTAR_ASSIGN(st.leaf_get, db.prepare("SELECT leaf FROM log_leaves WHERE idx = ?"));
   LONTAR_ASSIGN(st.leaf_put, db.prepare("INSERT INTO log_leaves(idx, leaf) VALUES(?, ?)"));
-  LONTAR_ASSIGN(st.seal_put, db.prepare("INSERT OR REPLACE INTO log_seals(principal, last_seq, leaf_index) VALUES(?, ?, ?)"));
+  LONTAR_ASSIGN(st.seal_put,
+                db.prepare("INSERT OR REPLACE INTO log_seals(principal, last_seq, leaf_index) VALUES(?, ?, ?)"));
   LONTAR_ASSIGN(st.seal_find, db.prepare("SELECT leaf_index FROM log_seals WHERE principal = ? AND last_seq >= ? "
                                          "ORDER BY last_seq LIMIT 1"));
   LONTAR_ASSIGN(st.tile_put, db.prepare("INSERT OR REPLACE INTO log_tiles(level, idx, hashes) VALUES(?, ?, ?)"));
@@ -272,7 +275,8 @@ Status LogStore::Impl::prepare_statements() {
   LONTAR_ASSIGN(st.equivocation_put,
                 db.prepare("INSERT INTO log_equivocations(principal, seq, logged_hash, offered_hash, offered_batch, "
                            "detected_at_ms) VALUES(?, ?, ?, ?, ?, ?)"));
-  LONTAR_ASSIGN(st.key_put, db.prepare("INSERT OR REPLACE INTO log_keys(key, principal, role, active) VALUES(?, ?, ?, 1)"));
+  LONTAR_ASSIGN(st.key_put,
+                db.prepare("INSERT OR REPLACE INTO log_keys(key, principal, role, active) VALUES(?, ?, ?, 1)"));
   LONTAR_ASSIGN(st.key_revoke, db.prepare("UPDATE log_keys SET active = 0 WHERE key = ? AND principal = ?"));
   return {};
 }
@@ -318,8 +322,9 @@ Status LogStore::Impl::load() {
     note = q.text(1);
     std::string body = origin + "\n" + std::to_string(size) + "\n" + to_base64(edge.root()) + "\n";
     if (!note.starts_with(body)) {
-      return Error{Code::corrupt, path + ": the stored tree's root does not match the latest checkpoint; "
-                                         "the store is damaged — restore it from a backup"};
+      return Error{Code::corrupt, path +
+                                      ": the stored tree's root does not match the latest checkpoint; "
+                                      "the store is damaged — restore it from a backup"};
     }
   } else if (size != 0) {
     return Error{Code::corrupt, path + ": the log holds leaves but no checkpoint; restore it from a backup"};
@@ -373,7 +378,8 @@ Result<protocol::PushResponse> LogStore::push(const Caller& caller, chain::Batch
   p->entry_hashes.reserve(batch.entries.size());
   for (const chain::Entry& e : batch.entries) {
     auto bytes = encoding::encode(e);
-    if (!bytes.ok()) return refuse(refusal(Code::bad_input, who, "seq " + std::to_string(e.seq) + ": " + bytes.error().message));
+    if (!bytes.ok())
+      return refuse(refusal(Code::bad_input, who, "seq " + std::to_string(e.seq) + ": " + bytes.error().message));
     if (bytes->size() > entry_bytes_max) {
       return refuse(refusal(Code::bad_input, who,
                             "seq " + std::to_string(e.seq) + " is " + std::to_string(bytes->size()) +
@@ -406,8 +412,8 @@ void LogStore::Impl::run() {
       q_not_empty.wait(lock, [&] { return stopping || !queue.empty(); });
       if (queue.empty()) return;  // stopping, and every queued push was integrated
       std::size_t entries = 0;
-      while (!queue.empty() && (group.empty() || entries + queue.front()->batch.entries.size() <=
-                                                     options.integration_entries_max)) {
+      while (!queue.empty() &&
+             (group.empty() || entries + queue.front()->batch.entries.size() <= options.integration_entries_max)) {
         entries += queue.front()->batch.entries.size();
         group.push_back(std::move(queue.front()));
         queue.pop_front();
@@ -454,9 +460,10 @@ Status LogStore::Impl::record_equivocation(Pending& p, std::uint64_t seq, const 
                  .bind(5, ByteView(evidence))
                  .bind(6, now_ms())
                  .run());
-  spdlog::critical("EQUIVOCATION: {} signed a different entry under seq {} (logged {}, offered {}); "
-                   "the batch is refused and kept as evidence in log_equivocations — investigate this office's keys",
-                   p.batch.principal, seq, to_hex(logged), to_hex(offered));
+  spdlog::critical(
+      "EQUIVOCATION: {} signed a different entry under seq {} (logged {}, offered {}); "
+      "the batch is refused and kept as evidence in log_equivocations — investigate this office's keys",
+      p.batch.principal, seq, to_hex(logged), to_hex(offered));
   return {};
 }
 
@@ -567,7 +574,8 @@ Status LogStore::Impl::integrate_one(Pending& p, Counts& counts,
     auto& q = *st.seal_find;
     q.reset();
     LONTAR_ASSIGN(bool row, q.bind(1, who).bind(2, b.entries.back().seq).step());
-    if (!row) return Error{Code::corrupt, path + ": no seal covers " + who + " seq " + std::to_string(b.entries.back().seq)};
+    if (!row)
+      return Error{Code::corrupt, path + ": no seal covers " + who + " seq " + std::to_string(b.entries.back().seq)};
     resp.seal_leaf_index = q.uint64(0);
     q.reset();
   } else {
@@ -674,7 +682,8 @@ void LogStore::Impl::integrate(std::vector<std::unique_ptr<Pending>>& group) {
 
 Result<std::optional<Caller>> LogStore::authenticate(const crypto::PublicKey& key) {
   std::lock_guard lock(impl_->read_mu);
-  LONTAR_ASSIGN(store::Stmt q, impl_->reader->prepare("SELECT principal, role FROM log_keys WHERE key = ? AND active = 1"));
+  LONTAR_ASSIGN(store::Stmt q,
+                impl_->reader->prepare("SELECT principal, role FROM log_keys WHERE key = ? AND active = 1"));
   LONTAR_ASSIGN(bool row, q.bind(1, ByteView(key)).step());
   if (!row) return std::optional<Caller>{};
   Caller c;
@@ -773,8 +782,8 @@ Result<Bytes> LogStore::tile(std::string_view path) {
   }
   std::uint32_t have = tree::tile_width_in(t.entries ? 0 : t.level, t.index, size);
   if (have < t.width) {
-    return Error{Code::not_found, std::string(path) + ": the tree of " + std::to_string(size) +
-                                      " leaves has no such tile (yet)"};
+    return Error{Code::not_found,
+                 std::string(path) + ": the tree of " + std::to_string(size) + " leaves has no such tile (yet)"};
   }
   std::lock_guard lock(impl_->read_mu);
   if (!t.entries) {
@@ -786,7 +795,8 @@ Result<Bytes> LogStore::tile(std::string_view path) {
     return data;
   }
   std::uint64_t first = t.index * tree::tile_width;
-  LONTAR_ASSIGN(store::Stmt q, impl_->reader->prepare("SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx"));
+  LONTAR_ASSIGN(store::Stmt q,
+                impl_->reader->prepare("SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx"));
   q.bind(1, first).bind(2, first + t.width);
   std::vector<Bytes> leaves;
   leaves.reserve(t.width);

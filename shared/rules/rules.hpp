@@ -145,11 +145,15 @@ class State : public StateView {
 
 // The verdict on `entry` given the state before it. Decodes and validates the
 // payload itself (an undecodable or invalid payload is rejected, never a crash).
-// The entry's principal must exist with the role its kind requires; the one
-// exception is genesis: a principal.register of an admin into an empty state.
+// The entry's principal must exist, have an unrevoked key and the role its kind
+// requires; the one exception is genesis: a principal.register of the writer
+// itself as admin into a state with no principals. An Error only when the state
+// cannot be read (I/O); every bad entry gets a verdict.
 Result<domain::Verdict> judge(const chain::Entry& entry, const StateView& state);
 
-// Folds an entry into the state. Does nothing when verdict is rejected.
+// Folds an entry into the state with the verdict it was given (here, or by the
+// server in the feed). Does nothing when verdict is rejected. An Error (corrupt)
+// when a non-rejected entry's payload does not decode.
 Status apply(const chain::Entry& entry, const domain::Verdict& verdict, State& state);
 
 // judge() then apply(): the verdict of the entry, with the state advanced.
@@ -157,9 +161,14 @@ Result<domain::Verdict> judge_and_apply(const chain::Entry& entry, State& state)
 
 // Folds another office's redacted entry (from the feed) into an office's replica,
 // so that duplicate enrollments and double death benefits are caught offline.
+// Does nothing for a rejected entry. Admin entries travel in full (apply()): a
+// redacted admin kind is an Error.
 Status apply_redacted(const protocol::RedactedEntry& r, State& state);
 
-// Builds the redaction of an entry (the server's feed uses it).
+// Builds the redaction of an entry (the server's feed uses it): person key instead
+// of NIK, no names, heirs or addresses; invalid_payload texts (which may quote the
+// payload) are replaced by a generic text. A rejected entry whose payload does not
+// decode redacts to its header and verdict.
 Result<protocol::RedactedEntry> redact(const chain::Entry& entry, const domain::Verdict& verdict, const NikKey& key);
 
 // In-memory state.

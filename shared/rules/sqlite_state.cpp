@@ -18,7 +18,9 @@ using domain::Programme;
 using domain::Rupiah;
 using store::Stmt;
 
+// In a savepoint: one commit (one fsync) when the caller has no transaction open.
 constexpr std::string_view schema = R"sql(
+SAVEPOINT rules_schema;
 CREATE TABLE IF NOT EXISTS rules_participants(
   person BLOB PRIMARY KEY, principal TEXT NOT NULL, seq INTEGER NOT NULL,
   programmes INTEGER NOT NULL, coverage_start INTEGER NOT NULL) WITHOUT ROWID;
@@ -41,6 +43,7 @@ CREATE TABLE IF NOT EXISTS rules_schedules(
 CREATE TABLE IF NOT EXISTS rules_applied(
   principal TEXT NOT NULL, seq INTEGER NOT NULL, kind INTEGER NOT NULL, voided INTEGER NOT NULL,
   undo BLOB NOT NULL, PRIMARY KEY(principal, seq)) WITHOUT ROWID;
+RELEASE rules_schema;
 )sql";
 
 std::int64_t date_int(domain::Date d) { return d.year * 10000 + d.month * 100 + d.day; }
@@ -295,6 +298,7 @@ class SqliteState final : public State {
 
 Result<std::unique_ptr<State>> make_sqlite_state(store::Db& db, const NikKey& key) {
   if (auto s = db.exec(schema); !s.ok()) {
+    (void)db.exec("ROLLBACK TO rules_schema; RELEASE rules_schema;");
     return std::move(s).error().prefix("creating the rules_ tables");
   }
   LONTAR_ASSIGN(Statements q, prepare(db));

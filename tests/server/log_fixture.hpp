@@ -120,8 +120,8 @@ struct Ledger {
     Ledger l;
     l.dir = dir;
     l.verifier_key = init.verifier_key;
-    l.admin = std::make_unique<ChainWriter>(o.admin_id, take(crypto::PrivateKey::load_pem(init.admin_key_path), "admin"),
-                                            domain::Role::admin);
+    l.admin = std::make_unique<ChainWriter>(
+        o.admin_id, take(crypto::PrivateKey::load_pem(init.admin_key_path), "admin"), domain::Role::admin);
     l.reopen(options);
     auto [seq, hash] = take(l.store->head(o.admin_id), "head");
     l.admin->continue_from(seq, hash);  // init wrote the genesis entries 1 and 2

@@ -1,5 +1,9 @@
 // log_test.cpp — the central log store over a real SQLite file.
 #include <doctest/doctest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <map>
@@ -63,7 +67,9 @@ TEST_CASE("init writes a ledger whose genesis batch is sealed, accepted and chec
   CHECK(admin->role == domain::Role::admin);
   CHECK(std::filesystem::status(dir.path() / "log.key").permissions() ==
         (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
-  CHECK_FALSE(server::init_ledger(InitOptions{.data_dir = dir.path(), .origin = "x", .admin_key_path = {}, .admin_passphrase = {}}).ok());  // never over an existing ledger
+  CHECK_FALSE(server::init_ledger(
+                  InitOptions{.data_dir = dir.path(), .origin = "x", .admin_key_path = {}, .admin_passphrase = {}})
+                  .ok());  // never over an existing ledger
 }
 
 TEST_CASE("a push gets receipts in log order: the seal leaf first, then the entries") {
@@ -232,7 +238,8 @@ TEST_CASE("concurrent pushes from many offices are integrated together, with few
   }
   for (int i = 0; i < offices; ++i) {
     threads.emplace_back([&, i] {
-      for (int k = 0; k < 3; ++k) responses[i].push_back(take(l.store->push(writers[i].caller(), batches[i * 3 + k]), "push"));
+      for (int k = 0; k < 3; ++k)
+        responses[i].push_back(take(l.store->push(writers[i].caller(), batches[i * 3 + k]), "push"));
     });
   }
   while (l.store->pushes_in_flight() < offices) std::this_thread::yield();
@@ -372,7 +379,8 @@ TEST_CASE("a failed integration publishes nothing and the next push succeeds") {
   // failing disk would in the middle of an integration.
   auto blocker = take(store::Db::open((dir.path() / "ledger.db").string()), "db");
   chain::Batch b = a.batch(enrollments(1, 2));
-  REQUIRE(blocker->exec("CREATE TRIGGER full BEFORE INSERT ON log_leaves BEGIN SELECT RAISE(ABORT, 'disk full'); END").ok());
+  REQUIRE(blocker->exec("CREATE TRIGGER full BEFORE INSERT ON log_leaves BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+              .ok());
   auto r = l.store->push(a.caller(), b);
   REQUIRE_FALSE(r.ok());
   CHECK(l.store->checkpoint() == cp);
@@ -392,7 +400,10 @@ TEST_CASE("the feed shows an office its own entries in full and other offices' e
   ChainWriter b = l.add_principal("SBY-DARMO");
   ChainWriter auditor = l.add_principal("AUDIT-1", domain::Role::auditor);
   domain::ParticipantEnroll secret = enrollment(7);
-  take(l.store->push(a.caller(), a.batch({secret})), "push a");
+  domain::ParticipantEnroll invalid = enrollment(8);
+  invalid.regency_code = "3579";  // not the NIK's regency: rejected, and the reason quotes the NIK
+  auto pushed = take(l.store->push(a.caller(), a.batch({secret, invalid})), "push a");
+  REQUIRE(pushed.receipts[1].verdict.outcome == domain::Outcome::rejected);
   take(l.store->push(b.caller(), b.batch(enrollments(50, 1))), "push b");
   auto page_b = take(l.store->feed(b.caller(), 0, 1000), "feed b");
   CHECK(page_b.tree_size == l.store->metrics().tree_size);
@@ -402,12 +413,14 @@ TEST_CASE("the feed shows an office its own entries in full and other offices' e
   CHECK(text.find(secret.name) == std::string_view::npos);
   CHECK(text.find(secret.nik) == std::string_view::npos);
   CHECK(text.find(secret.address) == std::string_view::npos);
+  CHECK(text.find(invalid.nik) == std::string_view::npos);
+  CHECK(text.find(invalid.name) == std::string_view::npos);
   int redacted = 0, full_own = 0;
   for (const auto& item : page_b.items) {
     if (item.form == protocol::FeedForm::redacted) {
       ++redacted;
       CHECK(item.redacted.principal == "SBY-RUNGKUT");
-      CHECK(item.redacted.nik_key == rules::person_key(l.store->nik_key(), secret.nik));
+      if (item.redacted.seq == 1) CHECK(item.redacted.nik_key == rules::person_key(l.store->nik_key(), secret.nik));
     } else {
       auto leaf = take(encoding::decode<chain::Leaf>(item.leaf, "leaf"), "decode");
       if (leaf.type == chain::LeafType::entry && leaf.entry.principal == "SBY-DARMO") ++full_own;
@@ -416,7 +429,7 @@ TEST_CASE("the feed shows an office its own entries in full and other offices' e
       }
     }
   }
-  CHECK(redacted == 1);
+  CHECK(redacted == 2);
   CHECK(full_own == 1);
   auto page_audit = take(l.store->feed(auditor.caller(), 0, 1000), "feed auditor");
   for (const auto& item : page_audit.items) CHECK(item.form == protocol::FeedForm::full);
@@ -455,4 +468,66 @@ TEST_CASE("shutdown answers every queued push, then refuses new ones; a small qu
   REQUIRE_FALSE(late.ok());
   CHECK(late.error().code == Code::io);
   CHECK(late.error().message.find("shutting down") != std::string::npos);
+}
+
+TEST_CASE("a server process killed mid-push loses nothing it acknowledged and logs nothing twice") {
+  test::TempDir dir;
+  Ledger l = Ledger::create(dir.path());
+  ChainWriter a = l.add_principal("SBY-RUNGKUT");
+  constexpr int batches_total = 40;
+  std::vector<chain::Batch> batches;
+  for (int k = 0; k < batches_total; ++k) batches.push_back(a.batch(enrollments(1 + 25 * k, 25)));
+  l.store.reset();  // no store (and no integrator thread) in this process while it forks
+
+  int ack[2];
+  REQUIRE(::pipe(ack) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // The server: pushes every batch and reports each acknowledged receipt.
+    ::close(ack[0]);
+    l.reopen();
+    for (const auto& b : batches) {
+      auto r = l.store->push(a.caller(), b);
+      if (!r.ok()) ::_exit(3);
+      std::uint64_t msg[2] = {r->receipts.back().seq, r->receipts.back().leaf_index};
+      if (::write(ack[1], msg, sizeof msg) != sizeof msg) ::_exit(4);
+    }
+    ::_exit(0);
+  }
+  ::close(ack[1]);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> acked;
+  std::uint64_t msg[2];
+  while (acked.size() < 5 && ::read(ack[0], msg, sizeof msg) == sizeof msg) acked.emplace_back(msg[0], msg[1]);
+  ::kill(child, SIGKILL);  // mid-flight: the next pushes are being integrated or committed
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(ack[0]);
+  REQUIRE(acked.size() == 5);
+
+  l.reopen();  // open() checks the stored tree against the latest checkpoint
+  note::Checkpoint cp = open_checkpoint(l, l.store->checkpoint());
+  auto head = take(l.store->head("SBY-RUNGKUT"), "head");
+  CHECK(head.first >= acked.back().first);
+  std::vector<Hash> leaves = leaf_hashes(*l.store, cp.size);
+  for (auto [seq, index] : acked) {
+    auto p = take(l.store->inclusion_proof(index, cp.size), "inclusion");
+    CHECK(merkle::verify_inclusion(leaves[index], index, cp.size, p.hashes, cp.root).ok());
+  }
+  // Resending everything: what was logged replays with the same leaves, the rest integrates once.
+  std::uint64_t size_before = cp.size;
+  std::uint64_t new_entries = 0;
+  for (const auto& b : batches) {
+    auto r = take(l.store->push(a.caller(), b), "resend");
+    for (std::size_t i = 0; i < r.receipts.size(); ++i) {
+      if (r.receipts[i].seq > head.first) ++new_entries;
+    }
+    if (r.receipts.back().seq <= acked.back().first) {
+      auto it = std::find_if(acked.begin(), acked.end(), [&](auto& x) { return x.first == r.receipts.back().seq; });
+      if (it != acked.end()) CHECK(r.receipts.back().leaf_index == it->second);
+    }
+  }
+  CHECK(take(l.store->head("SBY-RUNGKUT"), "head").first == batches_total * 25);
+  std::uint64_t new_batches = new_entries / 25;
+  CHECK(l.store->metrics().tree_size == size_before + new_entries + new_batches);
 }
