@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -37,6 +38,7 @@ namespace {
 constexpr std::size_t linger_bytes_max = 64 << 20;  // drained from a client whose body was refused
 constexpr std::size_t drain_chunk_bytes = 64 << 10;
 constexpr int http_version = 11;
+constexpr int accept_pause_ms = 100;
 
 class Session;
 
@@ -71,7 +73,8 @@ struct HttpServer::Impl {
   bool stopped = false;
   asio::io_context ioc;
   tcp::acceptor acceptor;
-  asio::thread_pool workers;  // after ioc: its jobs hold work on ioc
+  asio::steady_timer accept_pause;  // after a failed accept (e.g. out of file descriptors)
+  asio::thread_pool workers;        // after ioc: its jobs hold work on ioc
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
 
@@ -81,6 +84,7 @@ struct HttpServer::Impl {
         ctx(std::make_unique<ssl::context>(std::move(x))),
         ioc(static_cast<int>(config.io_threads)),
         acceptor(asio::make_strand(ioc)),
+        accept_pause(acceptor.get_executor()),
         workers(config.service_threads) {}
 
   void remember(Session* s, std::weak_ptr<Session> w) {
@@ -133,6 +137,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket&& socket, HttpServer::Impl& srv)
       : srv_(srv), cfg_(srv.config), stream_(std::move(socket), *srv.ctx) {
     error_code ec;
+    // Responses go out in several writes (header, body, TLS records): without this, Nagle's
+    // algorithm and the peer's delayed ACK add ~40 ms to many of them.
+    beast::get_lowest_layer(stream_).socket().set_option(tcp::no_delay(true), ec);
     auto ep = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     peer_ = ec ? std::string("?") : ep.address().to_string() + ":" + std::to_string(ep.port());
   }
@@ -173,7 +180,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_handshake(error_code ec) {
     if (ec) {
       ++srv_.stats.handshake_failures_total;
-      spdlog::debug("http {}: TLS handshake failed: {}", peer_, ec.message());
+      spdlog::info("http {}: TLS handshake failed: {}", peer_, ec.message());
       return;
     }
     access_.public_without_certificate = cfg_.public_without_certificate;
@@ -400,10 +407,15 @@ void HttpServer::Impl::accept() {
 void HttpServer::Impl::on_accept(error_code ec, tcp::socket socket) {
   if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
   if (ec) {
-    spdlog::warn("http: accept failed: {}", ec.message());
-  } else if (stopping) {
+    spdlog::warn("http: accept failed: {}; trying again in {} ms", ec.message(), accept_pause_ms);
+    accept_pause.expires_after(std::chrono::milliseconds(accept_pause_ms));
+    accept_pause.async_wait([this](error_code wait_ec) {
+      if (!wait_ec && !stopping) accept();
+    });
     return;
-  } else if (session_count() >= config.connections_max) {
+  }
+  if (stopping) return;
+  if (session_count() >= config.connections_max) {
     ++stats.connections_refused_total;
     spdlog::warn("http: {} connections open (connections_max); closing a new one", config.connections_max);
   } else {
@@ -421,6 +433,7 @@ void HttpServer::Impl::stop() {
   asio::post(acceptor.get_executor(), [this] {
     error_code ignored;
     acceptor.close(ignored);
+    accept_pause.cancel();
   });
   std::vector<std::shared_ptr<Session>> live;
   {

@@ -186,6 +186,7 @@ struct Client::Impl {
       }
       return Error{Code::io, "cannot connect to " + where + ": " + hint(ec)};
     }
+    tcp_stream.socket().set_option(tcp::no_delay(true), ec);  // no Nagle delay between request parts
     if (!is_ip_address(url.host)) SSL_set_tlsext_host_name(stream->native_handle(), url.host.c_str());
     ServerVerifier verifier(config.trust, url.host);
     stream->set_verify_callback(verifier);

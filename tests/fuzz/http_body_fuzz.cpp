@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const int who = data[0] % 5;
   if (who < 4) {
     access.key = *keys[who];
-    access.caller = *std::move(f.service.authenticate(*keys[who])).value();
+    access.caller = std::move(f.service.authenticate(*keys[who])).value();  // none for the stranger
   }
   access.public_without_certificate = (data[0] & 0x80) != 0;
 

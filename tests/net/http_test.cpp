@@ -508,3 +508,18 @@ TEST_CASE("a client reconnects by itself after the server closed its idle connec
   REQUIRE_MESSAGE(again.ok(), (again.ok() ? "" : again.error().message));
   CHECK(again->status == 200);
 }
+
+TEST_CASE("connections beyond connections_max are closed at once and counted") {
+  Fixture f;
+  auto cfg = f.config();
+  cfg.connections_max = 1;
+  f.start(cfg);
+  auto first = f.client(&f.office);
+  REQUIRE(first.get("/healthz").ok());
+  auto second = f.client(&f.office).get("/healthz");
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.error().code == Code::io);
+  auto metrics = first.get("/metrics");
+  REQUIRE(metrics.ok());
+  CHECK(contains(metrics->body, "lontar_http_connections_refused_total 1\n"));
+}
