@@ -205,8 +205,9 @@ TEST_CASE("run refuses a config with an unknown key or a bad value, naming the f
   CHECK(r.err.find("limits.io_threads is 0") != std::string::npos);
 }
 
-TEST_CASE("a served ledger: office add over mutual TLS, healthz for the office, admin refused to others, "
-          "SIGTERM exits 0, then export verifies and import integrates a batch file") {
+TEST_CASE(
+    "a served ledger: office add over mutual TLS, healthz for the office, admin refused to others, "
+    "SIGTERM exits 0, then export verifies and import integrates a batch file") {
   TempDir tmp;
   auto i = init(tmp);
   const auto pin = take(note::Verifier::parse(i.verifier_key), "v").public_key();
