@@ -269,6 +269,36 @@ TEST_CASE(
   CHECK(status.rc == 0);
   CHECK(status.out.find("tree size: ") != std::string::npos);
 
+  // Keys can also be given as a certificate file or a PUBLIC KEY PEM file.
+  auto auditor = take(crypto::PrivateKey::generate(), "auditor key");
+  const auto auditor_cert = tmp.path() / "auditor.crt";
+  REQUIRE(
+      crypto::write_file_atomic(auditor_cert, take(crypto::make_self_signed_certificate(auditor, "BPK"), "cert")).ok());
+  auto add_auditor = run(tmp, admin_args({"auditor", "add", "--id", "BPK-JATIM", "--name", "BPK Jawa Timur", "--key",
+                                          auditor_cert.string()},
+                                         server.url(), i, admin_key));
+  CHECK(add_auditor.rc == 0);
+  auto darmo = take(crypto::PrivateKey::generate(), "darmo key");
+  Bytes spki = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+  append(spki, darmo.public_key());
+  const auto darmo_pub = tmp.path() / "darmo.pub";
+  REQUIRE(crypto::write_file_atomic(darmo_pub,
+                                    "-----BEGIN PUBLIC KEY-----\n" + to_base64(spki) + "\n-----END PUBLIC KEY-----\n")
+              .ok());
+  auto add_darmo = run(
+      tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Surabaya Darmo", "--key", darmo_pub.string()},
+                      server.url(), i, admin_key));
+  CHECK(add_darmo.rc == 0);
+  auto auditors = run(tmp, admin_args({"auditor", "list"}, server.url(), i, admin_key));
+  CHECK(auditors.out.find("BPK-JATIM") != std::string::npos);
+  CHECK(auditors.out.find(crypto::fingerprint(auditor.public_key())) != std::string::npos);
+  CHECK(auditors.out.find("SBY-") == std::string::npos);
+  auto private_given =
+      run(tmp, admin_args({"office", "add", "--id", "SBY-X", "--name", "X", "--key", office_key_file.string()},
+                          server.url(), i, admin_key));
+  CHECK(private_given.rc == 2);
+  CHECK(private_given.err.find("PRIVATE") != std::string::npos);
+
   // A verdict the rules reject is printed with its reason and exits 3.
   auto unknown = run(tmp, admin_args({"office", "revoke", "--id", "SBY-NOWHERE", "--key", to_hex(stranger.public_key()),
                                       "--reason", "never registered"},
