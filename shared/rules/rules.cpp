@@ -57,7 +57,8 @@ Verdict rejected(std::string_view code, std::string text) {
 
 // "Rp 24.000.000" (Indonesian digit grouping).
 std::string rp(Rupiah amount) {
-  std::string digits = std::to_string(amount < 0 ? -amount : amount);
+  const auto magnitude = amount < 0 ? 0 - static_cast<std::uint64_t>(amount) : static_cast<std::uint64_t>(amount);
+  std::string digits = std::to_string(magnitude);
   std::string out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
     if (i > 0 && (digits.size() - i) % 3 == 0) out += '.';
@@ -66,7 +67,9 @@ std::string rp(Rupiah amount) {
   return (amount < 0 ? "Rp -" : "Rp ") + out;
 }
 
-std::string entry_ref(std::string_view principal, std::uint64_t seq) { return fmt::format("{} seq {}", principal, seq); }
+std::string entry_ref(std::string_view principal, std::uint64_t seq) {
+  return fmt::format("{} seq {}", principal, seq);
+}
 
 // Collects flags; an empty list means accepted.
 struct Flags {
@@ -85,6 +88,7 @@ struct Flags {
 struct Judge {
   const chain::Entry& entry;
   const StateView& state;
+  const Hash& person;  // person_key of the payload's NIK (zero if it has none)
 
   Result<Verdict> operator()(const domain::PrincipalRegister& p) const {
     LONTAR_ASSIGN(auto existing, state.principal(p.principal_id));
@@ -111,8 +115,8 @@ struct Judge {
 
   Result<Verdict> operator()(const domain::ScheduleSet&) const { return Verdict{}; }
 
-  Result<Verdict> operator()(const domain::ParticipantEnroll& p) const {
-    LONTAR_ASSIGN(auto existing, state.participant(person_key(state.nik_key(), p.nik)));
+  Result<Verdict> operator()(const domain::ParticipantEnroll&) const {
+    LONTAR_ASSIGN(auto existing, state.participant(person));
     if (existing) {
       return rejected(reason::duplicate_enrollment,
                       fmt::format("this NIK is already enrolled by {} (seq {}); do not enroll the person again: "
@@ -123,14 +127,14 @@ struct Judge {
     return Verdict{};
   }
 
-  Result<Verdict> operator()(const domain::ParticipantUpdate& p) const {
-    LONTAR_ASSIGN(auto who, enrolled(p.nik));
+  Result<Verdict> operator()(const domain::ParticipantUpdate&) const {
+    LONTAR_ASSIGN(auto who, state.participant(person));
     if (!who) return unknown_participant();
     return Verdict{};
   }
 
   Result<Verdict> operator()(const domain::ContributionPaid& p) const {
-    LONTAR_ASSIGN(auto who, enrolled(p.nik));
+    LONTAR_ASSIGN(auto who, state.participant(person));
     if (!who) return unknown_participant();
     LONTAR_ASSIGN(bool used, state.receipt_used(entry.principal, p.receipt_no));
     if (used) {
@@ -143,7 +147,7 @@ struct Judge {
   }
 
   Result<Verdict> operator()(const domain::ClaimFiled& p) const {
-    LONTAR_ASSIGN(auto who, enrolled(p.nik));
+    LONTAR_ASSIGN(auto who, state.participant(person));
     if (!who) return unknown_participant();
     LONTAR_ASSIGN(auto existing, state.claim(p.claim_no));
     if (existing) {
@@ -233,15 +237,11 @@ struct Judge {
       LONTAR_ASSIGN(Undo undo, encoding::decode<Undo>(applied->undo, "undo record"));
       LONTAR_ASSIGN(auto claim, state.claim(undo.reference));
       if (claim && claim->paid != 0) {
-        return invalid(fmt::format("claim {} has payouts of {}; void those payouts first", undo.reference,
-                                   rp(claim->paid)));
+        return invalid(
+            fmt::format("claim {} has payouts of {}; void those payouts first", undo.reference, rp(claim->paid)));
       }
     }
     return Verdict{};
-  }
-
-  Result<std::optional<StateView::Participant>> enrolled(std::string_view nik) const {
-    return state.participant(person_key(state.nik_key(), nik));
   }
 
   static Verdict unknown_participant() {
@@ -256,31 +256,41 @@ bool is_genesis(const chain::Entry& entry, const domain::Payload& payload) {
   return reg && reg->role == domain::Role::admin && reg->principal_id == entry.principal;
 }
 
+// The person key of the payload's NIK; zero for kinds without a NIK. Computed once
+// per entry (an HMAC) and shared by judging and applying.
+Hash person_of(const domain::Payload& payload, const NikKey& key) {
+  return std::visit(
+      [&key](const auto& p) {
+        if constexpr (requires { p.nik; }) {
+          return person_key(key, p.nik);
+        } else {
+          return Hash{};
+        }
+      },
+      payload);
+}
+
 // The facts of an office entry that its effect (and its redaction) needs.
 protocol::RedactedEntry effect_of(const chain::Entry& entry, const domain::Payload& payload, const Verdict& verdict,
-                                  const NikKey& key) {
+                                  const Hash& person) {
   protocol::RedactedEntry r;
   r.principal = entry.principal;
   r.seq = entry.seq;
   r.kind = entry.kind;
   r.verdict = verdict;
+  r.nik_key = person;
   std::visit(
       [&](const auto& p) {
         using T = std::decay_t<decltype(p)>;
         if constexpr (std::is_same_v<T, domain::ParticipantEnroll>) {
-          r.nik_key = person_key(key, p.nik);
           r.programmes = p.programmes;
           r.date = p.coverage_start;
-        } else if constexpr (std::is_same_v<T, domain::ParticipantUpdate>) {
-          r.nik_key = person_key(key, p.nik);
         } else if constexpr (std::is_same_v<T, domain::ContributionPaid>) {
-          r.nik_key = person_key(key, p.nik);
           r.first_month = p.first_month;
           r.months = p.months;
           for (const auto& a : p.amounts) r.amount += a.amount;
           r.reference = p.receipt_no;
         } else if constexpr (std::is_same_v<T, domain::ClaimFiled>) {
-          r.nik_key = person_key(key, p.nik);
           r.programmes = domain::programme_bit(p.programme);
           r.date = p.event_date;
           r.reference = p.claim_no;
@@ -309,15 +319,19 @@ Status undo_effect(std::string_view principal, std::uint64_t seq, const StateVie
   switch (applied.kind) {
     case EntryKind::participant_enroll: {
       LONTAR_ASSIGN(auto active, state.participant(undo.person));
-      if (active && active->principal == principal && active->seq == seq) LONTAR_TRY(state.end_participant(undo.person));
+      if (active && active->principal == principal && active->seq == seq)
+        LONTAR_TRY(state.end_participant(undo.person));
       return {};
     }
     case EntryKind::contribution_paid:
       LONTAR_TRY(state.add_coverage(undo.person, undo.first_month, undo.months, -1));
       return state.remove_receipt(principal, undo.reference);
-    case EntryKind::claim_filed: return state.end_claim(undo.reference);
-    case EntryKind::payout_made: return state.add_paid(undo.reference, -undo.amount);
-    default: return {};
+    case EntryKind::claim_filed:
+      return state.end_claim(undo.reference);
+    case EntryKind::payout_made:
+      return state.add_paid(undo.reference, -undo.amount);
+    default:
+      return {};
   }
 }
 
@@ -328,7 +342,8 @@ Status fold(const protocol::RedactedEntry& r, State& state) {
     case EntryKind::participant_enroll:
       LONTAR_TRY(state.put_participant(r.nik_key, {r.principal, r.seq, r.programmes, r.date}));
       break;
-    case EntryKind::participant_update: break;
+    case EntryKind::participant_update:
+      break;
     case EntryKind::contribution_paid:
       LONTAR_TRY(state.add_coverage(r.nik_key, r.first_month, r.months, +1));
       LONTAR_TRY(state.put_receipt(r.principal, r.reference));
@@ -342,7 +357,9 @@ Status fold(const protocol::RedactedEntry& r, State& state) {
       LONTAR_TRY(state.put_claim(r.reference, {r.nik_key, r.principal, r.seq, *programme, r.date, 0}));
       break;
     }
-    case EntryKind::payout_made: LONTAR_TRY(state.add_paid(r.reference, r.amount)); break;
+    case EntryKind::payout_made:
+      LONTAR_TRY(state.add_paid(r.reference, r.amount));
+      break;
     case EntryKind::entry_void: {
       LONTAR_ASSIGN(auto target, state.applied(r.target_principal, r.target_seq));
       if (target && !target->voided && target->kind != EntryKind::entry_void) {
@@ -371,10 +388,9 @@ Result<domain::Payload> decode_applied(const chain::Entry& entry) {
   return payload;
 }
 
-}  // namespace
-
-Result<Verdict> judge(const chain::Entry& entry, const StateView& state) {
-  auto payload = domain::decode_payload(entry.kind, entry.payload);
+// judge() on an already decoded payload, with its person key.
+Result<Verdict> judge_decoded(const chain::Entry& entry, const Result<domain::Payload>& payload, const Hash& person,
+                              const StateView& state) {
   if (!payload.ok()) {
     return rejected(reason::invalid_payload,
                     fmt::format("{}; the entry is damaged or was written by an incompatible program — record it "
@@ -407,28 +423,54 @@ Result<Verdict> judge(const chain::Entry& entry, const StateView& state) {
                                 entry.principal, domain::role_name(writer->role), domain::role_name(needed),
                                 domain::kind_name(entry.kind)));
   }
-  return std::visit(Judge{entry, state}, *payload);
+  return std::visit(Judge{entry, state, person}, *payload);
 }
 
-Status apply(const chain::Entry& entry, const Verdict& verdict, State& state) {
-  if (verdict.outcome == Outcome::rejected) return {};
-  LONTAR_ASSIGN(domain::Payload payload, decode_applied(entry));
+// apply() of a non-rejected entry on its decoded payload, with its person key.
+Status apply_decoded(const chain::Entry& entry, const domain::Payload& payload, const Verdict& verdict,
+                     const Hash& person, State& state) {
   if (const auto* p = std::get_if<domain::PrincipalRegister>(&payload)) {
     return state.put_principal(p->principal_id, {p->role, p->name, p->scope, 0}, p->key);
   }
   if (const auto* p = std::get_if<domain::PrincipalRevoke>(&payload)) return state.revoke_key(p->principal_id, p->key);
   if (const auto* p = std::get_if<domain::ScheduleSet>(&payload)) return state.put_schedule(*p);
-  return fold(effect_of(entry, payload, verdict, state.nik_key()), state);
+  return fold(effect_of(entry, payload, verdict, person), state);
 }
 
+}  // namespace
+
+Result<Verdict> judge(const chain::Entry& entry, const StateView& state) {
+  auto payload = domain::decode_payload(entry.kind, entry.payload);
+  const Hash person = payload.ok() ? person_of(*payload, state.nik_key()) : Hash{};
+  return judge_decoded(entry, payload, person, state);
+}
+
+Status apply(const chain::Entry& entry, const Verdict& verdict, State& state) {
+  if (verdict.outcome == Outcome::rejected) return {};
+  LONTAR_ASSIGN(domain::Payload payload, decode_applied(entry));
+  return apply_decoded(entry, payload, verdict, person_of(payload, state.nik_key()), state);
+}
+
+// Decodes the payload and computes the person key once for both steps.
 Result<Verdict> judge_and_apply(const chain::Entry& entry, State& state) {
-  LONTAR_ASSIGN(Verdict verdict, judge(entry, state));
-  LONTAR_TRY(apply(entry, verdict, state));
+  auto payload = domain::decode_payload(entry.kind, entry.payload);
+  const Hash person = payload.ok() ? person_of(*payload, state.nik_key()) : Hash{};
+  LONTAR_ASSIGN(Verdict verdict, judge_decoded(entry, payload, person, state));
+  if (verdict.outcome != Outcome::rejected) LONTAR_TRY(apply_decoded(entry, *payload, verdict, person, state));
   return verdict;
 }
 
 Status apply_redacted(const protocol::RedactedEntry& r, State& state) {
   if (r.verdict.outcome == Outcome::rejected) return {};
+  // A redaction comes over the network: keep sums and ranges within what a valid entry can hold.
+  constexpr Rupiah amount_max = domain::rupiah_max * 3;  // a contribution's total over three programmes
+  if (r.amount < 0 || r.amount > amount_max || r.months > domain::contribution_months_max ||
+      (r.kind == EntryKind::contribution_paid && r.months == 0)) {
+    return Error{Code::corrupt,
+                 fmt::format("{}: redacted {} has amount {} and months {}, outside what a valid entry "
+                             "holds; the feed is damaged — sync again",
+                             entry_ref(r.principal, r.seq), domain::kind_name(r.kind), r.amount, r.months)};
+  }
   return fold(r, state);
 }
 
@@ -436,7 +478,7 @@ Result<protocol::RedactedEntry> redact(const chain::Entry& entry, const Verdict&
   protocol::RedactedEntry r;
   auto payload = domain::decode_payload(entry.kind, entry.payload);
   if (payload.ok()) {
-    r = effect_of(entry, *payload, verdict, key);
+    r = effect_of(entry, *payload, verdict, person_of(*payload, key));
   } else if (verdict.outcome == Outcome::rejected) {
     r.principal = entry.principal;
     r.seq = entry.seq;

@@ -40,24 +40,35 @@ Hash person_key(const NikKey& key, std::string_view nik);
 
 // ---- stable reason codes ----
 namespace reason {
-inline constexpr std::string_view not_authorized = "not_authorized";            // rejected: wrong role for the kind
-inline constexpr std::string_view unknown_principal = "unknown_principal";      // rejected
-inline constexpr std::string_view invalid_payload = "invalid_payload";          // rejected: fails domain::validate
-inline constexpr std::string_view duplicate_enrollment = "duplicate_enrollment";  // rejected
-inline constexpr std::string_view unknown_participant = "unknown_participant";  // rejected
-inline constexpr std::string_view duplicate_receipt = "duplicate_receipt";      // rejected
-inline constexpr std::string_view duplicate_claim = "duplicate_claim";          // rejected: claim_no reused
-inline constexpr std::string_view programme_not_enrolled = "programme_not_enrolled";  // rejected
-inline constexpr std::string_view unknown_claim = "unknown_claim";              // rejected: payout for no claim
-inline constexpr std::string_view void_target_invalid = "void_target_invalid";  // rejected
-inline constexpr std::string_view role_change = "role_change";                  // rejected
-inline constexpr std::string_view above_schedule = "above_schedule";            // flagged: payout > benefit_max
-inline constexpr std::string_view second_death_benefit = "second_death_benefit";  // flagged
-inline constexpr std::string_view no_coverage = "no_coverage";                  // flagged: no paid month covers the event
-inline constexpr std::string_view claim_overpaid = "claim_overpaid";            // flagged: payouts on one claim add up above the schedule
-inline constexpr std::string_view event_before_coverage = "event_before_coverage";  // flagged
-inline constexpr std::string_view principal_revoked = "principal_revoked";      // rejected: every key revoked
-inline constexpr std::string_view unknown_key = "unknown_key";                  // rejected: revoke of a key not active
+// Rejected (not applied):
+inline constexpr std::string_view invalid_payload = "invalid_payload";            // fails decoding or domain::validate
+inline constexpr std::string_view unknown_principal = "unknown_principal";        // writer not registered
+inline constexpr std::string_view principal_revoked = "principal_revoked";        // every key of the writer revoked
+inline constexpr std::string_view not_authorized = "not_authorized";              // wrong role for the kind
+inline constexpr std::string_view role_change = "role_change";                    // register changes an id's role
+inline constexpr std::string_view unknown_key = "unknown_key";                    // revoke of a key not active
+inline constexpr std::string_view duplicate_enrollment = "duplicate_enrollment";  // person already enrolled
+inline constexpr std::string_view unknown_participant = "unknown_participant";    // person not enrolled
+inline constexpr std::string_view duplicate_receipt = "duplicate_receipt";        // receipt no. reused by the office
+inline constexpr std::string_view duplicate_claim = "duplicate_claim";            // claim_no reused
+inline constexpr std::string_view programme_not_enrolled = "programme_not_enrolled";  // claim outside the enrollment
+inline constexpr std::string_view unknown_claim = "unknown_claim";                    // payout for no claim
+inline constexpr std::string_view void_target_invalid = "void_target_invalid";        // nothing a void may cancel
+// Flagged (applied, for audit):
+inline constexpr std::string_view event_before_coverage = "event_before_coverage";  // claim event before coverage
+inline constexpr std::string_view above_schedule = "above_schedule";                // payout > benefit_max
+inline constexpr std::string_view claim_overpaid = "claim_overpaid";                // payouts on a claim sum above it
+inline constexpr std::string_view second_death_benefit = "second_death_benefit";    // JKM paid on another claim
+inline constexpr std::string_view no_coverage = "no_coverage";                      // no paid month covers the event
+
+// Every code above (for reports and for the test that docs/RULES.md lists them all).
+inline constexpr std::string_view all[] = {
+    invalid_payload,      unknown_principal,     principal_revoked,      not_authorized,
+    role_change,          unknown_key,           duplicate_enrollment,   unknown_participant,
+    duplicate_receipt,    duplicate_claim,       programme_not_enrolled, unknown_claim,
+    void_target_invalid,  event_before_coverage, above_schedule,         claim_overpaid,
+    second_death_benefit, no_coverage,
+};
 }  // namespace reason
 
 // What the rules may ask about the state before an entry. Implementations:
@@ -114,8 +125,7 @@ class StateView {
   // Sum of applied payouts on this person's JKM (death) claims.
   virtual Result<domain::Rupiah> death_benefits_paid(const Hash& person) const = 0;
   // The schedule item in force on `on` for `programme` (latest effective <= on).
-  virtual Result<std::optional<domain::ScheduleItem>> schedule(domain::Programme programme,
-                                                                domain::Date on) const = 0;
+  virtual Result<std::optional<domain::ScheduleItem>> schedule(domain::Programme programme, domain::Date on) const = 0;
   // An applied office entry (principal, seq); nullopt if never applied (or rejected).
   virtual Result<std::optional<Applied>> applied(std::string_view principal, std::uint64_t seq) const = 0;
 };
@@ -126,8 +136,8 @@ class State : public StateView {
   // Record an effect. Internal to rules.cpp's apply(); not for other callers.
   virtual Status put_participant(const Hash& person, const Participant& p) = 0;  // replaces
   virtual Status end_participant(const Hash& person) = 0;
-  virtual Status put_claim(std::string_view claim_no, const Claim& c) = 0;  // replaces
-  virtual Status end_claim(std::string_view claim_no) = 0;                  // removes; the number is free again
+  virtual Status put_claim(std::string_view claim_no, const Claim& c) = 0;        // replaces
+  virtual Status end_claim(std::string_view claim_no) = 0;                        // removes; the number is free again
   virtual Status add_paid(std::string_view claim_no, domain::Rupiah amount) = 0;  // amount may be negative
   // Creates or updates the principal (role, name, scope) and makes `key` active for it.
   virtual Status put_principal(std::string_view id, const Principal& p, const crypto::PublicKey& key) = 0;
@@ -138,8 +148,7 @@ class State : public StateView {
   virtual Status add_coverage(const Hash& person, domain::YearMonth first, std::uint16_t months, int sign) = 0;
   // Stores each item under (programme, effective), replacing an item of the same date.
   virtual Status put_schedule(const domain::ScheduleSet& s) = 0;
-  virtual Status put_applied(std::string_view principal, std::uint64_t seq, domain::EntryKind kind,
-                             ByteView undo) = 0;
+  virtual Status put_applied(std::string_view principal, std::uint64_t seq, domain::EntryKind kind, ByteView undo) = 0;
   virtual Status mark_voided(std::string_view principal, std::uint64_t seq) = 0;
 };
 

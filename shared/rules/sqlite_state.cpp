@@ -114,15 +114,14 @@ Result<Statements> prepare(store::Db& db) {
   LONTAR_ASSIGN(Stmt applied, p("SELECT kind, voided, undo FROM rules_applied WHERE principal = ? AND seq = ?"));
   LONTAR_ASSIGN(Stmt put_applied, p("INSERT OR REPLACE INTO rules_applied VALUES(?, ?, ?, 0, ?)"));
   LONTAR_ASSIGN(Stmt mark_voided, p("UPDATE rules_applied SET voided = 1 WHERE principal = ? AND seq = ?"));
-  return Statements{std::move(participant),   std::move(put_participant), std::move(end_participant),
-                    std::move(claim),         std::move(put_claim),       std::move(end_claim),
-                    std::move(add_paid),      std::move(death_benefits),  std::move(has_principals),
-                    std::move(principal),     std::move(put_principal),   std::move(put_key),
-                    std::move(key_active),    std::move(revoke_key),      std::move(receipt_used),
-                    std::move(put_receipt),   std::move(remove_receipt),  std::move(covered),
-                    std::move(add_coverage),  std::move(remove_coverage), std::move(schedule),
-                    std::move(put_schedule),  std::move(applied),         std::move(put_applied),
-                    std::move(mark_voided)};
+  return Statements{
+      std::move(participant),    std::move(put_participant), std::move(end_participant), std::move(claim),
+      std::move(put_claim),      std::move(end_claim),       std::move(add_paid),        std::move(death_benefits),
+      std::move(has_principals), std::move(principal),       std::move(put_principal),   std::move(put_key),
+      std::move(key_active),     std::move(revoke_key),      std::move(receipt_used),    std::move(put_receipt),
+      std::move(remove_receipt), std::move(covered),         std::move(add_coverage),    std::move(remove_coverage),
+      std::move(schedule),       std::move(put_schedule),    std::move(applied),         std::move(put_applied),
+      std::move(mark_voided)};
 }
 
 // Runs a statement that returns no rows, then resets it.
@@ -143,9 +142,8 @@ class SqliteState final : public State {
     s->bind(1, person);
     LONTAR_ASSIGN(bool row, s->step());
     if (!row) return std::optional<Participant>{};
-    return std::optional<Participant>(Participant{s->text(0), s->uint64(1),
-                                                  static_cast<domain::ProgrammeSet>(s->int64(2)),
-                                                  date_of(s->int64(3))});
+    return std::optional<Participant>(
+        Participant{s->text(0), s->uint64(1), static_cast<domain::ProgrammeSet>(s->int64(2)), date_of(s->int64(3))});
   }
 
   Result<std::optional<Claim>> claim(std::string_view claim_no) const override {
@@ -211,8 +209,7 @@ class SqliteState final : public State {
     s->bind(1, principal).bind(2, seq);
     LONTAR_ASSIGN(bool row, s->step());
     if (!row) return std::optional<Applied>{};
-    return std::optional<Applied>(
-        Applied{static_cast<domain::EntryKind>(s->int64(0)), s->int64(1) != 0, s->blob(2)});
+    return std::optional<Applied>(Applied{static_cast<domain::EntryKind>(s->int64(0)), s->int64(1) != 0, s->blob(2)});
   }
 
   Status put_participant(const Hash& person, const Participant& p) override {

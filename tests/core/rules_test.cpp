@@ -3,9 +3,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "encoding/encoding.hpp"
 #include "rules/rules.hpp"
@@ -61,7 +66,7 @@ ParticipantEnroll enroll(std::uint16_t person, Date coverage_start = {2018, 5, 1
 
 ContributionPaid contribution(std::uint16_t person, std::string receipt, YearMonth first = {2018, 5},
                               std::uint16_t months = 6) {
-  return {nik(person), first, months, {{Programme::jkk, 60'000}, {Programme::jkm, 40'800}}, "DINSOS-JATIM",
+  return {nik(person),       first, months, {{Programme::jkk, 60'000}, {Programme::jkm, 40'800}}, "DINSOS-JATIM",
           std::move(receipt)};
 }
 
@@ -75,8 +80,7 @@ PayoutMade payout(std::string claim_no, Rupiah amount) {
 }
 
 ScheduleSet schedule(Date effective, Rupiah jkm_benefit) {
-  return {effective,
-          {{Programme::jkk, 0, 10'000}, {Programme::jkm, jkm_benefit, 6'800}, {Programme::jht, 0, 20'000}}};
+  return {effective, {{Programme::jkk, 0, 10'000}, {Programme::jkm, jkm_benefit, 6'800}, {Programme::jht, 0, 20'000}}};
 }
 
 const char* const admin = "ADMIN";
@@ -111,6 +115,7 @@ class Ledger {
     seqs_[principal] = e.seq;
     auto v = rules::judge_and_apply(e, state_);
     REQUIRE_MESSAGE(v.ok(), v.error().message);
+    log_.emplace_back(std::move(e), *v);
     return *v;
   }
 
@@ -121,7 +126,8 @@ class Ledger {
     return *v;
   }
 
-  std::uint64_t last_seq(const std::string& principal) { return seqs_[principal]; }
+  // Every recorded entry with its verdict, in order (what the central log holds).
+  const std::vector<std::pair<chain::Entry, Verdict>>& log() const { return log_; }
 
   // Genesis, two offices, an auditor and the 2018 schedule (JKM benefit Rp 24,000,000).
   void found() {
@@ -136,6 +142,7 @@ class Ledger {
  private:
   rules::State& state_;
   std::map<std::string, std::uint64_t> seqs_;
+  std::vector<std::pair<chain::Entry, Verdict>> log_;
 };
 
 // A rules state in a real SQLite file.
@@ -151,6 +158,22 @@ const Verdict accepted{};
 }  // namespace
 
 // ================= person keys, genesis, payloads, roles =================
+
+TEST_CASE("docs/RULES.md lists every reason code with its outcome") {
+  const auto path = std::filesystem::path(__FILE__).parent_path() / "../../docs/RULES.md";
+  std::ifstream in(path);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << path);
+  std::stringstream text;
+  text << in.rdbuf();
+  for (std::string_view code : reason::all) {
+    INFO(code);
+    const bool flagged = code == reason::event_before_coverage || code == reason::above_schedule ||
+                         code == reason::claim_overpaid || code == reason::second_death_benefit ||
+                         code == reason::no_coverage;
+    const std::string row = fmt::format("| `{}` | {} |", code, flagged ? "flagged" : "rejected");
+    CHECK(text.str().find(row) != std::string::npos);
+  }
+}
 
 TEST_CASE("a person key is HMAC-SHA-256 of the NIK under the ledger's key") {
   const auto k = ledger_key();
@@ -203,8 +226,7 @@ TEST_CASE("admin kinds need an admin, office kinds an office, and auditors write
   CHECK(office_schedule.reasons[0].text.find("only admin principals may write schedule.set") != std::string::npos);
   CHECK(codes(f.ledger.judge(admin, enroll(1))) == codes({reason::not_authorized}));
   CHECK(codes(f.ledger.judge(auditor, enroll(1))) == codes({reason::not_authorized}));
-  CHECK(codes(f.ledger.judge(auditor, PrincipalRevoke{rungkut, key_of(2), "test"})) ==
-        codes({reason::not_authorized}));
+  CHECK(codes(f.ledger.judge(auditor, PrincipalRevoke{rungkut, key_of(2), "test"})) == codes({reason::not_authorized}));
   CHECK(codes(f.ledger.judge("SBY-GHOST", enroll(1))) == codes({reason::unknown_principal}));
   CHECK(f.ledger.judge(rungkut, enroll(1)) == accepted);
 }
@@ -298,8 +320,7 @@ TEST_CASE("an event before the coverage start is flagged, and the claim is still
   auto v = f.ledger.record(rungkut, claim("C-1", 1, {2018, 4, 30}));
   CHECK(v.outcome == Outcome::flagged);
   CHECK(codes(v) == codes({reason::event_before_coverage}));
-  CHECK(v.reasons[0].text.find("event date 2018-04-30 is before the coverage start 2018-05-01") !=
-        std::string::npos);
+  CHECK(v.reasons[0].text.find("event date 2018-04-30 is before the coverage start 2018-05-01") != std::string::npos);
   CHECK(codes(f.ledger.judge(rungkut, claim("C-1", 1))) == codes({reason::duplicate_claim}));
 }
 
@@ -313,8 +334,9 @@ TEST_CASE("a payout for an unknown claim is rejected") {
   CHECK(v.reasons[0].text.find("claim SBY/2018/0404 is not on the ledger") != std::string::npos);
 }
 
-TEST_CASE("the 2018 case: Rp 24,000,000 death benefits pass, Rp 42,000,000 is above the 2018 schedule, and the "
-          "2019 schedule raises it without changing 2018 verdicts") {
+TEST_CASE(
+    "the 2018 case: Rp 24,000,000 death benefits pass, Rp 42,000,000 is above the 2018 schedule, and the "
+    "2019 schedule raises it without changing 2018 verdicts") {
   SqliteFixture f;
   Ledger& l = f.ledger;
   l.found();
@@ -345,6 +367,17 @@ TEST_CASE("the 2018 case: Rp 24,000,000 death benefits pass, Rp 42,000,000 is ab
   // A 2018 death is still judged by the 2018 schedule.
   CHECK(l.judge(rungkut, payout("SBY-RUNGKUT/2018/0004", 42'000'000)) == high);
   CHECK(l.judge(rungkut, payout("SBY-RUNGKUT/2018/0004", 24'000'000)) == accepted);
+
+  // An auditor replaying the whole log reaches every verdict again, the three 2018 payouts included.
+  auto replayed = rules::make_memory_state(ledger_key());
+  std::vector<Verdict> payouts_2018;
+  for (const auto& [entry, verdict] : l.log()) {
+    auto v = rules::judge_and_apply(entry, *replayed);
+    REQUIRE(v.ok());
+    CHECK(*v == verdict);
+    if (entry.kind == EntryKind::payout_made && payouts_2018.size() < 3) payouts_2018.push_back(*v);
+  }
+  CHECK(payouts_2018 == verdicts_2018);
 }
 
 TEST_CASE("payouts on one claim that add up above the schedule are flagged, and flagged money still counts") {
@@ -409,10 +442,10 @@ TEST_CASE("voiding an enrollment ends it, and the person can be enrolled again")
 TEST_CASE("voiding a contribution removes its months and frees its receipt number") {
   SqliteFixture f;
   f.ledger.found();
-  REQUIRE(f.ledger.record(rungkut, enroll(1)) == accepted);                           // seq 1
+  REQUIRE(f.ledger.record(rungkut, enroll(1)) == accepted);                               // seq 1
   REQUIRE(f.ledger.record(rungkut, contribution(1, "KWT-1", {2018, 5}, 1)) == accepted);  // seq 2
   REQUIRE(f.ledger.record(rungkut, contribution(1, "KWT-2", {2018, 5}, 1)) == accepted);  // seq 3: same month
-  REQUIRE(f.ledger.record(rungkut, claim("C-1", 1)) == accepted);                      // seq 4
+  REQUIRE(f.ledger.record(rungkut, claim("C-1", 1)) == accepted);                         // seq 4
   REQUIRE(f.ledger.record(rungkut, EntryVoid{rungkut, 2, "typed twice"}) == accepted);
   CHECK(f.ledger.judge(rungkut, payout("C-1", 1'000'000)) == accepted);  // KWT-2 still covers May
   REQUIRE(f.ledger.record(rungkut, EntryVoid{rungkut, 3, "typed twice"}) == accepted);
@@ -423,15 +456,15 @@ TEST_CASE("voiding a contribution removes its months and frees its receipt numbe
 TEST_CASE("voiding a payout takes its amount off the claim; a claim with payouts is voided only after them") {
   SqliteFixture f;
   f.ledger.found();
-  REQUIRE(f.ledger.record(rungkut, enroll(1)) == accepted);                // seq 1
-  REQUIRE(f.ledger.record(rungkut, contribution(1, "KWT-1")) == accepted);  // seq 2
-  REQUIRE(f.ledger.record(rungkut, claim("C-1", 1)) == accepted);          // seq 3
+  REQUIRE(f.ledger.record(rungkut, enroll(1)) == accepted);                  // seq 1
+  REQUIRE(f.ledger.record(rungkut, contribution(1, "KWT-1")) == accepted);   // seq 2
+  REQUIRE(f.ledger.record(rungkut, claim("C-1", 1)) == accepted);            // seq 3
   REQUIRE(f.ledger.record(rungkut, payout("C-1", 24'000'000)) == accepted);  // seq 4
   auto early = f.ledger.record(rungkut, EntryVoid{rungkut, 3, "wrong claim"});
   CHECK(codes(early) == codes({reason::void_target_invalid}));
   CHECK(early.reasons[0].text.find("void those payouts first") != std::string::npos);
   REQUIRE(f.ledger.record(rungkut, EntryVoid{rungkut, 4, "paid twice"}) == accepted);  // seq 6
-  CHECK(f.ledger.judge(rungkut, payout("C-1", 24'000'000)) == accepted);  // not overpaid any more
+  CHECK(f.ledger.judge(rungkut, payout("C-1", 24'000'000)) == accepted);               // not overpaid any more
   REQUIRE(f.ledger.record(rungkut, EntryVoid{rungkut, 3, "wrong claim"}) == accepted);
   CHECK(codes(f.ledger.judge(rungkut, payout("C-1", 24'000'000))) == codes({reason::unknown_claim}));
   CHECK(f.ledger.judge(rungkut, claim("C-1", 1)) == accepted);  // the number is free for the corrected claim
@@ -440,7 +473,7 @@ TEST_CASE("voiding a payout takes its amount off the claim; a claim with payouts
 TEST_CASE("a void must name an applied, unvoided, non-void entry of its own office") {
   SqliteFixture f;
   f.ledger.found();
-  REQUIRE(f.ledger.record(darmo, enroll(1)) == accepted);                     // darmo seq 1
+  REQUIRE(f.ledger.record(darmo, enroll(1)) == accepted);                                        // darmo seq 1
   REQUIRE(codes(f.ledger.record(rungkut, enroll(1))) == codes({reason::duplicate_enrollment}));  // rungkut seq 1
   auto check = [&](const std::string& office, EntryVoid v, std::string_view why) {
     auto verdict = f.ledger.judge(office, v);
@@ -469,8 +502,8 @@ TEST_CASE("a redacted entry keeps what judge needs and no NIK, name, heir or add
   auto bytes = encoding::encode(*r);
   REQUIRE(bytes.ok());
   const std::string_view text = as_chars(*bytes);
-  for (std::string_view secret : {std::string_view(nik(1)), std::string_view("Agus"), std::string_view("Sri Wahyuni"),
-                                  std::string_view("Rungkut Asri"), std::string_view("0812")}) {
+  for (const std::string& secret :
+       {nik(1), std::string("Agus"), std::string("Sri Wahyuni"), std::string("Rungkut Asri"), std::string("0812")}) {
     CHECK(text.find(secret) == std::string_view::npos);
   }
 
@@ -491,8 +524,9 @@ TEST_CASE("a redacted entry keeps what judge needs and no NIK, name, heir or add
   CHECK(rb->verdict.reasons[0].text.find("3515") == std::string::npos);
 }
 
-TEST_CASE("an office replica fed others' redacted entries catches duplicate enrollments and second death benefits "
-          "offline") {
+TEST_CASE(
+    "an office replica fed others' redacted entries catches duplicate enrollments and second death benefits "
+    "offline") {
   SqliteFixture centre;
   test::TempDir dir;
   auto db = std::move(store::Db::open(dir.file("office.db"))).value();
@@ -508,11 +542,11 @@ TEST_CASE("an office replica fed others' redacted entries catches duplicate enro
     REQUIRE(r.ok());
     REQUIRE(rules::apply_redacted(*r, *replica).ok());
   };
-  for (const Payload& p : std::vector<Payload>{
-           PrincipalRegister{admin, Role::admin, key_of(1), "Admin Pusat", ""},
-           PrincipalRegister{rungkut, Role::office, key_of(2), "Surabaya Rungkut", "3578"},
-           PrincipalRegister{darmo, Role::office, key_of(3), "Surabaya Darmo", "3578"},
-           schedule({2018, 1, 1}, 24'000'000)}) {
+  for (const Payload& p :
+       std::vector<Payload>{PrincipalRegister{admin, Role::admin, key_of(1), "Admin Pusat", ""},
+                            PrincipalRegister{rungkut, Role::office, key_of(2), "Surabaya Rungkut", "3578"},
+                            PrincipalRegister{darmo, Role::office, key_of(3), "Surabaya Darmo", "3578"},
+                            schedule({2018, 1, 1}, 24'000'000)}) {
     auto e = c.entry(admin, p);
     auto v = c.record(admin, p);
     REQUIRE(v == accepted);
@@ -585,6 +619,55 @@ TEST_CASE("every SQLite lookup and update of the rules uses an index, never a ta
   CHECK(statements >= 20);
 }
 
+TEST_CASE("a full disk while applying is an error for the caller's transaction to roll back, not a verdict") {
+  SqliteFixture f;
+  f.ledger.found();
+  const auto e = f.ledger.entry(rungkut, enroll(1));
+  {
+    auto tx = std::move(store::Transaction::begin(*f.db)).value();
+    f.db->set_write_failure_after(1);
+    auto v = rules::judge_and_apply(e, *f.state);
+    REQUIRE_FALSE(v.ok());
+    CHECK(v.error().code == Code::io);
+    CHECK(v.error().message.find("full") != std::string::npos);
+  }
+  f.db->set_write_failure_after(0);
+  auto again = rules::judge_and_apply(e, *f.state);
+  REQUIRE(again.ok());
+  CHECK(*again == accepted);
+}
+
+TEST_CASE(
+    "apply ignores a rejected entry and refuses damaged input: an undecodable payload, an admin or out-of-range "
+    "redaction") {
+  auto state = rules::make_memory_state(ledger_key());
+  Ledger l(*state);
+  l.found();
+  auto e = l.entry(rungkut, enroll(1));
+  e.payload.pop_back();
+  CHECK(rules::apply(e, Verdict{Outcome::rejected, {Reason{"invalid_payload", "x"}}}, *state).ok());
+  auto s = rules::apply(e, accepted, *state);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == Code::corrupt);
+  CHECK(s.error().message.starts_with("SBY-RUNGKUT seq 1:"));
+
+  auto admin_entry = l.entry(admin, schedule({2019, 1, 1}, 42'000'000));
+  auto r = rules::redact(admin_entry, accepted, ledger_key());
+  REQUIRE(r.ok());
+  CHECK_FALSE(rules::apply_redacted(*r, *state).ok());
+
+  auto contribution_entry = l.entry(darmo, contribution(1, "KWT-1"));
+  auto rc = rules::redact(contribution_entry, accepted, ledger_key());
+  REQUIRE(rc.ok());
+  rc->amount = -1;
+  auto negative = rules::apply_redacted(*rc, *state);
+  REQUIRE_FALSE(negative.ok());
+  CHECK(negative.error().message.find("the feed is damaged") != std::string::npos);
+  rc->amount = 100'800;
+  rc->months = 0;
+  CHECK_FALSE(rules::apply_redacted(*rc, *state).ok());
+}
+
 // ================= properties over random ledgers =================
 
 namespace {
@@ -620,16 +703,19 @@ std::pair<std::string, Payload> gen_step() {
     case 1:
       return {writer, PrincipalRevoke{std::string(*rc::gen::elementOf(principal_pool)),
                                       key_of(*rc::gen::inRange<std::uint8_t>(1, 6)), "laptop stolen"}};
-    case 2: return {writer, schedule(gen_event_date(), *rc::gen::element<Rupiah>(0, 24'000'000, 42'000'000))};
+    case 2:
+      return {writer, schedule(gen_event_date(), *rc::gen::element<Rupiah>(0, 24'000'000, 42'000'000))};
     case 3:
     case 4:
     case 5: {
-      auto e = enroll(1, gen_event_date(), programme_bit(Programme::jkk) | programme_bit(Programme::jkm) |
-                                               (*rc::gen::arbitrary<bool>() ? programme_bit(Programme::jht) : 0));
+      auto e = enroll(1, gen_event_date(),
+                      programme_bit(Programme::jkk) | programme_bit(Programme::jkm) |
+                          (*rc::gen::arbitrary<bool>() ? programme_bit(Programme::jht) : 0));
       e.nik = gen_nik();
       return {writer, e};
     }
-    case 6: return {writer, ParticipantUpdate{gen_nik(), std::string("081299998888"), std::nullopt, false, {}}};
+    case 6:
+      return {writer, ParticipantUpdate{gen_nik(), std::string("081299998888"), std::nullopt, false, {}}};
     case 7:
     case 8:
     case 9: {
@@ -649,8 +735,7 @@ std::pair<std::string, Payload> gen_step() {
     case 13:
     case 14:
     case 15:
-      return {writer,
-              payout(gen_claim_no(), *rc::gen::element<Rupiah>(1'000'000, 20'000'000, 24'000'000, 42'000'000))};
+      return {writer, payout(gen_claim_no(), *rc::gen::element<Rupiah>(1'000'000, 20'000'000, 24'000'000, 42'000'000))};
     default: {
       const bool own = *rc::gen::inRange(0, 5) != 0;
       return {writer, EntryVoid{own ? writer : std::string(*rc::gen::element<std::string_view>(rungkut, darmo)),
@@ -788,9 +873,8 @@ TEST_CASE("judge never crashes on random payload bytes and accepts only payloads
     if (*rc::gen::arbitrary<bool>()) {
       e.payload = *rc::gen::container<Bytes>(rc::gen::arbitrary<std::uint8_t>());
     } else {  // a valid payload of some kind with a few bytes changed
-      auto base = domain::encode_payload(*rc::gen::element<Payload>(enroll(1), claim("C-1", 1), payout("C-1", 5),
-                                                                    EntryVoid{rungkut, 1, "x"},
-                                                                    schedule({2019, 1, 1}, 1)));
+      auto base = domain::encode_payload(*rc::gen::element<Payload>(
+          enroll(1), claim("C-1", 1), payout("C-1", 5), EntryVoid{rungkut, 1, "x"}, schedule({2019, 1, 1}, 1)));
       RC_ASSERT(base.ok());
       e.payload = *base;
       const auto flips = *rc::gen::inRange(1, 4);
