@@ -58,7 +58,11 @@ struct HttpServer::Impl {
 
   LogService& service;
   HttpServerConfig config;
-  ssl::context ctx;
+  // The context for new connections; replaced by reload_identity() on the acceptor's
+  // strand. Replaced contexts are kept (reloads are rare) because connections made
+  // with them may still be in their handshake.
+  std::unique_ptr<ssl::context> ctx;
+  std::vector<std::unique_ptr<ssl::context>> retired_ctx;
   Stats stats;
   // Declared before the io_context so that sessions destroyed with it can still deregister.
   std::mutex mu;
@@ -77,7 +81,7 @@ struct HttpServer::Impl {
   Impl(LogService& s, HttpServerConfig c, ssl::context x)
       : service(s),
         config(std::move(c)),
-        ctx(std::move(x)),
+        ctx(std::make_unique<ssl::context>(std::move(x))),
         ioc(static_cast<int>(config.io_threads)),
         acceptor(asio::make_strand(ioc)),
         accept_pause(acceptor.get_executor()),
@@ -131,7 +135,7 @@ namespace {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket&& socket, HttpServer::Impl& srv)
-      : srv_(srv), cfg_(srv.config), stream_(std::move(socket), srv.ctx) {
+      : srv_(srv), cfg_(srv.config), stream_(std::move(socket), *srv.ctx) {
     error_code ec;
     // Responses go out in several writes (header, body, TLS records): without this, Nagle's
     // algorithm and the peer's delayed ACK add ~40 ms to many of them.
@@ -302,8 +306,10 @@ class Session : public std::enable_shared_from_this<Session> {
     auto req = parser_->release();
     bytes_in_ = req.body().size();
     in_service([self = shared_from_this(), req = std::move(req)] {
-      Reply r = handle(self->srv_.service, self->access_, self->method_, self->target_, req.body(),
-                       [impl = &self->srv_] { return impl->http_metrics(); });
+      const auto& ledger = self->srv_.config.ledger;
+      Reply r = handle(
+          self->srv_.service, self->access_, self->method_, self->target_, req.body(),
+          [impl = &self->srv_] { return impl->http_metrics(); }, ledger ? &*ledger : nullptr);
       return [self, r = std::move(r)]() mutable { self->reply(std::move(r), false); };
     });
   }
@@ -458,6 +464,19 @@ HttpServer::~HttpServer() { stop(); }
 
 std::uint16_t HttpServer::port() const { return impl_->port; }
 void HttpServer::stop() { impl_->stop(); }
+
+Status HttpServer::reload_identity(net::Identity identity) {
+  LONTAR_ASSIGN(ssl::context ctx, net::make_server_context(identity, !impl_->config.public_without_certificate));
+  auto fresh = std::make_unique<ssl::context>(std::move(ctx));
+  Impl* raw = impl_.get();
+  // Sessions are created in on_accept, which runs on the acceptor's strand.
+  asio::post(raw->acceptor.get_executor(), [raw, fresh = std::shared_ptr<ssl::context>(std::move(fresh))]() mutable {
+    raw->retired_ctx.push_back(std::move(raw->ctx));
+    raw->ctx = std::make_unique<ssl::context>(std::move(*fresh));
+  });
+  spdlog::info("http: TLS certificate reloaded for new connections");
+  return {};
+}
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(LogService& service, HttpServerConfig config) {
   if (config.io_threads == 0 || config.service_threads == 0 || config.connections_max == 0) {

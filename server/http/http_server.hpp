@@ -18,11 +18,13 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "base/result.hpp"
 #include "net/tls.hpp"
 #include "protocol/protocol.hpp"
+#include "server/http/routes.hpp"
 #include "server/service.hpp"
 
 namespace lontar::server::http {
@@ -34,6 +36,8 @@ struct HttpServerConfig {
   // Serve /healthz, /metrics, /checkpoint and hash tiles to clients without a
   // (registered) certificate. Everything else always needs a registered principal.
   bool public_without_certificate = false;
+  // Answers GET /v1/ledger; unset: that route answers 404.
+  std::optional<LedgerInfo> ledger;
 
   std::size_t io_threads = 2;
   std::size_t service_threads = 32;  // bounds the pushes that can wait in one group commit
@@ -62,6 +66,11 @@ class HttpServer {
 
   // The bound port (useful when the configured port was 0).
   std::uint16_t port() const;
+
+  // Replaces the TLS certificate and key for connections accepted from now on
+  // (e.g. on SIGHUP after a certificate renewal); open connections keep theirs.
+  // On error (unusable identity) the server keeps the old one.
+  Status reload_identity(net::Identity identity);
 
   // Graceful stop: stops accepting, closes idle connections, lets every request
   // whose header has arrived finish and its response be written (up to stop_timeout),

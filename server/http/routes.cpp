@@ -21,7 +21,7 @@ constexpr std::string_view metrics_type = "text/plain; version=0.0.4; charset=ut
 constexpr std::size_t query_params_max = 8;
 constexpr std::string_view immutable = "public, max-age=31536000, immutable";
 
-enum class Route { healthz, metrics, checkpoint, tile, office_head, feed, inclusion, consistency, push, none };
+enum class Route { healthz, metrics, checkpoint, tile, office_head, feed, inclusion, consistency, push, ledger, none };
 
 struct Target {
   std::string_view path;
@@ -40,6 +40,7 @@ Route route_of(std::string_view path) {
   if (path == "/checkpoint") return Route::checkpoint;
   if (path.rfind("/tile/", 0) == 0) return Route::tile;
   if (path == "/v1/push") return Route::push;
+  if (path == "/v1/ledger") return Route::ledger;
   if (path == "/v1/feed") return Route::feed;
   if (path == "/v1/proof/inclusion") return Route::inclusion;
   if (path == "/v1/proof/consistency") return Route::consistency;
@@ -56,7 +57,7 @@ bool is_entry_tile(std::string_view path) { return path.rfind("/tile/entries/", 
 // Resources that reveal no personal data (DESIGN.md, Personal data): servable to
 // anyone when the server is configured to allow it.
 bool is_public(Route r, std::string_view path) {
-  return r == Route::healthz || r == Route::metrics || r == Route::checkpoint ||
+  return r == Route::healthz || r == Route::metrics || r == Route::checkpoint || r == Route::ledger ||
          (r == Route::tile && !is_entry_tile(path));
 }
 
@@ -181,9 +182,41 @@ std::optional<Reply> refuse(const Access& access, Route route, std::string_view 
   return std::nullopt;
 }
 
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// GET /v1/ledger: public parameters to anyone allowed here; the caller's own
+// principal and the NIK key only to a registered principal.
+Reply ledger_reply(const Access& access, const LedgerInfo* ledger) {
+  if (!ledger) return error_reply(404, "this server does not publish its ledger parameters");
+  std::string body = fmt::format("{{\"origin\":{},\"verifier_key\":{}", json_string(ledger->origin),
+                                 json_string(ledger->verifier_key));
+  if (access.caller) {
+    body += fmt::format(",\"principal\":{},\"role\":\"{}\",\"nik_key\":{}", json_string(access.caller->principal),
+                        domain::role_name(access.caller->role), json_string(ledger->nik_key_hex));
+  }
+  Reply r = ok(json_type, body + "}\n");
+  r.cache_control = "no-store";
+  return r;
+}
+
 Reply dispatch(LogService& service, const Access& access, Route route, const Target& t, std::string_view body,
-               const std::function<std::string()>& http_metrics) {
+               const std::function<std::string()>& http_metrics, const LedgerInfo* ledger) {
   switch (route) {
+    case Route::ledger:
+      return ledger_reply(access, ledger);
     case Route::healthz:
       return ok("text/plain; charset=utf-8", "ok\n");
     case Route::metrics:
@@ -295,7 +328,7 @@ std::size_t body_limit_for(std::string_view method, std::string_view target, std
 }
 
 Reply handle(LogService& service, const Access& access, std::string_view method, std::string_view target,
-             std::string_view body, const std::function<std::string()>& http_metrics) {
+             std::string_view body, const std::function<std::string()>& http_metrics, const LedgerInfo* ledger) {
   if (target.size() > target_bytes_max) return error_reply(414, "the request target is too long");
   const Target t = split_target(target);
   const Route route = route_of(t.path);
@@ -310,7 +343,7 @@ Reply handle(LogService& service, const Access& access, std::string_view method,
   }
   if (auto refusal = refuse(access, route, t.path)) return *refusal;
   try {
-    return dispatch(service, access, route, t, body, http_metrics);
+    return dispatch(service, access, route, t, body, http_metrics, ledger);
   } catch (const std::exception& e) {
     spdlog::error("http: {} {}: unexpected exception: {}", method, t.path, e.what());
     return error_reply(500, "internal error; the server's log has details");

@@ -37,6 +37,15 @@ struct Reply {
   std::string cache_control;  // "" for none
 };
 
+// What GET /v1/ledger tells clients (docs/PROTOCOL.md): the ledger's name and
+// checkpoint verifier key to anyone who may read public resources, and the NIK key
+// (rules::person_key) to registered principals only.
+struct LedgerInfo {
+  std::string origin;
+  std::string verifier_key;
+  std::string nik_key_hex;
+};
+
 // The HTTP status for an Error code: bad_input 400, unauthorized 403, not_found 404,
 // conflict 409, io 503, corrupt and internal 500.
 int status_for(Code code);
@@ -47,9 +56,11 @@ Reply error_reply(const Error& error);
 // line before any of the body is read.
 std::size_t body_limit_for(std::string_view method, std::string_view target, std::size_t push_body_bytes_max);
 
-// Answers one request. `http_metrics` supplies the transport's own Prometheus lines.
+// Answers one request. `http_metrics` supplies the transport's own Prometheus lines;
+// `ledger` answers /v1/ledger (404 when null).
 // Never throws: a failure of the service becomes an error reply.
 Reply handle(LogService& service, const Access& access, std::string_view method, std::string_view target,
-             std::string_view body, const std::function<std::string()>& http_metrics);
+             std::string_view body, const std::function<std::string()>& http_metrics,
+             const LedgerInfo* ledger = nullptr);
 
 }  // namespace lontar::server::http
