@@ -1,7 +1,7 @@
 // lontar-server init: a new ledger in an empty data folder.
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
-#include <fmt/format.h>
 #include <memory>
 
 #include "cli.hpp"
@@ -45,8 +45,7 @@ int run_init(const InitArgs& a) {
     if (!pass.ok()) return fail(pass.error());
     o.admin_passphrase = *pass;
   }
-  o.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
+  o.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
                  .count();
   auto result = init_ledger(o);
   if (!result.ok()) return fail(result.error());

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <map>
 #include <set>
-#include <toml++/toml.h>
 
 namespace lontar::server {
 

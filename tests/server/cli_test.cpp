@@ -205,8 +205,9 @@ TEST_CASE("run refuses a config with an unknown key or a bad value, naming the f
   CHECK(r.err.find("limits.io_threads is 0") != std::string::npos);
 }
 
-TEST_CASE("a served ledger: office add over mutual TLS, healthz for the office, admin refused to others, "
-          "SIGTERM exits 0, then export verifies and import integrates a batch file") {
+TEST_CASE(
+    "a served ledger: office add over mutual TLS, healthz for the office, admin refused to others, "
+    "SIGTERM exits 0, then export verifies and import integrates a batch file") {
   TempDir tmp;
   auto i = init(tmp);
   const auto pin = take(note::Verifier::parse(i.verifier_key), "v").public_key();
@@ -267,6 +268,19 @@ TEST_CASE("a served ledger: office add over mutual TLS, healthz for the office, 
   auto status = run(tmp, admin_args({"status"}, server.url(), i, admin_key));
   CHECK(status.rc == 0);
   CHECK(status.out.find("tree size: ") != std::string::npos);
+
+  // A verdict the rules reject is printed with its reason and exits 3.
+  auto unknown = run(tmp, admin_args({"office", "revoke", "--id", "SBY-NOWHERE", "--key", to_hex(stranger.public_key()),
+                                      "--reason", "never registered"},
+                                     server.url(), i, admin_key));
+  CHECK(unknown.rc == 3);
+  CHECK(unknown.out.rfind("rejected: ", 0) == 0);
+  // A server whose key is not the pinned one is refused before anything is sent.
+  auto other = take(note::Verifier::make("lontar.test/jatim", stranger.public_key()), "other").to_string();
+  auto wrong_pin =
+      run(tmp, {"status", "--server", server.url(), "--server-key", other, "--admin-key", admin_key.string()});
+  CHECK(wrong_pin.rc == 3);
+  CHECK(wrong_pin.err.find("pinned") != std::string::npos);
 
   CHECK(server.stop(SIGTERM) == 0);
   CHECK(server.log().find("stopped cleanly") != std::string::npos);
