@@ -102,10 +102,9 @@ class Syncer {
   }
 
   Result<std::optional<Trusted>> trusted() {
-    LONTAR_ASSIGN(auto st, store_.db().prepare("SELECT size, root FROM checkpoint WHERE id = 1"));
-    LONTAR_ASSIGN(bool row, st.step());
-    if (!row) return std::optional<Trusted>{};
-    return std::optional<Trusted>{Trusted{st.uint64(0), st.hash(1)}};
+    LONTAR_ASSIGN(auto cp, store_.checkpoint());
+    if (!cp) return std::optional<Trusted>{};
+    return std::optional<Trusted>{Trusted{cp->size, cp->root}};
   }
 
   Result<std::optional<SealLeaf>> stored_seal_leaf() {
@@ -183,9 +182,7 @@ class Syncer {
 
   Status store_checkpoint() {
     if (!accepted_) return {};
-    LONTAR_ASSIGN(auto st, store_.db().prepare("INSERT OR REPLACE INTO checkpoint(id, size, root, note) "
-                                               "VALUES(1, ?1, ?2, ?3)"));
-    return st.bind(1, accepted_->size).bind(2, accepted_->root).bind(3, accepted_note_).run();
+    return store_.save_checkpoint(Store::Checkpoint{accepted_->size, accepted_->root, accepted_note_});
   }
 
   Result<protocol::FeedPage> feed(std::uint64_t from, std::uint64_t limit) {
@@ -295,12 +292,8 @@ class Syncer {
       }
     }
     LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_.db()));
-    LONTAR_ASSIGN(auto put, store_.db().prepare("INSERT OR REPLACE INTO receipts(seq, leaf_index, verdict) "
-                                                "VALUES(?1, ?2, ?3)"));
     for (const auto& rc : resp->receipts) {
-      LONTAR_ASSIGN(Bytes verdict, encoding::encode(rc.verdict));
-      put.reset();
-      LONTAR_TRY(put.bind(1, rc.seq).bind(2, rc.leaf_index).bind(3, ByteView(verdict)).run());
+      LONTAR_TRY(store_.acknowledge(rc.seq, rc.leaf_index, rc.verdict));
       ++report_.entries_pushed;
       switch (rc.verdict.outcome) {
         case domain::Outcome::accepted: ++report_.accepted; break;
@@ -308,8 +301,6 @@ class Syncer {
         case domain::Outcome::flagged: ++report_.flagged; break;
       }
     }
-    LONTAR_ASSIGN(auto del, store_.db().prepare("DELETE FROM outbox WHERE seq <= ?1"));
-    LONTAR_TRY(del.bind(1, last).run());
     LONTAR_TRY(store_checkpoint());
     LONTAR_TRY(store_.set_setting(seal_leaf_index_setting, std::to_string(seal.index)));
     LONTAR_TRY(store_.set_setting(seal_leaf_hash_setting, ByteView(seal.hash)));

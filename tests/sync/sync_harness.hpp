@@ -196,9 +196,9 @@ struct Office {
     auto v = note::Verifier::parse(server.verifier_key());
     REQUIRE(v.ok());
     cc.trust.pinned_key = v->public_key();
-    auto id = net::load_identity(agent.data() + "/office-cert.pem", agent.data() + "/office-key.pem");
-    REQUIRE(id.ok());
-    cc.identity = *id;
+    auto identity = net::load_identity(agent.data() + "/office-cert.pem", agent.data() + "/office-key.pem");
+    REQUIRE(identity.ok());
+    cc.identity = *identity;
     auto c = net::Client::create(std::move(cc));
     REQUIRE(c.ok());
     return std::move(*c);
