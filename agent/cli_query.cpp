@@ -57,8 +57,8 @@ bool verdict_is(ByteView bytes, const std::string& outcome) {
 std::vector<std::string> headers_of(View v) {
   switch (v) {
     case View::participants:
-      return {"seq", "nik", "name", "birth_date", "sex", "occupation", "sponsor", "programmes", "coverage_start",
-              "voided", "verdict", "synced"};
+      return {"seq",     "nik",        "name",           "birth_date", "sex",     "occupation",
+              "sponsor", "programmes", "coverage_start", "voided",     "verdict", "synced"};
     case View::contributions:
       return {"seq", "nik", "first_month", "months", "total", "payer", "receipt_no", "verdict", "synced"};
     case View::claims:
@@ -85,9 +85,18 @@ std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& sync
   auto payload = domain::decode_payload(kind, entry->payload);
   if (!payload.ok()) return {seq, "(undecodable: run verify)"};
   if (auto* p = std::get_if<domain::ParticipantEnroll>(&*payload)) {
-    return {seq, p->nik, p->name, domain::to_string(p->birth_date), domain::sex_name(p->sex), p->occupation,
-            p->sponsor, domain::programmes_to_string(p->programmes), domain::to_string(p->coverage_start), voided,
-            verdict, synced};
+    return {seq,
+            p->nik,
+            p->name,
+            domain::to_string(p->birth_date),
+            domain::sex_name(p->sex),
+            p->occupation,
+            p->sponsor,
+            domain::programmes_to_string(p->programmes),
+            domain::to_string(p->coverage_start),
+            voided,
+            verdict,
+            synced};
   }
   if (auto* p = std::get_if<domain::ContributionPaid>(&*payload)) {
     domain::Rupiah total = 0;

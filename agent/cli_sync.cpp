@@ -1,11 +1,11 @@
 // lontar-agent sync | run | incident: the sync client on the command line (sync.hpp).
 #include <signal.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fmt/format.h>
 #include <random>
 
 #include "cli.hpp"
@@ -15,10 +15,10 @@ namespace lontar::agent::cli {
 
 namespace {
 
-constexpr std::int64_t run_interval_s_default = 60;     // between successful syncs
-constexpr std::int64_t run_backoff_s_initial = 1;       // first retry after a failure
-constexpr std::int64_t run_backoff_s_max_default = 300; // retries never wait longer
-constexpr int run_backoff_doublings_max = 20;           // 2^20 s is far above any sane maximum
+constexpr std::int64_t run_interval_s_default = 60;      // between successful syncs
+constexpr std::int64_t run_backoff_s_initial = 1;        // first retry after a failure
+constexpr std::int64_t run_backoff_s_max_default = 300;  // retries never wait longer
+constexpr int run_backoff_doublings_max = 20;            // 2^20 s is far above any sane maximum
 
 struct SyncArgs {
   SyncOptions options;
@@ -65,10 +65,10 @@ int sync_exit(Store& store, const Error& e) {
 }
 
 void print_report(const SyncOptions& o, const SyncReport& r) {
-  fmt::print("synced with {}: pushed {} entries in {} batches ({} accepted, {} rejected, {} flagged); pulled {} "
-             "leaves; checkpoint tree size {}\n",
-             o.server_url, r.entries_pushed, r.batches, r.accepted, r.rejected, r.flagged, r.leaves_pulled,
-             r.checkpoint_size);
+  fmt::print(
+      "synced with {}: pushed {} entries in {} batches ({} accepted, {} rejected, {} flagged); pulled {} "
+      "leaves; checkpoint tree size {}\n",
+      o.server_url, r.entries_pushed, r.batches, r.accepted, r.rejected, r.flagged, r.leaves_pulled, r.checkpoint_size);
   if (r.replica_rebuilt) fmt::print("replica rebuilt from the central log under the ledger's NIK key\n");
   if (r.rejected || r.flagged) {
     fmt::print("see `lontar-agent list --entries --verdict rejected` (or flagged) for the reasons\n");
@@ -152,15 +152,17 @@ int run_command(Context& ctx, SyncArgs& a) {
 void add_sync(CLI::App& app, Context& ctx) {
   {
     auto a = std::make_shared<SyncArgs>();
-    auto* cmd = app.add_subcommand("sync", "sync once: verify the server's checkpoint, push the outbox, store "
-                                           "receipts, pull the feed into the replica");
+    auto* cmd = app.add_subcommand("sync",
+                                   "sync once: verify the server's checkpoint, push the outbox, store "
+                                   "receipts, pull the feed into the replica");
     add_server_options(cmd, *a);
     cmd->callback([a, &ctx] { ctx.exit_code = sync_command(ctx, *a); });
   }
   {
     auto a = std::make_shared<SyncArgs>();
-    auto* cmd = app.add_subcommand("run", "sync in a loop: every --interval seconds, retrying failures with "
-                                          "exponential backoff and jitter; stops on SIGTERM or an incident");
+    auto* cmd = app.add_subcommand("run",
+                                   "sync in a loop: every --interval seconds, retrying failures with "
+                                   "exponential backoff and jitter; stops on SIGTERM or an incident");
     add_server_options(cmd, *a);
     cmd->add_option("--interval", a->interval_s, "seconds between successful syncs")
         ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400}))
@@ -188,8 +190,9 @@ void add_sync(CLI::App& app, Context& ctx) {
       ctx.exit_code = *i ? exit_incident : exit_ok;
     });
     auto reason = std::make_shared<std::string>();
-    auto* clear = inc->add_subcommand("clear", "after the server's admin explained the incident: forget the "
-                                               "trusted checkpoint, re-send every entry at the next sync");
+    auto* clear = inc->add_subcommand("clear",
+                                      "after the server's admin explained the incident: forget the "
+                                      "trusted checkpoint, re-send every entry at the next sync");
     clear->add_option("--reason", *reason, "why it is safe now (kept in the store)")->required();
     clear->callback([reason, &ctx] {
       auto office = open(ctx);
@@ -201,8 +204,9 @@ void add_sync(CLI::App& app, Context& ctx) {
         ctx.exit_code = fail(s.error());
         return;
       }
-      fmt::print("incident cleared; the next sync trusts the server's current log and re-sends every entry "
-                 "(idempotent)\n");
+      fmt::print(
+          "incident cleared; the next sync trusts the server's current log and re-sends every entry "
+          "(idempotent)\n");
     });
   }
 }
@@ -229,8 +233,9 @@ int print_sync_status(Office& office) {
   }
   fmt::print("verdicts:    {} accepted, {} rejected, {} flagged by the server\n", n[0], n[1], n[2]);
   if (n[1] + n[2] > 0) {
-    auto st = db.prepare(fmt::format("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref FROM receipts r "
-                                     "JOIN entries e ON e.seq = r.seq ORDER BY r.seq"));
+    auto st =
+        db.prepare(fmt::format("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref FROM receipts r "
+                               "JOIN entries e ON e.seq = r.seq ORDER BY r.seq"));
     std::int64_t listed = 0;
     while (st.ok() && listed < status_verdicts_listed_max) {
       auto row = st->step();
@@ -250,10 +255,11 @@ int print_sync_status(Office& office) {
   }
   auto i = incident(*office.store);
   if (i.ok() && *i) {
-    fmt::print("INCIDENT:    the sync server's history changed; syncing is stopped.\n  {}\n"
-               "  Tell the server's admin and the auditors; after they explain it: "
-               "lontar-agent incident clear --reason TEXT\n",
-               **i);
+    fmt::print(
+        "INCIDENT:    the sync server's history changed; syncing is stopped.\n  {}\n"
+        "  Tell the server's admin and the auditors; after they explain it: "
+        "lontar-agent incident clear --reason TEXT\n",
+        **i);
     return exit_incident;
   }
   return exit_ok;

@@ -1,7 +1,7 @@
 #include "sync.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 #include "merkle/merkle.hpp"
 #include "net/client.hpp"
@@ -62,7 +62,10 @@ struct Trusted {
 class Syncer {
  public:
   Syncer(Office& office, const SyncOptions& options, net::Client client, note::Verifier verifier)
-      : office_(office), store_(*office.store), options_(options), client_(std::move(client)),
+      : office_(office),
+        store_(*office.store),
+        options_(options),
+        client_(std::move(client)),
         verifier_(std::move(verifier)) {}
 
   Result<SyncReport> run() {
@@ -131,8 +134,8 @@ class Syncer {
 
   Status prove_included(const SealLeaf& leaf, const note::Checkpoint& cp) {
     if (leaf.index >= cp.size) {
-      return incident_error(fmt::format("this office's seal leaf {} is not in the server's new tree of size {}",
-                                        leaf.index, cp.size));
+      return incident_error(
+          fmt::format("this office's seal leaf {} is not in the server's new tree of size {}", leaf.index, cp.size));
     }
     LONTAR_ASSIGN(protocol::Proof p, get_proof(fmt::format("/v1/proof/inclusion?index={}&size={}", leaf.index, cp.size),
                                                "inclusion proof"));
@@ -154,20 +157,21 @@ class Syncer {
     if (accepted_) old = Trusted{accepted_->size, accepted_->root};
     if (old) {
       if (cp->size < old->size) {
-        return incident_error(fmt::format("the log shrank from {} to {} leaves (a rolled-back store?)", old->size,
-                                          cp->size));
+        return incident_error(
+            fmt::format("the log shrank from {} to {} leaves (a rolled-back store?)", old->size, cp->size));
       }
       if (cp->size == old->size && cp->root != old->root) {
         return incident_error(fmt::format("two different trees of size {} (a forked log)", cp->size));
       }
       if (cp->size > old->size && old->size > 0) {
-        LONTAR_ASSIGN(protocol::Proof p,
-                      get_proof(fmt::format("/v1/proof/consistency?old={}&new={}", old->size, cp->size),
-                                "consistency proof"));
+        LONTAR_ASSIGN(
+            protocol::Proof p,
+            get_proof(fmt::format("/v1/proof/consistency?old={}&new={}", old->size, cp->size), "consistency proof"));
         if (auto s = merkle::verify_consistency(old->size, cp->size, old->root, cp->root, p.hashes); !s.ok()) {
-          return incident_error(fmt::format("the tree of size {} does not extend the one of size {} this office "
-                                            "accepted (a forked or rewritten log): {}",
-                                            cp->size, old->size, s.error().message));
+          return incident_error(
+              fmt::format("the tree of size {} does not extend the one of size {} this office "
+                          "accepted (a forked or rewritten log): {}",
+                          cp->size, old->size, s.error().message));
         }
       }
     }
@@ -196,8 +200,7 @@ class Syncer {
   // covering at least `last_seq`.
   Result<SealLeaf> seal_leaf_of(std::uint64_t index, std::uint64_t last_seq) {
     LONTAR_ASSIGN(protocol::FeedPage page, feed(index, 1));
-    if (page.items.size() != 1 || page.items[0].leaf_index != index ||
-        page.items[0].form != protocol::FeedForm::full) {
+    if (page.items.size() != 1 || page.items[0].leaf_index != index || page.items[0].form != protocol::FeedForm::full) {
       return incident_error(fmt::format("the server cannot show the seal leaf {} it named in its receipt", index));
     }
     const Bytes& bytes = page.items[0].leaf;
@@ -227,9 +230,10 @@ class Syncer {
     if (!first || *first <= 0) return {};
     const auto from = static_cast<std::uint64_t>(*first);
     if (server_seq + 1 < from) {
-      return incident_error(fmt::format("the server's head for {} is seq {} but it had acknowledged every entry up "
-                                        "to seq {}",
-                                        office_.id, server_seq, from - 1));
+      return incident_error(
+          fmt::format("the server's head for {} is seq {} but it had acknowledged every entry up "
+                      "to seq {}",
+                      office_.id, server_seq, from - 1));
     }
     std::uint64_t next = from;
     for (;;) {
@@ -296,9 +300,15 @@ class Syncer {
       LONTAR_TRY(store_.acknowledge(rc.seq, rc.leaf_index, rc.verdict));
       ++report_.entries_pushed;
       switch (rc.verdict.outcome) {
-        case domain::Outcome::accepted: ++report_.accepted; break;
-        case domain::Outcome::rejected: ++report_.rejected; break;
-        case domain::Outcome::flagged: ++report_.flagged; break;
+        case domain::Outcome::accepted:
+          ++report_.accepted;
+          break;
+        case domain::Outcome::rejected:
+          ++report_.rejected;
+          break;
+        case domain::Outcome::flagged:
+          ++report_.flagged;
+          break;
       }
     }
     LONTAR_TRY(store_checkpoint());
@@ -324,8 +334,8 @@ class Syncer {
                                                office_.id, seq, leaf_index)};
     }
     if (full && chain::entry_hash(full->entry) != st.hash(0)) {
-      return incident_error(fmt::format("leaf {} holds a seq {} of {} that this office never wrote", leaf_index, seq,
-                                        office_.id));
+      return incident_error(
+          fmt::format("leaf {} holds a seq {} of {} that this office never wrote", leaf_index, seq, office_.id));
     }
     return encoding::decode<chain::Entry>(st.blob_view(1), "entry");
   }
@@ -363,8 +373,8 @@ class Syncer {
     while (next < to) {
       LONTAR_ASSIGN(protocol::FeedPage page, feed(next, std::min<std::uint64_t>(sync_feed_page_max, to - next)));
       if (page.items.empty()) {
-        return Error{Code::corrupt, fmt::format("the server's feed is empty at leaf {} below its checkpoint's size {}",
-                                                next, to)};
+        return Error{Code::corrupt,
+                     fmt::format("the server's feed is empty at leaf {} below its checkpoint's size {}", next, to)};
       }
       std::optional<store::Transaction> tx;
       if (!rebuild) {
@@ -374,8 +384,8 @@ class Syncer {
       LONTAR_ASSIGN(rules::State * state, store_.rules_state());
       for (const auto& item : page.items) {
         if (item.leaf_index != next) {
-          return Error{Code::corrupt, fmt::format("the server's feed skipped from leaf {} to {}", next,
-                                                  item.leaf_index)};
+          return Error{Code::corrupt,
+                       fmt::format("the server's feed skipped from leaf {} to {}", next, item.leaf_index)};
         }
         if (next >= to) break;
         LONTAR_TRY(fold(item, *state, rebuild, diverged, own_last));
@@ -468,8 +478,8 @@ class Syncer {
 
 Status mark_incident(Store& store, const Error& e) {
   LONTAR_ASSIGN(auto tx, store::Transaction::begin(store.db()));
-  LONTAR_TRY(store.set_setting(incident_setting, fmt::format("{} (found at {} ms since the epoch)", e.message,
-                                                             now_ms())));
+  LONTAR_TRY(
+      store.set_setting(incident_setting, fmt::format("{} (found at {} ms since the epoch)", e.message, now_ms())));
   return tx.commit();
 }
 
@@ -509,8 +519,9 @@ Status resolve_server(Store& store, SyncOptions& options) {
     if (key) options.server_key = std::string(as_chars(*key));
   }
   if (options.server_url.empty() || options.server_key.empty()) {
-    return Error{Code::bad_input, "no sync server known: pass --server URL and --server-key KEY (the log's verifier "
-                                  "key from the server's admin), or give them to `lontar-agent init`"};
+    return Error{Code::bad_input,
+                 "no sync server known: pass --server URL and --server-key KEY (the log's verifier "
+                 "key from the server's admin), or give them to `lontar-agent init`"};
   }
   if (auto v = note::Verifier::parse(options.server_key); !v.ok()) {
     return Error{Code::bad_input, "--server-key: " + v.error().message};
@@ -521,8 +532,8 @@ Status resolve_server(Store& store, SyncOptions& options) {
 Result<SyncReport> sync_once(Office& office, const std::filesystem::path& data_dir, const SyncOptions& options) {
   LONTAR_ASSIGN(auto open_incident, incident(*office.store));
   if (open_incident) {
-    return Error{Code::corrupt, std::string(incident_tag) + "syncing is stopped since an earlier sync found: " +
-                                    *open_incident +
+    return Error{Code::corrupt, std::string(incident_tag) +
+                                    "syncing is stopped since an earlier sync found: " + *open_incident +
                                     ". Investigate with the server's admin, then run `lontar-agent incident clear "
                                     "--reason TEXT` (README, Sync)"};
   }

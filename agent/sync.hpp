@@ -63,13 +63,13 @@ constexpr std::size_t sync_feed_page_max = protocol::feed_items_max;
 
 // Settings keys the sync keeps in the store.
 constexpr const char* incident_setting = "incident";
-constexpr const char* feed_next_setting = "feed_next";            // next leaf index to pull (decimal)
+constexpr const char* feed_next_setting = "feed_next";              // next leaf index to pull (decimal)
 constexpr const char* seal_leaf_index_setting = "seal_leaf_index";  // last own seal leaf acknowledged
 constexpr const char* seal_leaf_hash_setting = "seal_leaf_hash";    // its RFC 6962 leaf hash (32 bytes)
 
 struct SyncOptions {
-  std::string server_url;  // "" = the one stored at init
-  std::string server_key;  // "" = the one stored at init (the log's verifier key)
+  std::string server_url;                 // "" = the one stored at init
+  std::string server_key;                 // "" = the one stored at init (the log's verifier key)
   std::optional<std::string> passphrase;  // for the office key (TLS client identity)
   std::size_t batch_entries = sync_batch_entries_max;
   std::function<void(const std::string&)> progress;  // one line per step (may be empty)

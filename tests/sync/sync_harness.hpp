@@ -141,8 +141,8 @@ class Server {
   }
   // An admin command against the running server.
   Run admin(std::vector<std::string> args) const {
-    args.insert(args.end(), {"--server", url_, "--server-key", verifier_key_, "--admin-key",
-                             (data_ / "admin.key").string()});
+    args.insert(args.end(),
+                {"--server", url_, "--server-key", verifier_key_, "--admin-key", (data_ / "admin.key").string()});
     return server(args);
   }
   void add_office(const std::string& id, const std::string& key_hex) const {
