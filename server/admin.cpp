@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 
@@ -66,7 +67,11 @@ std::optional<std::string> json_field(std::string_view json, std::string_view na
       if (c == '\\' && i + 1 < rest.size()) {
         char n = rest[++i];
         if (n == 'u' && i + 4 < rest.size()) {
-          out += static_cast<char>(std::stoi(std::string(rest.substr(i + 1, 4)), nullptr, 16));
+          unsigned code = 0;
+          auto hex = rest.substr(i + 1, 4);
+          auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), code, 16);
+          if (ec != std::errc() || end != hex.data() + hex.size() || code > 0x7f) return std::nullopt;
+          out += static_cast<char>(code);
           i += 4;
         } else {
           out += n;

@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "crypto/x509.hpp"
 #include "log/init.hpp"
+#include "note/note.hpp"
 
 namespace lontar::server::cli {
 
@@ -33,6 +34,10 @@ int run_init(const InitArgs& a) {
                                                     "folder (init never overwrites)",
                                                     p.string(), a.data.string())});
     }
+  }
+  // Checked before anything is written, so that a bad name leaves no half-made folder.
+  if (auto st = note::check_key_name(a.origin); !st.ok()) {
+    return fail(Error{Code::bad_input, fmt::format("--origin '{}': {}", a.origin, st.error().message)});
   }
   InitOptions o;
   o.data_dir = a.data;
