@@ -37,7 +37,8 @@ Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm) 
   LONTAR_ASSIGN(chain::Entry entry,
                 chain::make_entry(office_->id, head_.seq + 1, head_.hash, now_ms(), operator_, payload));
   Appended out;
-  LONTAR_ASSIGN(out.verdict, rules::judge(entry, *state_));
+  const rules::Prepared prepared(entry, *state_);  // decoded and keyed once for judge and apply
+  LONTAR_ASSIGN(out.verdict, rules::judge(prepared, *state_));
   for (const auto& r : out.verdict.reasons) {
     // judge() runs domain::validate first: its message names the field and the fix.
     if (r.code == rules::reason::invalid_payload) return Error{Code::bad_input, r.text};
@@ -55,7 +56,7 @@ Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm) 
   const EntryIndex ix = index_of(payload);
   LONTAR_TRY(office_->store->insert_entry(entry, bytes, hash, out.verdict,
                                           out.verdict.outcome == domain::Outcome::flagged, ix.nik, ix.name, ix.ref));
-  LONTAR_TRY(rules::apply(entry, out.verdict, *state_));
+  LONTAR_TRY(rules::apply(prepared, out.verdict, *state_));
   head_ = Head{entry.seq, hash};
   out.seq = entry.seq;
   out.hash = hash;

@@ -378,14 +378,12 @@ Status fold(const protocol::RedactedEntry& r, State& state) {
   return state.put_applied(r.principal, r.seq, r.kind, undo_bytes);
 }
 
-Result<domain::Payload> decode_applied(const chain::Entry& entry) {
-  auto payload = domain::decode_payload(entry.kind, entry.payload);
-  if (!payload.ok()) {
-    return Error{Code::corrupt, fmt::format("{}: the entry was not rejected but its payload does not decode ({}); "
-                                            "the log or the verdict is damaged",
-                                            entry_ref(entry.principal, entry.seq), payload.error().message)};
-  }
-  return payload;
+// The payload of an entry that was not rejected: that it does not decode is corruption.
+Status check_applied(const chain::Entry& entry, const Result<domain::Payload>& payload) {
+  if (payload.ok()) return {};
+  return Error{Code::corrupt, fmt::format("{}: the entry was not rejected but its payload does not decode ({}); "
+                                          "the log or the verdict is damaged",
+                                          entry_ref(entry.principal, entry.seq), payload.error().message)};
 }
 
 // judge() on an already decoded payload, with its person key.
@@ -439,24 +437,33 @@ Status apply_decoded(const chain::Entry& entry, const domain::Payload& payload, 
 
 }  // namespace
 
-Result<Verdict> judge(const chain::Entry& entry, const StateView& state) {
-  auto payload = domain::decode_payload(entry.kind, entry.payload);
-  const Hash person = payload.ok() ? person_of(*payload, state.nik_key()) : Hash{};
-  return judge_decoded(entry, payload, person, state);
+Prepared::Prepared(const chain::Entry& entry, const StateView& state)
+    : entry_(&entry), payload_(domain::decode_payload(entry.kind, entry.payload)) {
+  if (payload_.ok()) person_ = person_of(*payload_, state.nik_key());
 }
 
-Status apply(const chain::Entry& entry, const Verdict& verdict, State& state) {
+Result<Verdict> judge(const Prepared& entry, const StateView& state) {
+  return judge_decoded(*entry.entry_, entry.payload_, entry.person_, state);
+}
+
+Status apply(const Prepared& entry, const Verdict& verdict, State& state) {
   if (verdict.outcome == Outcome::rejected) return {};
-  LONTAR_ASSIGN(domain::Payload payload, decode_applied(entry));
-  return apply_decoded(entry, payload, verdict, person_of(payload, state.nik_key()), state);
+  LONTAR_TRY(check_applied(*entry.entry_, entry.payload_));
+  return apply_decoded(*entry.entry_, *entry.payload_, verdict, entry.person_, state);
+}
+
+Result<Verdict> judge(const chain::Entry& entry, const StateView& state) { return judge(Prepared(entry, state), state); }
+
+Status apply(const chain::Entry& entry, const Verdict& verdict, State& state) {
+  if (verdict.outcome == Outcome::rejected) return {};  // not even decoded
+  return apply(Prepared(entry, state), verdict, state);
 }
 
 // Decodes the payload and computes the person key once for both steps.
 Result<Verdict> judge_and_apply(const chain::Entry& entry, State& state) {
-  auto payload = domain::decode_payload(entry.kind, entry.payload);
-  const Hash person = payload.ok() ? person_of(*payload, state.nik_key()) : Hash{};
-  LONTAR_ASSIGN(Verdict verdict, judge_decoded(entry, payload, person, state));
-  if (verdict.outcome != Outcome::rejected) LONTAR_TRY(apply_decoded(entry, *payload, verdict, person, state));
+  const Prepared prepared(entry, state);
+  LONTAR_ASSIGN(Verdict verdict, judge(prepared, state));
+  LONTAR_TRY(apply(prepared, verdict, state));
   return verdict;
 }
 
@@ -485,7 +492,7 @@ Result<protocol::RedactedEntry> redact(const chain::Entry& entry, const Verdict&
     r.kind = entry.kind;
     r.verdict = verdict;
   } else {
-    return decode_applied(entry).error();
+    return check_applied(entry, payload).error();
   }
   // Validation messages may quote the payload (a NIK, a name): other offices get the code only.
   for (Reason& reason : r.verdict.reasons) {

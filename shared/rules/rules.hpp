@@ -168,6 +168,26 @@ Status apply(const chain::Entry& entry, const domain::Verdict& verdict, State& s
 // judge() then apply(): the verdict of the entry, with the state advanced.
 Result<domain::Verdict> judge_and_apply(const chain::Entry& entry, State& state);
 
+// An entry decoded, and its person key computed, once: for a caller that judges
+// an entry and applies it at two moments (the office judges, stores the entry,
+// then applies it). judge() and apply() on it give exactly what they give on the
+// entry itself. `entry` must outlive it; `state` gives the NIK key (the same
+// state, or one with the same key, must then judge and apply it).
+class Prepared {
+ public:
+  Prepared(const chain::Entry& entry, const StateView& state);
+  const chain::Entry& entry() const { return *entry_; }
+
+ private:
+  friend Result<domain::Verdict> judge(const Prepared& entry, const StateView& state);
+  friend Status apply(const Prepared& entry, const domain::Verdict& verdict, State& state);
+  const chain::Entry* entry_;
+  Result<domain::Payload> payload_;  // the decoded payload, or why it does not decode
+  Hash person_{};                    // person_key of its NIK; zero if it has none
+};
+Result<domain::Verdict> judge(const Prepared& entry, const StateView& state);
+Status apply(const Prepared& entry, const domain::Verdict& verdict, State& state);
+
 // Folds another office's redacted entry (from the feed) into an office's replica,
 // so that duplicate enrollments and double death benefits are caught offline.
 // Does nothing for a rejected entry. Admin entries travel in full (apply()): a

@@ -2,10 +2,16 @@
 //
 // Every query is one lookup on a primary key or index; statements are prepared
 // once and reset after each use (so no read snapshot stays open between calls).
+// principal() and schedule() are asked for nearly every entry, of tables that
+// change only by admin entries: a small cache answers them (PrincipalCache).
 // Dates are stored as YYYYMMDD integers and months as year * 12 + month - 1,
 // both of which order as the dates do.
 #include <fmt/format.h>
+#include <sqlite3.h>
 
+#include <map>
+#include <memory>
+#include <mutex>
 #include <utility>
 
 #include "rules/rules.hpp"
@@ -131,9 +137,80 @@ Status run(Stmt& s) {
   return st;
 }
 
+// Answers principal() and schedule() from memory while the database file is
+// provably unchanged. The database's data version (SQLITE_FCNTL_DATA_VERSION)
+// changes on every commit, this connection's or another's, and is current while a
+// transaction is open on the database. So the cache is used only inside a
+// transaction, and emptied whenever the version moved. A write of a principal, a
+// key or a schedule through this state empties it and turns it off until the next
+// commit, so that a rolled-back write (which leaves the version as it was) is
+// never remembered. Every state on one connection shares the connection's cache
+// (cache_of), so that a write through one of them empties it for all.
+class PrincipalCache {
+ public:
+  using Principal = StateView::Principal;
+  static constexpr std::size_t entries_max = 1024;  // each map; emptied when full
+
+  explicit PrincipalCache(sqlite3* db) : db_(db) {}
+
+  // True when the cache may answer now (empties it first if the database moved on).
+  bool usable() {
+    if (sqlite3_txn_state(db_, "main") == SQLITE_TXN_NONE) return false;
+    unsigned int version = 0;
+    if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) return false;
+    if (!valid_ || version != version_) {
+      clear();
+      valid_ = !written_ || version != written_version_;
+      if (valid_) written_ = false;
+      version_ = version;
+    }
+    return valid_;
+  }
+
+  // Before this connection writes a principal, a key or a schedule.
+  void before_write() {
+    unsigned int version = 0;
+    (void)sqlite3_file_control(db_, "main", SQLITE_FCNTL_DATA_VERSION, &version);
+    clear();
+    valid_ = false;
+    written_ = true;
+    written_version_ = version;
+  }
+
+  std::map<std::string, std::optional<Principal>, std::less<>> principals;
+  std::map<std::pair<Programme, std::int64_t>, std::optional<domain::ScheduleItem>> schedules;
+
+ private:
+  void clear() {
+    principals.clear();
+    schedules.clear();
+  }
+
+  sqlite3* db_;
+  bool valid_ = false;
+  unsigned int version_ = 0;
+  bool written_ = false;              // a write since written_version_ may still be rolled back
+  unsigned int written_version_ = 0;  // the version when it was written
+};
+
+// The cache of the connection `db`, shared by the states made on it.
+std::shared_ptr<PrincipalCache> cache_of(store::Db& db) {
+  static std::mutex mutex;
+  static std::map<sqlite3*, std::weak_ptr<PrincipalCache>> caches;
+  std::lock_guard lock(mutex);
+  std::erase_if(caches, [](const auto& c) { return c.second.expired(); });
+  auto& slot = caches[db.native()];
+  auto cache = slot.lock();
+  if (!cache) {
+    cache = std::make_shared<PrincipalCache>(db.native());
+    slot = cache;
+  }
+  return cache;
+}
+
 class SqliteState final : public State {
  public:
-  SqliteState(const NikKey& key, Statements q) : key_(key), q_(std::move(q)) {}
+  SqliteState(store::Db& db, const NikKey& key, Statements q) : key_(key), q_(std::move(q)), cache_(cache_of(db)) {}
 
   const NikKey& nik_key() const override { return key_; }
 
@@ -162,12 +239,12 @@ class SqliteState final : public State {
   }
 
   Result<std::optional<Principal>> principal(std::string_view id) const override {
-    Use s(q_.principal);
-    s->bind(1, id);
-    LONTAR_ASSIGN(bool row, s->step());
-    if (!row) return std::optional<Principal>{};
-    return std::optional<Principal>(Principal{static_cast<domain::Role>(s->int64(0)), s->text(1), s->text(2),
-                                              static_cast<std::uint32_t>(s->int64(3))});
+    if (!cache_->usable()) return read_principal(id);
+    if (auto it = cache_->principals.find(id); it != cache_->principals.end()) return it->second;
+    LONTAR_ASSIGN(auto p, read_principal(id));
+    if (cache_->principals.size() >= PrincipalCache::entries_max) cache_->principals.clear();
+    cache_->principals.emplace(std::string(id), p);
+    return p;
   }
 
   Result<bool> key_active(std::string_view id, const crypto::PublicKey& key) const override {
@@ -197,11 +274,13 @@ class SqliteState final : public State {
   }
 
   Result<std::optional<domain::ScheduleItem>> schedule(Programme programme, domain::Date on) const override {
-    Use s(q_.schedule);
-    s->bind(1, static_cast<int>(programme)).bind(2, date_int(on));
-    LONTAR_ASSIGN(bool row, s->step());
-    if (!row) return std::optional<domain::ScheduleItem>{};
-    return std::optional<domain::ScheduleItem>(domain::ScheduleItem{programme, s->int64(0), s->int64(1)});
+    if (!cache_->usable()) return read_schedule(programme, on);
+    const std::pair key{programme, date_int(on)};
+    if (auto it = cache_->schedules.find(key); it != cache_->schedules.end()) return it->second;
+    LONTAR_ASSIGN(auto item, read_schedule(programme, on));
+    if (cache_->schedules.size() >= PrincipalCache::entries_max) cache_->schedules.clear();
+    cache_->schedules.emplace(key, item);
+    return item;
   }
 
   Result<std::optional<Applied>> applied(std::string_view principal, std::uint64_t seq) const override {
@@ -240,6 +319,7 @@ class SqliteState final : public State {
   }
 
   Status put_principal(std::string_view id, const Principal& p, const crypto::PublicKey& key) override {
+    cache_->before_write();
     q_.put_principal.bind(1, id).bind(2, static_cast<int>(p.role)).bind(3, p.name).bind(4, p.scope);
     LONTAR_TRY(run(q_.put_principal));
     q_.put_key.bind(1, id).bind(2, ByteView(key));
@@ -247,6 +327,7 @@ class SqliteState final : public State {
   }
 
   Status revoke_key(std::string_view id, const crypto::PublicKey& key) override {
+    cache_->before_write();
     q_.revoke_key.bind(1, id).bind(2, ByteView(key));
     return run(q_.revoke_key);
   }
@@ -268,6 +349,7 @@ class SqliteState final : public State {
   }
 
   Status put_schedule(const domain::ScheduleSet& set) override {
+    cache_->before_write();
     for (const auto& item : set.items) {
       q_.put_schedule.bind(1, static_cast<int>(item.programme)).bind(2, date_int(set.effective));
       q_.put_schedule.bind(3, item.benefit_max).bind(4, item.contribution_monthly);
@@ -287,8 +369,26 @@ class SqliteState final : public State {
   }
 
  private:
+  Result<std::optional<Principal>> read_principal(std::string_view id) const {
+    Use s(q_.principal);
+    s->bind(1, id);
+    LONTAR_ASSIGN(bool row, s->step());
+    if (!row) return std::optional<Principal>{};
+    return std::optional<Principal>(Principal{static_cast<domain::Role>(s->int64(0)), s->text(1), s->text(2),
+                                              static_cast<std::uint32_t>(s->int64(3))});
+  }
+
+  Result<std::optional<domain::ScheduleItem>> read_schedule(Programme programme, domain::Date on) const {
+    Use s(q_.schedule);
+    s->bind(1, static_cast<int>(programme)).bind(2, date_int(on));
+    LONTAR_ASSIGN(bool row, s->step());
+    if (!row) return std::optional<domain::ScheduleItem>{};
+    return std::optional<domain::ScheduleItem>(domain::ScheduleItem{programme, s->int64(0), s->int64(1)});
+  }
+
   NikKey key_;
   mutable Statements q_;  // prepared statements change state when stepped, not the rules state
+  std::shared_ptr<PrincipalCache> cache_;  // a copy of committed rows, not rules state
 };
 
 }  // namespace
@@ -299,7 +399,7 @@ Result<std::unique_ptr<State>> make_sqlite_state(store::Db& db, const NikKey& ke
     return std::move(s).error().prefix("creating the rules_ tables");
   }
   LONTAR_ASSIGN(Statements q, prepare(db));
-  return std::unique_ptr<State>(std::make_unique<SqliteState>(key, std::move(q)));
+  return std::unique_ptr<State>(std::make_unique<SqliteState>(db, key, std::move(q)));
 }
 
 }  // namespace lontar::rules

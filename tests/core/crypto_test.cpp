@@ -2,6 +2,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <string>
+#include <thread>
 
 #include "crypto/crypto.hpp"
 
@@ -21,6 +23,33 @@ TEST_CASE("SHA-256 matches the FIPS 180-2 vectors") {
 TEST_CASE("HMAC-SHA-256 matches RFC 4231 test case 2") {
   CHECK(to_hex(hmac_sha256(as_bytes("Jefe"), as_bytes("what do ya want for nothing?"))) ==
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_CASE("HMAC-SHA-256 keeps matching RFC 4231 when keys alternate and repeat, on any thread") {
+  // hmac_sha256 keeps a keyed context per thread for the last key: switching keys,
+  // repeating one, an empty key and a key longer than a block must all still be right.
+  const Bytes key1(20, 0x0b), key6(131, 0xaa);
+  const std::string tc1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+  const std::string tc2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  const std::string tc6 = "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54";
+  const std::string empty = "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";
+  auto run = [&] {
+    bool ok = true;
+    for (int i = 0; i < 3; ++i) {
+      ok = ok && to_hex(hmac_sha256(key1, as_bytes("Hi There"))) == tc1;
+      ok = ok && to_hex(hmac_sha256(key1, as_bytes("Hi There"))) == tc1;
+      ok = ok && to_hex(hmac_sha256(as_bytes("Jefe"), as_bytes("what do ya want for nothing?"))) == tc2;
+      ok = ok && to_hex(hmac_sha256(key6, as_bytes("Test Using Larger Than Block-Size Key - Hash Key First"))) == tc6;
+      ok = ok && to_hex(hmac_sha256(ByteView{}, ByteView{})) == empty;
+      ok = ok && to_hex(hmac_sha256(ByteView{}, ByteView{})) == empty;
+    }
+    return ok;
+  };
+  CHECK(run());
+  bool other_thread = false;
+  std::thread t([&] { other_thread = run(); });
+  t.join();
+  CHECK(other_thread);
 }
 
 TEST_CASE("Ed25519 matches RFC 8032 test 1 and verifies only what it signed") {

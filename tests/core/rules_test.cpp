@@ -892,3 +892,104 @@ TEST_CASE("judge never crashes on random payload bytes and accepts only payloads
     for (const auto& r : v->reasons) RC_ASSERT(r.text.size() <= text_bytes_max);
   }));
 }
+
+// ================= the SQLite state's principal and schedule cache =================
+
+namespace {
+
+// Replays into a fresh SQLite file in chunks of random length, each chunk first
+// applied and rolled back, then applied again and committed: what the server does
+// when a group commit fails and is retried.
+std::vector<Verdict> replay_sqlite_chunked(const std::vector<chain::Entry>& entries, const test::TempDir& dir) {
+  static int files = 0;
+  auto db = store::Db::open(dir.file("c" + std::to_string(++files) + ".db"));
+  RC_ASSERT(db.ok());
+  RC_ASSERT((*db)->exec("PRAGMA synchronous=OFF").ok());
+  auto state = rules::make_sqlite_state(**db, ledger_key());
+  RC_ASSERT(state.ok());
+  std::vector<Verdict> verdicts;
+  for (std::size_t begin = 0; begin < entries.size();) {
+    const auto n = *rc::gen::inRange<std::size_t>(1, 12);
+    const std::vector<chain::Entry> chunk(entries.begin() + static_cast<std::ptrdiff_t>(begin),
+                                          entries.begin() + static_cast<std::ptrdiff_t>(std::min(begin + n, entries.size())));
+    {
+      auto tx = store::Transaction::begin(**db);
+      RC_ASSERT(tx.ok());
+      (void)replay(chunk, **state);
+    }  // rolled back
+    auto tx = store::Transaction::begin(**db);
+    RC_ASSERT(tx.ok());
+    for (auto& v : replay(chunk, **state)) verdicts.push_back(std::move(v));
+    RC_ASSERT(tx->commit().ok());
+    begin += chunk.size();
+  }
+  return verdicts;
+}
+
+}  // namespace
+
+TEST_CASE("the SQLite state gives the memory state's verdicts when rollbacks and commits cut the replay") {
+  test::TempDir dir;
+  CHECK(test::property("same verdicts across rollbacks", [&] {
+    const auto entries = gen_ledger();
+    auto memory = rules::make_memory_state(ledger_key());
+    RC_ASSERT(replay(entries, *memory) == replay_sqlite_chunked(entries, dir));
+  }));
+}
+
+TEST_CASE("a revocation rolled back is forgotten, even by a state that had looked the principal up") {
+  SqliteFixture f;
+  f.ledger.found();
+  const auto rungkut_enroll = [&] { return rules::judge(f.ledger.entry(rungkut, enroll(1)), *f.state); };
+  {
+    auto tx = std::move(store::Transaction::begin(*f.db)).value();
+    REQUIRE(*rungkut_enroll() == accepted);
+    REQUIRE(f.ledger.record(admin, PrincipalRevoke{rungkut, key_of(2), "laptop stolen"}) == accepted);
+    CHECK(codes(*rungkut_enroll()) == codes({reason::principal_revoked}));
+  }  // rolled back
+  for (int i = 0; i < 2; ++i) {
+    auto tx = std::move(store::Transaction::begin(*f.db)).value();
+    CHECK(*rungkut_enroll() == accepted);
+    REQUIRE(tx.commit().ok());
+  }
+}
+
+TEST_CASE("a revocation through another connection or another state on the same one is seen at once") {
+  SqliteFixture f;
+  f.ledger.found();
+  const auto enroll_verdict = [&](rules::State& state) {
+    auto v = rules::judge(f.ledger.entry(rungkut, enroll(1)), state);
+    REQUIRE(v.ok());
+    return *v;
+  };
+  {
+    auto tx = std::move(store::Transaction::begin(*f.db)).value();
+    REQUIRE(enroll_verdict(*f.state) == accepted);  // looked up (and remembered) in a transaction
+    REQUIRE(tx.commit().ok());
+  }
+  // Another process's connection revokes the key and commits.
+  auto other_db = std::move(store::Db::open(f.dir.file("rules.db"))).value();
+  auto other = std::move(rules::make_sqlite_state(*other_db, ledger_key())).value();
+  {
+    auto tx = std::move(store::Transaction::begin(*other_db)).value();
+    Ledger admin_elsewhere(*other);
+    REQUIRE(admin_elsewhere.record(admin, PrincipalRevoke{rungkut, key_of(2), "laptop stolen"}) == accepted);
+    REQUIRE(tx.commit().ok());
+  }
+  {
+    auto tx = std::move(store::Transaction::begin(*f.db)).value();
+    CHECK(codes(enroll_verdict(*f.state)) == codes({reason::principal_revoked}));
+    REQUIRE(tx.commit().ok());
+  }
+  // A second state on the first connection registers a new key inside the same transaction.
+  auto second = std::move(rules::make_sqlite_state(*f.db, ledger_key())).value();
+  {
+    auto tx = std::move(store::Transaction::begin(*f.db)).value();
+    CHECK(codes(enroll_verdict(*f.state)) == codes({reason::principal_revoked}));
+    Ledger admin_here(*second);
+    REQUIRE(admin_here.record(admin, PrincipalRegister{rungkut, Role::office, key_of(9), "Surabaya Rungkut", "3578"}) ==
+            accepted);
+    CHECK(enroll_verdict(*f.state) == accepted);
+    REQUIRE(tx.commit().ok());
+  }
+}
