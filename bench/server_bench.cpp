@@ -1,0 +1,277 @@
+// server_bench — the central log's numbers (DESIGN.md, "What the numbers must reach").
+//
+// Not a test: it prints measurements, each next to a limit measured in the same run.
+//  1. ingest through LogService::push (durable: WAL, synchronous=FULL) with N offices
+//     pushing concurrently, vs raw SQLite inserts of the same leaf bytes in transactions
+//     of the same size, and vs one Ed25519 verification per entry (OpenSSL, one core);
+//  2. inclusion-proof latency from a large log (its hash tiles written by the same
+//     tree code the store uses, with synthetic leaves so that 10M leaves take seconds).
+//
+// Usage: server_bench [--entries N] [--batch B] [--offices 1,4,16] [--proof-leaves L] [--dir D]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "encoding/encoding.hpp"
+#include "log/log_store.hpp"
+#include "log/tree.hpp"
+#include "merkle/merkle.hpp"
+#include "note/checkpoint.hpp"
+#include "server/log_fixture.hpp"
+#include "store/db.hpp"
+
+using namespace lontar;
+using Clock = std::chrono::steady_clock;
+using lontar::test::take;
+
+namespace {
+
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+struct Args {
+  std::size_t entries = 100'000;
+  std::size_t batch = 1'000;
+  std::vector<int> offices = {1, 4, 16};
+  std::uint64_t proof_leaves = 1'000'000;
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "lontar-server-bench";
+};
+
+Args parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--entries")
+      a.entries = std::stoull(v);
+    else if (k == "--batch")
+      a.batch = std::stoull(v);
+    else if (k == "--proof-leaves")
+      a.proof_leaves = std::stoull(v);
+    else if (k == "--dir")
+      a.dir = v;
+    else if (k == "--offices") {
+      a.offices.clear();
+      for (std::size_t p = 0; p < v.size();) {
+        std::size_t c = v.find(',', p);
+        a.offices.push_back(std::stoi(v.substr(p, c - p)));
+        p = c == std::string::npos ? v.size() : c + 1;
+      }
+    } else {
+      std::fprintf(stderr, "unknown option %s\n", k.c_str());
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+struct IngestResult {
+  double entries_per_s = 0;
+  server::Metrics metrics;
+};
+
+void proof_latency(server::LogStore& s, std::uint64_t size, const char* what);
+
+IngestResult ingest(const Args& a, int offices, std::vector<Bytes>* leaves_out, bool proofs) {
+  std::filesystem::remove_all(a.dir / "ingest");
+  test::Ledger l = test::Ledger::create(a.dir / "ingest");
+  std::vector<test::ChainWriter> writers;
+  for (int i = 0; i < offices; ++i) writers.push_back(l.add_principal("OFFICE-" + std::to_string(i)));
+  // Build every batch first: the office's work (encoding, hashing, sealing) is not the server's.
+  std::vector<std::vector<chain::Batch>> batches(offices);
+  std::size_t per_office = a.entries / offices;
+  unsigned n = 0;
+  for (int i = 0; i < offices; ++i) {
+    for (std::size_t done = 0; done < per_office; done += a.batch) {
+      std::vector<domain::Payload> payloads;
+      for (std::size_t k = 0; k < std::min(a.batch, per_office - done); ++k)
+        payloads.emplace_back(test::enrollment(n++));
+      batches[i].push_back(writers[i].batch(payloads));
+    }
+  }
+  if (leaves_out != nullptr) {
+    for (auto& bs : batches)
+      for (auto& b : bs)
+        for (auto& e : b.entries) leaves_out->push_back(take(encoding::encode(chain::entry_leaf(e, {})), "leaf"));
+  }
+  server::Metrics before = l.store->metrics();
+  auto t0 = Clock::now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < offices; ++i) {
+    threads.emplace_back([&, i] {
+      for (auto& b : batches[i]) take(l.store->push(writers[i].caller(), std::move(b)), "push");
+    });
+  }
+  for (auto& t : threads) t.join();
+  double s = seconds_since(t0);
+  IngestResult r;
+  r.metrics = l.store->metrics();
+  r.metrics.pushes_total -= before.pushes_total;
+  r.metrics.integrations_total -= before.integrations_total;
+  r.metrics.entries_integrated_total -= before.entries_integrated_total;
+  r.metrics.verdicts_rejected_total -= before.verdicts_rejected_total;
+  r.entries_per_s = static_cast<double>(r.metrics.entries_integrated_total) / s;
+  if (proofs) proof_latency(*l.store, r.metrics.tree_size, "ingested log");
+  return r;
+}
+
+// The limit: the same leaf bytes inserted with their hashes into a bare SQLite table,
+// one durable transaction per `batch` rows (what one push is at best).
+double raw_sqlite(const Args& a, const std::vector<Bytes>& leaves, std::size_t rows_per_commit) {
+  std::filesystem::remove_all(a.dir / "raw");
+  std::filesystem::create_directories(a.dir / "raw");
+  auto db = take(store::Db::open((a.dir / "raw" / "raw.db").string()), "raw db");
+  if (!db->exec("CREATE TABLE leaves(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL)").ok())
+    std::abort();
+  auto st = take(db->prepare("INSERT INTO leaves(idx, leaf, hash) VALUES(?, ?, ?)"), "prepare");
+  auto t0 = Clock::now();
+  for (std::size_t i = 0; i < leaves.size();) {
+    auto tx = take(store::Transaction::begin(*db), "begin");
+    for (std::size_t k = 0; k < rows_per_commit && i < leaves.size(); ++k, ++i) {
+      st.reset();
+      if (!st.bind(1, static_cast<std::int64_t>(i))
+               .bind(2, ByteView(leaves[i]))
+               .bind(3, crypto::sha256(leaves[i]))
+               .run()
+               .ok())
+        std::abort();
+    }
+    if (!tx.commit().ok()) std::abort();
+  }
+  return static_cast<double>(leaves.size()) / seconds_since(t0);
+}
+
+double ed25519_verify_rate() {
+  auto key = take(crypto::PrivateKey::generate(), "key");
+  Bytes msg(200, 7);
+  auto sig = key.sign(msg);
+  auto pub = key.public_key();
+  int n = 0;
+  auto t0 = Clock::now();
+  while (seconds_since(t0) < 1.0) {
+    for (int i = 0; i < 100; ++i) n += crypto::verify(pub, msg, sig) ? 1 : 0;
+  }
+  return n / seconds_since(t0);
+}
+
+// A ledger store whose log holds `leaves` synthetic leaves: created by LogStore, then
+// filled with the same tree code the store uses (tiles, checkpoint), then reopened.
+std::unique_ptr<server::LogStore> large_log(const Args& a, std::uint64_t leaves, double* build_s) {
+  std::filesystem::path dir = a.dir / ("proof-" + std::to_string(leaves));
+  std::filesystem::path db_path = dir / "ledger.db";
+  auto log_key = [] { return take(crypto::PrivateKey::from_seed(Bytes(32, 9)), "log key"); };
+  auto t0 = Clock::now();
+  if (!std::filesystem::exists(db_path)) {
+    std::filesystem::create_directories(dir);
+    take(server::LogStore::create(db_path.string(), "bench.lontar/log", log_key(), rules::NikKey{}), "create").reset();
+    auto db = take(store::Db::open(db_path.string()), "db");
+    auto tx = take(store::Transaction::begin(*db), "begin");
+    auto leaf_put = take(db->prepare("INSERT INTO log_leaves(idx, leaf) VALUES(?, ?)"), "prepare");
+    auto tile_put =
+        take(db->prepare("INSERT OR REPLACE INTO log_tiles(level, idx, hashes) VALUES(?, ?, ?)"), "prepare");
+    server::tree::Edge edge;
+    auto flush = [&] {
+      for (auto& t : edge.take_writes()) {
+        tile_put.reset();
+        if (!tile_put.bind(1, static_cast<std::int64_t>(t.level))
+                 .bind(2, t.index)
+                 .bind(3, ByteView(t.hashes))
+                 .run()
+                 .ok())
+          std::abort();
+      }
+    };
+    for (std::uint64_t i = 0; i < leaves; ++i) {
+      std::uint8_t leaf[9] = {0x02};
+      std::memcpy(leaf + 1, &i, 8);
+      Hash h = server::tree::leaf_hash(ByteView(leaf, 9));
+      leaf_put.reset();
+      if (!leaf_put.bind(1, static_cast<std::int64_t>(i)).bind(2, ByteView(leaf, 9)).run().ok()) std::abort();
+      edge.append(h);
+      if (i % 65536 == 65535) flush();
+    }
+    flush();
+    std::string note = take(server::tree::sign_checkpoint("bench.lontar/log", leaves, edge.root(), log_key()), "sign");
+    auto cp = take(db->prepare("INSERT INTO log_checkpoints(size, note, signed_at_ms) VALUES(?, ?, 0)"), "prepare");
+    if (!cp.bind(1, leaves).bind(2, note).run().ok() || !tx.commit().ok()) std::abort();
+  }
+  *build_s = seconds_since(t0);
+  return take(server::LogStore::open(db_path.string(), log_key()), "open");
+}
+
+void proof_latency(server::LogStore& s, std::uint64_t size, const char* what) {
+  auto verifier = take(note::Verifier::parse(s.verifier_key()), "verifier");
+  auto cp = take(note::open_checkpoint(s.checkpoint(), verifier, s.origin()), "checkpoint");
+  std::mt19937_64 rng(42);
+  std::vector<double> us;
+  constexpr int samples = 2000;
+  for (int i = 0; i < samples; ++i) {
+    std::uint64_t index = rng() % size;
+    auto t0 = Clock::now();
+    auto p = take(s.inclusion_proof(index, size), "proof");
+    us.push_back(seconds_since(t0) * 1e6);
+    if (i % 100 == 0) {  // check some against the signed root (outside the timing)
+      std::uint64_t t = index / 256;
+      auto w = static_cast<std::uint32_t>(std::min<std::uint64_t>(256, size - t * 256));
+      Bytes tile = take(s.tile(server::tree::format_tile_path({false, 0, t, w})), "tile");
+      Hash leaf;
+      std::copy_n(tile.begin() + static_cast<std::ptrdiff_t>((index % 256) * 32), 32, leaf.begin());
+      if (!merkle::verify_inclusion(leaf, index, size, p.hashes, cp.root).ok()) {
+        std::fprintf(stderr, "inclusion proof for %llu does not verify\n", static_cast<unsigned long long>(index));
+        std::abort();
+      }
+    }
+  }
+  std::sort(us.begin(), us.end());
+  auto pct = [&](double q) { return us[static_cast<std::size_t>(q * (us.size() - 1))]; };
+  std::printf(
+      "  inclusion proof, %s (%llu leaves, %d random leaves): p50 %.1f us, p99 %.1f us, max %.1f us "
+      "(goal: < 1000 us at 10M)\n",
+      what, static_cast<unsigned long long>(size), samples, pct(0.5), pct(0.99), us.back());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::off);
+  Args a = parse(argc, argv);
+  std::filesystem::create_directories(a.dir);
+  std::printf("server_bench: %zu entries per run, batches of %zu, store under %s\n", a.entries, a.batch,
+              a.dir.string().c_str());
+  double verify = ed25519_verify_rate();
+  std::printf("  limit: Ed25519 verify (OpenSSL, 1 thread): %.0f /s\n", verify);
+  std::vector<Bytes> leaves;
+  bool raw_done = false;
+  double raw = 0;
+  for (int offices : a.offices) {
+    IngestResult r = ingest(a, offices, raw_done ? nullptr : &leaves, offices == a.offices.back());
+    if (!raw_done) {
+      raw = raw_sqlite(a, leaves, a.batch);
+      raw_done = true;
+      std::printf("  limit: raw SQLite inserts of the same leaf bytes (WAL, FULL, %zu rows per commit): %.0f /s\n",
+                  a.batch, raw);
+      std::printf("  limit: the same in one transaction: %.0f /s\n", raw_sqlite(a, leaves, leaves.size()));
+    }
+    std::printf(
+        "  ingest via LogService, %2d offices: %.0f entries/s (%.2f x raw SQLite, %.2f x Ed25519 verify); "
+        "%llu pushes in %llu group commits; %llu rejected\n",
+        offices, r.entries_per_s, r.entries_per_s / raw, r.entries_per_s / verify,
+        static_cast<unsigned long long>(r.metrics.pushes_total),
+        static_cast<unsigned long long>(r.metrics.integrations_total),
+        static_cast<unsigned long long>(r.metrics.verdicts_rejected_total));
+  }
+  if (a.proof_leaves > 0) {
+    double build_s = 0;
+    auto s = large_log(a, a.proof_leaves, &build_s);
+    std::printf("  large log of %llu synthetic leaves built/opened in %.1f s\n",
+                static_cast<unsigned long long>(a.proof_leaves), build_s);
+    proof_latency(*s, a.proof_leaves, "large log");
+  }
+  return 0;
+}

@@ -1,0 +1,91 @@
+// admin.hpp — admin commands over HTTPS: the admin is a principal like an office.
+//
+// An admin command connects with mutual TLS as the admin principal (a certificate
+// over the admin key), learns its principal id from GET /v1/ledger and its chain
+// head from GET /v1/offices/<id>/head — so the admin keeps no local chain state
+// that could be lost — writes ONE entry after that head, seals it with the admin
+// key and pushes it like any office batch. The receipt is checked: the checkpoint
+// must carry the log's signature and the entry's leaf must be included in it.
+//
+// Two admin commands must not run at the same time with the same key: both would
+// write the same seq, and the second is equivocation (refused and alarmed). A lock
+// file beside the admin key (<key>.lock) serialises commands on one machine.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/result.hpp"
+#include "chain/chain.hpp"
+#include "crypto/crypto.hpp"
+#include "domain/domain.hpp"
+#include "net/client.hpp"
+#include "note/checkpoint.hpp"
+#include "note/note.hpp"
+#include "protocol/protocol.hpp"
+
+namespace lontar::server::admin {
+
+// How to reach and recognise the server, and who we are.
+struct Connection {
+  std::string url;           // https://host:port
+  std::string verifier_key;  // the log's verifier key (pins the TLS key unless `ca_file`)
+  std::optional<std::filesystem::path> ca_file;  // trust an organisation's CA instead of the pin
+  std::filesystem::path key_file;                // the principal's private key (PEM)
+  std::optional<std::string> passphrase;
+};
+
+// What GET /v1/ledger said.
+struct LedgerParams {
+  std::string origin;
+  std::string verifier_key;
+  std::string principal;  // "" when the caller is not registered
+  std::string role;
+  std::string nik_key;    // hex; "" when not registered
+};
+
+// The outcome of one admin entry.
+struct Submitted {
+  chain::Entry entry;
+  protocol::PushResponse response;
+  note::Checkpoint checkpoint;  // opened with the log's key
+};
+
+class Session {
+ public:
+  // Reads the key, builds the TLS client; connects at the first request.
+  static Result<std::unique_ptr<Session>> open(const Connection& c);
+
+  Result<LedgerParams> ledger();
+  // GET `target`; a non-2xx status is an Error with the server's message.
+  Result<net::Response> get(std::string_view target);
+  // The latest checkpoint, opened with the log's verifier key.
+  Result<note::Checkpoint> checkpoint();
+
+  // Writes `payload` as the admin's next entry and pushes it (see above). Refuses
+  // (unauthorized) when the key is not an admin principal's.
+  Result<Submitted> submit(const domain::Payload& payload);
+
+  const crypto::PrivateKey& key() const { return key_; }
+
+ private:
+  Session(crypto::PrivateKey key, net::Client client, note::Verifier verifier, std::filesystem::path lock_path)
+      : key_(std::move(key)), client_(std::move(client)), verifier_(std::move(verifier)),
+        lock_path_(std::move(lock_path)) {}
+  crypto::PrivateKey key_;
+  net::Client client_;
+  note::Verifier verifier_;
+  std::filesystem::path lock_path_;
+};
+
+// A public key given on the command line: 64 hex digits, or a file holding a
+// certificate PEM or a "PUBLIC KEY" PEM. The error names the value or file.
+Result<crypto::PublicKey> parse_public_key(const std::string& text);
+
+// A value from a flat JSON object as our server writes it (strings and integers only).
+std::optional<std::string> json_field(std::string_view json, std::string_view name);
+
+}  // namespace lontar::server::admin

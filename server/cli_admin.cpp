@@ -1,0 +1,270 @@
+// lontar-server office|auditor|schedule|status: admin commands over HTTPS.
+#include <cstdio>
+#include <fmt/format.h>
+#include <map>
+#include <memory>
+
+#include "admin.hpp"
+#include "cli.hpp"
+#include "encoding/encoding.hpp"
+#include "protocol/protocol.hpp"
+
+namespace lontar::server::cli {
+
+namespace {
+
+struct ConnArgs {
+  std::string server;
+  std::string server_key;
+  std::filesystem::path server_ca;
+  std::filesystem::path admin_key;
+  std::filesystem::path passphrase_file;
+};
+
+void add_connection_options(CLI::App* cmd, ConnArgs& a, const char* key_help) {
+  cmd->add_option("--server", a.server, "the server's URL, e.g. https://127.0.0.1:8443")
+      ->envname("LONTAR_SERVER")
+      ->required();
+  cmd->add_option("--server-key", a.server_key, "the log's verifier key printed by init (pins the server)")
+      ->envname("LONTAR_SERVER_KEY")
+      ->required();
+  cmd->add_option("--server-ca", a.server_ca, "trust the server's certificate by this CA file instead of the pin")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--admin-key", a.admin_key, key_help)->envname("LONTAR_ADMIN_KEY")->required();
+  cmd->add_option("--passphrase-file", a.passphrase_file, "decrypt the key with the first line of this file")
+      ->check(CLI::ExistingFile);
+}
+
+Result<std::unique_ptr<admin::Session>> connect(const ConnArgs& a) {
+  admin::Connection c;
+  c.url = a.server;
+  c.verifier_key = a.server_key;
+  if (!a.server_ca.empty()) c.ca_file = a.server_ca;
+  c.key_file = a.admin_key;
+  if (!a.passphrase_file.empty()) {
+    LONTAR_ASSIGN(c.passphrase, read_passphrase_file(a.passphrase_file));
+  }
+  return admin::Session::open(c);
+}
+
+// Pushes one admin entry and prints its verdict; rejected → exit_refused.
+int submit(const ConnArgs& a, const domain::Payload& payload, const std::string& what) {
+  auto session = connect(a);
+  if (!session.ok()) return fail(session.error());
+  auto done = (*session)->submit(payload);
+  if (!done.ok()) return fail(done.error());
+  const auto& r = done->response.receipts.front();
+  std::printf("%s: %s (entry %s #%llu, leaf %llu; checkpoint size %llu)\n", domain::outcome_name(r.verdict.outcome),
+              what.c_str(), done->entry.principal.c_str(), static_cast<unsigned long long>(r.seq),
+              static_cast<unsigned long long>(r.leaf_index), static_cast<unsigned long long>(done->checkpoint.size));
+  for (const auto& reason : r.verdict.reasons) std::printf("  %s: %s\n", reason.code.c_str(), reason.text.c_str());
+  return r.verdict.outcome == domain::Outcome::rejected ? exit_refused : exit_ok;
+}
+
+struct PrincipalArgs {
+  ConnArgs conn;
+  std::string id, name, key, scope, reason;
+};
+
+void add_principal_commands(CLI::App& app, int& exit_code, const char* group, domain::Role role) {
+  auto* g = app.add_subcommand(group, fmt::format("Register, revoke or list {}s", group));
+  g->require_subcommand(1);
+  const bool office = role == domain::Role::office;
+
+  auto add = std::make_shared<PrincipalArgs>();
+  auto* c = g->add_subcommand("add", fmt::format("Register an {} and its key (a principal.register entry)", group));
+  c->add_option("--id", add->id, "the principal id, e.g. SBY-RUNGKUT ([A-Z0-9-], 2-32)")->required();
+  c->add_option("--name", add->name, "its name, e.g. \"Surabaya Rungkut\"")->required();
+  c->add_option("--key", add->key, "its public key: 64 hex digits, or a certificate or PUBLIC KEY PEM file")
+      ->required();
+  if (office) c->add_option("--scope", add->scope, "region it serves: province (35) or regency (3578); default all");
+  add_connection_options(c, add->conn, "the admin key (PEM)");
+  c->callback([add, role, &exit_code] {
+    auto key = admin::parse_public_key(add->key);
+    if (!key.ok()) {
+      exit_code = fail(key.error());
+      return;
+    }
+    domain::PrincipalRegister p{add->id, role, *key, add->name, add->scope};
+    exit_code = submit(add->conn, p,
+                       fmt::format("{} {} registered with key {}", domain::role_name(role), add->id,
+                                   crypto::fingerprint(*key)));
+  });
+
+  auto rev = std::make_shared<PrincipalArgs>();
+  auto* r = g->add_subcommand("revoke", fmt::format("Revoke one key of an {} (a principal.revoke entry)", group));
+  r->add_option("--id", rev->id, "the principal id")->required();
+  r->add_option("--key", rev->key, "the key to revoke: 64 hex digits, or a certificate or PUBLIC KEY PEM file")
+      ->required();
+  r->add_option("--reason", rev->reason, "why, e.g. \"laptop stolen 2018-05-20\"")->required();
+  add_connection_options(r, rev->conn, "the admin key (PEM)");
+  r->callback([rev, &exit_code] {
+    auto key = admin::parse_public_key(rev->key);
+    if (!key.ok()) {
+      exit_code = fail(key.error());
+      return;
+    }
+    domain::PrincipalRevoke p{rev->id, *key, rev->reason};
+    exit_code = submit(rev->conn, p, fmt::format("key {} of {} revoked", crypto::fingerprint(*key), rev->id));
+  });
+
+  auto list = std::make_shared<ConnArgs>();
+  auto* l = g->add_subcommand("list", fmt::format("List the {}s registered in the log and their keys", group));
+  add_connection_options(l, *list, "the admin (or auditor) key (PEM)");
+  l->callback([list, role, &exit_code] {
+    struct Row {
+      std::string name, scope;
+      std::map<std::string, std::string> keys;  // fingerprint -> "active" / "revoked: reason"
+      std::uint64_t leaf = 0;
+    };
+    std::map<std::string, Row> rows;
+    auto session = connect(*list);
+    if (!session.ok()) {
+      exit_code = fail(session.error());
+      return;
+    }
+    // Admin entries are in the feed in full for admins and auditors; read it through.
+    std::uint64_t from = 0;
+    for (;;) {
+      auto page_r = (*session)->get(fmt::format("/v1/feed?from={}", from));
+      if (!page_r.ok()) {
+        exit_code = fail(page_r.error());
+        return;
+      }
+      auto page = encoding::decode<protocol::FeedPage>(page_r->bytes(), "feed page");
+      if (!page.ok()) {
+        exit_code = fail(page.error());
+        return;
+      }
+      for (const auto& item : page->items) {
+        if (item.form != protocol::FeedForm::full) continue;
+        auto leaf = encoding::decode<chain::Leaf>(item.leaf, "leaf");
+        if (!leaf.ok() || leaf->type != chain::LeafType::entry) continue;
+        if (leaf->verdict.outcome == domain::Outcome::rejected) continue;
+        const auto& e = leaf->entry;
+        if (e.kind != domain::EntryKind::principal_register && e.kind != domain::EntryKind::principal_revoke) continue;
+        auto payload = domain::decode_payload(e.kind, e.payload);
+        if (!payload.ok()) continue;
+        if (auto* reg = std::get_if<domain::PrincipalRegister>(&*payload)) {
+          if (reg->role != role) continue;
+          Row& row = rows[reg->principal_id];
+          if (row.leaf == 0) row.leaf = item.leaf_index;
+          row.name = reg->name;
+          row.scope = reg->scope;
+          row.keys[crypto::fingerprint(reg->key)] = "active";
+        } else if (auto* rv = std::get_if<domain::PrincipalRevoke>(&*payload)) {
+          auto it = rows.find(rv->principal_id);
+          if (it != rows.end()) it->second.keys[crypto::fingerprint(rv->key)] = "revoked: " + rv->reason;
+        }
+      }
+      if (page->items.empty()) break;
+      from = page->items.back().leaf_index + 1;
+      if (from >= page->tree_size) break;
+    }
+    std::printf("%-16s %-32s %-6s %-20s %s\n", "id", "name", "scope", "key", "status");
+    for (const auto& [id, row] : rows) {
+      for (const auto& [fp, status] : row.keys) {
+        std::printf("%-16s %-32s %-6s %-20s %s\n", id.c_str(), row.name.c_str(),
+                    row.scope.empty() ? "all" : row.scope.c_str(), fp.c_str(), status.c_str());
+      }
+    }
+    std::printf("%zu %s(s)\n", rows.size(), domain::role_name(role));
+    exit_code = exit_ok;
+  });
+}
+
+struct ScheduleArgs {
+  ConnArgs conn;
+  std::string effective;
+  std::optional<domain::Rupiah> jkk_benefit, jkk_monthly, jkm_benefit, jkm_monthly, jht_benefit, jht_monthly;
+};
+
+int run_schedule(const ScheduleArgs& a) {
+  auto date = domain::parse_date(a.effective);
+  if (!date.ok()) return fail(Error{Code::bad_input, "--effective: " + date.error().message});
+  domain::ScheduleSet s;
+  s.effective = *date;
+  struct P {
+    domain::Programme programme;
+    const char* name;
+    const std::optional<domain::Rupiah>& benefit;
+    const std::optional<domain::Rupiah>& monthly;
+  };
+  for (const P& p : {P{domain::Programme::jkk, "jkk", a.jkk_benefit, a.jkk_monthly},
+                     P{domain::Programme::jkm, "jkm", a.jkm_benefit, a.jkm_monthly},
+                     P{domain::Programme::jht, "jht", a.jht_benefit, a.jht_monthly}}) {
+    if (!p.benefit && !p.monthly) continue;
+    if (!p.monthly) {
+      return fail(Error{Code::bad_input, fmt::format("--{0}-monthly is missing: a schedule for {0} sets both its "
+                                                     "benefit and its monthly contribution",
+                                                     p.name)});
+    }
+    s.items.push_back({p.programme, p.benefit.value_or(0), *p.monthly});
+  }
+  if (s.items.empty()) {
+    return fail(Error{Code::bad_input, "name at least one programme: --jkm-benefit/--jkm-monthly, "
+                                       "--jkk-monthly, --jht-monthly"});
+  }
+  std::string what = "schedule effective " + domain::to_string(*date);
+  for (const auto& i : s.items) {
+    what += fmt::format("; {} benefit {} monthly {}", domain::programme_name(i.programme), i.benefit_max,
+                        i.contribution_monthly);
+  }
+  return submit(a.conn, s, what);
+}
+
+int run_status(const ConnArgs& a) {
+  auto session = connect(a);
+  if (!session.ok()) return fail(session.error());
+  auto ledger = (*session)->ledger();
+  if (!ledger.ok()) return fail(ledger.error());
+  auto cp = (*session)->checkpoint();
+  if (!cp.ok()) return fail(cp.error());
+  auto metrics = (*session)->get("/metrics");
+  if (!metrics.ok()) return fail(metrics.error());
+  std::printf("ledger: %s\nverifier key: %s\nyou are: %s (%s)\n", ledger->origin.c_str(),
+              ledger->verifier_key.c_str(), ledger->principal.c_str(), ledger->role.c_str());
+  std::printf("tree size: %llu\nroot: %s\ncheckpoint (signature verified):\n", static_cast<unsigned long long>(cp->size),
+              to_hex(cp->root).c_str());
+  auto raw = (*session)->get("/checkpoint");
+  if (raw.ok()) std::printf("%s", raw->body.c_str());
+  std::printf("metrics:\n");
+  std::string_view m = metrics->body;
+  while (!m.empty()) {
+    auto nl = m.find('\n');
+    std::string_view line = m.substr(0, nl);
+    if (!line.empty() && line.front() != '#') std::printf("  %.*s\n", static_cast<int>(line.size()), line.data());
+    if (nl == std::string_view::npos) break;
+    m.remove_prefix(nl + 1);
+  }
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_admin(CLI::App& app, int& exit_code) {
+  add_principal_commands(app, exit_code, "office", domain::Role::office);
+  add_principal_commands(app, exit_code, "auditor", domain::Role::auditor);
+
+  auto* sched = app.add_subcommand("schedule", "Benefit and contribution schedules");
+  sched->require_subcommand(1);
+  auto s = std::make_shared<ScheduleArgs>();
+  auto* set = sched->add_subcommand("set", "Set the schedule for events on or after a date (a schedule.set entry); "
+                                           "amounts in whole rupiah");
+  set->add_option("--effective", s->effective, "first day it applies, YYYY-MM-DD")->required();
+  set->add_option("--jkm-benefit", s->jkm_benefit, "JKM death benefit per claim, e.g. 42000000");
+  set->add_option("--jkm-monthly", s->jkm_monthly, "JKM contribution per month, e.g. 6800");
+  set->add_option("--jkk-benefit", s->jkk_benefit, "JKK ceiling per claim (0: no fixed ceiling)");
+  set->add_option("--jkk-monthly", s->jkk_monthly, "JKK contribution per month, e.g. 10000");
+  set->add_option("--jht-benefit", s->jht_benefit, "JHT ceiling (0: none)");
+  set->add_option("--jht-monthly", s->jht_monthly, "JHT contribution per month, e.g. 20000");
+  add_connection_options(set, s->conn, "the admin key (PEM)");
+  set->callback([s, &exit_code] { exit_code = run_schedule(*s); });
+
+  auto st = std::make_shared<ConnArgs>();
+  auto* status = app.add_subcommand("status", "The server's ledger, verified checkpoint and metrics");
+  add_connection_options(status, *st, "a registered principal's key (PEM), e.g. the admin key");
+  status->callback([st, &exit_code] { exit_code = run_status(*st); });
+}
+
+}  // namespace lontar::server::cli

@@ -1,0 +1,242 @@
+// lontar-server export|import: the log as static tlog-tiles files, and office
+// batches carried as files (`lontar-agent export`).
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+#include <memory>
+
+#include "cli.hpp"
+#include "cli_lock.hpp"
+#include "config.hpp"
+#include "crypto/x509.hpp"
+#include "encoding/encoding.hpp"
+#include "log/init.hpp"
+#include "log/log_store.hpp"
+#include "merkle/tiles.hpp"
+#include "note/checkpoint.hpp"
+#include "protocol/protocol.hpp"
+
+namespace lontar::server::cli {
+
+namespace {
+
+constexpr std::string_view agent_export_magic = "LONTAR-EXPORT 1";  // agent/export.hpp
+constexpr std::size_t export_header_bytes_max = 4096;
+
+Result<std::unique_ptr<LogStore>> open_store(const std::filesystem::path& data) {
+  LONTAR_ASSIGN(crypto::PrivateKey key, crypto::PrivateKey::load_pem(data / log_key_file_name));
+  return LogStore::open((data / ledger_file_name).string(), std::move(key));
+}
+
+constexpr std::string_view export_readme = R"(Lontar ledger export: {origin}
+==========================================================================
+
+This folder holds the central log of the Lontar ledger "{origin}" as static files in the
+C2SP tlog-tiles layout (https://c2sp.org/tlog-tiles), tile height 8:
+
+  checkpoint              the signed checkpoint (C2SP tlog-checkpoint, signed-note) for {size} leaves
+  tile/<L>/<N>[.p/<W>]    hash tiles: the Merkle tree's hashes
+  tile/entries/<N>[.p/<W>]  entry bundles: the leaves themselves
+
+Verify the checkpoint with the log's verifier key:
+
+  {verifier_key}
+
+PERSONAL DATA. tile/entries/ holds every entry in full: NIKs, names, birth dates, addresses and
+heirs of participants (personal data under UU 27/2022). Give tile/entries/ only to those entitled
+to it (auditors), over an encrypted channel or on an encrypted disk, and delete it when done.
+The checkpoint and the hash tiles (tile/0/, tile/1/, ...) reveal no personal data and may be
+published on any static host or given to witnesses.
+)";
+
+int run_export(const std::filesystem::path& data, const std::filesystem::path& out) {
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec) && !std::filesystem::is_empty(out, ec)) {
+    return fail(Error{Code::conflict, fmt::format("{}: exists and is not empty; choose a new --out folder", out.string())});
+  }
+  auto lock = DataLock::take(data, "export");
+  if (!lock.ok()) return fail(lock.error());
+  auto store = open_store(data);
+  if (!store.ok()) return fail(store.error());
+  const std::string checkpoint = (*store)->checkpoint();
+  auto verifier = note::Verifier::parse((*store)->verifier_key());
+  if (!verifier.ok()) return fail(verifier.error());
+  auto cp = note::open_checkpoint(checkpoint, *verifier, (*store)->origin());
+  if (!cp.ok()) return fail(Error{Code::corrupt, "the store's checkpoint does not verify: " + cp.error().message});
+
+  std::filesystem::create_directories(out, ec);
+  if (ec) return fail(Error{Code::io, fmt::format("{}: cannot create: {}", out.string(), ec.message())});
+  std::uint64_t tiles = 0, bundles = 0;
+  auto write_tile = [&](const merkle::TileId& id) -> Status {
+    const std::string path = merkle::tile_path(id);
+    LONTAR_ASSIGN(Bytes bytes, (*store)->tile(path));
+    const auto file = out / path;
+    std::error_code e;
+    std::filesystem::create_directories(file.parent_path(), e);
+    if (e) return Error{Code::io, fmt::format("{}: cannot create: {}", file.parent_path().string(), e.message())};
+    return crypto::write_file_atomic(file, as_chars(bytes), 0644);
+  };
+  for (const auto& id : merkle::tiles_added(0, cp->size)) {
+    if (auto st = write_tile(id); !st.ok()) return fail(st.error());
+    ++tiles;
+  }
+  for (const auto& id : merkle::bundles_added(0, cp->size)) {
+    if (auto st = write_tile(id); !st.ok()) return fail(st.error());
+    ++bundles;
+  }
+  const std::string readme =
+      fmt::format(fmt::runtime(export_readme), fmt::arg("origin", cp->origin), fmt::arg("size", cp->size),
+                  fmt::arg("verifier_key", verifier->to_string()));
+  if (auto st = crypto::write_file_atomic(out / "README.txt", readme, 0644); !st.ok()) return fail(st.error());
+  // The checkpoint last: a reader that sees it finds every tile it names.
+  if (auto st = crypto::write_file_atomic(out / "checkpoint", checkpoint, 0644); !st.ok()) return fail(st.error());
+  (*store)->shutdown();
+  std::printf("exported %llu leaves to %s: checkpoint, %llu hash tiles, %llu entry bundles\n",
+              static_cast<unsigned long long>(cp->size), out.string().c_str(), static_cast<unsigned long long>(tiles),
+              static_cast<unsigned long long>(bundles));
+  std::printf("tile/entries/ holds personal data (see README.txt); the checkpoint and hash tiles may be published\n");
+  return exit_ok;
+}
+
+// Reads one agent export file batch by batch (bounded: one batch in memory).
+class BatchFile {
+ public:
+  static Result<BatchFile> open(const std::filesystem::path& path) {
+    BatchFile f(path);
+    if (!f.in_) return Error{Code::not_found, fmt::format("{}: cannot open; check the path", path.string())};
+    std::string line;
+    std::size_t header_bytes = 0;
+    bool first = true;
+    while (std::getline(f.in_, line)) {
+      header_bytes += line.size() + 1;
+      if (header_bytes > export_header_bytes_max) break;
+      if (first) {
+        if (line != agent_export_magic) {
+          return Error{Code::bad_input, fmt::format("{}: line 1 is not '{}': not a file written by `lontar-agent "
+                                                    "export`",
+                                                    path.string(), agent_export_magic)};
+        }
+        first = false;
+        continue;
+      }
+      if (line.empty()) {
+        f.offset_ = header_bytes;
+        return f;
+      }
+      f.header_.push_back(line);
+    }
+    return Error{Code::bad_input,
+                 fmt::format("{}: the header does not end with an empty line within {} bytes", path.string(),
+                             export_header_bytes_max)};
+  }
+
+  // The next batch; nullopt at the end of the file.
+  Result<std::optional<chain::Batch>> next() {
+    unsigned char len_bytes[8];
+    in_.read(reinterpret_cast<char*>(len_bytes), 8);
+    if (in_.gcount() == 0 && in_.eof()) return std::optional<chain::Batch>();
+    if (in_.gcount() != 8) return truncated("length");
+    std::uint64_t len = 0;
+    for (int i = 7; i >= 0; --i) len = (len << 8) | len_bytes[i];
+    if (len > protocol::push_body_bytes_max) {
+      return Error{Code::bad_input, fmt::format("{}: byte {}: batch {} claims {} bytes, above the limit of {}",
+                                                path_.string(), offset_, index_ + 1, len,
+                                                protocol::push_body_bytes_max)};
+    }
+    std::string body(len, '\0');
+    in_.read(body.data(), static_cast<std::streamsize>(len));
+    if (static_cast<std::uint64_t>(in_.gcount()) != len) return truncated("body");
+    auto batch = encoding::decode<chain::Batch>(as_bytes(body), "batch");
+    if (!batch.ok()) {
+      return Error{Code::bad_input, fmt::format("{}: byte {}: batch {}: {}", path_.string(), offset_ + 8, index_ + 1,
+                                                batch.error().message)};
+    }
+    offset_ += 8 + len;
+    ++index_;
+    return std::optional<chain::Batch>(std::move(*batch));
+  }
+  std::uint64_t index() const { return index_; }
+  const std::vector<std::string>& header() const { return header_; }
+
+ private:
+  explicit BatchFile(std::filesystem::path path) : path_(std::move(path)), in_(path_, std::ios::binary) {}
+  Error truncated(const char* what) const {
+    return Error{Code::bad_input, fmt::format("{}: byte {}: batch {} {} is cut short: the file is truncated; copy it "
+                                              "again from the office",
+                                              path_.string(), offset_, index_ + 1, what)};
+  }
+  std::filesystem::path path_;
+  std::ifstream in_;
+  std::vector<std::string> header_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t index_ = 0;
+};
+
+int run_import(const std::filesystem::path& data, const std::filesystem::path& file) {
+  auto batches = BatchFile::open(file);
+  if (!batches.ok()) return fail(batches.error());
+  auto lock = DataLock::take(data, "import");
+  if (!lock.ok()) return fail(lock.error());
+  auto store = open_store(data);
+  if (!store.ok()) return fail(store.error());
+  for (const auto& h : batches->header()) std::printf("%s: %s\n", file.filename().string().c_str(), h.c_str());
+  std::uint64_t counts[4] = {0, 0, 0, 0};
+  int rc = exit_ok;
+  for (;;) {
+    auto next = batches->next();
+    if (!next.ok()) return fail(next.error());
+    if (!*next) break;
+    chain::Batch batch = std::move(**next);
+    const auto where = fmt::format("{}: batch {} ({} #{}..#{})", file.string(), batches->index(), batch.principal,
+                                   batch.entries.empty() ? 0 : batch.entries.front().seq, batch.seal.last_seq);
+    // The same checks as a push over HTTPS: the seal's key must be a registered,
+    // unrevoked key of the batch's principal; the log store verifies the rest.
+    auto who = (*store)->authenticate(batch.seal.key);
+    if (!who.ok()) return fail(who.error());
+    if (!*who || (*who)->principal != batch.principal) {
+      return fail(Error{Code::unauthorized,
+                        fmt::format("{}: sealed by key {}, which is not a registered, unrevoked key of {}; register "
+                                    "the office first (office add)",
+                                    where, crypto::fingerprint(batch.seal.key), batch.principal)});
+    }
+    auto resp = (*store)->push(**who, std::move(batch));
+    if (!resp.ok()) return fail(std::move(resp).error().prefix(where));
+    std::printf("%s: seal leaf %llu\n", where.c_str(), static_cast<unsigned long long>(resp->seal_leaf_index));
+    for (const auto& r : resp->receipts) {
+      ++counts[static_cast<int>(r.verdict.outcome)];
+      std::printf("  #%llu leaf %llu %s", static_cast<unsigned long long>(r.seq),
+                  static_cast<unsigned long long>(r.leaf_index), domain::outcome_name(r.verdict.outcome));
+      for (const auto& reason : r.verdict.reasons) std::printf(" %s: %s", reason.code.c_str(), reason.text.c_str());
+      std::printf("\n");
+    }
+    std::printf("checkpoint:\n%s", resp->checkpoint.c_str());
+  }
+  (*store)->shutdown();
+  std::printf("imported %llu batches: %llu accepted, %llu rejected, %llu flagged\n",
+              static_cast<unsigned long long>(batches->index()), static_cast<unsigned long long>(counts[1]),
+              static_cast<unsigned long long>(counts[2]), static_cast<unsigned long long>(counts[3]));
+  return rc;
+}
+
+}  // namespace
+
+void add_export(CLI::App& app, int& exit_code) {
+  struct Args {
+    std::filesystem::path data, out, batch;
+  };
+  auto a = std::make_shared<Args>();
+  auto* ex = app.add_subcommand("export", "Write the log as static C2SP tlog-tiles files (checkpoint, hash tiles, "
+                                          "entry bundles); the server must be stopped");
+  ex->add_option("--data", a->data, "the data folder")->required()->check(CLI::ExistingDirectory);
+  ex->add_option("--out", a->out, "a new (or empty) folder to write")->required();
+  ex->callback([a, &exit_code] { exit_code = run_export(a->data, a->out); });
+
+  auto b = std::make_shared<Args>();
+  auto* im = app.add_subcommand("import", "Integrate a batch file written by `lontar-agent export` (verified like a "
+                                          "push) and print the receipts; the server must be stopped");
+  im->add_option("--data", b->data, "the data folder")->required()->check(CLI::ExistingDirectory);
+  im->add_option("--batch", b->batch, "the file from `lontar-agent export`")->required();
+  im->callback([b, &exit_code] { exit_code = run_import(b->data, b->batch); });
+}
+
+}  // namespace lontar::server::cli

@@ -1,0 +1,78 @@
+#include "log/init.hpp"
+
+#include "chain/chain.hpp"
+#include "crypto/crypto.hpp"
+#include "log/log_store.hpp"
+
+namespace lontar::server {
+
+domain::ScheduleSet genesis_schedule() {
+  using domain::Programme;
+  domain::ScheduleSet s;
+  s.effective = domain::Date{2018, 1, 1};
+  s.items = {
+      {Programme::jkk, 0, 10'000},
+      {Programme::jkm, 24'000'000, 6'800},
+      {Programme::jht, 0, 20'000},
+  };
+  return s;
+}
+
+Result<InitResult> init_ledger(const InitOptions& o) {
+  InitResult out;
+  out.ledger_path = o.data_dir / ledger_file_name;
+  out.log_key_path = o.data_dir / log_key_file_name;
+  out.admin_key_path = o.admin_key_path.value_or(o.data_dir / admin_key_file_name);
+  for (const auto& p : {out.ledger_path, out.log_key_path, out.admin_key_path}) {
+    if (std::filesystem::exists(p)) {
+      return Error{Code::conflict, p.string() + " already exists: " + o.data_dir.string() +
+                                       " already holds a ledger; choose an empty folder"};
+    }
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(o.data_dir, ec);
+  if (ec) return Error{Code::io, "cannot create " + o.data_dir.string() + ": " + ec.message()};
+
+  LONTAR_ASSIGN(crypto::PrivateKey log_key, crypto::PrivateKey::generate());
+  LONTAR_ASSIGN(crypto::PrivateKey admin_key, crypto::PrivateKey::generate());
+  LONTAR_TRY(log_key.save_pem(out.log_key_path));
+  LONTAR_TRY(admin_key.save_pem(out.admin_key_path, o.admin_passphrase));
+  LONTAR_ASSIGN(Bytes nik_bytes, crypto::random_bytes(sizeof(rules::NikKey)));
+  rules::NikKey nik_key{};
+  std::copy(nik_bytes.begin(), nik_bytes.end(), nik_key.begin());
+
+  LONTAR_ASSIGN(auto store, LogStore::create(out.ledger_path.string(), o.origin, std::move(log_key), nik_key));
+
+  domain::PrincipalRegister reg;
+  reg.principal_id = o.admin_id;
+  reg.role = domain::Role::admin;
+  reg.key = admin_key.public_key();
+  reg.name = o.admin_name;
+  LONTAR_TRY(domain::validate(reg));
+  domain::ScheduleSet schedule = genesis_schedule();
+  LONTAR_TRY(domain::validate(schedule));
+
+  chain::Batch batch;
+  batch.principal = o.admin_id;
+  LONTAR_ASSIGN(chain::Entry e1, chain::make_entry(o.admin_id, 1, Hash{}, o.now_ms, o.admin_id, reg));
+  Hash h1 = chain::entry_hash(e1);
+  LONTAR_ASSIGN(chain::Entry e2, chain::make_entry(o.admin_id, 2, h1, o.now_ms, o.admin_id, schedule));
+  Hash h2 = chain::entry_hash(e2);
+  batch.entries = {std::move(e1), std::move(e2)};
+  batch.seal = chain::make_seal(o.admin_id, 2, h2, o.now_ms, admin_key);
+
+  Caller admin{o.admin_id, domain::Role::admin, admin_key.public_key()};
+  LONTAR_ASSIGN(protocol::PushResponse resp, store->push(admin, std::move(batch)));
+  for (const auto& r : resp.receipts) {
+    if (r.verdict.outcome != domain::Outcome::accepted) {
+      std::string why = r.verdict.reasons.empty() ? "" : r.verdict.reasons.front().text;
+      return Error{Code::internal, "genesis entry seq " + std::to_string(r.seq) + " was not accepted: " + why};
+    }
+  }
+  out.verifier_key = store->verifier_key();
+  out.checkpoint = resp.checkpoint;
+  store->shutdown();
+  return out;
+}
+
+}  // namespace lontar::server

@@ -1,0 +1,53 @@
+// init.hpp — creating a new ledger (`lontar-server init`).
+//
+// Writes, in a data folder that must not yet hold a ledger:
+//   ledger.db  — the log store (LogStore::create), with a fresh NIK key in its settings;
+//   log.key    — the log's Ed25519 key (PKCS#8 PEM, mode 0600) that signs checkpoints;
+//   admin.key  — the first admin's Ed25519 key (PEM, 0600): move it off the server and
+//                keep it offline; admin commands are signed with it;
+// then pushes the genesis batch, sealed by the admin key like any office batch:
+//   seq 1: principal.register of the admin by the admin (genesis),
+//   seq 2: schedule.set of the 2018 defaults (genesis_schedule()).
+// Returns the verifier key string that agents and auditors pin.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "base/result.hpp"
+#include "domain/domain.hpp"
+
+namespace lontar::server {
+
+constexpr std::string_view ledger_file_name = "ledger.db";
+constexpr std::string_view log_key_file_name = "log.key";
+constexpr std::string_view admin_key_file_name = "admin.key";
+
+struct InitOptions {
+  std::filesystem::path data_dir;
+  std::string origin;              // the log's name, e.g. "lontar.bpjsketenagakerjaan.go.id/jatim"
+  std::string admin_id = "ADMIN";  // the first admin principal
+  std::string admin_name = "Lontar administrator";
+  std::optional<std::filesystem::path> admin_key_path;  // default: <data_dir>/admin.key
+  std::optional<std::string> admin_passphrase;          // encrypts admin.key when given
+  std::int64_t now_ms = 0;                              // recorded_at of the genesis entries (informational)
+};
+
+struct InitResult {
+  std::filesystem::path ledger_path;
+  std::filesystem::path log_key_path;
+  std::filesystem::path admin_key_path;
+  std::string verifier_key;
+  std::string checkpoint;  // the first signed checkpoint (covering the genesis batch)
+};
+
+// The 2018 schedule for BPU participants, effective 2018-01-01: JKM death benefit
+// Rp 24,000,000 and Rp 6,800/month; JKK Rp 10,000/month (care costs, no fixed
+// ceiling); JHT Rp 20,000/month.
+domain::ScheduleSet genesis_schedule();
+
+// Creates the ledger; refuses (Code::conflict) if the folder already holds one.
+Result<InitResult> init_ledger(const InitOptions& options);
+
+}  // namespace lontar::server

@@ -1,0 +1,110 @@
+// log_store.hpp — the central log of lontar-server: a LogService over one SQLite file.
+//
+// Promises:
+//  - Every pushed entry and every seal becomes a leaf of one append-only RFC 6962
+//    tree, in log order: for each batch its seal leaf first, then its new entry
+//    leaves (docs/FORMAT.md). Each entry leaf carries the verdict of the rules
+//    engine, judged in log order against the state before it.
+//  - Group commit: pushes from any number of threads queue up; one integrator
+//    thread takes everything waiting and integrates it in ONE transaction (leaves,
+//    hash tiles, rules state, office heads) with ONE signed checkpoint, then
+//    answers every push in the group. push() returns only after that commit is
+//    durable (WAL, synchronous=FULL).
+//  - A checkpoint is never published for uncommitted leaves: it is written in the
+//    same transaction as the leaves it covers and served only after the commit.
+//  - Restart resumes from the store; a failed integration leaves the store as it
+//    was before it, and every push of the failed group gets the error.
+//  - Memory does not grow with the log: the store keeps only the right edge of the
+//    tree and the heads of the principals that pushed recently in RAM.
+//
+// Refusals (the push changes nothing, except that equivocation evidence is kept):
+//  Code::unauthorized — caller is not the batch's principal; seal signed by a key
+//                       that is not registered or was revoked; bad seal signature;
+//  Code::bad_input    — empty or oversized batch, broken chain link, a gap after
+//                       the server's head;
+//  Code::conflict     — equivocation: a different entry under a seq already logged.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "crypto/crypto.hpp"
+#include "rules/rules.hpp"
+#include "service.hpp"
+
+namespace lontar::server {
+
+// Pushes waiting for the integrator; a push beyond this waits for room (backpressure).
+constexpr std::size_t push_queue_max_default = 4096;
+// Entries integrated in one group commit at most (bounds one transaction's size).
+constexpr std::size_t integration_entries_max_default = 200'000;
+// C2SP entry bundles prefix each leaf with a uint16 length, so a leaf (an encoded
+// entry with its verdict) must fit in 65,535 bytes; entries are checked against
+// this, leaving room for the largest verdict.
+constexpr std::size_t bundle_leaf_bytes_max = 65'535;
+constexpr std::size_t entry_bytes_max = bundle_leaf_bytes_max - 8 * 1024;
+
+struct LogStoreOptions {
+  std::size_t push_queue_max = push_queue_max_default;
+  std::size_t integration_entries_max = integration_entries_max_default;
+};
+
+// One recorded equivocation: the principal signed two different entries under one seq.
+struct Equivocation {
+  std::string principal;
+  std::uint64_t seq = 0;
+  Hash logged_hash{};   // entry hash in the log (or the logged head the offered chain forks from)
+  Hash offered_hash{};  // what the refused batch carried under that seq
+  Bytes offered_batch;  // the refused batch, encoded (its signed seal is the evidence)
+  std::int64_t detected_at_ms = 0;
+};
+
+class LogStore final : public LogService {
+ public:
+  // Creates a new ledger store at `path` (the file must not exist): schema and
+  // settings (origin, the log's public key, the NIK key). The log is empty; the
+  // genesis admin entries are pushed like any batch (see log/init.hpp).
+  static Result<std::unique_ptr<LogStore>> create(const std::string& path, const std::string& origin,
+                                                  crypto::PrivateKey log_key, const rules::NikKey& nik_key,
+                                                  LogStoreOptions options = {});
+
+  // Opens an existing ledger store. `log_key` must be the key it was created with.
+  // Checks that the stored tree matches the latest stored checkpoint.
+  static Result<std::unique_ptr<LogStore>> open(const std::string& path, crypto::PrivateKey log_key,
+                                                LogStoreOptions options = {});
+
+  // Stops: refuses new pushes, integrates every push already queued, joins the integrator.
+  ~LogStore() override;
+  void shutdown();
+
+  const std::string& origin() const;
+  const rules::NikKey& nik_key() const;
+  // The verifier key string agents and auditors pin ("<origin>+<id>+<key>").
+  std::string verifier_key() const;
+  // Pushes accepted and not yet answered: queued or being integrated (a gauge for /metrics).
+  std::size_t pushes_in_flight();
+  // Every equivocation recorded, oldest first (at most `limit`).
+  Result<std::vector<Equivocation>> equivocations(std::size_t limit = 1000);
+
+  // LogService (server/service.hpp).
+  Result<std::optional<Caller>> authenticate(const crypto::PublicKey& key) override;
+  Result<protocol::PushResponse> push(const Caller& caller, chain::Batch batch) override;
+  Result<std::pair<std::uint64_t, Hash>> head(std::string_view principal) override;
+  Result<protocol::FeedPage> feed(const Caller& caller, std::uint64_t from, std::size_t limit) override;
+  Result<protocol::Proof> inclusion_proof(std::uint64_t index, std::uint64_t size) override;
+  Result<protocol::Proof> consistency_proof(std::uint64_t old_size, std::uint64_t new_size) override;
+  std::string checkpoint() override;
+  Result<Bytes> tile(std::string_view path) override;
+  Metrics metrics() override;
+
+  struct Impl;
+  explicit LogStore(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lontar::server

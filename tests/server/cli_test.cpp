@@ -1,0 +1,377 @@
+// cli_test.cpp — drives the real lontar-server binary: init, run on port 0, admin
+// commands over mutual TLS, signals, export and import.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "crypto/x509.hpp"
+#include "merkle/tiles.hpp"
+#include "net/client.hpp"
+#include "note/checkpoint.hpp"
+#include "server/log_fixture.hpp"
+#include "support/temp_dir.hpp"
+
+namespace lontar::test {
+namespace {
+
+const char* const server_bin = LONTAR_SERVER_BIN;
+
+struct Ran {
+  int rc = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs lontar-server with `args`; waits for it to exit.
+Ran run(const TempDir& tmp, std::vector<std::string> args) {
+  static int n = 0;
+  const auto out = tmp.path() / ("out" + std::to_string(++n)), err = tmp.path() / ("err" + std::to_string(n));
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(o, 1);
+    dup2(e, 2);
+    std::vector<char*> argv{const_cast<char*>(server_bin)};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(server_bin, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  Ran r;
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+// A running `lontar-server run`: started, its "listening on" line read, stopped by signal.
+class Server {
+ public:
+  Server(const TempDir& tmp, const std::filesystem::path& config) : log_(tmp.path() / "server.err") {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    pid_ = fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      close(fds[0]);
+      dup2(fds[1], 1);
+      int e = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      dup2(e, 2);
+      execl(server_bin, server_bin, "run", "--config", config.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    std::string line;
+    char c;
+    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
+    close(fds[0]);
+    INFO("server stderr: " << slurp(log_));
+    REQUIRE(line.rfind("listening on https://127.0.0.1:", 0) == 0);
+    url_ = line.substr(std::string("listening on ").size());
+    port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+  }
+  ~Server() {
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  // Sends `sig` and waits for the exit; returns the exit code.
+  int stop(int sig = SIGTERM) {
+    kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+  void signal(int sig) { kill(pid_, sig); }
+  const std::string& url() const { return url_; }
+  std::uint16_t port() const { return port_; }
+  std::string log() const { return slurp(log_); }
+
+ private:
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+  std::string url_;
+  std::uint16_t port_ = 0;
+};
+
+struct Initialized {
+  std::filesystem::path data;
+  std::filesystem::path config;
+  std::string verifier_key;
+};
+
+// init, then the config switched to port 0.
+Initialized init(const TempDir& tmp) {
+  Initialized i;
+  i.data = tmp.path() / "data";
+  auto r = run(tmp, {"init", "--data", i.data.string(), "--origin", "lontar.test/jatim"});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  auto at = r.out.find("lontar.test/jatim+");
+  REQUIRE(at != std::string::npos);
+  i.verifier_key = r.out.substr(at, r.out.find('\n', at) - at);
+  i.config = i.data / "server.toml";
+  std::string text = slurp(i.config);
+  auto p = text.find("port = 8443");
+  REQUIRE(p != std::string::npos);
+  text.replace(p, 11, "port = 0");
+  REQUIRE(crypto::write_file_atomic(i.config, text).ok());
+  return i;
+}
+
+std::filesystem::path write_key(const TempDir& tmp, const std::string& name, const crypto::PrivateKey& key) {
+  auto path = tmp.path() / name;
+  REQUIRE(key.save_pem(path).ok());
+  return path;
+}
+
+net::Client client_for(const std::string& url, const crypto::PrivateKey& key, const crypto::PublicKey& pin) {
+  net::ClientConfig c;
+  c.url = url;
+  c.identity = take(net::self_signed_identity(key, "test"), "identity");
+  c.trust.pinned_key = pin;
+  return take(net::Client::create(std::move(c)), "client");
+}
+
+std::vector<std::string> admin_args(std::vector<std::string> cmd, const std::string& url, const Initialized& i,
+                                    const std::filesystem::path& key) {
+  cmd.insert(cmd.end(), {"--server", url, "--server-key", i.verifier_key, "--admin-key", key.string()});
+  return cmd;
+}
+
+// Writes a file as `lontar-agent export` does: header, blank line, then length-framed batches.
+void write_batch_file(const std::filesystem::path& path, const std::vector<chain::Batch>& batches) {
+  std::string out = "LONTAR-EXPORT 1\noffice: SBY-RUNGKUT\npersonal-data: yes\n\n";
+  for (const auto& b : batches) {
+    Bytes bytes = take(encoding::encode(b), "encode");
+    for (int i = 0; i < 8; ++i) out += static_cast<char>((bytes.size() >> (8 * i)) & 0xff);
+    out += as_chars(bytes);
+  }
+  REQUIRE(crypto::write_file_atomic(path, out).ok());
+}
+
+}  // namespace
+
+TEST_CASE("init writes a ledger, a config and a certificate, prints the verifier key, and never overwrites") {
+  TempDir tmp;
+  auto i = init(tmp);
+  CHECK(note::Verifier::parse(i.verifier_key).ok());
+  for (const char* f : {"ledger.db", "log.key", "admin.key", "tls.crt", "server.toml"}) {
+    CHECK(std::filesystem::exists(i.data / f));
+  }
+  // The TLS certificate is over the log key, so the verifier key pins the server.
+  auto cert_key = take(crypto::certificate_public_key(slurp(i.data / "tls.crt")), "cert");
+  CHECK(cert_key == take(note::Verifier::parse(i.verifier_key), "v").public_key());
+  const std::string before = slurp(i.data / "admin.key");
+  auto again = run(tmp, {"init", "--data", i.data.string(), "--origin", "other"});
+  CHECK(again.rc == 3);
+  CHECK(again.err.find("already") != std::string::npos);
+  CHECK(slurp(i.data / "admin.key") == before);
+}
+
+TEST_CASE("run refuses a config with an unknown key or a bad value, naming the file and the key") {
+  TempDir tmp;
+  auto i = init(tmp);
+  std::string text = slurp(i.config);
+  REQUIRE(crypto::write_file_atomic(i.config, text + "\n[extra]\nfoo = 1\n").ok());
+  auto r = run(tmp, {"run", "--config", i.config.string()});
+  CHECK(r.rc == 2);
+  CHECK(r.err.find("server.toml: extra") != std::string::npos);
+  auto p = text.find("io_threads = 2");
+  REQUIRE(p != std::string::npos);
+  text.replace(p, 14, "io_threads = 0");
+  REQUIRE(crypto::write_file_atomic(i.config, text).ok());
+  r = run(tmp, {"run", "--config", i.config.string()});
+  CHECK(r.rc == 2);
+  CHECK(r.err.find("limits.io_threads is 0") != std::string::npos);
+}
+
+TEST_CASE("a served ledger: office add over mutual TLS, healthz for the office, admin refused to others, "
+          "SIGTERM exits 0, then export verifies and import integrates a batch file") {
+  TempDir tmp;
+  auto i = init(tmp);
+  const auto pin = take(note::Verifier::parse(i.verifier_key), "v").public_key();
+  const auto admin_key = i.data / "admin.key";
+  auto office = take(crypto::PrivateKey::generate(), "office key");
+  const auto office_key_file = write_key(tmp, "office.key", office);
+  auto stranger = take(crypto::PrivateKey::generate(), "stranger key");
+  const auto stranger_key_file = write_key(tmp, "stranger.key", stranger);
+
+  Server server(tmp, i.config);
+  CHECK(slurp(i.data / "server.port") == std::to_string(server.port()) + "\n");
+
+  // office add with the admin key, the office's public key given as hex.
+  auto add = run(tmp, admin_args({"office", "add", "--id", "SBY-RUNGKUT", "--name", "Surabaya Rungkut", "--key",
+                                  to_hex(office.public_key()), "--scope", "3578"},
+                                 server.url(), i, admin_key));
+  INFO(add.err);
+  REQUIRE(add.rc == 0);
+  CHECK(add.out.rfind("accepted: office SBY-RUNGKUT registered", 0) == 0);
+
+  // The registered office is served; an unregistered key is refused with a reason.
+  auto c = client_for(server.url(), office, pin);
+  auto health = take(c.get("/healthz"), "healthz");
+  CHECK(health.status == 200);
+  CHECK(health.body == "ok\n");
+  auto ledger = take(c.get("/v1/ledger"), "ledger");
+  CHECK(ledger.status == 200);
+  CHECK(ledger.body.find("\"principal\":\"SBY-RUNGKUT\"") != std::string::npos);
+  CHECK(ledger.body.find("\"nik_key\":\"") != std::string::npos);
+  auto s = client_for(server.url(), stranger, pin);
+  auto refused = take(s.get("/healthz"), "stranger healthz");
+  CHECK(refused.status == 403);
+  CHECK(refused.body.find("not registered") != std::string::npos);
+
+  // Admin commands with a key that is not the admin's are refused, and write nothing.
+  auto as_office = run(tmp, admin_args({"auditor", "add", "--id", "BPK-AUDIT", "--name", "Auditor", "--key",
+                                        to_hex(stranger.public_key())},
+                                       server.url(), i, office_key_file));
+  CHECK(as_office.rc == 3);
+  CHECK(as_office.err.find("SBY-RUNGKUT") != std::string::npos);
+  auto as_stranger = run(tmp, admin_args({"schedule", "set", "--effective", "2019-01-01", "--jkm-benefit", "42000000",
+                                          "--jkm-monthly", "6800"},
+                                         server.url(), i, stranger_key_file));
+  CHECK(as_stranger.rc == 3);
+  CHECK(as_stranger.err.find("not registered") != std::string::npos);
+  auto head = take(c.get("/v1/offices/SBY-RUNGKUT/head"), "head");
+  CHECK(head.body.find("\"seq\":0") != std::string::npos);
+
+  // A schedule set by the admin; status and list show the ledger.
+  auto sched = run(tmp, admin_args({"schedule", "set", "--effective", "2019-01-01", "--jkm-benefit", "42000000",
+                                    "--jkm-monthly", "6800"},
+                                   server.url(), i, admin_key));
+  CHECK(sched.rc == 0);
+  auto list = run(tmp, admin_args({"office", "list"}, server.url(), i, admin_key));
+  CHECK(list.rc == 0);
+  CHECK(list.out.find("SBY-RUNGKUT") != std::string::npos);
+  CHECK(list.out.find(crypto::fingerprint(office.public_key())) != std::string::npos);
+  auto status = run(tmp, admin_args({"status"}, server.url(), i, admin_key));
+  CHECK(status.rc == 0);
+  CHECK(status.out.find("tree size: ") != std::string::npos);
+
+  CHECK(server.stop(SIGTERM) == 0);
+  CHECK(server.log().find("stopped cleanly") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(i.data / "server.port"));
+
+  SUBCASE("export writes a checkpoint and tiles that verify, marked as holding personal data") {
+    const auto out = tmp.path() / "export";
+    auto ex = run(tmp, {"export", "--data", i.data.string(), "--out", out.string()});
+    INFO(ex.err);
+    REQUIRE(ex.rc == 0);
+    auto verifier = take(note::Verifier::parse(i.verifier_key), "v");
+    auto cp = take(note::open_checkpoint(slurp(out / "checkpoint"), verifier, "lontar.test/jatim"), "checkpoint");
+    CHECK(cp.size >= 5);  // genesis (3 leaves), office add (2), schedule (2)
+    merkle::TileReader reader(cp.size, [&](const merkle::TileId& id) -> Result<Bytes> {
+      auto text = slurp(out / merkle::tile_path(id));
+      return Bytes(text.begin(), text.end());
+    });
+    CHECK(take(merkle::root(reader, cp.size), "root") == cp.root);
+    // Every leaf in the entry bundles hashes to the level-0 tile's hash.
+    for (const auto& id : merkle::bundles_added(0, cp.size)) {
+      auto leaves = take(merkle::parse_bundle(id, as_bytes(slurp(out / merkle::tile_path(id)))), "bundle");
+      merkle::TileId hashes_id = id;
+      hashes_id.entries = false;
+      auto hashes = take(merkle::parse_tile(hashes_id, as_bytes(slurp(out / merkle::tile_path(hashes_id)))), "tile");
+      REQUIRE(leaves.size() == hashes.size());
+      for (std::size_t k = 0; k < leaves.size(); ++k) CHECK(merkle::leaf_hash(leaves[k]) == hashes[k]);
+    }
+    CHECK(slurp(out / "README.txt").find("PERSONAL DATA") != std::string::npos);
+    auto again = run(tmp, {"export", "--data", i.data.string(), "--out", out.string()});
+    CHECK(again.rc == 3);
+  }
+
+  SUBCASE("import integrates a batch file like a push, idempotently, and refuses a tampered one") {
+    ChainWriter w("SBY-RUNGKUT", clone_key(office));
+    auto b1 = w.batch({enrollment(1), enrollment(2)});
+    auto b2 = w.batch({enrollment(3), enrollment(1)});  // the second enrollment of person 1 is rejected
+    const auto file = tmp.path() / "rungkut.lontar";
+    write_batch_file(file, {b1, b2});
+    auto im = run(tmp, {"import", "--data", i.data.string(), "--batch", file.string()});
+    INFO(im.err);
+    REQUIRE(im.rc == 0);
+    CHECK(im.out.find("imported 2 batches: 3 accepted, 1 rejected, 0 flagged") != std::string::npos);
+    CHECK(im.out.find("#4 leaf") != std::string::npos);
+    // The same file again: the same receipts, nothing added.
+    auto again = run(tmp, {"import", "--data", i.data.string(), "--batch", file.string()});
+    CHECK(again.rc == 0);
+    CHECK(again.out.find("imported 2 batches: 3 accepted, 1 rejected, 0 flagged") != std::string::npos);
+    // A batch whose seal is not by the office's key.
+    auto b3 = w.batch({enrollment(4)});
+    b3.seal.signature[0] ^= 1;
+    const auto bad = tmp.path() / "bad.lontar";
+    write_batch_file(bad, {b3});
+    auto tampered = run(tmp, {"import", "--data", i.data.string(), "--batch", bad.string()});
+    CHECK(tampered.rc == 3);
+    CHECK(tampered.err.find("bad.lontar: batch 1") != std::string::npos);
+    // A truncated file names the byte where it breaks.
+    std::string cut = slurp(file);
+    REQUIRE(crypto::write_file_atomic(bad, cut.substr(0, cut.size() - 10)).ok());
+    auto truncated = run(tmp, {"import", "--data", i.data.string(), "--batch", bad.string()});
+    CHECK(truncated.rc == 2);
+    CHECK(truncated.err.find("truncated") != std::string::npos);
+  }
+}
+
+TEST_CASE("SIGHUP reloads the TLS certificate for new connections") {
+  TempDir tmp;
+  auto i = init(tmp);
+  // A TLS key of its own (not the log key), so that it can be replaced.
+  auto key_a = take(crypto::PrivateKey::generate(), "a");
+  auto key_b = take(crypto::PrivateKey::generate(), "b");
+  auto write_identity = [&](const crypto::PrivateKey& k) {
+    std::filesystem::remove(i.data / "tls.key");
+    REQUIRE(k.save_pem(i.data / "tls.key").ok());
+    REQUIRE(crypto::write_file_atomic(i.data / "tls.crt",
+                                      take(crypto::make_self_signed_certificate(k, "test", {"127.0.0.1"}), "cert"))
+                .ok());
+  };
+  write_identity(key_a);
+  std::string text = slurp(i.config);
+  auto p = text.find("key = \"log.key\"");
+  REQUIRE(p != std::string::npos);
+  text.replace(p, 15, "key = \"tls.key\"");
+  REQUIRE(crypto::write_file_atomic(i.config, text).ok());
+
+  auto admin = take(crypto::PrivateKey::load_pem(i.data / "admin.key"), "admin");
+  Server server(tmp, i.config);
+  auto on_a = client_for(server.url(), admin, key_a.public_key());
+  CHECK(take(on_a.get("/healthz"), "a").status == 200);
+
+  write_identity(key_b);
+  server.signal(SIGHUP);
+  // The reload is asynchronous: new connections see B once it has happened.
+  bool b_served = false;
+  for (int attempt = 0; attempt < 200 && !b_served; ++attempt) {
+    auto on_b = client_for(server.url(), admin, key_b.public_key());
+    auto r = on_b.get("/healthz");
+    b_served = r.ok() && r->status == 200;
+    if (!b_served) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  CHECK(b_served);
+  auto fresh_a = client_for(server.url(), admin, key_a.public_key());
+  auto r = fresh_a.get("/healthz");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("pinned") != std::string::npos);
+  CHECK(server.stop(SIGINT) == 0);
+}
+
+}  // namespace lontar::test
