@@ -1,0 +1,53 @@
+// cli.hpp — what the lontar-agent subcommands share: global options, exit codes,
+// error printing. Each cli_*.cpp registers one group of subcommands.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+
+#include "base/result.hpp"
+#include "office.hpp"
+
+namespace lontar::agent::cli {
+
+// Exit codes (also listed in --help).
+enum Exit : int {
+  exit_ok = 0,
+  exit_usage = 1,         // bad command line or bad input (the message names the field)
+  exit_io = 2,            // the store or a file could not be read or written (disk full, permissions)
+  exit_rejected = 3,      // the rules refused the entry; nothing was recorded
+  exit_confirm = 4,       // the entry is flagged: repeat with --confirm to record it
+  exit_verify = 5,        // verify found the chain, a seal or the store damaged
+  exit_not_found = 6,     // show/find found nothing
+};
+
+constexpr const char* exit_codes_help =
+    "Exit codes: 0 ok; 1 bad command line or input; 2 I/O or store error (disk full, permissions);\n"
+    "3 rejected by the rules (nothing recorded); 4 flagged, repeat with --confirm; 5 verification failed;\n"
+    "6 nothing found.";
+
+struct Context {
+  std::string data;             // --data, default $LONTAR_DATA or ./lontar-data
+  std::string passphrase_file;  // --passphrase-file, default $LONTAR_PASSPHRASE_FILE
+  int exit_code = exit_ok;
+};
+
+// Prints "error: <message>" on stderr and returns the exit code for the error.
+int fail(const Error& e);
+int exit_for(Code c);
+// Opens the office in ctx.data (reading the passphrase file if any).
+Result<Office> open(const Context& ctx);
+// The operator id: $LONTAR_OPERATOR, else $USER, else the login name.
+std::string default_operator();
+// "SBY-RUNGKUT" style JSON string escaping.
+std::string json_string(std::string_view s);
+
+void add_init(CLI::App& app, Context& ctx);
+void add_record(CLI::App& app, Context& ctx);
+void add_import(CLI::App& app, Context& ctx);
+void add_query(CLI::App& app, Context& ctx);
+void add_verify(CLI::App& app, Context& ctx);
+void add_generate(CLI::App& app, Context& ctx);
+
+}  // namespace lontar::agent::cli

@@ -1,0 +1,69 @@
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "cli.hpp"
+
+namespace lontar::agent::cli {
+
+int exit_for(Code c) {
+  switch (c) {
+    case Code::bad_input:
+    case Code::conflict:
+      return exit_usage;
+    case Code::not_found:
+      return exit_usage;
+    case Code::corrupt:
+      return exit_verify;
+    case Code::unauthorized:
+    case Code::io:
+    case Code::internal:
+      return exit_io;
+  }
+  return exit_io;
+}
+
+int fail(const Error& e) {
+  fmt::print(stderr, "error: {}\n", e.message);
+  return exit_for(e.code);
+}
+
+Result<Office> open(const Context& ctx) {
+  std::optional<std::string> passphrase;
+  if (!ctx.passphrase_file.empty()) {
+    LONTAR_ASSIGN(passphrase, read_passphrase_file(ctx.passphrase_file));
+  }
+  return open_office(ctx.data, passphrase);
+}
+
+std::string default_operator() {
+  if (const char* op = std::getenv("LONTAR_OPERATOR"); op && *op) return op;
+  if (const char* user = std::getenv("USER"); user && *user) return user;
+  if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_name) return pw->pw_name;
+  return "";
+}
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += fmt::format("\\u{:04x}", c);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+}  // namespace lontar::agent::cli

@@ -1,0 +1,99 @@
+// lontar-agent status | verify | export.
+#include <ctime>
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "export.hpp"
+#include "verify.hpp"
+
+namespace lontar::agent::cli {
+
+namespace {
+int status(Context& ctx) {
+  auto office = open(ctx);
+  if (!office.ok()) return fail(office.error());
+  auto& st = *office->store;
+  auto entries = st.count_entries();
+  auto outbox = st.count_outbox();
+  auto seal = st.last_seal();
+  if (!entries.ok()) return fail(entries.error());
+  if (!outbox.ok()) return fail(outbox.error());
+  if (!seal.ok()) return fail(seal.error());
+  auto server = st.setting("server_url");
+  auto origin = st.setting("nik_key_origin");
+  auto cp = st.db().prepare("SELECT size, note FROM checkpoint WHERE id = 1");
+  fmt::print("office:      {} ({})\n", office->id, office->name);
+  fmt::print("public key:  {} ({})\n", to_hex(office->key.public_key()), crypto::fingerprint(office->key.public_key()));
+  fmt::print("data:        {}\n", ctx.data);
+  fmt::print("server:      {}\n", server.ok() && *server && !(*server)->empty() ? std::string(as_chars(**server))
+                                                                                 : "(none yet)");
+  fmt::print("entries:     {} recorded, {} not yet synced\n", *entries, *outbox);
+  if (*seal) {
+    std::time_t t = static_cast<std::time_t>((*seal)->sealed_at_ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+    fmt::print("last seal:   #{} head {} at {}\n", (*seal)->last_seq, to_hex((*seal)->head).substr(0, 16), buf);
+  } else {
+    fmt::print("last seal:   (nothing recorded yet)\n");
+  }
+  bool have_cp = false;
+  if (cp.ok()) {
+    auto row = cp->step();
+    if (row.ok() && *row) {
+      have_cp = true;
+      fmt::print("checkpoint:  tree size {}\n", cp->uint64(0));
+    }
+  }
+  if (!have_cp) fmt::print("checkpoint:  (none: not synced yet)\n");
+  if (origin.ok() && *origin && as_chars(**origin) == "local") {
+    fmt::print("note:        rules checks use this office's own records only until the first sync\n");
+  }
+  return exit_ok;
+}
+}  // namespace
+
+void add_verify(CLI::App& app, Context& ctx) {
+  app.add_subcommand("status", "office, entries recorded and unsynced, last seal, last checkpoint")
+      ->callback([&ctx] { ctx.exit_code = status(ctx); });
+
+  app.add_subcommand("verify", "re-check the whole local chain and every seal (exit 0 only if it holds)")
+      ->callback([&ctx] {
+        auto office = open(ctx);
+        if (!office.ok()) {
+          ctx.exit_code = fail(office.error());
+          return;
+        }
+        auto r = verify_chain(*office);
+        if (!r.ok()) {
+          fmt::print(stderr, "FAILED: {}\n", r.error().message);
+          ctx.exit_code = r.error().code == Code::corrupt ? exit_verify : exit_for(r.error().code);
+          return;
+        }
+        fmt::print("ok: {} entries, {} seals, chain and signatures hold\n", r->entries, r->seals);
+      });
+
+  auto out = std::make_shared<std::string>();
+  auto* exp = app.add_subcommand("export", "write the unsynced entries and their seals to a file to carry "
+                                           "(it holds personal data: keep it encrypted)");
+  exp->add_option("--out", *out, "the file to write (must not exist)")->required();
+  exp->callback([out, &ctx] {
+    auto office = open(ctx);
+    if (!office.ok()) {
+      ctx.exit_code = fail(office.error());
+      return;
+    }
+    auto r = export_unsynced(*office, *out);
+    if (!r.ok()) {
+      ctx.exit_code = r.error().code == Code::not_found ? exit_not_found : fail(r.error());
+      if (r.error().code == Code::not_found) fmt::print(stderr, "{}\n", r.error().message);
+      return;
+    }
+    fmt::print("wrote {}: entries #{}..#{} in {} sealed batches. It holds personal data: carry it encrypted and "
+               "delete it after the server has imported it.\n",
+               *out, r->first_seq, r->last_seq, r->batches);
+  });
+}
+
+}  // namespace lontar::agent::cli

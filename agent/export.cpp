@@ -1,0 +1,113 @@
+#include "export.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace lontar::agent {
+
+namespace {
+class OutFile {
+ public:
+  explicit OutFile(std::filesystem::path path) : path_(std::move(path)) {}
+  ~OutFile() {
+    if (f_) {
+      std::fclose(f_);
+      std::error_code ec;
+      std::filesystem::remove(path_, ec);
+    }
+  }
+  Status open() {
+    f_ = std::fopen(path_.c_str(), "wbx");
+    if (!f_) return err("cannot create");
+    return {};
+  }
+  Status write(ByteView b) {
+    if (std::fwrite(b.data(), 1, b.size(), f_) != b.size()) return err("write failed");
+    return {};
+  }
+  // Flushes, fsyncs and renames onto `final_path`.
+  Status finish(const std::filesystem::path& final_path) {
+    if (std::fflush(f_) != 0 || ::fsync(fileno(f_)) != 0) return err("write failed");
+    std::fclose(f_);
+    f_ = nullptr;
+    if (::link(path_.c_str(), final_path.c_str()) != 0) return err("cannot move into place");
+    std::error_code ec;
+    std::filesystem::remove(path_, ec);
+    return {};
+  }
+
+ private:
+  Error err(const char* what) const {
+    return Error{Code::io, fmt::format("{}: {}: {}; check the folder and free space", path_.string(), what,
+                                       std::strerror(errno))};
+  }
+  std::filesystem::path path_;
+  std::FILE* f_ = nullptr;
+};
+
+void put_u64(Bytes& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+}
+}  // namespace
+
+Result<ExportSummary> export_unsynced(Office& office, const std::filesystem::path& out) {
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec)) {
+    return Error{Code::conflict, fmt::format("{}: already exists; choose another --out or remove it", out.string())};
+  }
+  auto& db = office.store->db();
+  LONTAR_ASSIGN(auto tx, store::Transaction::begin(db));  // one consistent view while reading
+  LONTAR_ASSIGN(auto first, db.query_int("SELECT min(seq) FROM outbox"));
+  LONTAR_ASSIGN(auto last, db.query_int("SELECT max(seq) FROM outbox"));
+  ExportSummary s;
+  if (!first || !*first) {
+    return Error{Code::not_found, "nothing to export: every entry has been acknowledged by the server"};
+  }
+  s.first_seq = static_cast<std::uint64_t>(*first);
+  s.last_seq = static_cast<std::uint64_t>(last.value_or(0));
+  LONTAR_ASSIGN(auto seals, db.prepare("SELECT last_seq, bytes FROM seals WHERE last_seq >= ?1 ORDER BY last_seq"));
+  LONTAR_ASSIGN(auto entries, db.prepare("SELECT seq, bytes FROM entries WHERE seq >= ?1 ORDER BY seq"));
+  seals.bind(1, s.first_seq);
+  entries.bind(1, s.first_seq);
+  LONTAR_ASSIGN(auto n_batches, db.query_int(fmt::format("SELECT count(*) FROM seals WHERE last_seq >= {}", s.first_seq)));
+
+  OutFile file(out.string() + ".partial");
+  LONTAR_TRY(file.open());
+  const std::string header =
+      fmt::format("{}\noffice: {}\nentries: {}..{}\nbatches: {}\n"
+                  "personal-data: yes: NIKs, names, birth dates and heirs (UU 27/2022). Carry this file encrypted "
+                  "and delete it once the server has imported it.\n\n",
+                  export_magic, office.id, s.first_seq, s.last_seq, n_batches.value_or(0));
+  LONTAR_TRY(file.write(as_bytes(header)));
+  for (;;) {
+    LONTAR_ASSIGN(bool row, seals.step());
+    if (!row) break;
+    chain::Batch batch;
+    batch.principal = office.id;
+    LONTAR_ASSIGN(batch.seal, encoding::decode<chain::Seal>(seals.blob_view(1), "seal"));
+    const std::uint64_t upto = seals.uint64(0);
+    for (;;) {
+      LONTAR_ASSIGN(bool e, entries.step());
+      if (!e) return Error{Code::corrupt, fmt::format("seal #{} covers missing entries; run verify", upto)};
+      LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(entries.blob_view(1), "entry"));
+      batch.entries.push_back(std::move(entry));
+      if (entries.uint64(0) == upto) break;
+    }
+    LONTAR_ASSIGN(Bytes bytes, encoding::encode(batch));
+    Bytes framed;
+    put_u64(framed, bytes.size());
+    LONTAR_TRY(file.write(framed));
+    LONTAR_TRY(file.write(bytes));
+    s.entries += batch.entries.size();
+    ++s.batches;
+  }
+  LONTAR_TRY(file.finish(out));
+  return s;
+}
+
+}  // namespace lontar::agent

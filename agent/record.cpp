@@ -1,0 +1,81 @@
+#include "record.hpp"
+
+#include <fmt/format.h>
+
+namespace lontar::agent {
+
+EntryIndex index_of(const domain::Payload& p) {
+  using namespace domain;
+  return std::visit(
+      [](const auto& v) -> EntryIndex {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, ParticipantEnroll>) return {v.nik, v.name, ""};
+        if constexpr (std::is_same_v<T, ParticipantUpdate>) return {v.nik, "", ""};
+        if constexpr (std::is_same_v<T, ContributionPaid>) return {v.nik, "", v.receipt_no};
+        if constexpr (std::is_same_v<T, ClaimFiled>) return {v.nik, v.claimant.name, v.claim_no};
+        if constexpr (std::is_same_v<T, PayoutMade>) return {"", v.beneficiary, v.claim_no};
+        if constexpr (std::is_same_v<T, EntryVoid>) return {"", "", fmt::format("{}#{}", v.target_principal, v.target_seq)};
+        return {};
+      },
+      p);
+}
+
+Result<Recorder> Recorder::begin(Office& office, std::string operator_id) {
+  if (operator_id.empty() || operator_id.size() > chain::operator_bytes_max) {
+    return Error{Code::bad_input, fmt::format("--operator: must be 1..{} bytes (the clerk's id); set it or "
+                                              "LONTAR_OPERATOR",
+                                              chain::operator_bytes_max)};
+  }
+  LONTAR_ASSIGN(auto* state, office.store->rules_state());
+  LONTAR_ASSIGN(auto tx, store::Transaction::begin(office.store->db()));
+  LONTAR_ASSIGN(Head head, office.store->head());
+  return Recorder(office, std::move(tx), *state, std::move(operator_id), head);
+}
+
+Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm, bool validated) {
+  if (!validated) LONTAR_TRY(domain::validate(payload));
+  LONTAR_ASSIGN(chain::Entry entry,
+                chain::make_entry(office_->id, head_.seq + 1, head_.hash, now_ms(), operator_, payload));
+  Appended out;
+  LONTAR_ASSIGN(out.verdict, rules::judge(entry, *state_));
+  if (out.verdict.outcome == domain::Outcome::rejected) {
+    out.status = AppendStatus::rejected;
+    return out;
+  }
+  if (out.verdict.outcome == domain::Outcome::flagged && !confirm) {
+    out.status = AppendStatus::needs_confirmation;
+    return out;
+  }
+  LONTAR_ASSIGN(Bytes bytes, encoding::encode(entry));
+  const Hash hash = chain::entry_hash_of_bytes(bytes);
+  const EntryIndex ix = index_of(payload);
+  LONTAR_TRY(office_->store->insert_entry(entry, bytes, hash, out.verdict,
+                                          out.verdict.outcome == domain::Outcome::flagged, ix.nik, ix.name, ix.ref));
+  LONTAR_TRY(rules::apply(entry, out.verdict, *state_));
+  head_ = Head{entry.seq, hash};
+  out.seq = entry.seq;
+  out.hash = hash;
+  ++appended_;
+  if (++unsealed_ == chain::batch_entries_max) LONTAR_TRY(seal());
+  return out;
+}
+
+Result<chain::Seal> Recorder::seal() {
+  chain::Seal s = chain::make_seal(office_->id, head_.seq, head_.hash, now_ms(), office_->key);
+  LONTAR_TRY(office_->store->insert_seal(s));
+  unsealed_ = 0;
+  return s;
+}
+
+Result<std::optional<chain::Seal>> Recorder::commit() {
+  std::optional<chain::Seal> last;
+  if (unsealed_ > 0) {
+    LONTAR_ASSIGN(last, seal());
+  } else if (appended_ > 0) {
+    LONTAR_ASSIGN(last, office_->store->last_seal());
+  }
+  LONTAR_TRY(tx_.commit());
+  return last;
+}
+
+}  // namespace lontar::agent

@@ -1,0 +1,74 @@
+// record.hpp — appending entries to the office chain: judge, append, seal, commit.
+//
+// One Recorder is one local commit (one interactive record or one whole import).
+// begin() takes the store's write lock (BEGIN IMMEDIATE) and reads the chain head
+// under it, so concurrent clerks serialize and never reuse a seq. append() runs
+// domain::validate and the rules engine against the local state, and only then
+// appends the entry (next seq, prev = hash of the head) and applies it to the
+// state. commit() signs a seal over the last entry and commits; nothing is
+// durable before it returns, and everything is after (synchronous=FULL).
+// A commit larger than chain::batch_entries_max gets an extra seal every
+// batch_entries_max entries, so that any unsynced run can be pushed in batches.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "chain/chain.hpp"
+#include "office.hpp"
+
+namespace lontar::agent {
+
+// What append() did with one payload.
+enum class AppendStatus {
+  recorded,            // accepted, or flagged and confirmed
+  rejected,            // the rules refused it; nothing changed
+  needs_confirmation,  // flagged; not recorded because confirm was false
+};
+
+struct Appended {
+  AppendStatus status = AppendStatus::recorded;
+  domain::Verdict verdict;
+  std::uint64_t seq = 0;  // when recorded
+  Hash hash{};            // when recorded
+};
+
+// The decoded columns stored next to an entry for find/list: NIK, name, reference.
+struct EntryIndex {
+  std::string nik;
+  std::string name;
+  std::string ref;
+};
+EntryIndex index_of(const domain::Payload& p);
+
+class Recorder {
+ public:
+  static Result<Recorder> begin(Office& office, std::string operator_id);
+  Recorder(Recorder&&) = default;
+
+  // Validates, judges and (unless rejected or unconfirmed) appends `payload`.
+  // An invalid payload is an Error (bad_input) naming the field; pass
+  // `validated` when the caller has already run domain::validate on it.
+  Result<Appended> append(const domain::Payload& payload, bool confirm, bool validated = false);
+
+  // Seals the last appended entry and commits. Without appended entries it just
+  // ends the transaction and returns nullopt.
+  Result<std::optional<chain::Seal>> commit();
+
+  std::uint64_t appended() const { return appended_; }
+
+ private:
+  Recorder(Office& office, store::Transaction tx, rules::State& state, std::string operator_id, Head head)
+      : office_(&office), tx_(std::move(tx)), state_(&state), operator_(std::move(operator_id)), head_(head) {}
+  Result<chain::Seal> seal();
+
+  Office* office_;
+  store::Transaction tx_;
+  rules::State* state_;
+  std::string operator_;
+  Head head_;
+  std::uint64_t appended_ = 0;
+  std::uint64_t unsealed_ = 0;
+};
+
+}  // namespace lontar::agent

@@ -1,0 +1,166 @@
+#include "store.hpp"
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fmt/format.h>
+
+namespace lontar::agent {
+
+namespace {
+constexpr int page_cache_kib = 16 << 10;
+constexpr std::string_view schema = R"sql(
+CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS entries(
+  seq INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL,
+  kind INTEGER NOT NULL,
+  recorded_at_ms INTEGER NOT NULL,
+  operator TEXT NOT NULL,
+  nik TEXT NOT NULL,
+  name TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  verdict BLOB NOT NULL,
+  confirmed INTEGER NOT NULL,
+  bytes BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS entries_nik ON entries(nik);
+CREATE TABLE IF NOT EXISTS seals(last_seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS receipts(seq INTEGER PRIMARY KEY, leaf_index INTEGER NOT NULL, verdict BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL,
+  root BLOB NOT NULL, note TEXT NOT NULL);
+)sql";
+}  // namespace
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, bool create) {
+  const auto path = dir / db_file_name;
+  std::error_code ec;
+  if (!create && !std::filesystem::exists(path, ec)) {
+    return Error{Code::not_found, fmt::format("{}: no office store here; run `lontar-agent init --office CODE --data {}` "
+                                              "first, or pass the right --data folder",
+                                              path.string(), dir.string())};
+  }
+  store::OpenOptions options;
+  options.create = create;
+  LONTAR_ASSIGN(auto db, store::Db::open(path.string(), options));
+  ::chmod(path.c_str(), 0600);
+  // A bounded page cache large enough that a big import rarely spills to the WAL
+  // mid-transaction; memory stays flat whatever the file size.
+  LONTAR_TRY(db->exec(fmt::format("PRAGMA cache_size = -{}", page_cache_kib)));
+  if (const char* fail = std::getenv(fail_write_env); fail && *fail) {
+    db->set_write_failure_after(std::atoi(fail));
+  }
+  std::unique_ptr<Store> s(new Store(std::move(db)));
+  return s;
+}
+
+Status Store::create_schema() { return db_->exec(schema); }
+
+Status Store::set_setting(std::string_view key, ByteView value) {
+  LONTAR_ASSIGN(auto st, db_->prepare("INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)"));
+  return st.bind(1, key).bind(2, value).run();
+}
+
+Result<std::optional<Bytes>> Store::setting(std::string_view key) {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT value FROM settings WHERE key = ?1"));
+  st.bind(1, key);
+  LONTAR_ASSIGN(bool row, st.step());
+  if (!row) return std::optional<Bytes>{};
+  return std::optional<Bytes>{st.blob(0)};
+}
+
+Result<std::string> Store::required_text(std::string_view key) {
+  LONTAR_ASSIGN(auto v, setting(key));
+  if (!v) {
+    return Error{Code::corrupt, fmt::format("{}: setting '{}' is missing; the store was not initialised by "
+                                            "`lontar-agent init` or is damaged",
+                                            db_->path(), key)};
+  }
+  return std::string(as_chars(*v));
+}
+
+Result<rules::State*> Store::rules_state() {
+  if (!rules_) {
+    LONTAR_ASSIGN(auto key_bytes, setting("nik_key"));
+    if (!key_bytes || key_bytes->size() != rules::NikKey{}.size()) {
+      return Error{Code::corrupt, fmt::format("{}: the ledger's NIK key is missing or not 32 bytes; "
+                                              "re-initialise the office or restore the store",
+                                              db_->path())};
+    }
+    rules::NikKey key{};
+    std::copy(key_bytes->begin(), key_bytes->end(), key.begin());
+    LONTAR_ASSIGN(rules_, rules::make_sqlite_state(*db_, key));
+  }
+  return rules_.get();
+}
+
+Result<Head> Store::head() {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1"));
+  LONTAR_ASSIGN(bool row, st.step());
+  Head h;
+  if (row) {
+    h.seq = st.uint64(0);
+    h.hash = st.hash(1);
+  }
+  return h;
+}
+
+Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& hash, const domain::Verdict& local,
+                           bool confirmed, std::string_view nik, std::string_view name, std::string_view ref) {
+  if (!insert_entry_) {
+    LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO entries(seq, hash, kind, recorded_at_ms, operator, nik, name, "
+                                        "ref, verdict, confirmed, bytes) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"));
+    insert_entry_.emplace(std::move(st));
+    LONTAR_ASSIGN(auto ob, db_->prepare("INSERT INTO outbox(seq) VALUES(?1)"));
+    insert_outbox_.emplace(std::move(ob));
+  }
+  LONTAR_ASSIGN(Bytes verdict, encoding::encode(local));
+  auto& st = *insert_entry_;
+  st.reset();
+  st.bind(1, e.seq)
+      .bind(2, hash)
+      .bind(3, static_cast<int>(e.kind))
+      .bind(4, e.recorded_at_ms)
+      .bind(5, e.operator_id)
+      .bind(6, nik)
+      .bind(7, name)
+      .bind(8, ref)
+      .bind(9, ByteView(verdict))
+      .bind(10, confirmed ? 1 : 0)
+      .bind(11, bytes);
+  LONTAR_TRY(st.run());
+  insert_outbox_->reset();
+  return insert_outbox_->bind(1, e.seq).run();
+}
+
+Status Store::insert_seal(const chain::Seal& s) {
+  LONTAR_ASSIGN(Bytes bytes, encoding::encode(s));
+  LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO seals(last_seq, bytes) VALUES(?1, ?2)"));
+  return st.bind(1, s.last_seq).bind(2, ByteView(bytes)).run();
+}
+
+Result<std::uint64_t> Store::count_entries() {
+  LONTAR_ASSIGN(auto n, db_->query_int("SELECT count(*) FROM entries"));
+  return static_cast<std::uint64_t>(n.value_or(0));
+}
+
+Result<std::uint64_t> Store::count_outbox() {
+  LONTAR_ASSIGN(auto n, db_->query_int("SELECT count(*) FROM outbox"));
+  return static_cast<std::uint64_t>(n.value_or(0));
+}
+
+Result<std::optional<chain::Seal>> Store::last_seal() {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT bytes FROM seals ORDER BY last_seq DESC LIMIT 1"));
+  LONTAR_ASSIGN(bool row, st.step());
+  if (!row) return std::optional<chain::Seal>{};
+  LONTAR_ASSIGN(auto seal, encoding::decode<chain::Seal>(st.blob_view(0), "seal"));
+  return std::optional<chain::Seal>{std::move(seal)};
+}
+
+}  // namespace lontar::agent

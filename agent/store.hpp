@@ -1,0 +1,105 @@
+// store.hpp — the office's one SQLite file (agent.db): its chain, seals, sync
+// bookkeeping and the rules state.
+//
+// Tables (all created by create_schema; nothing is ever updated in place except
+// the sync bookkeeping):
+//   settings(key, value)      office id, name, ledger NIK key, server URL/key
+//   entries(seq, ...)         the office chain: encoded entry bytes + hash, and a
+//                             few decoded columns (nik, name, ref) for find/list
+//   seals(last_seq, ...)      one per commit (and one per batch_entries_max entries
+//                             inside a big import, so any run can be pushed)
+//   outbox(seq)               entries the server has not acknowledged yet
+//   receipts(seq, ...)        the server's leaf index and verdict per entry
+//   checkpoint(id=1, ...)     the last checkpoint accepted from the server
+//   rules_*                   the rules state (replica + own entries), rules.hpp
+//
+// Every change happens inside a store::Transaction that the caller holds; the
+// store reads the chain head inside that transaction, so two clerks' processes
+// serialize on the write lock and never reuse a seq.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/result.hpp"
+#include "chain/chain.hpp"
+#include "rules/rules.hpp"
+#include "store/db.hpp"
+
+namespace lontar::agent {
+
+constexpr const char* db_file_name = "agent.db";
+constexpr const char* key_file_name = "office-key.pem";
+constexpr const char* cert_file_name = "office-cert.pem";
+// Tests set this to make the N-th write fail as a full disk would.
+constexpr const char* fail_write_env = "LONTAR_FAIL_WRITE_AFTER";
+
+// The last entry of the chain: seq 0 and a zero hash when it is empty.
+struct Head {
+  std::uint64_t seq = 0;
+  Hash hash{};
+};
+
+// One stored entry as find/list/show see it.
+struct StoredEntry {
+  std::uint64_t seq = 0;
+  Hash hash{};
+  domain::EntryKind kind = domain::EntryKind::participant_enroll;
+  std::int64_t recorded_at_ms = 0;
+  std::string operator_id;
+  std::string nik;
+  std::string name;
+  std::string ref;  // claim no. or receipt no. or void target
+  domain::Verdict local_verdict;
+  bool confirmed = false;
+  bool synced = false;
+  Bytes bytes;  // encoding::encode(chain::Entry)
+};
+
+class Store {
+ public:
+  // Opens `dir`/agent.db (must exist unless `create`). Honours LONTAR_FAIL_WRITE_AFTER.
+  static Result<std::unique_ptr<Store>> open(const std::filesystem::path& dir, bool create = false);
+
+  store::Db& db() { return *db_; }
+
+  // Creates every table (idempotent).
+  Status create_schema();
+
+  // ---- settings ----
+  Status set_setting(std::string_view key, ByteView value);
+  Status set_setting(std::string_view key, std::string_view value) { return set_setting(key, as_bytes(value)); }
+  Result<std::optional<Bytes>> setting(std::string_view key);
+  // A setting that must exist (the error says the store was not initialised).
+  Result<std::string> required_text(std::string_view key);
+
+  // The rules state over this db, keyed by the settings' nik_key. Opened once.
+  Result<rules::State*> rules_state();
+
+  // ---- chain (call inside a Transaction) ----
+  Result<Head> head();
+  // Inserts an encoded entry and adds it to the outbox. `hash` = entry_hash_of_bytes(bytes).
+  Status insert_entry(const chain::Entry& e, ByteView bytes, const Hash& hash, const domain::Verdict& local,
+                      bool confirmed, std::string_view nik, std::string_view name, std::string_view ref);
+  Status insert_seal(const chain::Seal& s);
+
+  // ---- reading ----
+  Result<std::uint64_t> count_entries();
+  Result<std::uint64_t> count_outbox();
+  Result<std::optional<chain::Seal>> last_seal();
+
+ private:
+  explicit Store(std::unique_ptr<store::Db> db) : db_(std::move(db)) {}
+  std::unique_ptr<store::Db> db_;
+  std::unique_ptr<rules::State> rules_;
+  std::optional<store::Stmt> insert_entry_;
+  std::optional<store::Stmt> insert_outbox_;
+};
+
+// Milliseconds since the Unix epoch by the office clock (informational only).
+std::int64_t now_ms();
+
+}  // namespace lontar::agent

@@ -1,0 +1,64 @@
+#include "verify.hpp"
+
+#include <fmt/format.h>
+
+namespace lontar::agent {
+
+namespace {
+Error corrupt(const std::string& what) {
+  return Error{Code::corrupt, what + "; the store has been altered or damaged: restore it from a backup"};
+}
+}  // namespace
+
+Result<VerifyReport> verify_chain(Office& office) {
+  auto& db = office.store->db();
+  const crypto::PublicKey office_key = office.key.public_key();
+  LONTAR_ASSIGN(auto entries, db.prepare("SELECT seq, hash, bytes FROM entries ORDER BY seq"));
+  LONTAR_ASSIGN(auto seals, db.prepare("SELECT last_seq, bytes FROM seals ORDER BY last_seq"));
+  VerifyReport report;
+  std::vector<chain::Entry> run;
+  std::uint64_t after_seq = 0;
+  Hash after_head{};
+  for (;;) {
+    LONTAR_ASSIGN(bool seal_row, seals.step());
+    if (!seal_row) break;
+    const std::uint64_t seal_seq = seals.uint64(0);
+    LONTAR_ASSIGN(auto seal, encoding::decode<chain::Seal>(seals.blob_view(1), "seal"));
+    if (seal.last_seq != seal_seq) return corrupt(fmt::format("seal #{}: its bytes say #{}", seal_seq, seal.last_seq));
+    if (seal.principal != office.id || seal.key != office_key) {
+      return corrupt(fmt::format("seal #{}: not made by this office's key", seal_seq));
+    }
+    if (seal_seq <= after_seq) return corrupt(fmt::format("seal #{}: out of order", seal_seq));
+    if (seal_seq - after_seq > chain::batch_entries_max) {
+      return corrupt(fmt::format("seals #{} and #{} are more than {} entries apart", after_seq, seal_seq,
+                                 chain::batch_entries_max));
+    }
+    run.clear();
+    while (run.size() < seal_seq - after_seq) {
+      LONTAR_ASSIGN(bool row, entries.step());
+      if (!row) return corrupt(fmt::format("seal #{} covers entries that are missing", seal_seq));
+      const std::uint64_t seq = entries.uint64(0);
+      const ByteView bytes = entries.blob_view(2);
+      if (entries.hash(1) != chain::entry_hash_of_bytes(bytes)) {
+        return corrupt(fmt::format("entry #{}: its bytes do not match its stored hash", seq));
+      }
+      auto e = encoding::decode<chain::Entry>(bytes, fmt::format("entry #{}", seq));
+      if (!e.ok()) return corrupt(e.error().message);
+      if (e->seq != seq) return corrupt(fmt::format("entry #{}: its bytes say #{}", seq, e->seq));
+      if (auto p = domain::decode_payload(e->kind, e->payload); !p.ok()) {
+        return corrupt(fmt::format("entry #{}: payload: {}", seq, p.error().message));
+      }
+      run.push_back(std::move(e).value());
+    }
+    if (auto s = chain::verify_run(run, after_seq, after_head, &seal); !s.ok()) return corrupt(s.error().message);
+    report.entries += run.size();
+    ++report.seals;
+    after_seq = seal_seq;
+    after_head = seal.head;
+  }
+  LONTAR_ASSIGN(bool extra, entries.step());
+  if (extra) return corrupt(fmt::format("entry #{} and after are not covered by any seal", entries.uint64(0)));
+  return report;
+}
+
+}  // namespace lontar::agent

@@ -1,0 +1,24 @@
+// verify.hpp — re-checking the office's whole local chain.
+//
+// Streams every entry in seq order (memory bounded by one sealed run): each
+// stored hash equals the hash of its bytes, seqs run 1, 2, 3... without gaps,
+// each entry's prev is the hash of the one before, its payload decodes, and
+// every seal is signed by this office's key over the head it names. Every
+// entry must be covered by a seal.
+#pragma once
+
+#include <cstdint>
+
+#include "office.hpp"
+
+namespace lontar::agent {
+
+struct VerifyReport {
+  std::uint64_t entries = 0;
+  std::uint64_t seals = 0;
+};
+
+// An Error (Code::corrupt) names the first entry or seal that fails.
+Result<VerifyReport> verify_chain(Office& office);
+
+}  // namespace lontar::agent

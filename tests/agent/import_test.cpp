@@ -1,0 +1,128 @@
+// CSV import through the real binary, with real (messy) files.
+#include <doctest/doctest.h>
+
+#include "agent_process.hpp"
+
+using lontar::test::Agent;
+using lontar::test::contains;
+using lontar::test::write_file;
+
+namespace {
+// A partner's file: BOM, CRLF, Indonesian headers, doubled quotes, a line break
+// inside a quoted address, and one bad row of each kind.
+std::string messy_csv() {
+  return "\xEF\xBB\xBFNIK,Nama,Tgl Lahir,JK,Pekerjaan,Wadah,Penghasilan,Mulai,Alamat,Catatan\r\n"
+         "3578011201850003,\"Joko \"\"Jack\"\" Widodo\",12-01-1985,L,TKSK,DINSOS-JATIM,1.500.000,2018-05-14,"
+         "\"Jl. Merdeka 1,\r\nSurabaya\",ok\r\n"
+         "3578015301850003,Sri Rahayu,13/01/1985,P,TAGANA,DINSOS-JATIM,\"Rp 2.000.000\",14-05-2018,\"Jl. A, B\",\r\n"
+         "1234,Ani,01-01-1990,P,TKSK,DINSOS-JATIM,0,2018-05-14,x,\r\n"
+         "3578015301850004,Ani,13-13-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,x,\r\n"
+         "3578015301850005,An\"i,13-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,x,\r\n"
+         "3578015301850006,Ani,13-01-1985,P,TKSK,DINSOS-JATIM,-3,2018-05-14,x,\r\n"
+         "3578011201850007,Budi,12-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,x,\r\n"
+         "\r\n"
+         "3578015301850003,Sri Rahayu,13/01/1985,P,TAGANA,DINSOS-JATIM,0,14-05-2018,x,twice\r\n";
+}
+}  // namespace
+
+TEST_CASE("a messy partner CSV: good rows recorded under one seal, every bad row reported with line and column") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string csv = a.dir().file("dinsos.csv"), rejects = a.dir().file("rejects.csv");
+  write_file(csv, messy_csv());
+  auto r = a.run({"import", csv, "--rejects", rejects});
+  REQUIRE(r.rc == 0);
+  CHECK(contains(r.out, "8 rows: 2 recorded"));
+  CHECK(contains(r.out, "0 already enrolled, 6 rejected"));
+  CHECK(contains(r.out, "ignored columns: Catatan"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 2);
+  CHECK(a.count("SELECT count(*) FROM seals") == 1);
+  const std::string rej = lontar::test::slurp(rejects);
+  CHECK(contains(rej, "NIK,Nama,Tgl Lahir,JK,Pekerjaan,Wadah,Penghasilan,Mulai,Alamat,Catatan,reason\r\n"));
+  CHECK(contains(rej, "line 5: column 1 'NIK' (nik)"));
+  CHECK(contains(rej, "line 6: column 3 'Tgl Lahir' (birth_date)"));
+  CHECK(contains(rej, "line 7: column 2 'Nama': a quote inside an unquoted field"));
+  CHECK(contains(rej, "line 8: column 7 'Penghasilan' (income)"));
+  CHECK(contains(rej, "line 9: participant.enroll: nik"));  // NIK says male, JK says P
+  CHECK(contains(rej, "line 11: the same NIK is on an earlier row of this file (recorded as #2)"));
+  auto found = a.run({"find", "--name", "Jack", "--json"});
+  CHECK(contains(found.out, "Joko \\\"Jack\\\" Widodo"));
+  auto shown = a.run({"show", "--nik", "3578011201850003", "--json"});
+  CHECK(shown.rc == 0);
+  CHECK(a.run({"verify"}).rc == 0);
+}
+
+TEST_CASE("importing the same file twice enrolls nobody twice") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string csv = a.dir().file("list.csv");
+  REQUIRE(a.run({"generate-partner-csv", "--out", csv, "--tagana", "160", "--tksk", "66", "--kpm-pkh", "20"}).rc == 0);
+  auto first = a.run({"import", csv});
+  REQUIRE(first.rc == 0);
+  CHECK(contains(first.out, "246 rows: 246 recorded"));
+  auto second = a.run({"import", csv});
+  REQUIRE(second.rc == 0);
+  CHECK(contains(second.out, "0 recorded, 246 already enrolled, 0 rejected"));
+  const std::string other = a.dir().file("other.csv");
+  REQUIRE(a.run({"generate-partner-csv", "--out", other, "--tagana", "10", "--seed", "9", "--overlap-from", csv,
+                 "--overlap", "5"})
+              .rc == 0);
+  auto third = a.run({"import", other});
+  CHECK(contains(third.out, "15 rows: 10 recorded"));
+  CHECK(contains(third.out, "5 already enrolled"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 256);
+  CHECK(a.count("SELECT count(DISTINCT nik) FROM entries") == 256);
+}
+
+TEST_CASE("a quote that is never closed aborts the import and records nothing") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string csv = a.dir().file("broken.csv");
+  write_file(csv,
+             "nik,nama,tgl_lahir,pekerjaan,mulai\n"
+             "3578011201850003,Joko,12-01-1985,TKSK,2018-05-14\n"
+             "3578011201850004,\"Budi,12-01-1985,TKSK,2018-05-14\n"
+             "3578011201850005,Eko,12-01-1985,TKSK,2018-05-14\n");
+  auto r = a.run({"import", csv});
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "line 3"));
+  CHECK(contains(r.err, "never closed"));
+  CHECK(contains(r.err, "nothing from"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 0);
+}
+
+TEST_CASE("a missing column is named, with the flag that can stand in for it") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string csv = a.dir().file("nocol.csv");
+  write_file(csv, "nik,nama,tgl_lahir,pekerjaan\n3578011201850003,Joko,12-01-1985,TKSK\n");
+  auto r = a.run({"import", csv});
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "'coverage_start' is missing"));
+  CHECK(contains(r.err, "--coverage-start"));
+  r = a.run({"import", csv, "--coverage-start", "2018-05-14"});
+  CHECK(r.rc == 0);
+  CHECK(contains(r.out, "1 recorded"));
+  write_file(csv, "nama,tgl_lahir\nJoko,12-01-1985\n");
+  r = a.run({"import", csv});
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "'nik' is missing"));
+}
+
+TEST_CASE("a contribution list is imported, and re-importing it records no receipt twice") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string people = a.dir().file("people.csv"), pay = a.dir().file("pay.csv");
+  write_file(people, "nik,nama,tgl_lahir,pekerjaan,mulai\n3578011201850003,Joko,12-01-1985,TKSK,2018-05-14\n");
+  REQUIRE(a.run({"import", people}).rc == 0);
+  write_file(pay,
+             "nik,bulan_awal,jumlah_bulan,jkk,jkm,no_kuitansi\n"
+             "3578011201850003,2018-05,3,30.000,20.400,KW/2018/1\n"
+             "3578011201850009,2018-05,3,30.000,20.400,KW/2018/2\n");
+  auto r = a.run({"import", pay, "--kind", "contribute", "--sponsor", "DINSOS-JATIM"});
+  REQUIRE(r.rc == 0);
+  CHECK(contains(r.out, "2 rows: 1 recorded"));
+  CHECK(contains(r.out, "1 rejected"));
+  r = a.run({"import", pay, "--kind", "contribute", "--sponsor", "DINSOS-JATIM"});
+  CHECK(contains(r.out, "0 recorded, 1 already recorded"));
+}

@@ -1,0 +1,198 @@
+// The record commands, init, queries and verify, driven through the real binary.
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+
+#include "agent_process.hpp"
+
+using lontar::test::Agent;
+using lontar::test::contains;
+
+TEST_CASE("init creates a private folder and key, and refuses to overwrite an office") {
+  Agent a;
+  auto r = a.init();
+  REQUIRE(r.rc == 0);
+  CHECK(contains(r.out, "fingerprint:"));
+  struct stat st {};
+  REQUIRE(::stat(a.data().c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  REQUIRE(::stat((a.data() + "/office-key.pem").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  const std::string key_before = lontar::test::slurp(a.data() + "/office-key.pem");
+  auto again = a.init("SBY-OTHER");
+  CHECK(again.rc == 1);
+  CHECK(contains(again.err, "already"));
+  CHECK(lontar::test::slurp(a.data() + "/office-key.pem") == key_before);
+}
+
+TEST_CASE("a command on a folder without an office says to run init") {
+  Agent a;
+  auto r = a.run(Agent::enroll_args(1));
+  CHECK(r.rc != 0);
+  CHECK(contains(r.err, "init"));
+}
+
+TEST_CASE("an enrollment is recorded, sealed and found; a second one for the same NIK is rejected with exit 3") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  auto r = a.run(Agent::enroll_args(1));
+  REQUIRE(r.rc == 0);
+  CHECK(contains(r.out, "#1"));
+  auto dup = a.run(Agent::enroll_args(1));
+  CHECK(dup.rc == 3);
+  CHECK(contains(dup.err, "duplicate_enrollment"));
+  CHECK(contains(dup.err, "hint:"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 1);
+  CHECK(a.count("SELECT count(*) FROM seals") == 1);
+  CHECK(a.count("SELECT count(*) FROM outbox") == 1);
+  auto found = a.run({"find", "--nik", Agent::nik(1), "--json"});
+  CHECK(found.rc == 0);
+  CHECK(contains(found.out, "\"operator\": \"test-clerk\""));
+  auto none = a.run({"find", "--nik", Agent::nik(2)});
+  CHECK(none.rc == 6);
+  auto csv = a.run({"list", "--csv"});
+  CHECK(contains(csv.out, "seq,nik,name"));
+  CHECK(contains(csv.out, Agent::nik(1)));
+}
+
+TEST_CASE("bad input names the field and exits 1 without recording") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  auto args = Agent::enroll_args(1);
+  args[2] = "35780101018";  // --nik too short
+  auto r = a.run(args);
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "nik"));
+  args = Agent::enroll_args(1);
+  args[6] = "1980-02-30";  // --birth-date impossible
+  r = a.run(args);
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "--birth-date"));
+  args = Agent::enroll_args(1);
+  args.insert(args.end(), {"--programmes", "JKX"});
+  r = a.run(args);
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "--programmes"));
+  args = Agent::enroll_args(1);
+  args.insert(args.end(), {"--income", "-5"});
+  r = a.run(args);
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "declared_income"));
+  r = a.run({"pay", "--claim-no", "C/1", "--amount", "abc", "--beneficiary", "X", "--reference", "T"});
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "--amount"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 0);
+}
+
+TEST_CASE("a payout above the schedule needs --confirm (exit 4) and is then recorded flagged") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  REQUIRE(a.run(Agent::enroll_args(1)).rc == 0);
+  REQUIRE(a.run({"contribute", "--nik", Agent::nik(1), "--first-month", "2018-05", "--jkk", "10000", "--jkm", "6800",
+                 "--receipt", "R/1"})
+              .rc == 0);
+  REQUIRE(a.run({"claim", "--claim-no", "SBY/2018/0001", "--nik", Agent::nik(1), "--event-date", "2018-05-20",
+                 "--claimant-name", "Siti Aminah", "--claimant-relation", "spouse"})
+              .rc == 0);
+  std::vector<std::string> pay = {"pay",           "--claim-no",    "SBY/2018/0001", "--amount", "42000000",
+                                  "--beneficiary", "Siti Aminah",   "--reference",   "TRF-77"};
+  auto r = a.run(pay);
+  CHECK(r.rc == 4);
+  CHECK(contains(r.err, "above_schedule"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 3);
+  pay.push_back("--confirm");
+  r = a.run(pay);
+  CHECK(r.rc == 0);
+  CHECK(contains(r.out, "flagged for audit"));
+  CHECK(a.count("SELECT count(*) FROM entries WHERE confirmed = 1") == 1);
+  auto payouts = a.run({"list", "--payouts", "--json"});
+  CHECK(contains(payouts.out, "above_schedule"));
+  auto shown = a.run({"show", "--nik", Agent::nik(1), "--json"});
+  CHECK(shown.rc == 0);
+  CHECK(contains(shown.out, "\"claims\": [\n  {\"seq\": \"3\""));
+  CHECK(contains(shown.out, "\"payouts\": [\n  {\"seq\": \"4\""));
+}
+
+TEST_CASE("a voided enrollment frees the NIK; update and void are recorded") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  REQUIRE(a.run(Agent::enroll_args(1)).rc == 0);
+  REQUIRE(a.run({"update", "--nik", Agent::nik(1), "--phone", "081234567890"}).rc == 0);
+  REQUIRE(a.run({"void", "--seq", "1", "--reason", "wrong name"}).rc == 0);
+  CHECK(a.run(Agent::enroll_args(1)).rc == 0);
+  CHECK(a.run({"void", "--seq", "99", "--reason", "no such entry"}).rc == 3);
+  CHECK(a.run({"verify"}).rc == 0);
+}
+
+TEST_CASE("verify fails with exit 5 when a stored entry is altered") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  for (int i = 1; i <= 3; ++i) REQUIRE(a.run(Agent::enroll_args(i)).rc == 0);
+  REQUIRE(a.run({"verify"}).rc == 0);
+  {
+    auto db = lontar::store::Db::open(a.data() + "/agent.db");
+    REQUIRE(db.ok());
+    // Change one byte of entry 2's name inside its encoded bytes.
+    auto get = (*db)->prepare("SELECT bytes FROM entries WHERE seq = 2");
+    REQUIRE(get.ok());
+    REQUIRE(*get->step());
+    lontar::Bytes bytes = get->blob(0);
+    std::string text(lontar::as_chars(bytes));
+    auto at = text.find("Peserta 2");
+    REQUIRE(at != std::string::npos);
+    bytes[at + 8] = '9';
+    auto put = (*db)->prepare("UPDATE entries SET bytes = ?1 WHERE seq = 2");
+    REQUIRE(put.ok());
+    REQUIRE(put->bind(1, lontar::ByteView(bytes)).run().ok());
+  }
+  auto r = a.run({"verify"});
+  CHECK(r.rc == 5);
+  CHECK(contains(r.err, "#2"));
+}
+
+TEST_CASE("a passphrase-protected key needs the passphrase file") {
+  Agent a;
+  const std::string pass = a.dir().file("pass.txt");
+  lontar::test::write_file(pass, "correct horse battery staple\n");
+  REQUIRE(a.run({"--passphrase-file", pass, "init", "--office", "SBY-DARMO"}).rc == 0);
+  auto r = a.run(Agent::enroll_args(1));
+  CHECK(r.rc != 0);
+  CHECK(contains(r.err, "passphrase"));
+  a.env()["LONTAR_PASSPHRASE_FILE"] = pass;
+  CHECK(a.run(Agent::enroll_args(1)).rc == 0);
+}
+
+TEST_CASE("export writes the unsynced entries as sealed batches under a personal-data header") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  for (int i = 1; i <= 3; ++i) REQUIRE(a.run(Agent::enroll_args(i)).rc == 0);
+  const std::string out = a.dir().file("usb.lontar");
+  auto r = a.run({"export", "--out", out});
+  REQUIRE(r.rc == 0);
+  const std::string file = lontar::test::slurp(out);
+  REQUIRE(file.rfind("LONTAR-EXPORT 1\n", 0) == 0);
+  CHECK(contains(file, "personal-data: yes"));
+  auto body = file.find("\n\n");
+  REQUIRE(body != std::string::npos);
+  std::size_t pos = body + 2;
+  std::uint64_t prev_seq = 0;
+  lontar::Hash prev_head{};
+  int batches = 0;
+  while (pos < file.size()) {
+    REQUIRE(pos + 8 <= file.size());
+    std::uint64_t len = 0;
+    for (int i = 0; i < 8; ++i) len |= std::uint64_t(static_cast<unsigned char>(file[pos + i])) << (8 * i);
+    pos += 8;
+    REQUIRE(pos + len <= file.size());
+    auto batch = lontar::encoding::decode<lontar::chain::Batch>(
+        lontar::as_bytes(std::string_view(file).substr(pos, len)), "batch");
+    REQUIRE(batch.ok());
+    CHECK(lontar::chain::verify_run(batch->entries, prev_seq, prev_head, &batch->seal).ok());
+    prev_seq = batch->seal.last_seq;
+    prev_head = batch->seal.head;
+    pos += len;
+    ++batches;
+  }
+  CHECK(batches == 3);
+  CHECK(prev_seq == 3);
+  CHECK(a.run({"export", "--out", out}).rc == 1);  // refuses to overwrite
+}
