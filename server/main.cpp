@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   add_run(app, exit_code);
   add_admin(app, exit_code);
   add_export(app, exit_code);
+  add_backup(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
