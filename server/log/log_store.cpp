@@ -658,8 +658,8 @@ void LogStore::Impl::integrate(std::vector<std::unique_ptr<Pending>>& group) {
   if (!note.empty()) unpublished = std::move(note);
   Status publish_status;
   if (!unpublished.empty() && options.before_publish) {
-    if (Status s = options.before_publish(edge.size(), unpublished); !s.ok()) {
-      Error e = std::move(s).error();
+    if (Status recorded = options.before_publish(edge.size(), unpublished); !recorded.ok()) {
+      Error e = std::move(recorded).error();
       e.prefix("the checkpoint for " + std::to_string(edge.size()) +
                " leaves is committed but not served: recording it failed");
       spdlog::error("{}", e.message);
@@ -777,7 +777,11 @@ Result<std::string> LogStore::append_mirrored(std::span<const TreeHead> targets,
   m.heads.clear();
   if (!s.ok()) {
     auto read = [&m](unsigned level, std::uint64_t index) { return m.read_tile(*m.writer, level, index); };
-    LONTAR_ASSIGN(m.edge, tree::Edge::load(start_size, read));
+    if (auto restored = tree::Edge::load(start_size, read); restored.ok()) {
+      m.edge = std::move(restored).value();
+    } else {
+      spdlog::critical("cannot restore the tree edge after a failed mirror restore: {}", restored.error().message);
+    }
     return std::move(s).error();
   }
   std::lock_guard pub(m.pub_mu);
