@@ -41,39 +41,37 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://example.invalid/lontar")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)  # maintainer scripts 0755, conffiles 0644
 
 # Runtime Depends from the binaries' shared libraries (dpkg-shlibdeps, package dpkg-dev):
-# libssl3, libsqlite3-0, libfmt9, libspdlog1.10, libstdc++6, libc6... at the versions built against.
+# libssl3, libsqlite3-0, libfmt9, libspdlog1.10-fmt9 (provided by libspdlog1.10), libtomlplusplus3,
+# libstdc++6, libc6... at the versions built against.
 find_program(LONTAR_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(LONTAR_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   message(STATUS "dpkg-shlibdeps not found (package dpkg-dev): .deb Depends are the fixed list in packaging/cpack.cmake")
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libssl3, libsqlite3-0, libfmt9, libspdlog1.10")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libstdc++6, libssl3, libsqlite3-0, libfmt9, libspdlog1.10, libtomlplusplus3")
 endif()
 
 set(lontar_deb ${CMAKE_CURRENT_LIST_DIR}/deb)
 
 set(CPACK_DEBIAN_SERVER_PACKAGE_NAME lontar-server)
-set(CPACK_COMPONENT_SERVER_DESCRIPTION
-    "Lontar sync server: the central append-only log of an offline-first social-security ledger\n"
-    "Keeps the RFC 6962 Merkle log of every office's entries with signed C2SP checkpoints, serves\n"
-    "offices and auditors over mutual TLS, and runs as the systemd service lontar-server.service.")
+set(CPACK_COMPONENT_SERVER_DESCRIPTION "Lontar sync server: the central log of an offline-first ledger
+Keeps the RFC 6962 Merkle log of every office's entries with signed C2SP checkpoints, serves
+offices and auditors over mutual TLS, and runs as the systemd service lontar-server.service.")
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
     ${lontar_deb}/server/conffiles ${lontar_deb}/server/postinst ${lontar_deb}/server/prerm
     ${lontar_deb}/server/postrm)
 
 set(CPACK_DEBIAN_AGENT_PACKAGE_NAME lontar-agent)
-set(CPACK_COMPONENT_AGENT_DESCRIPTION
-    "Lontar office agent: record and sync a branch office's ledger offline\n"
-    "Records enrollments, contributions, claims and payouts in a local hash-chained store and syncs\n"
-    "them to the central server; lontar-agent.service runs the background sync loop.")
+set(CPACK_COMPONENT_AGENT_DESCRIPTION "Lontar office agent: record and sync a branch office's ledger offline
+Records enrollments, contributions, claims and payouts in a local hash-chained store and syncs
+them to the central server; lontar-agent.service runs the background sync loop.")
 set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "adduser")
 set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_EXTRA
     ${lontar_deb}/agent/conffiles ${lontar_deb}/agent/postinst ${lontar_deb}/agent/prerm ${lontar_deb}/agent/postrm)
 
 set(CPACK_DEBIAN_AUDIT_PACKAGE_NAME lontar-audit)
-set(CPACK_COMPONENT_AUDIT_DESCRIPTION
-    "Lontar auditor: verify a Lontar ledger independently of its server\n"
-    "Checks signatures, office chains, the Merkle tree and checkpoints, and re-derives every verdict.")
+set(CPACK_COMPONENT_AUDIT_DESCRIPTION "Lontar auditor: verify a Lontar ledger independently of its server
+Checks signatures, office chains, the Merkle tree and checkpoints, and re-derives every verdict.")
 
 include(CPack)

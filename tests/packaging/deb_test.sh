@@ -40,14 +40,17 @@ done
 for lib in libssl3 libsqlite3-0 libfmt9 libspdlog1.10 adduser; do
   [[ $(field lontar-server Depends) == *"$lib"* ]] || fail "lontar-server: Depends lacks $lib: $(field lontar-server Depends)"
 done
-info lontar-server | grep -q 'conffiles' || fail "lontar-server: no conffiles"
-info lontar-server | grep -q 'postinst' || fail "lontar-server: no postinst"
-dpkg-deb --ctrl-tarfile "${deb[lontar-server]}" | tar -xO ./conffiles | grep -qx /etc/lontar/server.toml ||
-  fail "lontar-server: /etc/lontar/server.toml is not a conffile"
+server_info=$(info lontar-server)
+[[ $server_info == *conffiles* ]] || fail "lontar-server: no conffiles"
+[[ $server_info == *postinst* ]] || fail "lontar-server: no postinst"
+[[ $(dpkg-deb --ctrl-tarfile "${deb[lontar-server]}" | tar -xO ./conffiles) == /etc/lontar/server.toml ]] ||
+  fail "lontar-server: /etc/lontar/server.toml is not its conffile"
+[[ $(dpkg-deb --ctrl-tarfile "${deb[lontar-agent]}" | tar -xO ./conffiles) == /etc/default/lontar-agent ]] ||
+  fail "lontar-agent: /etc/default/lontar-agent is not its conffile"
 
 # Contents.
 contents() { dpkg-deb -c "${deb[$1]}" | awk '{print $1, $6}'; }
-expect() { contents "$1" | grep -qE "$2" || { contents "$1"; fail "$1: no entry matching '$2'"; }; }
+expect() { local list; list=$(contents "$1"); grep -qE "$2" <<<"$list" || { echo "$list"; fail "$1: no entry matching '$2'"; }; }
 expect lontar-server '^-rwxr-xr-x \./usr/bin/lontar-server$'
 expect lontar-server '^-rw-r--r-- \./lib/systemd/system/lontar-server\.service$'
 expect lontar-server '^-rw-r----- \./etc/lontar/server\.toml$'
@@ -55,7 +58,7 @@ expect lontar-agent '^-rwxr-xr-x \./usr/bin/lontar-agent$'
 expect lontar-agent '^-rw-r--r-- \./lib/systemd/system/lontar-agent\.service$'
 expect lontar-agent '^-rw-r--r-- \./etc/default/lontar-agent$'
 expect lontar-audit '^-rwxr-xr-x \./usr/bin/lontar-audit$'
-if contents lontar-audit | grep -q systemd; then fail "lontar-audit ships a unit"; fi
+[[ $(contents lontar-audit) != *systemd* ]] || fail "lontar-audit ships a unit"
 echo "ok: 3 packages built; Depends: $(field lontar-server Depends)"
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -63,7 +66,7 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 77
 fi
 for p in lontar-server lontar-agent lontar-audit; do
-  if dpkg-query -W -f='${Status}' $p 2>/dev/null | grep -q installed; then
+  if [[ $(dpkg-query -W -f='${Status}' $p 2>/dev/null || true) == *" installed" ]]; then
     echo "SKIP: $p is already installed on this machine; not touching it"
     exit 77
   fi
@@ -75,9 +78,9 @@ installed=(lontar-server lontar-agent lontar-audit)
 dpkg -i "${deb[lontar-server]}" "${deb[lontar-agent]}" "${deb[lontar-audit]}" >"$tmp/dpkg.log" 2>&1 ||
   { cat "$tmp/dpkg.log"; fail "dpkg -i failed"; }
 [[ $(/usr/bin/lontar-server --version) == "lontar-server $version" ]] || fail "installed lontar-server --version"
-/usr/bin/lontar-agent --version | grep -q "lontar-agent $version" || fail "installed lontar-agent --version"
-/usr/bin/lontar-audit --version | grep -q "lontar-audit $version" || fail "installed lontar-audit --version"
-getent passwd lontar | grep -q '^lontar:x:[0-9]*:[0-9]*:.*:/var/lib/lontar:' || fail "no system user lontar"
+[[ $(/usr/bin/lontar-agent --version) == "lontar-agent $version" ]] || fail "installed lontar-agent --version"
+[[ $(/usr/bin/lontar-audit --version) == "lontar-audit $version" ]] || fail "installed lontar-audit --version"
+[[ $(getent passwd lontar | cut -d: -f6) == /var/lib/lontar ]] || fail "no system user lontar with home /var/lib/lontar"
 [[ $(stat -c '%U:%G %a' /var/lib/lontar) == "lontar:lontar 750" ]] || fail "/var/lib/lontar: $(stat -c '%U:%G %a' /var/lib/lontar)"
 [[ $(stat -c '%U:%G %a' /etc/lontar/server.toml) == "root:lontar 640" ]] || fail "server.toml: $(stat -c '%U:%G %a' /etc/lontar/server.toml)"
 if command -v systemd-analyze >/dev/null && systemd-analyze --version >/dev/null 2>&1; then
