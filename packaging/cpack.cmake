@@ -54,7 +54,7 @@ endif()
 set(lontar_deb ${CMAKE_CURRENT_LIST_DIR}/deb)
 
 set(CPACK_DEBIAN_SERVER_PACKAGE_NAME lontar-server)
-set(CPACK_COMPONENT_SERVER_DESCRIPTION "Lontar sync server: the central log of an offline-first ledger
+set(CPACK_DEBIAN_SERVER_DESCRIPTION "Lontar sync server: the central log of an offline-first ledger
 Keeps the RFC 6962 Merkle log of every office's entries with signed C2SP checkpoints, serves
 offices and auditors over mutual TLS, and runs as the systemd service lontar-server.service.")
 set(CPACK_DEBIAN_SERVER_PACKAGE_DEPENDS "adduser")
@@ -63,7 +63,7 @@ set(CPACK_DEBIAN_SERVER_PACKAGE_CONTROL_EXTRA
     ${lontar_deb}/server/postrm)
 
 set(CPACK_DEBIAN_AGENT_PACKAGE_NAME lontar-agent)
-set(CPACK_COMPONENT_AGENT_DESCRIPTION "Lontar office agent: record and sync a branch office's ledger offline
+set(CPACK_DEBIAN_AGENT_DESCRIPTION "Lontar office agent: record and sync a branch office's ledger offline
 Records enrollments, contributions, claims and payouts in a local hash-chained store and syncs
 them to the central server; lontar-agent.service runs the background sync loop.")
 set(CPACK_DEBIAN_AGENT_PACKAGE_DEPENDS "adduser")
@@ -71,7 +71,7 @@ set(CPACK_DEBIAN_AGENT_PACKAGE_CONTROL_EXTRA
     ${lontar_deb}/agent/conffiles ${lontar_deb}/agent/postinst ${lontar_deb}/agent/prerm ${lontar_deb}/agent/postrm)
 
 set(CPACK_DEBIAN_AUDIT_PACKAGE_NAME lontar-audit)
-set(CPACK_COMPONENT_AUDIT_DESCRIPTION "Lontar auditor: verify a Lontar ledger independently of its server
+set(CPACK_DEBIAN_AUDIT_DESCRIPTION "Lontar auditor: verify a Lontar ledger independently of its server
 Checks signatures, office chains, the Merkle tree and checkpoints, and re-derives every verdict.")
 
 include(CPack)
