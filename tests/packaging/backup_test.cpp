@@ -190,22 +190,69 @@ TEST_CASE("a backup taken while serving, restored, is refused as a rollback unti
     CHECK(log.find("--from-mirror") != std::string::npos);
   }
 
-  SUBCASE("a mirror whose leaves were altered is refused and changes nothing") {
-    const auto bad = tmp.path() / "bad-mirror";
+  // A copy of the mirror with the last entry bundle's bytes altered at `from_end` bytes from its end.
+  auto altered_mirror = [&](const std::string& name, std::size_t from_end, auto alter) {
+    const auto bad = tmp.path() / name;
     std::filesystem::copy(mirror, bad, std::filesystem::copy_options::recursive);
     merkle::TileId id;
     id.entries = true;
     id.width = static_cast<std::uint32_t>(pub.size);
-    std::string bundle = slurp(bad / merkle::tile_path(id));
-    // Last leaf: the last entry's payload ends with the verdict; alter a byte of the payload area.
-    bundle[bundle.size() - 40] ^= 0x01;
-    REQUIRE(crypto::write_file_atomic(bad / merkle::tile_path(id), bundle).ok());
+    const auto file = bad / merkle::tile_path(id);
+    std::string bundle = slurp(file);
+    alter(bundle[bundle.size() - from_end]);
+    REQUIRE(crypto::write_file_atomic(file, bundle).ok());
+    return bad;
+  };
+  auto refused_to_start = [&] {
+    Server again(tmp, config);
+    CHECK_FALSE(again.listening());
+    CHECK(again.wait() == 5);
+  };
+
+  SUBCASE("a mirror whose entry bytes were altered fails the published root and changes nothing") {
+    // 40 bytes from the end of the last leaf: inside its entry (the verdict is the last 9 bytes).
+    auto bad = altered_mirror("bad-entry", 40, [](char& c) { c ^= 0x01; });
     auto r = run(tmp, {"restore", "--data", data.string(), "--from-mirror", bad.string()});
-    CHECK(r.rc != 0);
+    INFO(r.err);
+    CHECK(r.rc == 5);
+    CHECK(r.err.find("different root at 14 leaves") != std::string::npos);
     CHECK(r.err.find("the store was left as it was") != std::string::npos);
-    Server still_refused(tmp, config);
-    CHECK_FALSE(still_refused.listening());
-    CHECK(still_refused.wait() == 5);
+    refused_to_start();
+  }
+
+  SUBCASE("a mirror whose logged verdict was altered is refused: the rules engine reaches another") {
+    // The last leaf's verdict: outcome byte, then the reasons' count (8 bytes, 0 when accepted).
+    auto bad = altered_mirror("bad-verdict", 9, [](char& c) { c = static_cast<char>(domain::Outcome::flagged); });
+    auto r = run(tmp, {"restore", "--data", data.string(), "--from-mirror", bad.string()});
+    INFO(r.err);
+    CHECK(r.rc == 5);
+    CHECK(r.err.find("mirror leaf 13 (SBY-RUNGKUT seq 6): the rules engine reaches a different verdict") !=
+          std::string::npos);
+    refused_to_start();
+  }
+
+  SUBCASE("a mirror older than the published checkpoint is refused: it cannot bring the root back") {
+    const auto old_mirror = tmp.path() / "old-mirror";
+    REQUIRE(run(tmp, {"export", "--data", data.string(), "--out", old_mirror.string()}).rc == 0);
+    auto r = run(tmp, {"restore", "--data", data.string(), "--from-mirror", old_mirror.string()});
+    INFO(r.err);
+    CHECK(r.rc == 2);
+    CHECK(r.err.find("holds 8 leaves, fewer than checkpoint 14 this server published") != std::string::npos);
+    refused_to_start();
+  }
+
+  SUBCASE("with the record of publication lost with the disk, restore says to restore from a mirror too") {
+    std::filesystem::remove(data / "published.checkpoint");
+    auto r = run(tmp, {"restore", "--data", data.string(), "--from", (tmp.path() / "b1.db").string()});
+    INFO(r.err);
+    CHECK(r.rc == 0);
+    CHECK(r.out.find("has no published.checkpoint (lost with the disk?)") != std::string::npos);
+    CHECK(r.out.find("--from-mirror") != std::string::npos);
+    // The mirror's signed checkpoint is then the target: the same root comes back.
+    auto m = run(tmp, {"restore", "--data", data.string(), "--from-mirror", mirror.string()});
+    INFO(m.err);
+    REQUIRE(m.rc == 0);
+    CHECK(slurp(data / "published.checkpoint") == published);
   }
 
   SUBCASE("restore --from-mirror re-appends the missing leaves; the server serves the published checkpoint") {
