@@ -14,12 +14,12 @@ namespace lontar::agent::cli {
 // Exit codes (also listed in --help).
 enum Exit : int {
   exit_ok = 0,
-  exit_usage = 1,         // bad command line or bad input (the message names the field)
-  exit_io = 2,            // the store or a file could not be read or written (disk full, permissions)
-  exit_rejected = 3,      // the rules refused the entry; nothing was recorded
-  exit_confirm = 4,       // the entry is flagged: repeat with --confirm to record it
-  exit_verify = 5,        // verify found the chain, a seal or the store damaged
-  exit_not_found = 6,     // show/find found nothing
+  exit_usage = 1,      // bad command line or bad input (the message names the field)
+  exit_io = 2,         // the store or a file could not be read or written (disk full, permissions)
+  exit_rejected = 3,   // the rules refused the entry; nothing was recorded
+  exit_confirm = 4,    // the entry is flagged: repeat with --confirm to record it
+  exit_verify = 5,     // verify found the chain, a seal or the store damaged
+  exit_not_found = 6,  // show/find found nothing
 };
 
 constexpr const char* exit_codes_help =

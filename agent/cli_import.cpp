@@ -29,7 +29,8 @@ void add_import(CLI::App& app, Context& ctx) {
       "              receipt_no|no_kuitansi\n"
       "Dates: YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY. Amounts: 1500000, 1.500.000 or Rp 1.500.000.");
   cmd->add_option("file", o->file, "the CSV file (UTF-8, with or without BOM; CRLF or LF)")->required();
-  cmd->add_option("--kind", o->kind, "enroll or contribute")->check(CLI::IsMember({"enroll", "contribute"}))
+  cmd->add_option("--kind", o->kind, "enroll or contribute")
+      ->check(CLI::IsMember({"enroll", "contribute"}))
       ->capture_default_str();
   cmd->add_option("--rejects", o->rejects, "where to write rejected rows (default FILE.rejects.csv)");
   cmd->add_option("--sponsor", o->opt.sponsor, "sponsor for rows without one, e.g. DINSOS-JATIM");
@@ -64,8 +65,8 @@ void add_import(CLI::App& app, Context& ctx) {
     }
     fmt::print("{}: {} rows: {} recorded", o->file, s->rows, s->recorded);
     if (s->recorded) fmt::print(" (#{}..#{}, one seal)", s->first_seq, s->last_seq);
-    fmt::print(", {} already {}, {} rejected\n", s->already,
-               opt.kind == ImportKind::enroll ? "enrolled" : "recorded", s->rejected);
+    fmt::print(", {} already {}, {} rejected\n", s->already, opt.kind == ImportKind::enroll ? "enrolled" : "recorded",
+               s->rejected);
     if (s->rejected) fmt::print("rejected rows with reasons: {}\n", s->rejects_file.string());
   });
 }

@@ -10,8 +10,9 @@ void add_init(CLI::App& app, Context& ctx) {
     InitOptions init;
   };
   auto o = std::make_shared<Opts>();
-  auto* cmd = app.add_subcommand("init", "create the office: data folder (0700), store, Ed25519 key (0600) and "
-                                         "TLS client certificate; prints the public key to register");
+  auto* cmd = app.add_subcommand("init",
+                                 "create the office: data folder (0700), store, Ed25519 key (0600) and "
+                                 "TLS client certificate; prints the public key to register");
   cmd->add_option("--office", o->init.office, "the office's principal id, e.g. SBY-RUNGKUT")->required();
   cmd->add_option("--name", o->init.name, "the office's name, e.g. \"Surabaya Rungkut\"");
   cmd->add_option("--scope", o->init.scope, "region served: province (35) or regency (3578); default all");

@@ -1,6 +1,6 @@
 // lontar-agent list | find | show: participants, claims, payouts and entries.
-#include <ctime>
 #include <fmt/format.h>
+#include <ctime>
 
 #include "cli.hpp"
 #include "table.hpp"
@@ -50,8 +50,8 @@ std::string verdict_text(ByteView bytes) {
 std::vector<std::string> headers_of(View v) {
   switch (v) {
     case View::participants:
-      return {"seq", "nik", "name", "birth_date", "sex", "occupation", "sponsor", "programmes", "coverage_start",
-              "voided", "synced"};
+      return {"seq",     "nik",        "name",           "birth_date", "sex",   "occupation",
+              "sponsor", "programmes", "coverage_start", "voided",     "synced"};
     case View::contributions:
       return {"seq", "nik", "first_month", "months", "total", "payer", "receipt_no", "verdict", "synced"};
     case View::claims:
@@ -69,7 +69,7 @@ std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& sync
   const auto kind = static_cast<domain::EntryKind>(st.int64(1));
   const std::string verdict = verdict_text(st.blob_view(8));
   if (v == View::entries) {
-    return {seq, domain::kind_name(kind), when(st.int64(2)), st.text(3), st.text(4), st.text(5), st.text(6), verdict,
+    return {seq,   domain::kind_name(kind), when(st.int64(2)), st.text(3), st.text(4), st.text(5), st.text(6), verdict,
             synced};
   }
   auto entry = encoding::decode<chain::Entry>(st.blob_view(7), "entry");
@@ -77,23 +77,50 @@ std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& sync
   auto payload = domain::decode_payload(kind, entry->payload);
   if (!payload.ok()) return {seq, "(undecodable: run verify)"};
   if (auto* p = std::get_if<domain::ParticipantEnroll>(&*payload)) {
-    return {seq, p->nik, p->name, domain::to_string(p->birth_date), domain::sex_name(p->sex), p->occupation,
-            p->sponsor, domain::programmes_to_string(p->programmes), domain::to_string(p->coverage_start), voided,
+    return {seq,
+            p->nik,
+            p->name,
+            domain::to_string(p->birth_date),
+            domain::sex_name(p->sex),
+            p->occupation,
+            p->sponsor,
+            domain::programmes_to_string(p->programmes),
+            domain::to_string(p->coverage_start),
+            voided,
             synced};
   }
   if (auto* p = std::get_if<domain::ContributionPaid>(&*payload)) {
     domain::Rupiah total = 0;
     for (const auto& a : p->amounts) total += a.amount;
-    return {seq, p->nik, domain::to_string(p->first_month), std::to_string(p->months), std::to_string(total),
-            p->payer, p->receipt_no, verdict, synced};
+    return {seq,
+            p->nik,
+            domain::to_string(p->first_month),
+            std::to_string(p->months),
+            std::to_string(total),
+            p->payer,
+            p->receipt_no,
+            verdict,
+            synced};
   }
   if (auto* p = std::get_if<domain::ClaimFiled>(&*payload)) {
-    return {seq, p->claim_no, p->nik, domain::programme_name(p->programme), domain::to_string(p->event_date),
-            p->claimant.name, verdict, synced};
+    return {seq,
+            p->claim_no,
+            p->nik,
+            domain::programme_name(p->programme),
+            domain::to_string(p->event_date),
+            p->claimant.name,
+            verdict,
+            synced};
   }
   if (auto* p = std::get_if<domain::PayoutMade>(&*payload)) {
-    return {seq, p->claim_no, std::to_string(p->amount), p->beneficiary, domain::pay_method_name(p->method),
-            p->reference, verdict, synced};
+    return {seq,
+            p->claim_no,
+            std::to_string(p->amount),
+            p->beneficiary,
+            domain::pay_method_name(p->method),
+            p->reference,
+            verdict,
+            synced};
   }
   return {seq};
 }
@@ -223,8 +250,9 @@ void add_query(CLI::App& app, Context& ctx) {
       Output o;
     };
     auto o = std::make_shared<O>();
-    auto* cmd = app.add_subcommand("show", "show one participant (--nik) with everything recorded about them, "
-                                           "or one claim (--claim)");
+    auto* cmd = app.add_subcommand("show",
+                                   "show one participant (--nik) with everything recorded about them, "
+                                   "or one claim (--claim)");
     cmd->add_option("--nik", o->f.nik, "the participant's NIK");
     cmd->add_option("--claim", o->f.ref, "a claim number");
     cmd->add_flag("--json", o->o.json, "print JSON");

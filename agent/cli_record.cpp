@@ -81,7 +81,8 @@ int record_one(Context& ctx, const Common& c, domain::Payload payload) {
       fmt::print(stderr, "{}: {} [{}]\n", rejected ? "rejected" : "flagged", r.text, r.code);
       if (auto hint = hint_for(r.code); rejected && !hint.empty()) fmt::print(stderr, "hint: {}\n", hint);
     }
-    if (!rejected) fmt::print(stderr, "nothing recorded: repeat the command with --confirm to record it flagged for audit\n");
+    if (!rejected)
+      fmt::print(stderr, "nothing recorded: repeat the command with --confirm to record it flagged for audit\n");
     return rejected ? exit_rejected : exit_confirm;
   }
   auto seal = rec->commit();

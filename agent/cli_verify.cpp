@@ -1,6 +1,6 @@
 // lontar-agent status | verify | export.
-#include <ctime>
 #include <fmt/format.h>
+#include <ctime>
 
 #include "cli.hpp"
 #include "export.hpp"
@@ -21,12 +21,12 @@ int status(Context& ctx) {
   if (!seal.ok()) return fail(seal.error());
   auto server = st.setting("server_url");
   auto origin = st.setting("nik_key_origin");
-  auto cp = st.db().prepare("SELECT size, note FROM checkpoint WHERE id = 1");
+  auto cp = st.checkpoint();
   fmt::print("office:      {} ({})\n", office->id, office->name);
   fmt::print("public key:  {} ({})\n", to_hex(office->key.public_key()), crypto::fingerprint(office->key.public_key()));
   fmt::print("data:        {}\n", ctx.data);
-  fmt::print("server:      {}\n", server.ok() && *server && !(*server)->empty() ? std::string(as_chars(**server))
-                                                                                 : "(none yet)");
+  fmt::print("server:      {}\n",
+             server.ok() && *server && !(*server)->empty() ? std::string(as_chars(**server)) : "(none yet)");
   fmt::print("entries:     {} recorded, {} not yet synced\n", *entries, *outbox);
   if (*seal) {
     std::time_t t = static_cast<std::time_t>((*seal)->sealed_at_ms / 1000);
@@ -38,15 +38,12 @@ int status(Context& ctx) {
   } else {
     fmt::print("last seal:   (nothing recorded yet)\n");
   }
-  bool have_cp = false;
-  if (cp.ok()) {
-    auto row = cp->step();
-    if (row.ok() && *row) {
-      have_cp = true;
-      fmt::print("checkpoint:  tree size {}\n", cp->uint64(0));
-    }
+  if (!cp.ok()) return fail(cp.error());
+  if (*cp) {
+    fmt::print("checkpoint:  tree size {}, root {}\n", (*cp)->size, to_hex((*cp)->root).substr(0, 16));
+  } else {
+    fmt::print("checkpoint:  (none: not synced yet)\n");
   }
-  if (!have_cp) fmt::print("checkpoint:  (none: not synced yet)\n");
   if (origin.ok() && *origin && as_chars(**origin) == "local") {
     fmt::print("note:        rules checks use this office's own records only until the first sync\n");
   }
@@ -55,8 +52,9 @@ int status(Context& ctx) {
 }  // namespace
 
 void add_verify(CLI::App& app, Context& ctx) {
-  app.add_subcommand("status", "office, entries recorded and unsynced, last seal, last checkpoint")
-      ->callback([&ctx] { ctx.exit_code = status(ctx); });
+  app.add_subcommand("status", "office, entries recorded and unsynced, last seal, last checkpoint")->callback([&ctx] {
+    ctx.exit_code = status(ctx);
+  });
 
   app.add_subcommand("verify", "re-check the whole local chain and every seal (exit 0 only if it holds)")
       ->callback([&ctx] {
@@ -75,8 +73,9 @@ void add_verify(CLI::App& app, Context& ctx) {
       });
 
   auto out = std::make_shared<std::string>();
-  auto* exp = app.add_subcommand("export", "write the unsynced entries and their seals to a file to carry "
-                                           "(it holds personal data: keep it encrypted)");
+  auto* exp = app.add_subcommand("export",
+                                 "write the unsynced entries and their seals to a file to carry "
+                                 "(it holds personal data: keep it encrypted)");
   exp->add_option("--out", *out, "the file to write (must not exist)")->required();
   exp->callback([out, &ctx] {
     auto office = open(ctx);
@@ -90,9 +89,10 @@ void add_verify(CLI::App& app, Context& ctx) {
       if (r.error().code == Code::not_found) fmt::print(stderr, "{}\n", r.error().message);
       return;
     }
-    fmt::print("wrote {}: entries #{}..#{} in {} sealed batches. It holds personal data: carry it encrypted and "
-               "delete it after the server has imported it.\n",
-               *out, r->first_seq, r->last_seq, r->batches);
+    fmt::print(
+        "wrote {}: entries #{}..#{} in {} sealed batches. It holds personal data: carry it encrypted and "
+        "delete it after the server has imported it.\n",
+        *out, r->first_seq, r->last_seq, r->batches);
   });
 }
 

@@ -1,7 +1,7 @@
 #include "columns.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace lontar::agent {
 
@@ -89,17 +89,15 @@ Result<ColumnMap> map_columns(ImportKind kind, const std::vector<std::string>& h
     if (specs[f].required && !map.column[f] && !defaulted) {
       std::string names;
       for (auto a : specs[f].aliases) names += (names.empty() ? "" : ", ") + std::string(a);
-      return Error{Code::bad_input,
-                   fmt::format("header: column '{}' is missing (accepted names: {}); add the column{}", specs[f].name,
-                               names,
-                               specs[f].name == "coverage_start" || specs[f].name == "occupation" ||
-                                       specs[f].name == "first_month"
-                                   ? fmt::format(" or pass --{} for every row", specs[f].name == "coverage_start"
-                                                                                    ? "coverage-start"
-                                                                                : specs[f].name == "first_month"
-                                                                                    ? "first-month"
-                                                                                    : "occupation")
-                                   : std::string())};
+      return Error{
+          Code::bad_input,
+          fmt::format(
+              "header: column '{}' is missing (accepted names: {}); add the column{}", specs[f].name, names,
+              specs[f].name == "coverage_start" || specs[f].name == "occupation" || specs[f].name == "first_month"
+                  ? fmt::format(" or pass --{} for every row", specs[f].name == "coverage_start" ? "coverage-start"
+                                                               : specs[f].name == "first_month"  ? "first-month"
+                                                                                                 : "occupation")
+                  : std::string())};
     }
   }
   return map;
@@ -112,8 +110,8 @@ Result<domain::Date> parse_partner_date(std::string_view t) {
   }
   auto d = domain::parse_date(t);
   if (!d.ok()) {
-    return Error{Code::bad_input,
-                 fmt::format("'{}' is not a date; write YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY", std::string(t).substr(0, 40))};
+    return Error{Code::bad_input, fmt::format("'{}' is not a date; write YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY",
+                                              std::string(t).substr(0, 40))};
   }
   return d;
 }

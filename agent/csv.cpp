@@ -2,16 +2,17 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
-#include <fmt/format.h>
 
 namespace lontar::agent::csv {
 
 Result<Reader> Reader::open(const std::filesystem::path& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) {
-    return Error{Code::io, fmt::format("{}: cannot open: {}; check the file name", path.string(), std::strerror(errno))};
+    return Error{Code::io,
+                 fmt::format("{}: cannot open: {}; check the file name", path.string(), std::strerror(errno))};
   }
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
@@ -82,10 +83,11 @@ Result<bool> Reader::next(Record& out) {
         for (;;) {
           c = get();
           if (c == EOF) {
-            return Error{Code::bad_input,
-                         fmt::format("{}:{}: column {}: a quoted field opened on line {} is never closed; close it with "
-                                     "\" (and write a quote inside a field as \"\")",
-                                     path_, quote_line, out.fields.size() + 1, quote_line)};
+            return Error{
+                Code::bad_input,
+                fmt::format("{}:{}: column {}: a quoted field opened on line {} is never closed; close it with "
+                            "\" (and write a quote inside a field as \"\")",
+                            path_, quote_line, out.fields.size() + 1, quote_line)};
           }
           if (c == '"') {
             if (peek() == '"') {

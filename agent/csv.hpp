@@ -26,8 +26,8 @@ constexpr std::size_t fields_max = 64;
 
 struct Record {
   std::vector<std::string> fields;
-  std::uint64_t line = 0;  // the line the record starts on (1-based)
-  std::string problem;     // "" when the record is well-formed
+  std::uint64_t line = 0;          // the line the record starts on (1-based)
+  std::string problem;             // "" when the record is well-formed
   std::size_t problem_column = 0;  // 1-based column of the problem
 };
 

@@ -3,10 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fmt/format.h>
 
 namespace lontar::agent {
 
@@ -74,15 +74,16 @@ Result<ExportSummary> export_unsynced(Office& office, const std::filesystem::pat
   LONTAR_ASSIGN(auto entries, db.prepare("SELECT seq, bytes FROM entries WHERE seq >= ?1 ORDER BY seq"));
   seals.bind(1, s.first_seq);
   entries.bind(1, s.first_seq);
-  LONTAR_ASSIGN(auto n_batches, db.query_int(fmt::format("SELECT count(*) FROM seals WHERE last_seq >= {}", s.first_seq)));
+  LONTAR_ASSIGN(auto n_batches,
+                db.query_int(fmt::format("SELECT count(*) FROM seals WHERE last_seq >= {}", s.first_seq)));
 
   OutFile file(out.string() + ".partial");
   LONTAR_TRY(file.open());
-  const std::string header =
-      fmt::format("{}\noffice: {}\nentries: {}..{}\nbatches: {}\n"
-                  "personal-data: yes: NIKs, names, birth dates and heirs (UU 27/2022). Carry this file encrypted "
-                  "and delete it once the server has imported it.\n\n",
-                  export_magic, office.id, s.first_seq, s.last_seq, n_batches.value_or(0));
+  const std::string header = fmt::format(
+      "{}\noffice: {}\nentries: {}..{}\nbatches: {}\n"
+      "personal-data: yes: NIKs, names, birth dates and heirs (UU 27/2022). Carry this file encrypted "
+      "and delete it once the server has imported it.\n\n",
+      export_magic, office.id, s.first_seq, s.last_seq, n_batches.value_or(0));
   LONTAR_TRY(file.write(as_bytes(header)));
   for (;;) {
     LONTAR_ASSIGN(bool row, seals.step());

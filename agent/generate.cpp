@@ -1,7 +1,7 @@
 #include "generate.hpp"
 
-#include <array>
 #include <fmt/format.h>
+#include <array>
 #include <random>
 #include <string_view>
 #include <unordered_set>
@@ -13,15 +13,17 @@ namespace lontar::agent {
 
 namespace {
 constexpr std::array<std::string_view, 24> male_names = {
-    "Agus", "Budi", "Slamet", "Joko", "Bambang", "Hadi", "Eko", "Dwi", "Sugeng", "Wahyu", "Teguh", "Heru",
-    "Yudi", "Arif", "Rudi", "Fajar", "Imam", "Ahmad", "Muhammad", "Suparman", "Sutrisno", "Purwanto", "Gunawan", "Didik"};
+    "Agus",   "Budi",  "Slamet",   "Joko",     "Bambang",  "Hadi",     "Eko",     "Dwi",
+    "Sugeng", "Wahyu", "Teguh",    "Heru",     "Yudi",     "Arif",     "Rudi",    "Fajar",
+    "Imam",   "Ahmad", "Muhammad", "Suparman", "Sutrisno", "Purwanto", "Gunawan", "Didik"};
 constexpr std::array<std::string_view, 24> female_names = {
-    "Siti", "Sri", "Dewi", "Endang", "Rina", "Wulan", "Ani", "Lestari", "Nur", "Yuliana", "Ratna", "Kartini",
-    "Sulastri", "Indah", "Fitri", "Ningsih", "Puji", "Tri", "Umi", "Yanti", "Sumiati", "Rahmawati", "Dian", "Novi"};
+    "Siti", "Sri",     "Dewi",  "Endang",  "Rina",     "Wulan",     "Ani",   "Lestari",
+    "Nur",  "Yuliana", "Ratna", "Kartini", "Sulastri", "Indah",     "Fitri", "Ningsih",
+    "Puji", "Tri",     "Umi",   "Yanti",   "Sumiati",  "Rahmawati", "Dian",  "Novi"};
 constexpr std::array<std::string_view, 24> second_names = {
-    "Santoso", "Wibowo", "Susanto", "Hidayat", "Prasetyo", "Saputra", "Setiawan", "Kurniawan", "Rahayu", "Wati",
-    "Handayani", "Suryani", "Purnomo", "Nugroho", "Utomo", "Hartono", "Siswanto", "Maulana", "Fauzi", "Hasanah",
-    "Wijaya", "Pratama", "Kusuma", "Sulistyo"};
+    "Santoso",  "Wibowo",  "Susanto",   "Hidayat", "Prasetyo", "Saputra", "Setiawan", "Kurniawan",
+    "Rahayu",   "Wati",    "Handayani", "Suryani", "Purnomo",  "Nugroho", "Utomo",    "Hartono",
+    "Siswanto", "Maulana", "Fauzi",     "Hasanah", "Wijaya",   "Pratama", "Kusuma",   "Sulistyo"};
 struct Regency {
   std::string_view code, name;
 };
@@ -36,11 +38,11 @@ constexpr std::array<Regency, 10> regencies = {{{"3578", "Surabaya"},
                                                 {"3524", "Lamongan"},
                                                 {"3517", "Jombang"}}};
 constexpr std::array<std::string_view, 10> streets = {"Rungkut Madya", "Kedung Baruk", "Ngagel Jaya", "Darmo Permai",
-                                                      "Ahmad Yani", "Diponegoro", "Raya Gubeng", "Merdeka",
-                                                      "Pahlawan", "Sudirman"};
+                                                      "Ahmad Yani",    "Diponegoro",   "Raya Gubeng", "Merdeka",
+                                                      "Pahlawan",      "Sudirman"};
 
-const std::vector<std::string> header = {"nik",     "nama",   "tgl_lahir", "jk",    "kab_kota", "pekerjaan",
-                                         "wadah",   "penghasilan", "program", "mulai", "no_hp",   "alamat"};
+const std::vector<std::string> header = {"nik",   "nama",        "tgl_lahir", "jk",    "kab_kota", "pekerjaan",
+                                         "wadah", "penghasilan", "program",   "mulai", "no_hp",    "alamat"};
 
 std::string dotted(std::int64_t v) {  // 1500000 -> 1.500.000
   std::string s = std::to_string(v), out;
@@ -92,9 +94,9 @@ Result<std::uint64_t> generate_partner_csv(const GenerateOptions& o) {
                                                static_cast<std::uint16_t>(1 + pick(9999))));
         nik = n.str();
       } while (!used.insert(nik).second);
-      std::string name = fmt::format("{} {}", female ? female_names[pick(female_names.size())]
-                                                     : male_names[pick(male_names.size())],
-                                     second_names[pick(second_names.size())]);
+      std::string name =
+          fmt::format("{} {}", female ? female_names[pick(female_names.size())] : male_names[pick(male_names.size())],
+                      second_names[pick(second_names.size())]);
       LONTAR_TRY(out.write({nik, name, fmt::format("{:02}-{:02}-{:04}", birth.day, birth.month, birth.year),
                             female ? "P" : "L", std::string(reg.code), std::string(g.occupation), o.sponsor,
                             dotted(1'000'000 + static_cast<std::int64_t>(pick(30)) * 100'000), "JKK+JKM",

@@ -91,15 +91,16 @@ Result<domain::Payload> enroll_row(const Row& row, const ImportOptions& o) {
   if (auto income = row.cell("income"); !income.empty()) {
     LONTAR_ASSIGN(p.declared_income, in_field("income", parse_rupiah(income)));
   }
-  LONTAR_ASSIGN(p.programmes, in_field("programmes", domain::parse_programmes(row.or_default("programmes", o.programmes))));
+  LONTAR_ASSIGN(p.programmes,
+                in_field("programmes", domain::parse_programmes(row.or_default("programmes", o.programmes))));
   auto start = row.or_default("coverage_start", o.coverage_start);
   if (start.empty()) return row_error("coverage_start", "is empty; fill it or pass --coverage-start");
   LONTAR_ASSIGN(p.coverage_start, in_field("coverage_start", parse_partner_date(start)));
   p.phone = std::string(row.cell("phone"));
   p.address = one_line(row.cell("address"));
   if (auto heir = row.cell("heir_name"); !heir.empty()) {
-    p.heirs.push_back(domain::Heir{std::string(heir), row.or_default("heir_relation", "other"),
-                                   std::string(row.cell("heir_nik"))});
+    p.heirs.push_back(
+        domain::Heir{std::string(heir), row.or_default("heir_relation", "other"), std::string(row.cell("heir_nik"))});
   }
   return domain::Payload{std::move(p)};
 }
@@ -108,11 +109,13 @@ Result<domain::Payload> contribution_row(const Row& row, const ImportOptions& o)
   domain::ContributionPaid p;
   p.nik = std::string(row.cell("nik"));
   if (p.nik.empty()) return row_error("nik", "is empty; every row needs the participant's 16-digit NIK");
-  LONTAR_ASSIGN(p.first_month, in_field("first_month", domain::parse_year_month(row.or_default("first_month", o.first_month))));
+  LONTAR_ASSIGN(p.first_month,
+                in_field("first_month", domain::parse_year_month(row.or_default("first_month", o.first_month))));
   if (auto m = row.cell("months"); !m.empty()) {
     auto n = parse_rupiah(m);
     if (!n.ok() || *n < 1 || *n > domain::contribution_months_max) {
-      return row_error("months", fmt::format("'{}' is not a number of months 1..{}", m, domain::contribution_months_max));
+      return row_error("months",
+                       fmt::format("'{}' is not a number of months 1..{}", m, domain::contribution_months_max));
     }
     p.months = static_cast<std::uint16_t>(*n);
   }
@@ -131,7 +134,8 @@ Result<domain::Payload> contribution_row(const Row& row, const ImportOptions& o)
 
 class Rejects {
  public:
-  Rejects(std::filesystem::path path, const std::vector<std::string>& header) : path_(std::move(path)), header_(header) {}
+  Rejects(std::filesystem::path path, const std::vector<std::string>& header)
+      : path_(std::move(path)), header_(header) {}
   Status add(const csv::Record& rec, const std::string& reason) {
     if (!writer_) {
       LONTAR_ASSIGN(auto w, csv::Writer::create(path_));
@@ -155,9 +159,9 @@ class Rejects {
 };
 
 void show_progress(const csv::Reader& reader, const ImportSummary& s, bool done) {
-  const double pct = reader.file_bytes() ? 100.0 * static_cast<double>(reader.bytes_read()) /
-                                               static_cast<double>(reader.file_bytes())
-                                         : 100.0;
+  const double pct = reader.file_bytes()
+                         ? 100.0 * static_cast<double>(reader.bytes_read()) / static_cast<double>(reader.file_bytes())
+                         : 100.0;
   fmt::print(stderr, "\r  {} rows read ({:.0f}%): {} to record, {} already there, {} rejected{}", s.rows, pct,
              s.recorded, s.already, s.rejected, done ? "\n" : "");
   std::fflush(stderr);
@@ -173,7 +177,7 @@ bool is_duplicate(const domain::Verdict& v) {
 // When a duplicate was recorded by this very import (the file lists it twice),
 // the seq of that earlier row's entry.
 Result<std::optional<std::uint64_t>> earlier_in_this_import(Office& office, const domain::Payload& p,
-                                                             std::uint64_t first_seq) {
+                                                            std::uint64_t first_seq) {
   if (first_seq == 0) return std::optional<std::uint64_t>{};
   const bool enroll = std::holds_alternative<domain::ParticipantEnroll>(p);
   LONTAR_ASSIGN(auto st, office.store->db().prepare(
@@ -202,7 +206,9 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
   LONTAR_ASSIGN(auto reader, csv::Reader::open(o.file));
   csv::Record header;
   LONTAR_ASSIGN(bool any, reader.next(header));
-  if (!any) return Error{Code::bad_input, fmt::format("{}: the file is empty; it needs a header row and data rows", o.file.string())};
+  if (!any)
+    return Error{Code::bad_input,
+                 fmt::format("{}: the file is empty; it needs a header row and data rows", o.file.string())};
   if (!header.problem.empty()) {
     return Error{Code::bad_input, fmt::format("{}:{}: header, column {}: {}", o.file.string(), header.line,
                                               header.problem_column, header.problem)};
@@ -232,23 +238,24 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
     };
     if (!r.problem.empty()) {
       const std::size_t c = r.problem_column;
-      LONTAR_TRY(reject(fmt::format("column {}{}: {}", c,
-                                    c >= 1 && c <= header.fields.size() ? " '" + header.fields[c - 1] + "'" : "",
-                                    r.problem)));
+      LONTAR_TRY(
+          reject(fmt::format("column {}{}: {}", c,
+                             c >= 1 && c <= header.fields.size() ? " '" + header.fields[c - 1] + "'" : "", r.problem)));
       continue;
     }
     Row row(map, r);
     auto payload = o.kind == ImportKind::enroll ? enroll_row(row, o) : contribution_row(row, o);
-    Status valid = payload.ok() ? domain::validate(*payload) : Status(payload.error());
-    if (!valid.ok()) {
-      const std::string& msg = valid.error().message;
+    auto appended = payload.ok() ? rec.append(*payload, o.confirm) : Result<Appended>(payload.error());
+    if (!appended.ok() && appended.error().code != Code::bad_input) return std::move(appended).error();
+    if (!appended.ok()) {
+      const std::string& msg = appended.error().message;
       auto sep = msg.find(field_separator);
-      LONTAR_TRY(reject(sep == std::string::npos
-                            ? msg
-                            : fmt::format("{}: {}", row.where(msg.substr(0, sep), header.fields), msg.substr(sep + 1))));
+      LONTAR_TRY(reject(sep == std::string::npos ? msg
+                                                 : fmt::format("{}: {}", row.where(msg.substr(0, sep), header.fields),
+                                                               msg.substr(sep + 1))));
       continue;
     }
-    LONTAR_ASSIGN(Appended a, rec.append(*payload, o.confirm, /*validated=*/true));
+    const Appended& a = *appended;
     if (a.status == AppendStatus::recorded) {
       ++s.recorded;
       if (!s.first_seq) s.first_seq = a.seq;
@@ -256,9 +263,10 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
     } else if (a.status == AppendStatus::rejected && is_duplicate(a.verdict)) {
       LONTAR_ASSIGN(auto earlier, earlier_in_this_import(office, *payload, s.first_seq));
       if (earlier) {
-        LONTAR_TRY(reject(fmt::format("the same {} is on an earlier row of this file (recorded as #{}); remove one "
-                                      "of the two rows",
-                                      o.kind == ImportKind::enroll ? "NIK" : "receipt number", *earlier)));
+        LONTAR_TRY(
+            reject(fmt::format("the same {} is on an earlier row of this file (recorded as #{}); remove one "
+                               "of the two rows",
+                               o.kind == ImportKind::enroll ? "NIK" : "receipt number", *earlier)));
       } else {
         ++s.already;
       }

@@ -23,8 +23,8 @@ struct ImportOptions {
   std::filesystem::path file;
   std::filesystem::path rejects;  // "" = <file>.rejects.csv
   std::string operator_id;
-  bool confirm = false;  // record flagged rows too
-  bool progress = false; // show progress on stderr
+  bool confirm = false;   // record flagged rows too
+  bool progress = false;  // show progress on stderr
   // Defaults for rows without the column (or with an empty cell):
   std::string sponsor;
   std::string occupation;

@@ -5,8 +5,9 @@
 
 int main(int argc, char** argv) {
   using namespace lontar::agent::cli;
-  CLI::App app{"lontar-agent — the office program of Lontar: record enrollments, contributions, claims and "
-               "payouts offline, import partner lists, keep a tamper-evident local chain"};
+  CLI::App app{
+      "lontar-agent — the office program of Lontar: record enrollments, contributions, claims and "
+      "payouts offline, import partner lists, keep a tamper-evident local chain"};
   app.set_version_flag("--version", "lontar-agent 0.1.0");
   app.footer(exit_codes_help);
   app.require_subcommand(1);

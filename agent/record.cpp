@@ -14,7 +14,8 @@ EntryIndex index_of(const domain::Payload& p) {
         if constexpr (std::is_same_v<T, ContributionPaid>) return {v.nik, "", v.receipt_no};
         if constexpr (std::is_same_v<T, ClaimFiled>) return {v.nik, v.claimant.name, v.claim_no};
         if constexpr (std::is_same_v<T, PayoutMade>) return {"", v.beneficiary, v.claim_no};
-        if constexpr (std::is_same_v<T, EntryVoid>) return {"", "", fmt::format("{}#{}", v.target_principal, v.target_seq)};
+        if constexpr (std::is_same_v<T, EntryVoid>)
+          return {"", "", fmt::format("{}#{}", v.target_principal, v.target_seq)};
         return {};
       },
       p);
@@ -32,12 +33,15 @@ Result<Recorder> Recorder::begin(Office& office, std::string operator_id) {
   return Recorder(office, std::move(tx), *state, std::move(operator_id), head);
 }
 
-Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm, bool validated) {
-  if (!validated) LONTAR_TRY(domain::validate(payload));
+Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm) {
   LONTAR_ASSIGN(chain::Entry entry,
                 chain::make_entry(office_->id, head_.seq + 1, head_.hash, now_ms(), operator_, payload));
   Appended out;
   LONTAR_ASSIGN(out.verdict, rules::judge(entry, *state_));
+  for (const auto& r : out.verdict.reasons) {
+    // judge() runs domain::validate first: its message names the field and the fix.
+    if (r.code == rules::reason::invalid_payload) return Error{Code::bad_input, r.text};
+  }
   if (out.verdict.outcome == domain::Outcome::rejected) {
     out.status = AppendStatus::rejected;
     return out;

@@ -3,7 +3,7 @@
 // One Recorder is one local commit (one interactive record or one whole import).
 // begin() takes the store's write lock (BEGIN IMMEDIATE) and reads the chain head
 // under it, so concurrent clerks serialize and never reuse a seq. append() runs
-// domain::validate and the rules engine against the local state, and only then
+// the rules engine (which validates first) against the local state, and only then
 // appends the entry (next seq, prev = hash of the head) and applies it to the
 // state. commit() signs a seal over the last entry and commits; nothing is
 // durable before it returns, and everything is after (synchronous=FULL).
@@ -46,10 +46,10 @@ class Recorder {
   static Result<Recorder> begin(Office& office, std::string operator_id);
   Recorder(Recorder&&) = default;
 
-  // Validates, judges and (unless rejected or unconfirmed) appends `payload`.
-  // An invalid payload is an Error (bad_input) naming the field; pass
-  // `validated` when the caller has already run domain::validate on it.
-  Result<Appended> append(const domain::Payload& payload, bool confirm, bool validated = false);
+  // Judges `payload` (the rules validate it first) and, unless rejected or
+  // unconfirmed, appends it. A payload that fails domain::validate is an Error
+  // (bad_input) whose message names the field; nothing is appended.
+  Result<Appended> append(const domain::Payload& payload, bool confirm);
 
   // Seals the last appended entry and commits. Without appended entries it just
   // ends the transaction and returns nullopt.

@@ -2,9 +2,9 @@
 
 #include <sys/stat.h>
 
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdlib>
-#include <fmt/format.h>
 
 namespace lontar::agent {
 
@@ -42,9 +42,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   const auto path = dir / db_file_name;
   std::error_code ec;
   if (!create && !std::filesystem::exists(path, ec)) {
-    return Error{Code::not_found, fmt::format("{}: no office store here; run `lontar-agent init --office CODE --data {}` "
-                                              "first, or pass the right --data folder",
-                                              path.string(), dir.string())};
+    return Error{Code::not_found,
+                 fmt::format("{}: no office store here; run `lontar-agent init --office CODE --data {}` "
+                             "first, or pass the right --data folder",
+                             path.string(), dir.string())};
   }
   store::OpenOptions options;
   options.create = create;
@@ -143,6 +144,45 @@ Status Store::insert_seal(const chain::Seal& s) {
   LONTAR_ASSIGN(Bytes bytes, encoding::encode(s));
   LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO seals(last_seq, bytes) VALUES(?1, ?2)"));
   return st.bind(1, s.last_seq).bind(2, ByteView(bytes)).run();
+}
+
+Status Store::acknowledge(std::uint64_t seq, std::uint64_t leaf_index, const domain::Verdict& verdict) {
+  LONTAR_ASSIGN(Bytes v, encoding::encode(verdict));
+  LONTAR_ASSIGN(auto known, db_->prepare("SELECT count(*) FROM entries WHERE seq = ?1"));
+  known.bind(1, seq);
+  LONTAR_ASSIGN(bool row, known.step());
+  if (!row || known.int64(0) == 0) {
+    return Error{Code::conflict, fmt::format("{}: the server acknowledged entry #{}, which this office never "
+                                             "recorded; check that the server and --data are the right ones",
+                                             db_->path(), seq)};
+  }
+  LONTAR_ASSIGN(auto put, db_->prepare("INSERT OR REPLACE INTO receipts(seq, leaf_index, verdict) VALUES(?1,?2,?3)"));
+  LONTAR_TRY(put.bind(1, seq).bind(2, leaf_index).bind(3, ByteView(v)).run());
+  LONTAR_ASSIGN(auto out, db_->prepare("DELETE FROM outbox WHERE seq = ?1"));
+  return out.bind(1, seq).run();
+}
+
+Result<std::optional<Store::Receipt>> Store::receipt(std::uint64_t seq) {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT leaf_index, verdict FROM receipts WHERE seq = ?1"));
+  st.bind(1, seq);
+  LONTAR_ASSIGN(bool row, st.step());
+  if (!row) return std::optional<Receipt>{};
+  Receipt r;
+  r.leaf_index = st.uint64(0);
+  LONTAR_ASSIGN(r.verdict, encoding::decode<domain::Verdict>(st.blob_view(1), "receipt verdict"));
+  return std::optional<Receipt>{std::move(r)};
+}
+
+Status Store::save_checkpoint(const Checkpoint& c) {
+  LONTAR_ASSIGN(auto st, db_->prepare("INSERT OR REPLACE INTO checkpoint(id, size, root, note) VALUES(1, ?1, ?2, ?3)"));
+  return st.bind(1, c.size).bind(2, c.root).bind(3, c.note).run();
+}
+
+Result<std::optional<Store::Checkpoint>> Store::checkpoint() {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT size, root, note FROM checkpoint WHERE id = 1"));
+  LONTAR_ASSIGN(bool row, st.step());
+  if (!row) return std::optional<Checkpoint>{};
+  return std::optional<Checkpoint>{Checkpoint{st.uint64(0), st.hash(1), st.text(2)}};
 }
 
 Result<std::uint64_t> Store::count_entries() {

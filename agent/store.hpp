@@ -86,6 +86,26 @@ class Store {
                       bool confirmed, std::string_view nik, std::string_view name, std::string_view ref);
   Status insert_seal(const chain::Seal& s);
 
+  // ---- sync bookkeeping (for the sync client; call inside a Transaction) ----
+  // The server logged entry `seq` at `leaf_index` with `verdict`: stores the receipt
+  // and takes the entry out of the outbox. Idempotent for the same receipt.
+  Status acknowledge(std::uint64_t seq, std::uint64_t leaf_index, const domain::Verdict& verdict);
+  // The receipt of an entry, if the server has acknowledged it.
+  struct Receipt {
+    std::uint64_t leaf_index = 0;
+    domain::Verdict verdict;
+  };
+  Result<std::optional<Receipt>> receipt(std::uint64_t seq);
+  // The last checkpoint accepted (after its signature and a consistency proof from
+  // the previous one were checked by the caller).
+  struct Checkpoint {
+    std::uint64_t size = 0;
+    Hash root{};
+    std::string note;  // the signed note as received
+  };
+  Status save_checkpoint(const Checkpoint& c);
+  Result<std::optional<Checkpoint>> checkpoint();
+
   // ---- reading ----
   Result<std::uint64_t> count_entries();
   Result<std::uint64_t> count_outbox();

@@ -1,7 +1,7 @@
 #include "table.hpp"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 #include "cli.hpp"
 #include "csv.hpp"

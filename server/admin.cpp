@@ -4,9 +4,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <charconv>
 #include <chrono>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "crypto/x509.hpp"
 #include "encoding/encoding.hpp"
@@ -27,11 +28,12 @@ std::int64_t now_ms() {
 // An exclusive lock on a file for the life of the object (flock; released at exit).
 class FileLock {
  public:
+  // A key on read-only media (a write-protected USB stick) cannot have a lock file
+  // beside it: then commands go unlocked, and the server still refuses a second
+  // entry under the same seq.
   static Result<FileLock> take(const std::filesystem::path& path) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      return Error{Code::io, fmt::format("{}: cannot open the lock file: {}", path.string(), std::strerror(errno))};
-    }
+    if (fd < 0) return FileLock(-1);
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       ::close(fd);
       return Error{Code::conflict, fmt::format("{}: another admin command with this key is running; wait for it "
@@ -65,7 +67,11 @@ std::optional<std::string> json_field(std::string_view json, std::string_view na
       if (c == '\\' && i + 1 < rest.size()) {
         char n = rest[++i];
         if (n == 'u' && i + 4 < rest.size()) {
-          out += static_cast<char>(std::stoi(std::string(rest.substr(i + 1, 4)), nullptr, 16));
+          unsigned code = 0;
+          auto hex = rest.substr(i + 1, 4);
+          auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), code, 16);
+          if (ec != std::errc() || end != hex.data() + hex.size() || code > 0x7f) return std::nullopt;
+          out += static_cast<char>(code);
           i += 4;
         } else {
           out += n;
@@ -210,8 +216,8 @@ Result<Submitted> Session::submit(const domain::Payload& payload) {
   LONTAR_ASSIGN(net::Response r, client_.call("POST", "/v1/push", as_chars(body)));
   LONTAR_ASSIGN(protocol::PushResponse resp, encoding::decode<protocol::PushResponse>(r.bytes(), "push response"));
   if (resp.receipts.size() != 1 || resp.receipts[0].seq != seq + 1) {
-    return Error{Code::corrupt, "the server's push response does not hold one receipt for seq " +
-                                    std::to_string(seq + 1)};
+    return Error{Code::corrupt,
+                 "the server's push response does not hold one receipt for seq " + std::to_string(seq + 1)};
   }
   auto cp = note::open_checkpoint(resp.checkpoint, verifier_, verifier_.name());
   if (!cp.ok()) {
@@ -223,8 +229,8 @@ Result<Submitted> Session::submit(const domain::Payload& payload) {
   LONTAR_ASSIGN(net::Response pr,
                 get(fmt::format("/v1/proof/inclusion?index={}&size={}", receipt.leaf_index, cp->size)));
   LONTAR_ASSIGN(protocol::Proof proof, encoding::decode<protocol::Proof>(pr.bytes(), "inclusion proof"));
-  auto included = merkle::verify_inclusion(merkle::leaf_hash(leaf), receipt.leaf_index, cp->size, proof.hashes,
-                                           cp->root);
+  auto included =
+      merkle::verify_inclusion(merkle::leaf_hash(leaf), receipt.leaf_index, cp->size, proof.hashes, cp->root);
   if (!included.ok()) {
     return Error{Code::corrupt, fmt::format("the server's receipt for seq {} (leaf {}) is not proven in its "
                                             "checkpoint of size {}: {}; report this as an incident",

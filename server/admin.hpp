@@ -31,8 +31,8 @@ namespace lontar::server::admin {
 
 // How to reach and recognise the server, and who we are.
 struct Connection {
-  std::string url;           // https://host:port
-  std::string verifier_key;  // the log's verifier key (pins the TLS key unless `ca_file`)
+  std::string url;                               // https://host:port
+  std::string verifier_key;                      // the log's verifier key (pins the TLS key unless `ca_file`)
   std::optional<std::filesystem::path> ca_file;  // trust an organisation's CA instead of the pin
   std::filesystem::path key_file;                // the principal's private key (PEM)
   std::optional<std::string> passphrase;
@@ -44,7 +44,7 @@ struct LedgerParams {
   std::string verifier_key;
   std::string principal;  // "" when the caller is not registered
   std::string role;
-  std::string nik_key;    // hex; "" when not registered
+  std::string nik_key;  // hex; "" when not registered
 };
 
 // The outcome of one admin entry.
@@ -73,7 +73,9 @@ class Session {
 
  private:
   Session(crypto::PrivateKey key, net::Client client, note::Verifier verifier, std::filesystem::path lock_path)
-      : key_(std::move(key)), client_(std::move(client)), verifier_(std::move(verifier)),
+      : key_(std::move(key)),
+        client_(std::move(client)),
+        verifier_(std::move(verifier)),
         lock_path_(std::move(lock_path)) {}
   crypto::PrivateKey key_;
   net::Client client_;

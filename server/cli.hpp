@@ -18,14 +18,15 @@ enum Exit : int {
   exit_ok = 0,
   exit_failure = 1,      // an unexpected failure (a bug, or corrupt local data)
   exit_usage = 2,        // bad arguments, config or input file: the message names it
-  exit_refused = 3,      // refused: a rejected verdict, an unregistered or non-admin key, a lock held
+  exit_refused = 3,      // refused: a rejected verdict, an unregistered or non-admin key, a wrong server, a lock
   exit_unreachable = 4,  // cannot reach the server or read/write a file (network, TLS, disk)
   exit_corrupt = 5,      // verification failed: a checkpoint, proof or store does not check out
 };
 
 inline constexpr const char* exit_codes_help =
     "Exit codes: 0 ok; 1 unexpected failure; 2 bad arguments, config or input (the message names it); "
-    "3 refused (a rejected verdict, a key that is not registered or not an admin, a lock held); "
+    "3 refused (a rejected verdict, a key that is not registered or not an admin, a server that is not the pinned "
+    "one, a lock held); "
     "4 cannot reach the server or a file (network, TLS, disk); 5 verification failed (checkpoint, proof, store).";
 
 int exit_for(const Error& e);

@@ -1,6 +1,6 @@
 // lontar-server office|auditor|schedule|status: admin commands over HTTPS.
-#include <cstdio>
 #include <fmt/format.h>
+#include <cstdio>
 #include <map>
 #include <memory>
 
@@ -86,9 +86,9 @@ void add_principal_commands(CLI::App& app, int& exit_code, const char* group, do
       return;
     }
     domain::PrincipalRegister p{add->id, role, *key, add->name, add->scope};
-    exit_code = submit(add->conn, p,
-                       fmt::format("{} {} registered with key {}", domain::role_name(role), add->id,
-                                   crypto::fingerprint(*key)));
+    exit_code = submit(
+        add->conn, p,
+        fmt::format("{} {} registered with key {}", domain::role_name(role), add->id, crypto::fingerprint(*key)));
   });
 
   auto rev = std::make_shared<PrincipalArgs>();
@@ -202,8 +202,9 @@ int run_schedule(const ScheduleArgs& a) {
     s.items.push_back({p.programme, p.benefit.value_or(0), *p.monthly});
   }
   if (s.items.empty()) {
-    return fail(Error{Code::bad_input, "name at least one programme: --jkm-benefit/--jkm-monthly, "
-                                       "--jkk-monthly, --jht-monthly"});
+    return fail(Error{Code::bad_input,
+                      "name at least one programme: --jkm-benefit/--jkm-monthly, "
+                      "--jkk-monthly, --jht-monthly"});
   }
   std::string what = "schedule effective " + domain::to_string(*date);
   for (const auto& i : s.items) {
@@ -222,10 +223,10 @@ int run_status(const ConnArgs& a) {
   if (!cp.ok()) return fail(cp.error());
   auto metrics = (*session)->get("/metrics");
   if (!metrics.ok()) return fail(metrics.error());
-  std::printf("ledger: %s\nverifier key: %s\nyou are: %s (%s)\n", ledger->origin.c_str(),
-              ledger->verifier_key.c_str(), ledger->principal.c_str(), ledger->role.c_str());
-  std::printf("tree size: %llu\nroot: %s\ncheckpoint (signature verified):\n", static_cast<unsigned long long>(cp->size),
-              to_hex(cp->root).c_str());
+  std::printf("ledger: %s\nverifier key: %s\nyou are: %s (%s)\n", ledger->origin.c_str(), ledger->verifier_key.c_str(),
+              ledger->principal.c_str(), ledger->role.c_str());
+  std::printf("tree size: %llu\nroot: %s\ncheckpoint (signature verified):\n",
+              static_cast<unsigned long long>(cp->size), to_hex(cp->root).c_str());
   auto raw = (*session)->get("/checkpoint");
   if (raw.ok()) std::printf("%s", raw->body.c_str());
   std::printf("metrics:\n");
@@ -249,8 +250,9 @@ void add_admin(CLI::App& app, int& exit_code) {
   auto* sched = app.add_subcommand("schedule", "Benefit and contribution schedules");
   sched->require_subcommand(1);
   auto s = std::make_shared<ScheduleArgs>();
-  auto* set = sched->add_subcommand("set", "Set the schedule for events on or after a date (a schedule.set entry); "
-                                           "amounts in whole rupiah");
+  auto* set = sched->add_subcommand("set",
+                                    "Set the schedule for events on or after a date (a schedule.set entry); "
+                                    "amounts in whole rupiah");
   set->add_option("--effective", s->effective, "first day it applies, YYYY-MM-DD")->required();
   set->add_option("--jkm-benefit", s->jkm_benefit, "JKM death benefit per claim, e.g. 42000000");
   set->add_option("--jkm-monthly", s->jkm_monthly, "JKM contribution per month, e.g. 6800");

@@ -1,5 +1,5 @@
-#include <cstdio>
 #include <fmt/format.h>
+#include <cstdio>
 
 #include "cli.hpp"
 #include "crypto/x509.hpp"
@@ -34,7 +34,8 @@ Result<std::string> read_passphrase_file(const std::filesystem::path& path) {
   auto end = text.find_first_of("\r\n");
   std::string line = text.substr(0, end);
   if (line.empty()) {
-    return Error{Code::bad_input, fmt::format("{}: the first line is empty; write the passphrase on it", path.string())};
+    return Error{Code::bad_input,
+                 fmt::format("{}: the first line is empty; write the passphrase on it", path.string())};
   }
   return line;
 }

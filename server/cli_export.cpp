@@ -1,7 +1,7 @@
 // lontar-server export|import: the log as static tlog-tiles files, and office
 // batches carried as files (`lontar-agent export`).
-#include <cstdio>
 #include <fmt/format.h>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 
@@ -52,7 +52,8 @@ published on any static host or given to witnesses.
 int run_export(const std::filesystem::path& data, const std::filesystem::path& out) {
   std::error_code ec;
   if (std::filesystem::exists(out, ec) && !std::filesystem::is_empty(out, ec)) {
-    return fail(Error{Code::conflict, fmt::format("{}: exists and is not empty; choose a new --out folder", out.string())});
+    return fail(
+        Error{Code::conflict, fmt::format("{}: exists and is not empty; choose a new --out folder", out.string())});
   }
   auto lock = DataLock::take(data, "export");
   if (!lock.ok()) return fail(lock.error());
@@ -84,9 +85,8 @@ int run_export(const std::filesystem::path& data, const std::filesystem::path& o
     if (auto st = write_tile(id); !st.ok()) return fail(st.error());
     ++bundles;
   }
-  const std::string readme =
-      fmt::format(fmt::runtime(export_readme), fmt::arg("origin", cp->origin), fmt::arg("size", cp->size),
-                  fmt::arg("verifier_key", verifier->to_string()));
+  const std::string readme = fmt::format(fmt::runtime(export_readme), fmt::arg("origin", cp->origin),
+                                         fmt::arg("size", cp->size), fmt::arg("verifier_key", verifier->to_string()));
   if (auto st = crypto::write_file_atomic(out / "README.txt", readme, 0644); !st.ok()) return fail(st.error());
   // The checkpoint last: a reader that sees it finds every tile it names.
   if (auto st = crypto::write_file_atomic(out / "checkpoint", checkpoint, 0644); !st.ok()) return fail(st.error());
@@ -125,9 +125,8 @@ class BatchFile {
       }
       f.header_.push_back(line);
     }
-    return Error{Code::bad_input,
-                 fmt::format("{}: the header does not end with an empty line within {} bytes", path.string(),
-                             export_header_bytes_max)};
+    return Error{Code::bad_input, fmt::format("{}: the header does not end with an empty line within {} bytes",
+                                              path.string(), export_header_bytes_max)};
   }
 
   // The next batch; nullopt at the end of the file.
@@ -139,9 +138,9 @@ class BatchFile {
     std::uint64_t len = 0;
     for (int i = 7; i >= 0; --i) len = (len << 8) | len_bytes[i];
     if (len > protocol::push_body_bytes_max) {
-      return Error{Code::bad_input, fmt::format("{}: byte {}: batch {} claims {} bytes, above the limit of {}",
-                                                path_.string(), offset_, index_ + 1, len,
-                                                protocol::push_body_bytes_max)};
+      return Error{Code::bad_input,
+                   fmt::format("{}: byte {}: batch {} claims {} bytes, above the limit of {}", path_.string(), offset_,
+                               index_ + 1, len, protocol::push_body_bytes_max)};
     }
     std::string body(len, '\0');
     in_.read(body.data(), static_cast<std::streamsize>(len));
@@ -225,15 +224,17 @@ void add_export(CLI::App& app, int& exit_code) {
     std::filesystem::path data, out, batch;
   };
   auto a = std::make_shared<Args>();
-  auto* ex = app.add_subcommand("export", "Write the log as static C2SP tlog-tiles files (checkpoint, hash tiles, "
-                                          "entry bundles); the server must be stopped");
+  auto* ex = app.add_subcommand("export",
+                                "Write the log as static C2SP tlog-tiles files (checkpoint, hash tiles, "
+                                "entry bundles); the server must be stopped");
   ex->add_option("--data", a->data, "the data folder")->required()->check(CLI::ExistingDirectory);
   ex->add_option("--out", a->out, "a new (or empty) folder to write")->required();
   ex->callback([a, &exit_code] { exit_code = run_export(a->data, a->out); });
 
   auto b = std::make_shared<Args>();
-  auto* im = app.add_subcommand("import", "Integrate a batch file written by `lontar-agent export` (verified like a "
-                                          "push) and print the receipts; the server must be stopped");
+  auto* im = app.add_subcommand("import",
+                                "Integrate a batch file written by `lontar-agent export` (verified like a "
+                                "push) and print the receipts; the server must be stopped");
   im->add_option("--data", b->data, "the data folder")->required()->check(CLI::ExistingDirectory);
   im->add_option("--batch", b->batch, "the file from `lontar-agent export`")->required();
   im->callback([b, &exit_code] { exit_code = run_import(b->data, b->batch); });

@@ -1,13 +1,14 @@
 // lontar-server init: a new ledger in an empty data folder.
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
-#include <fmt/format.h>
 #include <memory>
 
 #include "cli.hpp"
 #include "config.hpp"
 #include "crypto/x509.hpp"
 #include "log/init.hpp"
+#include "note/note.hpp"
 
 namespace lontar::server::cli {
 
@@ -34,6 +35,10 @@ int run_init(const InitArgs& a) {
                                                     p.string(), a.data.string())});
     }
   }
+  // Checked before anything is written, so that a bad name leaves no half-made folder.
+  if (auto st = note::check_key_name(a.origin); !st.ok()) {
+    return fail(Error{Code::bad_input, fmt::format("--origin '{}': {}", a.origin, st.error().message)});
+  }
   InitOptions o;
   o.data_dir = a.data;
   o.origin = a.origin;
@@ -45,8 +50,7 @@ int run_init(const InitArgs& a) {
     if (!pass.ok()) return fail(pass.error());
     o.admin_passphrase = *pass;
   }
-  o.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
+  o.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
                  .count();
   auto result = init_ledger(o);
   if (!result.ok()) return fail(result.error());

@@ -7,15 +7,15 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cstdio>
 #include <cstring>
-#include <fmt/format.h>
 #include <memory>
 
 #include "cli.hpp"
+#include "cli_lock.hpp"
 #include "config.hpp"
 #include "crypto/x509.hpp"
-#include "cli_lock.hpp"
 #include "log/init.hpp"
 #include "log/log_store.hpp"
 #include "ops/published.hpp"
@@ -40,7 +40,8 @@ Result<net::Identity> load_tls(const ServerConfig& c) {
     LONTAR_ASSIGN(pass, read_passphrase_file(*c.key_passphrase_file));
   }
   auto id = net::load_identity(c.certificate, c.key, pass);
-  if (!id.ok()) return Error{id.error().code, fmt::format("[tls] in {}: {}", c.config_file.string(), id.error().message)};
+  if (!id.ok())
+    return Error{id.error().code, fmt::format("[tls] in {}: {}", c.config_file.string(), id.error().message)};
   return id;
 }
 
@@ -96,8 +97,8 @@ int run_server(const std::filesystem::path& config_file) {
   if (auto st = crypto::write_file_atomic(port_file, std::to_string(port) + "\n", 0644); !st.ok()) {
     spdlog::warn("server: cannot write {}: {}", port_file.string(), st.error().message);
   }
-  spdlog::info("server: ledger '{}' tree_size={} verifier_key={}", (*store)->origin(),
-               (*store)->metrics().tree_size, (*store)->verifier_key());
+  spdlog::info("server: ledger '{}' tree_size={} verifier_key={}", (*store)->origin(), (*store)->metrics().tree_size,
+               (*store)->verifier_key());
   std::printf("listening on https://%s:%u\n", c.listen.c_str(), static_cast<unsigned>(port));
   std::fflush(stdout);
 
@@ -132,8 +133,9 @@ int run_server(const std::filesystem::path& config_file) {
 
 void add_run(CLI::App& app, int& exit_code) {
   auto file = std::make_shared<std::filesystem::path>();
-  auto* cmd = app.add_subcommand("run", "Serve the ledger over HTTPS (mutual TLS) until SIGTERM or SIGINT; "
-                                        "SIGHUP reloads the TLS certificate");
+  auto* cmd = app.add_subcommand("run",
+                                 "Serve the ledger over HTTPS (mutual TLS) until SIGTERM or SIGINT; "
+                                 "SIGHUP reloads the TLS certificate");
   cmd->add_option("--config", *file, "the config file written by init (<data>/server.toml)")->required();
   cmd->callback([file, &exit_code] { exit_code = run_server(*file); });
 }

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <map>
 #include <set>
-#include <toml++/toml.h>
 
 namespace lontar::server {
 
@@ -135,6 +135,16 @@ Result<ServerConfig> load_config(const std::filesystem::path& file) {
   return c;
 }
 
+// A TOML basic string's contents: backslashes and quotes escaped.
+std::string toml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string default_config_text(const std::filesystem::path& data_dir, const std::string& origin) {
   return fmt::format(R"(# lontar-server configuration for the ledger "{origin}".
 # Written by `lontar-server init`; read by `lontar-server run --config <this file>`.
@@ -174,7 +184,7 @@ idle_timeout_s = 30
 body_timeout_s = 120
 )",
                      fmt::arg("origin", origin), fmt::arg("port", port_default),
-                     fmt::arg("data", std::filesystem::absolute(data_dir).lexically_normal().string()),
+                     fmt::arg("data", toml_escape(std::filesystem::absolute(data_dir).lexically_normal().string())),
                      fmt::arg("cert", tls_certificate_file_name));
 }
 

@@ -28,7 +28,7 @@ struct ServerConfig {
   std::string listen = "127.0.0.1";
   std::uint16_t port = port_default;  // 0: any free port (written to <data>/server.port)
   std::filesystem::path data_dir;
-  std::string log_level = "info";     // trace, debug, info, warn, error
+  std::string log_level = "info";  // trace, debug, info, warn, error
   bool public_without_certificate = false;
 
   // [tls]

@@ -5,8 +5,9 @@
 
 int main(int argc, char** argv) {
   using namespace lontar::server::cli;
-  CLI::App app{"lontar-server — the sync server of a Lontar ledger: the central log, its checkpoints and tiles, "
-               "and the admin commands that register offices and auditors"};
+  CLI::App app{
+      "lontar-server — the sync server of a Lontar ledger: the central log, its checkpoints and tiles, "
+      "and the admin commands that register offices and auditors"};
   app.set_version_flag("--version", "lontar-server 0.1.0");
   app.footer(exit_codes_help);
   app.require_subcommand(1);
@@ -16,6 +17,10 @@ int main(int argc, char** argv) {
   add_admin(app, exit_code);
   add_export(app, exit_code);
   add_backup(app, exit_code);
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    sub->footer(exit_codes_help);
+    for (CLI::App* leaf : sub->get_subcommands([](CLI::App*) { return true; })) leaf->footer(exit_codes_help);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -307,8 +307,9 @@ class Session : public std::enable_shared_from_this<Session> {
     bytes_in_ = req.body().size();
     in_service([self = shared_from_this(), req = std::move(req)] {
       const auto& ledger = self->srv_.config.ledger;
-      Reply r = handle(self->srv_.service, self->access_, self->method_, self->target_, req.body(),
-                       [impl = &self->srv_] { return impl->http_metrics(); }, ledger ? &*ledger : nullptr);
+      Reply r = handle(
+          self->srv_.service, self->access_, self->method_, self->target_, req.body(),
+          [impl = &self->srv_] { return impl->http_metrics(); }, ledger ? &*ledger : nullptr);
       return [self, r = std::move(r)]() mutable { self->reply(std::move(r), false); };
     });
   }

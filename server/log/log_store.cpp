@@ -14,12 +14,11 @@
 
 #include "encoding/encoding.hpp"
 #include "log/tree.hpp"
-#include "merkle/tiles.hpp"
 #include "store/db.hpp"
 
 namespace lontar::server {
 
-static_assert(bundle_leaf_bytes_max == merkle::bundle_entry_bytes_max);
+static_assert(bundle_leaf_bytes_max == tree::bundle_leaf_bytes_max);
 
 namespace {
 
@@ -61,7 +60,6 @@ struct Head {
 // A push on its way through the queue: the batch with its entries already encoded,
 // hashed and checked (chain links and seal) in the caller's thread.
 struct Pending {
-  Caller caller;
   chain::Batch batch;
   std::vector<Bytes> entry_bytes;
   std::vector<Hash> entry_hashes;
@@ -70,7 +68,7 @@ struct Pending {
 
 // What one group commit changes in the counters (added only after the commit).
 struct Counts {
-  std::uint64_t pushes = 0, integrated = 0, replayed = 0, equivocations = 0, refused = 0, rejected = 0, flagged = 0;
+  std::uint64_t integrated = 0, replayed = 0, equivocations = 0, refused = 0, rejected = 0, flagged = 0;
 };
 
 Error refusal(Code code, const std::string& principal, const std::string& why) {
@@ -390,7 +388,6 @@ Result<protocol::PushResponse> LogStore::push(const Caller& caller, chain::Batch
     p->entry_hashes.push_back(chain::entry_hash_of_bytes(*bytes));
     p->entry_bytes.push_back(std::move(bytes).value());
   }
-  p->caller = caller;
   p->batch = std::move(batch);
   auto done = p->done.get_future();
   {

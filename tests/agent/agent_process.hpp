@@ -82,12 +82,12 @@ class Agent {
 
   // Enrollment arguments for a valid person numbered `i` (1..9999).
   static std::vector<std::string> enroll_args(int i) {
-    return {"enroll", "--nik", nik(i), "--name", "Peserta " + std::to_string(i), "--birth-date", "1980-01-01",
-            "--occupation", "TAGANA", "--coverage-start", "2018-05-14"};
+    return {"enroll",       "--nik",      nik(i),         "--name", "Peserta " + std::to_string(i),
+            "--birth-date", "1980-01-01", "--occupation", "TAGANA", "--coverage-start",
+            "2018-05-14"};
   }
   static std::string nik(int i) {
-    auto n = domain::make_nik("3578", "01", domain::Date{1980, 1, 1}, domain::Sex::male,
-                              static_cast<std::uint16_t>(i));
+    auto n = domain::make_nik("3578", "01", domain::Date{1980, 1, 1}, domain::Sex::male, static_cast<std::uint16_t>(i));
     return n.ok() ? n->str() : "bad";
   }
 

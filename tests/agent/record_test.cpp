@@ -93,8 +93,8 @@ TEST_CASE("a payout above the schedule needs --confirm (exit 4) and is then reco
   REQUIRE(a.run({"claim", "--claim-no", "SBY/2018/0001", "--nik", Agent::nik(1), "--event-date", "2018-05-20",
                  "--claimant-name", "Siti Aminah", "--claimant-relation", "spouse"})
               .rc == 0);
-  std::vector<std::string> pay = {"pay",           "--claim-no",    "SBY/2018/0001", "--amount", "42000000",
-                                  "--beneficiary", "Siti Aminah",   "--reference",   "TRF-77"};
+  std::vector<std::string> pay = {"pay",           "--claim-no",  "SBY/2018/0001", "--amount", "42000000",
+                                  "--beneficiary", "Siti Aminah", "--reference",   "TRF-77"};
   auto r = a.run(pay);
   CHECK(r.rc == 4);
   CHECK(contains(r.err, "above_schedule"));

@@ -205,8 +205,9 @@ TEST_CASE("run refuses a config with an unknown key or a bad value, naming the f
   CHECK(r.err.find("limits.io_threads is 0") != std::string::npos);
 }
 
-TEST_CASE("a served ledger: office add over mutual TLS, healthz for the office, admin refused to others, "
-          "SIGTERM exits 0, then export verifies and import integrates a batch file") {
+TEST_CASE(
+    "a served ledger: office add over mutual TLS, healthz for the office, admin refused to others, "
+    "SIGTERM exits 0, then export verifies and import integrates a batch file") {
   TempDir tmp;
   auto i = init(tmp);
   const auto pin = take(note::Verifier::parse(i.verifier_key), "v").public_key();
@@ -267,6 +268,49 @@ TEST_CASE("a served ledger: office add over mutual TLS, healthz for the office, 
   auto status = run(tmp, admin_args({"status"}, server.url(), i, admin_key));
   CHECK(status.rc == 0);
   CHECK(status.out.find("tree size: ") != std::string::npos);
+
+  // Keys can also be given as a certificate file or a PUBLIC KEY PEM file.
+  auto auditor = take(crypto::PrivateKey::generate(), "auditor key");
+  const auto auditor_cert = tmp.path() / "auditor.crt";
+  REQUIRE(
+      crypto::write_file_atomic(auditor_cert, take(crypto::make_self_signed_certificate(auditor, "BPK"), "cert")).ok());
+  auto add_auditor = run(tmp, admin_args({"auditor", "add", "--id", "BPK-JATIM", "--name", "BPK Jawa Timur", "--key",
+                                          auditor_cert.string()},
+                                         server.url(), i, admin_key));
+  CHECK(add_auditor.rc == 0);
+  auto darmo = take(crypto::PrivateKey::generate(), "darmo key");
+  Bytes spki = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+  append(spki, darmo.public_key());
+  const auto darmo_pub = tmp.path() / "darmo.pub";
+  REQUIRE(crypto::write_file_atomic(darmo_pub,
+                                    "-----BEGIN PUBLIC KEY-----\n" + to_base64(spki) + "\n-----END PUBLIC KEY-----\n")
+              .ok());
+  auto add_darmo = run(
+      tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Surabaya Darmo", "--key", darmo_pub.string()},
+                      server.url(), i, admin_key));
+  CHECK(add_darmo.rc == 0);
+  auto auditors = run(tmp, admin_args({"auditor", "list"}, server.url(), i, admin_key));
+  CHECK(auditors.out.find("BPK-JATIM") != std::string::npos);
+  CHECK(auditors.out.find(crypto::fingerprint(auditor.public_key())) != std::string::npos);
+  CHECK(auditors.out.find("SBY-") == std::string::npos);
+  auto private_given =
+      run(tmp, admin_args({"office", "add", "--id", "SBY-X", "--name", "X", "--key", office_key_file.string()},
+                          server.url(), i, admin_key));
+  CHECK(private_given.rc == 2);
+  CHECK(private_given.err.find("PRIVATE") != std::string::npos);
+
+  // A verdict the rules reject is printed with its reason and exits 3.
+  auto unknown = run(tmp, admin_args({"office", "revoke", "--id", "SBY-NOWHERE", "--key", to_hex(stranger.public_key()),
+                                      "--reason", "never registered"},
+                                     server.url(), i, admin_key));
+  CHECK(unknown.rc == 3);
+  CHECK(unknown.out.rfind("rejected: ", 0) == 0);
+  // A server whose key is not the pinned one is refused before anything is sent.
+  auto other = take(note::Verifier::make("lontar.test/jatim", stranger.public_key()), "other").to_string();
+  auto wrong_pin =
+      run(tmp, {"status", "--server", server.url(), "--server-key", other, "--admin-key", admin_key.string()});
+  CHECK(wrong_pin.rc == 3);
+  CHECK(wrong_pin.err.find("pinned") != std::string::npos);
 
   CHECK(server.stop(SIGTERM) == 0);
   CHECK(server.log().find("stopped cleanly") != std::string::npos);
