@@ -58,7 +58,7 @@ using BeforePublishFn = std::function<Status(std::uint64_t size, const std::stri
 struct LogStoreOptions {
   std::size_t push_queue_max = push_queue_max_default;
   std::size_t integration_entries_max = integration_entries_max_default;
-  BeforePublishFn before_publish;  // optional
+  BeforePublishFn before_publish = nullptr;  // optional
 };
 
 // A tree size and the root the log must have at that size (from a signed checkpoint).
