@@ -1,8 +1,8 @@
 // lontar-server backup|restore: consistent copies of the ledger store while it serves, and
 // bringing one back without ever serving a rollback (docs/OPERATIONS.md, "Backups").
+#include <fmt/format.h>
 #include <chrono>
 #include <cstdio>
-#include <fmt/format.h>
 #include <memory>
 
 #include "cli.hpp"
@@ -58,16 +58,17 @@ void report_publication(const std::filesystem::path& data, LogStore& store) {
   if (!published.ok()) {
     std::printf("warning: %s\n", published.error().message.c_str());
   } else if (!*published) {
-    std::printf("warning: %s has no %s (lost with the disk?). If this server published checkpoints after the "
-                "backup, offices will see a rollback: before starting, run `lontar-server restore --data %s "
-                "--from-mirror <dir>` with the newest export an auditor holds\n",
-                data.string().c_str(), std::string(ops::published_file_name).c_str(), data.string().c_str());
+    std::printf(
+        "warning: %s has no %s (lost with the disk?). If this server published checkpoints after the "
+        "backup, offices will see a rollback: before starting, run `lontar-server restore --data %s "
+        "--from-mirror <dir>` with the newest export an auditor holds\n",
+        data.string().c_str(), std::string(ops::published_file_name).c_str(), data.string().c_str());
   } else if ((*published)->checkpoint.size > leaves) {
-    std::printf("the server already published checkpoint %llu (at %s): it will refuse to start until "
-                "`lontar-server restore --data %s --from-mirror <dir>` brings leaves %llu..%llu back\n",
-                static_cast<unsigned long long>((*published)->checkpoint.size), (*published)->at.c_str(),
-                data.string().c_str(), static_cast<unsigned long long>(leaves),
-                static_cast<unsigned long long>((*published)->checkpoint.size - 1));
+    std::printf(
+        "the server already published checkpoint %llu (at %s): it will refuse to start until "
+        "`lontar-server restore --data %s --from-mirror <dir>` brings leaves %llu..%llu back\n",
+        static_cast<unsigned long long>((*published)->checkpoint.size), (*published)->at.c_str(), data.string().c_str(),
+        static_cast<unsigned long long>(leaves), static_cast<unsigned long long>((*published)->checkpoint.size - 1));
   } else {
     std::printf("ok: the store is at or beyond the last published checkpoint; start the server\n");
   }
@@ -105,9 +106,8 @@ int run_restore_file(const std::filesystem::path& data, const std::filesystem::p
   }
   // The store being replaced is kept beside it, never deleted.
   if (std::filesystem::exists(ledger, ec)) {
-    const auto stamp = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
+    const auto stamp = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
     auto aside = ledger;
     aside += ".replaced-" + stamp;
     std::filesystem::rename(ledger, aside, ec);
@@ -123,8 +123,9 @@ int run_restore_file(const std::filesystem::path& data, const std::filesystem::p
     std::printf("the previous store was moved to %s\n", aside.string().c_str());
   }
   std::filesystem::rename(staged, ledger, ec);
-  if (ec) return fail(Error{Code::io, fmt::format("{}: cannot rename to {}: {}", staged.string(), ledger.string(),
-                                                  ec.message())});
+  if (ec)
+    return fail(
+        Error{Code::io, fmt::format("{}: cannot rename to {}: {}", staged.string(), ledger.string(), ec.message())});
   auto store = open_ledger(ledger, data);
   if (!store.ok()) return fail(store.error());
   std::printf("restored %s from %s: %llu leaves\n", ledger.string().c_str(), from.string().c_str(),
@@ -175,10 +176,11 @@ int run_restore_mirror(const std::filesystem::path& data, const std::filesystem:
     return fail(e);
   }
   if (auto st = ops::guard_publication(data, **store); !st.ok()) return fail(st.error());
-  std::printf("restored leaves %llu..%llu from %s: the log has %llu leaves and exactly the root of the checkpoint "
-              "published for that size; start the server\n",
-              static_cast<unsigned long long>(have), static_cast<unsigned long long>(m.size) - 1,
-              dir.string().c_str(), static_cast<unsigned long long>(m.size));
+  std::printf(
+      "restored leaves %llu..%llu from %s: the log has %llu leaves and exactly the root of the checkpoint "
+      "published for that size; start the server\n",
+      static_cast<unsigned long long>(have), static_cast<unsigned long long>(m.size) - 1, dir.string().c_str(),
+      static_cast<unsigned long long>(m.size));
   return exit_ok;
 }
 
@@ -189,16 +191,18 @@ void add_backup(CLI::App& app, int& exit_code) {
     std::filesystem::path data, out, from, from_mirror;
   };
   auto a = std::make_shared<Args>();
-  auto* backup = app.add_subcommand("backup", "Copy the ledger store consistently while the server runs (SQLite "
-                                              "online backup), with the checkpoint it matches in FILE.checkpoint");
+  auto* backup = app.add_subcommand("backup",
+                                    "Copy the ledger store consistently while the server runs (SQLite "
+                                    "online backup), with the checkpoint it matches in FILE.checkpoint");
   backup->add_option("--data", a->data, "the server's data folder")->required();
   backup->add_option("--out", a->out, "the backup file to write (must not exist)")->required();
   backup->callback([a, &exit_code] { exit_code = run_backup(a->data, a->out); });
 
-  auto* restore = app.add_subcommand(
-      "restore", "With the server stopped: --from FILE puts a backup back (the replaced store is kept aside); "
-                 "--from-mirror DIR re-appends the leaves a restored store lacks from an auditor's export, "
-                 "verifying the published root, so that the server may serve again");
+  auto* restore =
+      app.add_subcommand("restore",
+                         "With the server stopped: --from FILE puts a backup back (the replaced store is kept aside); "
+                         "--from-mirror DIR re-appends the leaves a restored store lacks from an auditor's export, "
+                         "verifying the published root, so that the server may serve again");
   restore->add_option("--data", a->data, "the server's data folder (holding log.key)")->required();
   auto* from = restore->add_option("--from", a->from, "a file written by `lontar-server backup`");
   auto* mirror =

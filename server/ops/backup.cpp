@@ -48,8 +48,8 @@ Status copy_database(const std::filesystem::path& from, const std::filesystem::p
     return Error{Code::not_found, fmt::format("{}: no such database", from.string())};
   }
   if (std::filesystem::exists(to, ec)) {
-    return Error{Code::conflict, fmt::format("{}: already exists; choose a new file (a copy never overwrites)",
-                                             to.string())};
+    return Error{Code::conflict,
+                 fmt::format("{}: already exists; choose a new file (a copy never overwrites)", to.string())};
   }
   auto partial = to;
   partial += ".partial";
@@ -83,7 +83,8 @@ Status copy_database(const std::filesystem::path& from, const std::filesystem::p
   }
   ::close(fd);
   std::filesystem::rename(partial, to, ec);
-  if (ec) return Error{Code::io, fmt::format("{}: cannot rename to {}: {}", partial.string(), to.string(), ec.message())};
+  if (ec)
+    return Error{Code::io, fmt::format("{}: cannot rename to {}: {}", partial.string(), to.string(), ec.message())};
   return sync_dir(std::filesystem::absolute(to).parent_path());
 }
 

@@ -2,8 +2,8 @@
 
 #include <sys/stat.h>
 
-#include <ctime>
 #include <fmt/format.h>
+#include <ctime>
 
 #include "crypto/x509.hpp"
 #include "log/log_store.hpp"
@@ -60,13 +60,13 @@ Status guard_publication(const std::filesystem::path& data_dir, LogStore& store)
   }
   const note::Checkpoint& p = published->checkpoint;
   if (now.size < p.size) {
-    return Error{Code::corrupt,
-                 fmt::format("restored log is older than checkpoint {} published at {}: {} holds {} leaves, and "
-                             "offices that saw the larger checkpoint would see a rollback. Run `lontar-server "
-                             "restore --data {} --from-mirror <dir>` with an auditor's export (lontar-server export) "
-                             "of at least {} leaves; the server refuses to serve until then",
-                             p.size, published->at, (data_dir / "ledger.db").string(), now.size,
-                             data_dir.string(), p.size)};
+    return Error{
+        Code::corrupt,
+        fmt::format("restored log is older than checkpoint {} published at {}: {} holds {} leaves, and "
+                    "offices that saw the larger checkpoint would see a rollback. Run `lontar-server "
+                    "restore --data {} --from-mirror <dir>` with an auditor's export (lontar-server export) "
+                    "of at least {} leaves; the server refuses to serve until then",
+                    p.size, published->at, (data_dir / "ledger.db").string(), now.size, data_dir.string(), p.size)};
   }
   if (now.size == p.size && now.root != p.root) {
     return Error{Code::corrupt, fmt::format("{}: the store's tree of {} leaves has another root than the checkpoint "
@@ -78,10 +78,10 @@ Status guard_publication(const std::filesystem::path& data_dir, LogStore& store)
     // The store must extend what was published: a consistency proof from the published size.
     LONTAR_ASSIGN(protocol::Proof proof, store.consistency_proof(p.size, now.size));
     if (auto s = merkle::verify_consistency(p.size, now.size, p.root, now.root, proof.hashes); !s.ok()) {
-      return Error{Code::corrupt, fmt::format("{}: the store's tree does not extend the checkpoint of {} leaves "
-                                              "published at {} ({}); it is a fork of the history offices saw",
-                                              (data_dir / "ledger.db").string(), p.size, published->at,
-                                              s.error().message)};
+      return Error{Code::corrupt,
+                   fmt::format("{}: the store's tree does not extend the checkpoint of {} leaves "
+                               "published at {} ({}); it is a fork of the history offices saw",
+                               (data_dir / "ledger.db").string(), p.size, published->at, s.error().message)};
     }
     return record_published(data_dir, current);
   }

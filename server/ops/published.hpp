@@ -28,8 +28,8 @@ constexpr std::string_view published_file_name = "published.checkpoint";
 
 struct Published {
   note::Checkpoint checkpoint;
-  std::string note;       // the signed checkpoint, as served
-  std::string at;         // when it was recorded (the file's time, UTC, ISO 8601)
+  std::string note;  // the signed checkpoint, as served
+  std::string at;    // when it was recorded (the file's time, UTC, ISO 8601)
 };
 
 // Reads <data>/published.checkpoint: nullopt when there is none; corrupt when it is not a

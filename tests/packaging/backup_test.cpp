@@ -118,8 +118,9 @@ protocol::PushResponse push(net::Client& c, const chain::Batch& b) {
   return take(encoding::decode<protocol::PushResponse>(r.bytes(), "push response"), "decode");
 }
 
-TEST_CASE("a backup taken while serving, restored, is refused as a rollback until restore --from-mirror "
-          "brings back exactly the published root; offices then push as before") {
+TEST_CASE(
+    "a backup taken while serving, restored, is refused as a rollback until restore --from-mirror "
+    "brings back exactly the published root; offices then push as before") {
   TempDir tmp;
   const auto data = tmp.path() / "data";
   auto init = run(tmp, {"init", "--data", data.string(), "--origin", "lontar.test/jatim"});
