@@ -14,18 +14,22 @@ namespace lontar::agent::cli {
 // Exit codes (also listed in --help).
 enum Exit : int {
   exit_ok = 0,
-  exit_usage = 1,      // bad command line or bad input (the message names the field)
-  exit_io = 2,         // the store or a file could not be read or written (disk full, permissions)
-  exit_rejected = 3,   // the rules refused the entry; nothing was recorded
-  exit_confirm = 4,    // the entry is flagged: repeat with --confirm to record it
-  exit_verify = 5,     // verify found the chain, a seal or the store damaged
-  exit_not_found = 6,  // show/find found nothing
+  exit_usage = 1,        // bad command line or bad input (the message names the field)
+  exit_io = 2,           // the store or a file could not be read or written (disk full, permissions)
+  exit_rejected = 3,     // the rules refused the entry; nothing was recorded
+  exit_confirm = 4,      // the entry is flagged: repeat with --confirm to record it
+  exit_verify = 5,       // verify found the chain, a seal or the store damaged
+  exit_not_found = 6,    // show/find found nothing
+  exit_incident = 7,     // sync: the server's history changed; syncing stopped until `incident clear`
+  exit_unreachable = 8,  // sync: server unreachable, TLS failure or server error; try again later
+  exit_refused = 9,      // sync: the server refused this office (not registered, revoked, equivocation)
 };
 
 constexpr const char* exit_codes_help =
     "Exit codes: 0 ok; 1 bad command line or input; 2 I/O or store error (disk full, permissions);\n"
     "3 rejected by the rules (nothing recorded); 4 flagged, repeat with --confirm; 5 verification failed;\n"
-    "6 nothing found.";
+    "6 nothing found; 7 INCIDENT: the server's history changed (see `incident show`); 8 server unreachable,\n"
+    "try again later; 9 the server refused this office.";
 
 struct Context {
   std::string data;             // --data, default $LONTAR_DATA or ./lontar-data
@@ -49,5 +53,10 @@ void add_import(CLI::App& app, Context& ctx);
 void add_query(CLI::App& app, Context& ctx);
 void add_verify(CLI::App& app, Context& ctx);
 void add_generate(CLI::App& app, Context& ctx);
+void add_sync(CLI::App& app, Context& ctx);  // sync, run, incident
+// status's sync part: verdict counts and the rejected/flagged entries with their
+// reasons (from receipts), and the incident if any. Returns exit_incident when
+// there is one, else exit_ok.
+int print_sync_status(Office& office);
 
 }  // namespace lontar::agent::cli

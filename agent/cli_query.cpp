@@ -16,6 +16,7 @@ struct Filter {
   std::string nik, name, ref;
   std::string from, to;  // recorded dates YYYY-MM-DD (UTC), inclusive
   std::string sync;      // "", "synced", "unsynced"
+  std::string verdict;   // "", "accepted", "rejected", "flagged" (the server's when it answered)
   std::optional<std::uint64_t> seq;
   std::size_t limit = 0;
 };
@@ -39,19 +40,25 @@ Result<std::int64_t> day_ms(const std::string& text, bool end_of_day) {
   return (domain::days_since_epoch(d) + (end_of_day ? 1 : 0)) * 86'400'000LL - (end_of_day ? 1 : 0);
 }
 
-std::string verdict_text(ByteView bytes) {
+// The outcome and reason codes; with `texts`, each reason's text too.
+std::string verdict_text(ByteView bytes, bool texts = false) {
   auto v = encoding::decode<domain::Verdict>(bytes, "verdict");
   if (!v.ok()) return "?";
   std::string out = domain::outcome_name(v->outcome);
-  for (const auto& r : v->reasons) out += " " + r.code;
+  for (const auto& r : v->reasons) out += " " + r.code + (texts ? ": " + r.text : "");
   return out;
+}
+
+bool verdict_is(ByteView bytes, const std::string& outcome) {
+  auto v = encoding::decode<domain::Verdict>(bytes, "verdict");
+  return v.ok() && domain::outcome_name(v->outcome) == outcome;
 }
 
 std::vector<std::string> headers_of(View v) {
   switch (v) {
     case View::participants:
-      return {"seq",     "nik",        "name",           "birth_date", "sex",   "occupation",
-              "sponsor", "programmes", "coverage_start", "voided",     "synced"};
+      return {"seq",     "nik",        "name",           "birth_date", "sex",     "occupation",
+              "sponsor", "programmes", "coverage_start", "voided",     "verdict", "synced"};
     case View::contributions:
       return {"seq", "nik", "first_month", "months", "total", "payer", "receipt_no", "verdict", "synced"};
     case View::claims:
@@ -64,10 +71,11 @@ std::vector<std::string> headers_of(View v) {
   return {"seq", "kind", "recorded", "operator", "nik", "name", "ref", "verdict", "synced"};
 }
 
-std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& synced, const std::string& voided) {
+std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& synced, const std::string& voided,
+                                bool reason_texts) {
   const auto seq = std::to_string(st.uint64(0));
   const auto kind = static_cast<domain::EntryKind>(st.int64(1));
-  const std::string verdict = verdict_text(st.blob_view(8));
+  const std::string verdict = verdict_text(st.blob_view(8), reason_texts);
   if (v == View::entries) {
     return {seq,   domain::kind_name(kind), when(st.int64(2)), st.text(3), st.text(4), st.text(5), st.text(6), verdict,
             synced};
@@ -87,6 +95,7 @@ std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& sync
             domain::programmes_to_string(p->programmes),
             domain::to_string(p->coverage_start),
             voided,
+            verdict,
             synced};
   }
   if (auto* p = std::get_if<domain::ContributionPaid>(&*payload)) {
@@ -131,7 +140,8 @@ Result<Table> run_query(Office& office, View view, Filter f) {
   if (view == View::claims) f.kind = domain::EntryKind::claim_filed;
   if (view == View::payouts) f.kind = domain::EntryKind::payout_made;
   std::string sql =
-      "SELECT e.seq, e.kind, e.recorded_at_ms, e.operator, e.nik, e.name, e.ref, e.bytes, e.verdict, "
+      "SELECT e.seq, e.kind, e.recorded_at_ms, e.operator, e.nik, e.name, e.ref, e.bytes, "
+      "COALESCE((SELECT r.verdict FROM receipts r WHERE r.seq = e.seq), e.verdict), "
       "EXISTS(SELECT 1 FROM outbox o WHERE o.seq = e.seq), "
       "EXISTS(SELECT 1 FROM entries v WHERE v.kind = 15 AND v.ref = ?1 || '#' || e.seq) "
       "FROM entries e WHERE 1";
@@ -145,7 +155,7 @@ Result<Table> run_query(Office& office, View view, Filter f) {
   if (f.sync == "unsynced") sql += " AND e.seq IN (SELECT seq FROM outbox)";
   if (f.sync == "synced") sql += " AND e.seq NOT IN (SELECT seq FROM outbox)";
   sql += " ORDER BY e.seq";
-  if (f.limit) sql += " LIMIT ?9";
+  if (f.limit && f.verdict.empty()) sql += " LIMIT ?9";
   LONTAR_ASSIGN(auto st, office.store->db().prepare(sql));
   st.bind(1, office.id);
   if (f.kind) st.bind(2, static_cast<int>(*f.kind));
@@ -161,13 +171,17 @@ Result<Table> run_query(Office& office, View view, Filter f) {
     st.bind(7, ms);
   }
   if (f.seq) st.bind(8, *f.seq);
-  if (f.limit) st.bind(9, static_cast<std::int64_t>(f.limit));
+  if (f.limit && f.verdict.empty()) st.bind(9, static_cast<std::int64_t>(f.limit));
   Table t;
   t.headers = headers_of(view);
   for (;;) {
     LONTAR_ASSIGN(bool row, st.step());
     if (!row) break;
-    t.rows.push_back(row_of(view, st, st.int64(9) ? "no" : "yes", st.int64(10) ? "yes" : "no"));
+    if (!f.verdict.empty()) {
+      if (!verdict_is(st.blob_view(8), f.verdict)) continue;
+      if (f.limit && t.rows.size() >= f.limit) break;
+    }
+    t.rows.push_back(row_of(view, st, st.int64(9) ? "no" : "yes", st.int64(10) ? "yes" : "no", !f.verdict.empty()));
   }
   return t;
 }
@@ -181,6 +195,9 @@ void add_filter_options(CLI::App* cmd, Filter& f, Output& o) {
   cmd->add_option("--from", f.from, "recorded on or after this day, YYYY-MM-DD (UTC)");
   cmd->add_option("--to", f.to, "recorded on or before this day, YYYY-MM-DD (UTC)");
   cmd->add_option("--sync", f.sync, "synced or unsynced")->check(CLI::IsMember({"synced", "unsynced"}));
+  cmd->add_option("--verdict", f.verdict,
+                  "only entries with this verdict (the server's once synced), shown with the reasons")
+      ->check(CLI::IsMember({"accepted", "rejected", "flagged"}));
   cmd->add_option("--limit", f.limit, "at most this many rows");
   cmd->add_flag("--json", o.json, "print JSON");
   cmd->add_flag("--csv", o.csv, "print CSV (for spreadsheets)");

@@ -47,7 +47,7 @@ int status(Context& ctx) {
   if (origin.ok() && *origin && as_chars(**origin) == "local") {
     fmt::print("note:        rules checks use this office's own records only until the first sync\n");
   }
-  return exit_ok;
+  return print_sync_status(*office);
 }
 }  // namespace
 

@@ -1,4 +1,4 @@
-// lontar-agent — the office program: record, import, verify, export (DESIGN.md).
+// lontar-agent — the office program: record, import, verify, export, sync (DESIGN.md).
 #include <cstdlib>
 
 #include "cli.hpp"
@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   add_query(app, ctx);
   add_verify(app, ctx);
   add_generate(app, ctx);
+  add_sync(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -78,6 +78,9 @@ class Store {
 
   // The rules state over this db, keyed by the settings' nik_key. Opened once.
   Result<rules::State*> rules_state();
+  // Forgets the opened rules state, so that the next rules_state() re-reads the
+  // NIK key (the sync client, after re-keying or a rolled-back rebuild).
+  void reset_rules_state() { rules_.reset(); }
 
   // ---- chain (call inside a Transaction) ----
   Result<Head> head();

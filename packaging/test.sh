@@ -17,4 +17,4 @@ fi
 cmake -S . -B "$build" -G Ninja -DLONTAR_WERROR=ON "${flags[@]}" >/dev/null
 echo "test.sh: building in $build"
 cmake --build "$build" -j2
-ctest --test-dir "$build" --output-on-failure --timeout 900
+ctest --test-dir "$build" --output-on-failure --timeout 900 -j2

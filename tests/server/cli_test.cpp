@@ -22,6 +22,7 @@ namespace lontar::test {
 namespace {
 
 const char* const server_bin = LONTAR_SERVER_BIN;
+const char* const agent_bin = LONTAR_AGENT_BIN;
 
 struct Ran {
   int rc = -1;
@@ -35,8 +36,8 @@ std::string slurp(const std::filesystem::path& p) {
   return s.str();
 }
 
-// Runs lontar-server with `args`; waits for it to exit.
-Ran run(const TempDir& tmp, std::vector<std::string> args) {
+// Runs `binary` (lontar-server by default) with `args`; waits for it to exit.
+Ran run(const TempDir& tmp, std::vector<std::string> args, const char* binary = server_bin) {
   static int n = 0;
   const auto out = tmp.path() / ("out" + std::to_string(++n)), err = tmp.path() / ("err" + std::to_string(n));
   pid_t pid = fork();
@@ -46,10 +47,11 @@ Ran run(const TempDir& tmp, std::vector<std::string> args) {
     int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     dup2(o, 1);
     dup2(e, 2);
-    std::vector<char*> argv{const_cast<char*>(server_bin)};
+    setenv("LONTAR_OPERATOR", "ani", 1);
+    std::vector<char*> argv{const_cast<char*>(binary)};
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    execv(server_bin, argv.data());
+    execv(binary, argv.data());
     _exit(127);
   }
   int status = 0;
@@ -373,6 +375,43 @@ TEST_CASE(
     CHECK(truncated.rc == 2);
     CHECK(truncated.err.find("truncated") != std::string::npos);
   }
+}
+
+TEST_CASE("import integrates the file a real lontar-agent export wrote, and not while the server runs") {
+  TempDir tmp;
+  auto i = init(tmp);
+  const auto office_dir = tmp.path() / "office";
+  auto a = run(tmp, {"init", "--data", office_dir.string(), "--office", "SBY-RUNGKUT", "--name", "Surabaya Rungkut"},
+               agent_bin);
+  INFO(a.err);
+  REQUIRE(a.rc == 0);
+  const auto csv = tmp.path() / "dinsos.csv";
+  REQUIRE(run(tmp,
+              {"generate-partner-csv", "--data", office_dir.string(), "--out", csv.string(), "--tagana", "20", "--tksk",
+               "5", "--kpm-pkh", "3"},
+              agent_bin)
+              .rc == 0);
+  REQUIRE(run(tmp, {"import", "--data", office_dir.string(), csv.string()}, agent_bin).rc == 0);
+  const auto file = tmp.path() / "sby-rungkut.lontar";
+  auto ex = run(tmp, {"export", "--data", office_dir.string(), "--out", file.string()}, agent_bin);
+  INFO(ex.err);
+  REQUIRE(ex.rc == 0);
+
+  {
+    Server server(tmp, i.config);
+    auto add = run(tmp, admin_args({"office", "add", "--id", "SBY-RUNGKUT", "--name", "Surabaya Rungkut", "--key",
+                                    (office_dir / "office-cert.pem").string(), "--scope", "3578"},
+                                   server.url(), i, i.data / "admin.key"));
+    REQUIRE(add.rc == 0);
+    auto busy = run(tmp, {"import", "--data", i.data.string(), "--batch", file.string()});
+    CHECK(busy.rc == 3);
+    CHECK(busy.err.find("stop it first") != std::string::npos);
+    CHECK(server.stop(SIGTERM) == 0);
+  }
+  auto im = run(tmp, {"import", "--data", i.data.string(), "--batch", file.string()});
+  INFO(im.err);
+  CHECK(im.rc == 0);
+  CHECK(im.out.find("imported 1 batches: 28 accepted, 0 rejected, 0 flagged") != std::string::npos);
 }
 
 TEST_CASE("SIGHUP reloads the TLS certificate for new connections") {

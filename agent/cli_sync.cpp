@@ -1,0 +1,268 @@
+// lontar-agent sync | run | incident: the sync client on the command line (sync.hpp).
+#include <signal.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "cli.hpp"
+#include "sync.hpp"
+
+namespace lontar::agent::cli {
+
+namespace {
+
+constexpr std::int64_t run_interval_s_default = 60;      // between successful syncs
+constexpr std::int64_t run_backoff_s_initial = 1;        // first retry after a failure
+constexpr std::int64_t run_backoff_s_max_default = 300;  // retries never wait longer
+constexpr int run_backoff_doublings_max = 20;            // 2^20 s is far above any sane maximum
+
+struct SyncArgs {
+  SyncOptions options;
+  std::int64_t interval_s = run_interval_s_default;
+  std::int64_t backoff_max_s = run_backoff_s_max_default;
+};
+
+void add_server_options(CLI::App* cmd, SyncArgs& a) {
+  cmd->add_option("--server", a.options.server_url, "the sync server's URL (default: the one given to init)");
+  cmd->add_option("--server-key", a.options.server_key,
+                  "the log's verifier key to pin (default: the one given to init)");
+  cmd->add_option("--batch-entries", a.options.batch_entries, "entries per push batch (at most 10000)")
+      ->check(CLI::Range(std::size_t{1}, sync_batch_entries_max))
+      ->capture_default_str();
+}
+
+void print_incident(const Error& e) {
+  fmt::print(stderr,
+             "\n"
+             "!!! INCIDENT: THE SYNC SERVER'S HISTORY CHANGED !!!\n"
+             "{}\n"
+             "The server showed this office a log that does not extend the one it showed before (rolled back,\n"
+             "forked or rewritten), or lost entries it had acknowledged. Syncing is STOPPED for this office.\n"
+             "Keep recording offline if needed; nothing here is lost. Tell the server's admin and the auditors\n"
+             "now. Only after they have explained it, run `lontar-agent incident clear --reason TEXT`.\n\n",
+             e.message);
+}
+
+int sync_exit(Store& store, const Error& e) {
+  switch (classify(store, e)) {
+    case SyncFailure::incident:
+      print_incident(e);
+      return exit_incident;
+    case SyncFailure::retry:
+      fmt::print(stderr, "sync failed, try again later: {}\n", e.message);
+      return exit_unreachable;
+    case SyncFailure::refused:
+      fmt::print(stderr, "the server refused this office: {}\n", e.message);
+      return exit_refused;
+    case SyncFailure::local:
+      break;
+  }
+  return fail(e);
+}
+
+void print_report(const SyncOptions& o, const SyncReport& r) {
+  fmt::print(
+      "synced with {}: pushed {} entries in {} batches ({} accepted, {} rejected, {} flagged); pulled {} "
+      "leaves; checkpoint tree size {}\n",
+      o.server_url, r.entries_pushed, r.batches, r.accepted, r.rejected, r.flagged, r.leaves_pulled, r.checkpoint_size);
+  if (r.replica_rebuilt) fmt::print("replica rebuilt from the central log under the ledger's NIK key\n");
+  if (r.rejected || r.flagged) {
+    fmt::print("see `lontar-agent list --entries --verdict rejected` (or flagged) for the reasons\n");
+  }
+  std::fflush(stdout);
+}
+
+Result<Office> open_for_sync(Context& ctx, SyncArgs& a) {
+  LONTAR_ASSIGN(Office office, open(ctx));
+  if (!ctx.passphrase_file.empty()) {
+    LONTAR_ASSIGN(a.options.passphrase, read_passphrase_file(ctx.passphrase_file));
+  }
+  LONTAR_TRY(resolve_server(*office.store, a.options));
+  a.options.progress = [](const std::string& line) {
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+  };
+  return office;
+}
+
+int sync_command(Context& ctx, SyncArgs& a) {
+  auto office = open_for_sync(ctx, a);
+  if (!office.ok()) return fail(office.error());
+  auto r = sync_once(*office, ctx.data, a.options);
+  if (!r.ok()) return sync_exit(*office->store, r.error());
+  print_report(a.options, *r);
+  return exit_ok;
+}
+
+// Waits `seconds` or until SIGTERM/SIGINT (blocked in `set`); true when signalled.
+bool wait_or_signal(const sigset_t& set, std::int64_t seconds) {
+  timespec ts{static_cast<time_t>(seconds), 0};
+  for (;;) {
+    int sig = ::sigtimedwait(&set, nullptr, &ts);
+    if (sig > 0) return true;
+    if (errno == EAGAIN) return false;
+    // EINTR: another signal; wait again (the remaining time restarts, which only delays).
+  }
+}
+
+int run_command(Context& ctx, SyncArgs& a) {
+  // SIGTERM and SIGINT are taken synchronously: a sync in progress finishes (every
+  // network step has a deadline) and the loop stops before the next one.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  ::sigprocmask(SIG_BLOCK, &set, nullptr);
+  auto office = open_for_sync(ctx, a);
+  if (!office.ok()) return fail(office.error());
+  std::mt19937_64 rng(std::random_device{}());
+  int failures = 0;
+  fmt::print("syncing with {} every {} s (backoff up to {} s); SIGTERM stops\n", a.options.server_url, a.interval_s,
+             a.backoff_max_s);
+  std::fflush(stdout);
+  for (;;) {
+    auto r = sync_once(*office, ctx.data, a.options);
+    std::int64_t wait_s = a.interval_s;
+    if (r.ok()) {
+      print_report(a.options, *r);
+      failures = 0;
+    } else {
+      int code = sync_exit(*office->store, r.error());
+      if (code == exit_incident) return code;
+      // Exponential backoff with full jitter in [backoff/2, backoff]: offices that
+      // lost the server together do not come back together.
+      failures = std::min(failures + 1, run_backoff_doublings_max);
+      const std::int64_t backoff = std::min(a.backoff_max_s, run_backoff_s_initial << (failures - 1));
+      wait_s = std::uniform_int_distribution<std::int64_t>(std::max<std::int64_t>(1, backoff / 2), backoff)(rng);
+      fmt::print(stderr, "next attempt in {} s\n", wait_s);
+    }
+    if (wait_or_signal(set, wait_s)) {
+      fmt::print("stopping: signal received\n");
+      return exit_ok;
+    }
+  }
+}
+
+}  // namespace
+
+void add_sync(CLI::App& app, Context& ctx) {
+  {
+    auto a = std::make_shared<SyncArgs>();
+    auto* cmd = app.add_subcommand("sync",
+                                   "sync once: verify the server's checkpoint, push the outbox, store "
+                                   "receipts, pull the feed into the replica");
+    add_server_options(cmd, *a);
+    cmd->callback([a, &ctx] { ctx.exit_code = sync_command(ctx, *a); });
+  }
+  {
+    auto a = std::make_shared<SyncArgs>();
+    auto* cmd = app.add_subcommand("run",
+                                   "sync in a loop: every --interval seconds, retrying failures with "
+                                   "exponential backoff and jitter; stops on SIGTERM or an incident");
+    add_server_options(cmd, *a);
+    cmd->add_option("--interval", a->interval_s, "seconds between successful syncs")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400}))
+        ->capture_default_str();
+    cmd->add_option("--backoff-max", a->backoff_max_s, "longest wait after failures, in seconds")
+        ->check(CLI::Range(std::int64_t{1}, std::int64_t{86'400}))
+        ->capture_default_str();
+    cmd->callback([a, &ctx] { ctx.exit_code = run_command(ctx, *a); });
+  }
+  {
+    auto* inc = app.add_subcommand("incident", "the 'server history changed' incident: show or clear it");
+    inc->require_subcommand(1);
+    inc->add_subcommand("show", "print the recorded incident (exit 7 if there is one)")->callback([&ctx] {
+      auto office = open(ctx);
+      if (!office.ok()) {
+        ctx.exit_code = fail(office.error());
+        return;
+      }
+      auto i = incident(*office->store);
+      if (!i.ok()) {
+        ctx.exit_code = fail(i.error());
+        return;
+      }
+      fmt::print("{}\n", *i ? **i : "no incident");
+      ctx.exit_code = *i ? exit_incident : exit_ok;
+    });
+    auto reason = std::make_shared<std::string>();
+    auto* clear = inc->add_subcommand("clear",
+                                      "after the server's admin explained the incident: forget the "
+                                      "trusted checkpoint, re-send every entry at the next sync");
+    clear->add_option("--reason", *reason, "why it is safe now (kept in the store)")->required();
+    clear->callback([reason, &ctx] {
+      auto office = open(ctx);
+      if (!office.ok()) {
+        ctx.exit_code = fail(office.error());
+        return;
+      }
+      if (auto s = clear_incident(*office->store, *reason); !s.ok()) {
+        ctx.exit_code = fail(s.error());
+        return;
+      }
+      fmt::print(
+          "incident cleared; the next sync trusts the server's current log and re-sends every entry "
+          "(idempotent)\n");
+    });
+  }
+}
+
+}  // namespace lontar::agent::cli
+
+namespace lontar::agent::cli {
+
+namespace {
+constexpr std::int64_t status_verdicts_listed_max = 20;
+}
+
+int print_sync_status(Office& office) {
+  auto& db = office.store->db();
+  auto counts = db.prepare("SELECT verdict FROM receipts");
+  std::uint64_t n[3] = {0, 0, 0};
+  if (counts.ok()) {
+    for (;;) {
+      auto row = counts->step();
+      if (!row.ok() || !*row) break;
+      auto v = encoding::decode<domain::Verdict>(counts->blob_view(0), "verdict");
+      if (v.ok()) ++n[v->outcome == domain::Outcome::accepted ? 0 : v->outcome == domain::Outcome::rejected ? 1 : 2];
+    }
+  }
+  fmt::print("verdicts:    {} accepted, {} rejected, {} flagged by the server\n", n[0], n[1], n[2]);
+  if (n[1] + n[2] > 0) {
+    auto st =
+        db.prepare(fmt::format("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref FROM receipts r "
+                               "JOIN entries e ON e.seq = r.seq ORDER BY r.seq"));
+    std::int64_t listed = 0;
+    while (st.ok() && listed < status_verdicts_listed_max) {
+      auto row = st->step();
+      if (!row.ok() || !*row) break;
+      auto v = encoding::decode<domain::Verdict>(st->blob_view(2), "verdict");
+      if (!v.ok() || v->outcome == domain::Outcome::accepted) continue;
+      ++listed;
+      fmt::print("  #{} {} {} {} (leaf {}):", st->uint64(0), domain::outcome_name(v->outcome),
+                 domain::kind_name(static_cast<domain::EntryKind>(st->int64(3))),
+                 st->text(4).empty() ? st->text(5) : st->text(4), st->uint64(1));
+      for (const auto& r : v->reasons) fmt::print(" {}: {}", r.code, r.text);
+      fmt::print("\n");
+    }
+    if (n[1] + n[2] > static_cast<std::uint64_t>(listed)) {
+      fmt::print("  ... all of them: lontar-agent list --entries --verdict rejected (or flagged)\n");
+    }
+  }
+  auto i = incident(*office.store);
+  if (i.ok() && *i) {
+    fmt::print(
+        "INCIDENT:    the sync server's history changed; syncing is stopped.\n  {}\n"
+        "  Tell the server's admin and the auditors; after they explain it: "
+        "lontar-agent incident clear --reason TEXT\n",
+        **i);
+    return exit_incident;
+  }
+  return exit_ok;
+}
+
+}  // namespace lontar::agent::cli

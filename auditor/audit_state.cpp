@@ -1,0 +1,121 @@
+#include "audit_state.hpp"
+
+#include "crypto/crypto.hpp"
+
+namespace lontar::audit {
+namespace {
+
+constexpr std::string_view schema = R"sql(
+CREATE TABLE IF NOT EXISTS audit_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_checkpoints (size INTEGER PRIMARY KEY, root BLOB NOT NULL, note TEXT NOT NULL);
+)sql";
+
+constexpr std::string_view nik_key_name = "nik_key";
+// SQLite's page cache for the state: a fixed bound, so memory stays flat; large
+// enough that one audit's transaction rarely spills pages before it commits.
+constexpr int cache_kib = 64 << 10;
+
+Result<AcceptedCheckpoint> row_checkpoint(store::Stmt& s) {
+  return AcceptedCheckpoint{s.uint64(0), s.hash(1), s.text(2)};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<AuditState>> AuditState::open(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error{Code::io, dir.string() + ": cannot create the state folder: " + ec.message()};
+  std::unique_ptr<AuditState> st(new AuditState());
+  LONTAR_ASSIGN(st->db_, store::Db::open((dir / "audit.sqlite").string()));
+  LONTAR_TRY(st->db_->exec(schema));
+  LONTAR_TRY(st->db_->exec("PRAGMA cache_size = -" + std::to_string(cache_kib)));
+  LONTAR_ASSIGN(auto key, st->get(nik_key_name));
+  if (!key) {
+    LONTAR_ASSIGN(Bytes fresh, crypto::random_bytes(32));
+    LONTAR_TRY(st->put(nik_key_name, fresh));
+    key = std::move(fresh);
+  }
+  if (key->size() != 32) return Error{Code::corrupt, st->db_->path() + ": stored person key is not 32 bytes"};
+  rules::NikKey nik{};
+  std::copy(key->begin(), key->end(), nik.begin());
+  LONTAR_ASSIGN(st->rules_, rules::make_sqlite_state(*st->db_, nik));
+  return st;
+}
+
+Result<std::unique_ptr<AuditState>> AuditState::open_existing(const std::filesystem::path& dir) {
+  if (!std::filesystem::exists(dir / "audit.sqlite")) {
+    return Error{Code::not_found,
+                 dir.string() + ": no audit state here; run `lontar-audit verify --state " + dir.string() + "` first"};
+  }
+  return open(dir);
+}
+
+Result<std::optional<Bytes>> AuditState::get(std::string_view name) {
+  LONTAR_ASSIGN(auto s, db_->prepare("SELECT value FROM audit_meta WHERE name = ?"));
+  s.bind(1, name);
+  LONTAR_ASSIGN(bool row, s.step());
+  if (!row) return std::optional<Bytes>{};
+  return std::optional<Bytes>{s.blob(0)};
+}
+
+Status AuditState::put(std::string_view name, ByteView value) {
+  LONTAR_ASSIGN(auto s, db_->prepare("INSERT OR REPLACE INTO audit_meta (name, value) VALUES (?, ?)"));
+  s.bind(1, name).bind(2, value);
+  return s.run();
+}
+
+Result<std::uint64_t> AuditState::get_u64(std::string_view name) {
+  LONTAR_ASSIGN(auto v, get(name));
+  if (!v) return std::uint64_t{0};
+  if (v->size() != 8) return Error{Code::corrupt, db_->path() + ": value '" + std::string(name) + "' is not 8 bytes"};
+  std::uint64_t x = 0;
+  for (int i = 7; i >= 0; --i) x = (x << 8) | (*v)[static_cast<std::size_t>(i)];
+  return x;
+}
+
+Status AuditState::put_u64(std::string_view name, std::uint64_t value) {
+  Bytes b(8);
+  for (std::size_t i = 0; i < 8; ++i) b[i] = static_cast<std::uint8_t>(value >> (8 * i));
+  return put(name, b);
+}
+
+Result<std::optional<AcceptedCheckpoint>> AuditState::checkpoint_at(std::uint64_t size) {
+  LONTAR_ASSIGN(auto s, db_->prepare("SELECT size, root, note FROM audit_checkpoints WHERE size = ?"));
+  s.bind(1, size);
+  LONTAR_ASSIGN(bool row, s.step());
+  if (!row) return std::optional<AcceptedCheckpoint>{};
+  LONTAR_ASSIGN(auto cp, row_checkpoint(s));
+  return std::optional<AcceptedCheckpoint>{std::move(cp)};
+}
+
+Result<std::optional<AcceptedCheckpoint>> AuditState::latest_checkpoint() {
+  LONTAR_ASSIGN(auto s, db_->prepare("SELECT size, root, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1"));
+  LONTAR_ASSIGN(bool row, s.step());
+  if (!row) return std::optional<AcceptedCheckpoint>{};
+  LONTAR_ASSIGN(auto cp, row_checkpoint(s));
+  return std::optional<AcceptedCheckpoint>{std::move(cp)};
+}
+
+Result<std::uint64_t> AuditState::checkpoints_accepted() {
+  LONTAR_ASSIGN(auto n, db_->query_int("SELECT COUNT(*) FROM audit_checkpoints"));
+  return static_cast<std::uint64_t>(n.value_or(0));
+}
+
+Status AuditState::accept(const AcceptedCheckpoint& cp) {
+  LONTAR_ASSIGN(auto s, db_->prepare("INSERT OR IGNORE INTO audit_checkpoints (size, root, note) VALUES (?, ?, ?)"));
+  s.bind(1, cp.size).bind(2, cp.root).bind(3, cp.note);
+  return s.run();
+}
+
+Result<store::Stmt*> AuditState::cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    LONTAR_ASSIGN(store::Stmt s, db_->prepare(sql));
+    it = cache_.emplace(sql, std::move(s)).first;
+  } else {
+    it->second.reset();
+  }
+  return &it->second;
+}
+
+}  // namespace lontar::audit

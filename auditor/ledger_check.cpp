@@ -1,0 +1,180 @@
+#include "ledger_check.hpp"
+
+#include "encoding/encoding.hpp"
+#include "rules/rules.hpp"
+
+namespace lontar::audit {
+namespace {
+
+constexpr std::string_view heads_schema =
+    "CREATE TABLE IF NOT EXISTS audit_offices (principal TEXT PRIMARY KEY, seq INTEGER NOT NULL, head BLOB NOT NULL)";
+constexpr std::string_view open_seal_name = "open_seal";
+constexpr std::string_view seals_total_name = "seals_total";
+
+// The saved form of an open seal.
+struct SavedSeal {
+  std::uint64_t leaf = 0;
+  chain::Seal seal;
+  bool genesis = false;
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(leaf, seal, encoding::flag(genesis, "genesis"));
+  }
+};
+
+std::string verdict_text(const domain::Verdict& v) {
+  std::string out = domain::outcome_name(v.outcome);
+  if (!v.reasons.empty()) {
+    out += " (";
+    for (std::size_t i = 0; i < v.reasons.size(); ++i) out += (i ? ", " : "") + v.reasons[i].code;
+    out += ")";
+  }
+  return out;
+}
+
+std::string leaf_str(std::uint64_t leaf) { return "leaf " + std::to_string(leaf); }
+
+}  // namespace
+
+Result<LedgerChecker> LedgerChecker::load(AuditState& state) {
+  LONTAR_TRY(state.db().exec(heads_schema));
+  LONTAR_ASSIGN(ReportBook book, ReportBook::open(state));
+  LedgerChecker c(state, std::move(book));
+  LONTAR_ASSIGN(auto s, state.db().prepare("SELECT principal, seq, head FROM audit_offices"));
+  for (;;) {
+    LONTAR_ASSIGN(bool row, s.step());
+    if (!row) break;
+    c.heads_[s.text(0)] = OfficeHead{s.uint64(1), s.hash(2)};
+  }
+  LONTAR_ASSIGN(auto saved, state.get(open_seal_name));
+  if (saved && !saved->empty()) {
+    LONTAR_ASSIGN(SavedSeal open, encoding::decode<SavedSeal>(*saved, "saved open seal"));
+    c.open_ = OpenSeal{open.leaf, std::move(open.seal), open.genesis};
+  }
+  LONTAR_ASSIGN(c.seals_total_, state.get_u64(seals_total_name));
+  return c;
+}
+
+Status LedgerChecker::save() {
+  LONTAR_ASSIGN(store::Stmt * s, state_->cached("INSERT OR REPLACE INTO audit_offices (principal, seq, head) "
+                                                "VALUES (?, ?, ?)"));
+  for (const auto& [principal, head] : heads_) {
+    s->reset();
+    s->bind(1, principal).bind(2, head.seq).bind(3, head.head);
+    LONTAR_TRY(s->run());
+  }
+  Bytes open;
+  if (open_) {
+    LONTAR_ASSIGN(open, encoding::encode(SavedSeal{open_->leaf, open_->seal, open_->genesis}));
+  }
+  LONTAR_TRY(state_->put(open_seal_name, open));
+  return state_->put_u64(seals_total_name, seals_total_);
+}
+
+Status LedgerChecker::on_leaf(const DecodedLeaf& d, Findings& findings) {
+  if (!d.decoded) {
+    findings.add(check::leaf_malformed, d.index, "", std::nullopt, "cannot decode the leaf: " + d.decode_error);
+    return {};
+  }
+  return d.leaf.type == chain::LeafType::seal ? on_seal(d, findings) : on_entry(d, findings);
+}
+
+Status LedgerChecker::check_key(std::uint64_t leaf, const chain::Seal& s, Findings& findings) {
+  LONTAR_ASSIGN(bool active, state_->rules().key_active(s.principal, s.key));
+  if (active) return {};
+  LONTAR_ASSIGN(auto who, state_->rules().principal(s.principal));
+  findings.add(check::seal_key, leaf, s.principal, s.last_seq,
+               "sealed with key " + crypto::fingerprint(s.key) +
+                   (who ? ", which is not registered for this office or was revoked before this point of the log"
+                        : ", but no principal of this id is registered at this point of the log"));
+  return {};
+}
+
+Status LedgerChecker::on_seal(const DecodedLeaf& d, Findings& findings) {
+  const chain::Seal& s = d.leaf.seal;
+  ++seals_;
+  if (open_) {
+    findings.add(check::seal_coverage, open_->leaf, open_->seal.principal, open_->seal.last_seq,
+                 "the seal covers entries up to seq " + std::to_string(open_->seal.last_seq) + ", but " +
+                     leaf_str(d.index) + " starts another seal before they all appeared");
+    open_.reset();
+  }
+  if (!d.seal_signature_ok) {
+    findings.add(check::seal_signature, d.index, s.principal, s.last_seq,
+                 "the seal's signature does not verify with the key it names (" + crypto::fingerprint(s.key) + ")");
+  }
+  bool genesis = seals_total_++ == 0;
+  if (!genesis) LONTAR_TRY(check_key(d.index, s, findings));
+  const OfficeHead& head = heads_[s.principal];
+  if (s.last_seq <= head.seq) {
+    findings.add(check::seal_coverage, d.index, s.principal, s.last_seq,
+                 "the seal covers no new entry: the office's chain already reaches seq " + std::to_string(head.seq));
+    return {};
+  }
+  open_ = OpenSeal{d.index, s, genesis};
+  return {};
+}
+
+Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
+  const chain::Entry& e = d.leaf.entry;
+  ++entries_;
+  if (!open_) {
+    findings.add(check::unsealed_entry, d.index, e.principal, e.seq, "no seal of this office precedes the entry");
+  } else if (open_->seal.principal != e.principal) {
+    findings.add(check::seal_coverage, d.index, e.principal, e.seq,
+                 "the entry follows the seal of " + open_->seal.principal + " at " + leaf_str(open_->leaf) +
+                     ", which cannot cover another office's entries");
+  }
+
+  OfficeHead& head = heads_[e.principal];
+  if (e.seq != head.seq + 1) {
+    findings.add(check::chain_gap, d.index, e.principal, e.seq,
+                 "expected seq " + std::to_string(head.seq + 1) + " next in this office's chain");
+  } else if (e.prev != head.head) {
+    findings.add(check::chain_link, d.index, e.principal, e.seq,
+                 "the entry's previous-hash does not match the hash of seq " + std::to_string(head.seq));
+  }
+  head = OfficeHead{e.seq, d.entry_hash};
+
+  // Replay: the verdict from the state before this entry, and the state advances by it
+  // (the author's role is read first, from the state before the entry).
+  bool genesis_group = open_ && open_->genesis;
+  std::optional<rules::StateView::Principal> author;
+  if (domain::is_admin_kind(e.kind)) {
+    LONTAR_ASSIGN(author, state_->rules().principal(e.principal));
+  }
+  LONTAR_ASSIGN(domain::Verdict verdict, rules::judge_and_apply(e, state_->rules()));
+  if (verdict != d.leaf.verdict) {
+    findings.add(check::verdict_mismatch, d.index, e.principal, e.seq,
+                 "the log says " + verdict_text(d.leaf.verdict) + ", replaying the rules gives " +
+                     verdict_text(verdict));
+  }
+  if (domain::is_admin_kind(e.kind) && verdict.outcome != domain::Outcome::rejected && !genesis_group &&
+      (!author || author->role != domain::Role::admin)) {
+    findings.add(check::admin_not_by_admin, d.index, e.principal, e.seq,
+                 std::string(domain::kind_name(e.kind)) + " by a principal that is not an admin");
+  }
+  LONTAR_TRY(book_.record(d.index, e, verdict, d.payload, d.person));
+
+  // Seal coverage: the last entry a seal covers must hash to its head.
+  if (open_ && open_->seal.principal == e.principal && e.seq >= open_->seal.last_seq) {
+    if (e.seq > open_->seal.last_seq || d.entry_hash != open_->seal.head) {
+      findings.add(check::seal_coverage, open_->leaf, open_->seal.principal, open_->seal.last_seq,
+                   e.seq > open_->seal.last_seq
+                       ? "entries continue past the seal's last seq " + std::to_string(open_->seal.last_seq)
+                       : "the seal's head hash is not the hash of the entry at " + leaf_str(d.index));
+    }
+    if (open_->genesis) LONTAR_TRY(check_key(open_->leaf, open_->seal, findings));
+    open_.reset();
+  }
+  return {};
+}
+
+void LedgerChecker::finish(Findings& findings) const {
+  if (!open_) return;
+  findings.add(
+      check::seal_coverage, open_->leaf, open_->seal.principal, open_->seal.last_seq,
+      "the log ends before the entries this seal covers (up to seq " + std::to_string(open_->seal.last_seq) + ")");
+}
+
+}  // namespace lontar::audit

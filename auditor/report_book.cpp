@@ -1,0 +1,121 @@
+#include "report_book.hpp"
+
+#include <ctime>
+
+#include "rules/rules.hpp"
+
+namespace lontar::audit {
+namespace {
+
+constexpr std::string_view schema = R"sql(
+CREATE TABLE IF NOT EXISTS report_people (person BLOB PRIMARY KEY, occupation TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS report_claims (claim_no TEXT PRIMARY KEY, programme TEXT NOT NULL,
+                                          occupation TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS report_items (leaf INTEGER NOT NULL, office TEXT NOT NULL, seq INTEGER NOT NULL,
+  kind TEXT NOT NULL, programme TEXT NOT NULL, occupation TEXT NOT NULL, month TEXT NOT NULL,
+  rupiah INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS report_voids (office TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (office, seq))
+  WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS report_exceptions (leaf INTEGER PRIMARY KEY, office TEXT NOT NULL, seq INTEGER NOT NULL,
+  kind TEXT NOT NULL, outcome TEXT NOT NULL, reasons TEXT NOT NULL);
+)sql";
+
+// "YYYY-MM" of a Unix time in milliseconds (UTC); "unknown" when out of range.
+std::string month_of_ms(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  if (ms < 0 || gmtime_r(&t, &tm) == nullptr) return "unknown";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d", tm.tm_year + 1900, tm.tm_mon + 1);
+  return buf;
+}
+
+std::string reasons_text(const domain::Verdict& v) {
+  std::string out;
+  for (const auto& r : v.reasons) {
+    if (!out.empty()) out += "; ";
+    out += r.code + ": " + r.text;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ReportBook> ReportBook::open(AuditState& state) {
+  LONTAR_TRY(state.db().exec(schema));
+  return ReportBook(state);
+}
+
+Result<std::string> ReportBook::occupation_of(const std::optional<Hash>& person) {
+  if (!person) return std::string("unknown");
+  LONTAR_ASSIGN(store::Stmt * s, state_->cached("SELECT occupation FROM report_people WHERE person = ?"));
+  s->bind(1, *person);
+  LONTAR_ASSIGN(bool row, s->step());
+  return row ? s->text(0) : std::string("unknown");
+}
+
+Status ReportBook::item(std::uint64_t leaf, const chain::Entry& e, std::string_view programme,
+                        std::string_view occupation, domain::Rupiah rupiah) {
+  LONTAR_ASSIGN(
+      store::Stmt * s,
+      state_->cached("INSERT INTO report_items (leaf, office, seq, kind, programme, occupation, month, rupiah) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  s->bind(1, leaf).bind(2, e.principal).bind(3, e.seq).bind(4, domain::kind_name(e.kind)).bind(5, programme);
+  s->bind(6, occupation).bind(7, month_of_ms(e.recorded_at_ms)).bind(8, rupiah);
+  return s->run();
+}
+
+Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v,
+                          const std::optional<domain::Payload>& payload, const std::optional<Hash>& person) {
+  if (v.outcome != domain::Outcome::accepted) {
+    LONTAR_ASSIGN(store::Stmt * s,
+                  state_->cached("INSERT OR REPLACE INTO report_exceptions (leaf, office, seq, kind, outcome, "
+                                 "reasons) VALUES (?, ?, ?, ?, ?, ?)"));
+    s->bind(1, leaf).bind(2, e.principal).bind(3, e.seq).bind(4, domain::kind_name(e.kind));
+    s->bind(5, domain::outcome_name(v.outcome)).bind(6, reasons_text(v));
+    LONTAR_TRY(s->run());
+  }
+  if (v.outcome == domain::Outcome::rejected) return {};
+  if (!payload) return {};  // the rules applied it, so it decoded; nothing to report otherwise
+  if (auto* p = std::get_if<domain::ParticipantEnroll>(&*payload)) {
+    LONTAR_ASSIGN(store::Stmt * s,
+                  state_->cached("INSERT OR REPLACE INTO report_people (person, occupation) VALUES (?, ?)"));
+    if (!person) return Error{Code::internal, "an enrollment without a person key"};
+    s->bind(1, *person).bind(2, p->occupation);
+    LONTAR_TRY(s->run());
+    return item(leaf, e, domain::programmes_to_string(p->programmes), p->occupation, 0);
+  }
+  if (auto* p = std::get_if<domain::ContributionPaid>(&*payload)) {
+    LONTAR_ASSIGN(std::string occupation, occupation_of(person));
+    for (const auto& a : p->amounts) {
+      LONTAR_TRY(item(leaf, e, domain::programme_name(a.programme), occupation, a.amount));
+    }
+    return {};
+  }
+  if (auto* p = std::get_if<domain::ClaimFiled>(&*payload)) {
+    LONTAR_ASSIGN(std::string occupation, occupation_of(person));
+    LONTAR_ASSIGN(store::Stmt * s,
+                  state_->cached("INSERT OR REPLACE INTO report_claims (claim_no, programme, occupation) "
+                                 "VALUES (?, ?, ?)"));
+    s->bind(1, p->claim_no).bind(2, domain::programme_name(p->programme)).bind(3, occupation);
+    LONTAR_TRY(s->run());
+    return item(leaf, e, domain::programme_name(p->programme), occupation, 0);
+  }
+  if (auto* p = std::get_if<domain::PayoutMade>(&*payload)) {
+    LONTAR_ASSIGN(store::Stmt * s,
+                  state_->cached("SELECT programme, occupation FROM report_claims WHERE claim_no = ?"));
+    s->bind(1, p->claim_no);
+    LONTAR_ASSIGN(bool row, s->step());
+    std::string programme = row ? s->text(0) : "unknown";
+    std::string occupation = row ? s->text(1) : "unknown";
+    return item(leaf, e, programme, occupation, p->amount);
+  }
+  if (auto* p = std::get_if<domain::EntryVoid>(&*payload)) {
+    LONTAR_ASSIGN(store::Stmt * s, state_->cached("INSERT OR IGNORE INTO report_voids (office, seq) VALUES (?, ?)"));
+    s->bind(1, p->target_principal).bind(2, p->target_seq);
+    return s->run();
+  }
+  return {};
+}
+
+}  // namespace lontar::audit

@@ -1,0 +1,276 @@
+#include "verify.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "audit_state.hpp"
+#include "leaf_stream.hpp"
+#include "ledger_check.hpp"
+#include "merkle/merkle.hpp"
+#include "merkle/tiles.hpp"
+#include "store/db.hpp"
+#include "tile_check.hpp"
+
+namespace lontar::audit {
+namespace {
+
+constexpr std::string_view audited_size_name = "audited_size";
+constexpr std::string_view frontier_name = "frontier";
+constexpr std::string_view tiles_name = "tiles";
+constexpr std::string_view verifier_name = "verifier";
+
+// The frontier's nodes as a HashReader, so RootBuilder::resume can continue from them.
+class FrontierReader final : public merkle::HashReader {
+ public:
+  explicit FrontierReader(std::vector<merkle::Node> nodes) : nodes_(std::move(nodes)) {}
+  Result<std::vector<Hash>> read(std::span<const merkle::NodeId> ids) const override {
+    std::vector<Hash> out;
+    for (const auto& id : ids) {
+      bool found = false;
+      for (const auto& n : nodes_) {
+        if (n.id == id) {
+          out.push_back(n.hash);
+          found = true;
+          break;
+        }
+      }
+      if (!found) return Error{Code::corrupt, "the saved Merkle frontier lacks a node; delete the state folder"};
+    }
+    return out;
+  }
+
+ private:
+  std::vector<merkle::Node> nodes_;
+};
+
+Bytes save_frontier(std::span<const merkle::Node> nodes) {
+  Bytes out;
+  for (const auto& n : nodes) {
+    out.push_back(n.id.level);
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<std::uint8_t>(n.id.index >> (8 * i)));
+    append(out, n.hash);
+  }
+  return out;
+}
+
+Result<std::vector<merkle::Node>> load_frontier(ByteView b) {
+  constexpr std::size_t node_bytes = 1 + 8 + 32;
+  if (b.size() % node_bytes != 0 || b.size() / node_bytes > 64) {
+    return Error{Code::corrupt, "the saved Merkle frontier is malformed; delete the state folder"};
+  }
+  std::vector<merkle::Node> out(b.size() / node_bytes);
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    const std::uint8_t* p = b.data() + k * node_bytes;
+    out[k].id.level = p[0];
+    for (int i = 7; i >= 0; --i) out[k].id.index = (out[k].id.index << 8) | p[1 + i];
+    std::memcpy(out[k].hash.data(), p + 9, 32);
+  }
+  return out;
+}
+
+// This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: Linux carries
+// that over from a parent across fork and exec, so a benchmark would measure itself.
+long peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return 0;
+}
+
+std::string short_hash(const Hash& h) { return to_hex(ByteView(h).first(8)); }
+
+// Checks the served checkpoint against those accepted before; adds fork/rollback findings.
+Status check_history(AuditState& state, const note::Checkpoint& cp, Findings& findings) {
+  LONTAR_ASSIGN(auto same, state.checkpoint_at(cp.size));
+  if (same && same->root != cp.root) {
+    findings.add(check::fork, std::nullopt, "", std::nullopt,
+                 "the log signed two different trees of size " + std::to_string(cp.size) + ": root " +
+                     short_hash(same->root) + "... accepted before, " + short_hash(cp.root) +
+                     "... now; keep both signed notes as evidence");
+  }
+  LONTAR_ASSIGN(auto latest, state.latest_checkpoint());
+  if (latest && latest->size > cp.size) {
+    findings.add(check::rollback, std::nullopt, "", std::nullopt,
+                 "the checkpoint has " + std::to_string(cp.size) + " leaves, fewer than the " +
+                     std::to_string(latest->size) + " accepted before: the log went back in time");
+  }
+  return {};
+}
+
+// The tree accepted before must still be the start of the log: its root, recomputed from
+// the hash tiles the source serves now (tree of cp.size), must be the root accepted.
+Status check_extends(Source& source, AuditState& state, const note::Checkpoint& cp, std::uint64_t old_size,
+                     Findings& findings) {
+  LONTAR_ASSIGN(auto accepted, state.checkpoint_at(old_size));
+  if (!accepted) return Error{Code::corrupt, "the audited size is not an accepted checkpoint; delete the state folder"};
+  merkle::TileReader reader(cp.size,
+                            [&source](const merkle::TileId& id) { return source.tile(merkle::tile_path(id)); });
+  auto root = merkle::root(reader, old_size);
+  std::string what = "the first " + std::to_string(old_size) + " leaves of the log (accepted before with root " +
+                     short_hash(accepted->root) + "...) ";
+  if (!root.ok() && root.error().code != Code::not_found && root.error().code != Code::corrupt) {
+    return std::move(root).error().prefix("reading the log's tiles");
+  }
+  if (!root.ok()) {
+    findings.add(check::inconsistent, std::nullopt, "", std::nullopt,
+                 what + "cannot be recomputed from its tiles: " + root.error().message);
+  } else if (*root != accepted->root) {
+    findings.add(check::inconsistent, std::nullopt, "", std::nullopt,
+                 what + "now hash to " + short_hash(*root) +
+                     "...: the log rewrote its history; keep both signed notes as evidence");
+  }
+  return {};
+}
+
+Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& cp, std::uint64_t from,
+                     VerifyReport& r) {
+  TreeStage tree;
+  LONTAR_ASSIGN(auto frontier_bytes, state.get(frontier_name));
+  LONTAR_ASSIGN(auto frontier, load_frontier(frontier_bytes.value_or(Bytes{})));
+  if (from > 0) {
+    LONTAR_ASSIGN(tree.builder, merkle::RootBuilder::resume(FrontierReader(std::move(frontier)), from));
+  }
+  LONTAR_ASSIGN(auto tiles_bytes, state.get(tiles_name));
+  LONTAR_ASSIGN(tree.tiles, TileChecker::load(tiles_bytes.value_or(Bytes{})));
+  LONTAR_ASSIGN(LedgerChecker ledger, LedgerChecker::load(state));
+
+  bool complete = true;
+  Status sequential;
+  {
+    LeafStream stream(source, from, cp.size, tree, state.rules().nik_key());
+    while (auto chunk = stream.next()) {
+      for (const DecodedLeaf& d : chunk->leaves) {
+        sequential = ledger.on_leaf(d, r.findings);
+        if (!sequential.ok()) break;
+      }
+      if (!sequential.ok()) break;
+      if (chunk->error) {
+        sequential = std::move(*chunk->error);
+        break;
+      }
+      if (chunk->failure) {
+        r.findings.add(std::move(*chunk->failure));
+        complete = false;
+      }
+    }
+    stream.join();
+  }
+  LONTAR_TRY(sequential);
+  LONTAR_TRY(tree.status);
+  r.findings.merge(tree.findings);
+  r.to = tree.builder.size();
+  r.entries = ledger.entries_checked();
+  r.seals = ledger.seals_checked();
+  if (!complete) return {};
+
+  if (tree.builder.root() != cp.root) {
+    r.findings.add(check::root_mismatch, std::nullopt, "", std::nullopt,
+                   "the root recomputed from the entries (" + short_hash(tree.builder.root()) +
+                       "...) is not the checkpoint's (" + short_hash(cp.root) + "...)" +
+                       (from > 0 ? ": an entry differs from what was signed, or the tree does not extend the " +
+                                       std::to_string(from) + " leaves accepted before"
+                                 : ": an entry differs from what was signed"));
+  }
+  LONTAR_TRY(tree.tiles.finish(cp.size, source, r.findings));
+  ledger.finish(r.findings);
+  if (!r.findings.empty()) return {};
+
+  LONTAR_TRY(state.put(frontier_name, save_frontier(tree.builder.frontier())));
+  LONTAR_TRY(state.put(tiles_name, tree.tiles.save()));
+  LONTAR_TRY(ledger.save());
+  return state.put_u64(audited_size_name, cp.size);
+}
+
+}  // namespace
+
+Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  VerifyReport r;
+  r.source = source.describe();
+  LONTAR_ASSIGN(note::Verifier verifier, note::Verifier::parse(options.verifier_key));
+  LONTAR_ASSIGN(auto state, AuditState::open(options.state_dir));
+
+  LONTAR_ASSIGN(auto known, state->get(verifier_name));
+  std::string key = verifier.to_string();
+  if (known && as_chars(*known) != key) {
+    return Error{Code::bad_input, options.state_dir.string() + " holds the audit of the log with key " +
+                                      std::string(as_chars(*known)) + "; give its key or another --state folder"};
+  }
+
+  auto note_text = source.checkpoint();
+  if (!note_text.ok()) return std::move(note_text).error().prefix("reading the checkpoint from " + r.source);
+  auto cp = note::open_checkpoint(*note_text, verifier, verifier.name());
+  if (!cp.ok()) {
+    bool signature = cp.error().code == Code::unauthorized;
+    r.findings.add(signature ? check::checkpoint_signature : check::checkpoint_malformed, std::nullopt, "",
+                   std::nullopt, "the checkpoint is not signed by the log key: " + cp.error().message);
+    return r;
+  }
+  r.checkpoint = *cp;
+
+  LONTAR_ASSIGN(auto tx, store::Transaction::begin(state->db()));
+  if (!known) LONTAR_TRY(state->put(verifier_name, as_bytes(key)));
+  LONTAR_TRY(check_history(*state, *cp, r.findings));
+  LONTAR_ASSIGN(std::uint64_t audited, state->get_u64(audited_size_name));
+  r.from = r.to = audited;
+  if (r.findings.empty() && cp->size > audited && audited > 0) {
+    LONTAR_TRY(check_extends(source, *state, *cp, audited, r.findings));
+  }
+  if (r.findings.empty() && cp->size > audited) LONTAR_TRY(stream_leaves(source, *state, *cp, audited, r));
+  if (r.findings.empty()) {
+    LONTAR_TRY(state->accept(AcceptedCheckpoint{cp->size, cp->root, *note_text}));
+    LONTAR_TRY(tx.commit());
+  }
+  LONTAR_ASSIGN(r.checkpoints_accepted, state->checkpoints_accepted());
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  r.peak_rss_kib = peak_rss_kib();
+  return r;
+}
+
+std::string summary_line(const VerifyReport& r) {
+  std::string out = r.passed() ? "PASS" : "FAIL";
+  if (r.checkpoint) {
+    out += ": log " + r.checkpoint->origin + " at size " + std::to_string(r.checkpoint->size) + " (root " +
+           short_hash(r.checkpoint->root) + "...)";
+  }
+  out += "; checked leaves [" + std::to_string(r.from) + ", " + std::to_string(r.to) +
+         "): " + std::to_string(r.entries) + " entries, " + std::to_string(r.seals) + " seals in " +
+         std::to_string(r.seconds).substr(0, 5) + " s";
+  out += "; " + std::to_string(r.checkpoints_accepted) + " checkpoints accepted so far";
+  if (!r.passed()) {
+    out += "; " + std::to_string(r.findings.total()) + " findings:";
+    for (const auto& [code, n] : r.findings.by_check()) out += " " + code + " " + std::to_string(n);
+  }
+  return out;
+}
+
+std::string to_json(const VerifyReport& r) {
+  std::string out = "{\"passed\":" + std::string(r.passed() ? "true" : "false");
+  out += ",\"source\":" + json_string(r.source);
+  if (r.checkpoint) {
+    out += ",\"checkpoint\":{\"origin\":" + json_string(r.checkpoint->origin) +
+           ",\"size\":" + std::to_string(r.checkpoint->size) + ",\"root\":\"" + to_hex(r.checkpoint->root) + "\"}";
+  } else {
+    out += ",\"checkpoint\":null";
+  }
+  out += ",\"from\":" + std::to_string(r.from) + ",\"to\":" + std::to_string(r.to);
+  out += ",\"entries\":" + std::to_string(r.entries) + ",\"seals\":" + std::to_string(r.seals);
+  out += ",\"seconds\":" + std::to_string(r.seconds);
+  out += ",\"peak_rss_kib\":" + std::to_string(r.peak_rss_kib);
+  out += ",\"checkpoints_accepted\":" + std::to_string(r.checkpoints_accepted);
+  out += ",\"findings_total\":" + std::to_string(r.findings.total()) + ",\"by_check\":{";
+  bool first = true;
+  for (const auto& [code, n] : r.findings.by_check()) {
+    out += (first ? "" : ",") + json_string(code) + ":" + std::to_string(n);
+    first = false;
+  }
+  out += "},\"findings\":[";
+  for (std::size_t i = 0; i < r.findings.kept().size(); ++i) out += (i ? "," : "") + to_json(r.findings.kept()[i]);
+  return out + "]}";
+}
+
+}  // namespace lontar::audit
