@@ -16,6 +16,9 @@ packages=(
   doctest-dev                                # doctest: unit and end-to-end tests
   librapidcheck-dev                          # rapidcheck: property tests
   procps                                     # ps/pkill used by crash tests
+  dpkg-dev                                   # dpkg-shlibdeps: the .deb packages' runtime Depends (cpack)
+  systemd                                    # systemd-analyze verify on the units (tests/packaging)
+  adduser                                    # the packages' postinst creates the lontar user (install test)
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)       # libFuzzer targets (optional)

@@ -18,6 +18,7 @@
 #include "crypto/x509.hpp"
 #include "log/init.hpp"
 #include "log/log_store.hpp"
+#include "ops/published.hpp"
 #include "server/http/http_server.hpp"
 
 namespace lontar::server::cli {
@@ -65,8 +66,13 @@ int run_server(const std::filesystem::path& config_file) {
   LogStoreOptions lo;
   lo.push_queue_max = c.push_queue_max;
   lo.integration_entries_max = c.integration_entries_max;
+  // Rollback protection: every checkpoint is recorded outside the store before it is served.
+  lo.before_publish = [data = c.data_dir](std::uint64_t, const std::string& note) {
+    return ops::record_published(data, note);
+  };
   auto store = LogStore::open((c.data_dir / ledger_file_name).string(), std::move(*log_key), lo);
   if (!store.ok()) return fail(store.error());
+  if (auto st = ops::guard_publication(c.data_dir, **store); !st.ok()) return fail(st.error());
   auto identity = load_tls(c);
   if (!identity.ok()) return fail(identity.error());
 

@@ -117,6 +117,8 @@ struct LogStore::Impl {
   mutable std::mutex pub_mu;
   std::string checkpoint;
   std::uint64_t published_size = 0;
+  // The integrator's: a committed checkpoint that before_publish refused (served once it succeeds).
+  std::string unpublished;
 
   // ---- the queue ----
   std::mutex q_mu;
@@ -650,11 +652,23 @@ void LogStore::Impl::integrate(std::vector<std::unique_ptr<Pending>>& group) {
     for (auto& p : group) p->done.set_value(e);
     return;
   }
+  if (!note.empty()) unpublished = std::move(note);
+  Status publish_status;
+  if (!unpublished.empty() && options.before_publish) {
+    if (Status recorded = options.before_publish(edge.size(), unpublished); !recorded.ok()) {
+      Error e = std::move(recorded).error();
+      e.prefix("the checkpoint for " + std::to_string(edge.size()) +
+               " leaves is committed but not served: recording it failed");
+      spdlog::error("{}", e.message);
+      publish_status = std::move(e);
+    }
+  }
   std::string published;
   {
     std::lock_guard lock(pub_mu);
-    if (!note.empty()) {
-      checkpoint = note;
+    if (!unpublished.empty() && publish_status.ok()) {
+      checkpoint = std::move(unpublished);
+      unpublished.clear();
       published_size = edge.size();
     }
     published = checkpoint;
@@ -670,9 +684,109 @@ void LogStore::Impl::integrate(std::vector<std::unique_ptr<Pending>>& group) {
   in_flight -= group.size();
   for (std::size_t i = 0; i < group.size(); ++i) {
     Result<protocol::PushResponse>& r = *outcomes[i];
+    if (r.ok() && !publish_status.ok()) {
+      r = Error{Code::io, publish_status.error().message + "; the entries are logged: push again for their receipts"};
+    }
     if (r.ok()) r->checkpoint = published;
     group[i]->done.set_value(std::move(r));
   }
+}
+
+// ---------------------------------------------------------------- restore from a mirror
+
+Result<std::string> LogStore::append_mirrored(std::span<const TreeHead> targets,
+                                              const std::function<Result<Bytes>(std::uint64_t index)>& leaf_at) {
+  Impl& m = *impl_;
+  // Holding the queue's lock keeps pushes out; in_flight == 0 means the integrator is idle.
+  std::lock_guard lock(m.q_mu);
+  if (m.stopping || !m.queue.empty() || m.in_flight != 0) {
+    return Error{Code::conflict, m.path + ": pushes are in flight; restore only into a store no server is using"};
+  }
+  const std::uint64_t start_size = m.edge.size();
+  if (targets.empty() || targets.front().size < start_size) {
+    return Error{Code::bad_input, m.path + ": the store holds " + std::to_string(start_size) +
+                                      " leaves; a mirror restore needs a target size at or above it"};
+  }
+  const std::uint64_t end_size = targets.back().size;
+  std::string note;
+  auto attempt = [&]() -> Status {
+    LONTAR_ASSIGN(store::Transaction tx, store::Transaction::begin(*m.writer));
+    std::size_t next_target = 0;
+    auto check_targets = [&]() -> Status {
+      while (next_target < targets.size() && targets[next_target].size == m.edge.size()) {
+        if (m.edge.root() != targets[next_target].root) {
+          return Error{Code::corrupt, "the log rebuilt from the mirror has a different root at " +
+                                          std::to_string(m.edge.size()) +
+                                          " leaves than the checkpoint published for that size; the mirror or "
+                                          "the restored store is not this log's history"};
+        }
+        ++next_target;
+      }
+      return {};
+    };
+    LONTAR_TRY(check_targets());
+    for (std::uint64_t i = start_size; i < end_size; ++i) {
+      LONTAR_ASSIGN(Bytes bytes, leaf_at(i));
+      const std::string where = "mirror leaf " + std::to_string(i);
+      LONTAR_ASSIGN(chain::Leaf leaf, encoding::decode<chain::Leaf>(bytes, where));
+      if (leaf.type == chain::LeafType::seal) {
+        auto& q = *m.st.seal_put;
+        q.reset();
+        LONTAR_TRY(q.bind(1, leaf.seal.principal).bind(2, leaf.seal.last_seq).bind(3, i).run());
+      } else {
+        const chain::Entry& e = leaf.entry;
+        LONTAR_ASSIGN(domain::Verdict verdict, rules::judge_and_apply(e, *m.state));
+        if (verdict != leaf.verdict) {
+          return Error{Code::corrupt, where + " (" + e.principal + " seq " + std::to_string(e.seq) +
+                                          "): the rules engine reaches a different verdict than the one logged; "
+                                          "the mirror does not continue this store"};
+        }
+        const Hash h = chain::entry_hash(e);
+        auto& eq = *m.st.entry_put;
+        eq.reset();
+        LONTAR_TRY(eq.bind(1, e.principal).bind(2, e.seq).bind(3, i).bind(4, h).run());
+        auto& hq = *m.st.head_put;
+        hq.reset();
+        LONTAR_TRY(hq.bind(1, e.principal).bind(2, e.seq).bind(3, h).run());
+        LONTAR_TRY(m.track_keys(e, verdict));
+      }
+      LONTAR_TRY(m.append_leaf(bytes));
+      LONTAR_TRY(check_targets());
+    }
+    if (next_target != targets.size()) {
+      return Error{Code::bad_input, "mirror restore: target sizes must be ascending and at or above " +
+                                        std::to_string(start_size)};
+    }
+    if (end_size != start_size) {
+      for (const tree::TileData& t : m.edge.take_writes()) {
+        auto& q = *m.st.tile_put;
+        q.reset();
+        LONTAR_TRY(q.bind(1, static_cast<std::int64_t>(t.level)).bind(2, t.index).bind(3, ByteView(t.hashes)).run());
+      }
+      LONTAR_ASSIGN(note, tree::sign_checkpoint(m.origin, m.edge.size(), m.edge.root(), m.log_key));
+      auto& q = *m.st.checkpoint_put;
+      q.reset();
+      LONTAR_TRY(q.bind(1, m.edge.size()).bind(2, note).bind(3, now_ms()).run());
+    }
+    return tx.commit();
+  };
+  Status s = attempt();
+  m.heads.clear();
+  if (!s.ok()) {
+    auto read = [&m](unsigned level, std::uint64_t index) { return m.read_tile(*m.writer, level, index); };
+    if (auto restored = tree::Edge::load(start_size, read); restored.ok()) {
+      m.edge = std::move(restored).value();
+    } else {
+      spdlog::critical("cannot restore the tree edge after a failed mirror restore: {}", restored.error().message);
+    }
+    return std::move(s).error();
+  }
+  std::lock_guard pub(m.pub_mu);
+  if (!note.empty()) {
+    m.checkpoint = note;
+    m.published_size = m.edge.size();
+  }
+  return m.checkpoint;
 }
 
 // ---------------------------------------------------------------- reads

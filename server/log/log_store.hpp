@@ -26,7 +26,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -47,9 +49,22 @@ constexpr std::size_t integration_entries_max_default = 200'000;
 constexpr std::size_t bundle_leaf_bytes_max = 65'535;
 constexpr std::size_t entry_bytes_max = bundle_leaf_bytes_max - 8 * 1024;
 
+// Called by the integrator with each new checkpoint after its commit and before it is served
+// (in push answers, /checkpoint, proofs, tiles). An error keeps the checkpoint unserved and
+// fails the pushes of that group (their leaves stay logged; a re-push replays them and tries
+// to publish again). lontar-server records it outside the store (server/ops/published.hpp).
+using BeforePublishFn = std::function<Status(std::uint64_t size, const std::string& checkpoint)>;
+
 struct LogStoreOptions {
   std::size_t push_queue_max = push_queue_max_default;
   std::size_t integration_entries_max = integration_entries_max_default;
+  BeforePublishFn before_publish = nullptr;  // optional
+};
+
+// A tree size and the root the log must have at that size (from a signed checkpoint).
+struct TreeHead {
+  std::uint64_t size = 0;
+  Hash root{};
 };
 
 // One recorded equivocation: the principal signed two different entries under one seq.
@@ -88,6 +103,17 @@ class LogStore final : public LogService {
   std::size_t pushes_in_flight();
   // Every equivocation recorded, oldest first (at most `limit`).
   Result<std::vector<Equivocation>> equivocations(std::size_t limit = 1000);
+
+  // Restore from a mirror (`lontar-server restore --from-mirror`): appends the leaves
+  // size() .. heads.back().size - 1, read verbatim through `leaf_at`, as leaves already
+  // judged. Each entry leaf must carry the verdict the rules engine reaches again in log
+  // order (else corrupt, naming the leaf); office heads, seals, keys and rules state are
+  // rebuilt as a push would. The tree must have each given root at each given size
+  // (sizes ascending, none below the current size); only then is it committed, with a
+  // checkpoint at the last size, which is returned. Nothing is kept on any failure.
+  // Requires that no push is in flight (the restore command holds the data lock).
+  Result<std::string> append_mirrored(std::span<const TreeHead> heads,
+                                      const std::function<Result<Bytes>(std::uint64_t index)>& leaf_at);
 
   // LogService (server/service.hpp).
   Result<std::optional<Caller>> authenticate(const crypto::PublicKey& key) override;

@@ -1,0 +1,222 @@
+// lontar-server backup|restore: consistent copies of the ledger store while it serves, and
+// bringing one back without ever serving a rollback (docs/OPERATIONS.md, "Backups").
+#include <fmt/format.h>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+
+#include "cli.hpp"
+#include "cli_lock.hpp"
+#include "crypto/x509.hpp"
+#include "log/init.hpp"
+#include "log/log_store.hpp"
+#include "ops/backup.hpp"
+#include "ops/mirror.hpp"
+#include "ops/published.hpp"
+
+namespace lontar::server::cli {
+
+namespace {
+
+std::filesystem::path checkpoint_beside(const std::filesystem::path& file) {
+  auto p = file;
+  p += ".checkpoint";
+  return p;
+}
+
+Result<std::unique_ptr<LogStore>> open_ledger(const std::filesystem::path& ledger, const std::filesystem::path& data) {
+  LONTAR_ASSIGN(crypto::PrivateKey key, crypto::PrivateKey::load_pem(data / log_key_file_name));
+  return LogStore::open(ledger.string(), std::move(key));
+}
+
+int run_backup(const std::filesystem::path& data, const std::filesystem::path& out) {
+  const auto ledger = data / ledger_file_name;
+  if (auto st = ops::copy_database(ledger, out); !st.ok()) return fail(st.error());
+  auto head = ops::stored_head(out);
+  if (!head.ok()) return fail(head.error());
+  if (head->checkpoint_size != head->leaves) {
+    return fail(Error{Code::corrupt, fmt::format("{}: the copy holds {} leaves but its latest checkpoint is for {}; "
+                                                 "the store is damaged",
+                                                 out.string(), head->leaves, head->checkpoint_size)});
+  }
+  if (auto st = crypto::write_file_atomic(checkpoint_beside(out), head->checkpoint, 0644); !st.ok()) {
+    return fail(st.error());
+  }
+  std::printf("backup %s: %llu leaves, matching the checkpoint in %s\n", out.string().c_str(),
+              static_cast<unsigned long long>(head->leaves), checkpoint_beside(out).string().c_str());
+  std::printf("not in it (back them up once, and keep log.key secret): %s, %s, server.toml\n",
+              (data / log_key_file_name).string().c_str(), (data / "tls.crt").string().c_str());
+  return exit_ok;
+}
+
+// What the recorded publication says about a store of `leaves` leaves, for the operator.
+void report_publication(const std::filesystem::path& data, LogStore& store) {
+  auto log = note::Verifier::parse(store.verifier_key());
+  if (!log.ok()) return;
+  auto published = ops::read_published(data, *log, store.origin());
+  const auto leaves = store.metrics().tree_size;
+  if (!published.ok()) {
+    std::printf("warning: %s\n", published.error().message.c_str());
+  } else if (!*published) {
+    std::printf(
+        "warning: %s has no %s (lost with the disk?). If this server published checkpoints after the "
+        "backup, offices will see a rollback: before starting, run `lontar-server restore --data %s "
+        "--from-mirror <dir>` with the newest export an auditor holds\n",
+        data.string().c_str(), std::string(ops::published_file_name).c_str(), data.string().c_str());
+  } else if ((*published)->checkpoint.size > leaves) {
+    std::printf(
+        "the server already published checkpoint %llu (at %s): it will refuse to start until "
+        "`lontar-server restore --data %s --from-mirror <dir>` brings leaves %llu..%llu back\n",
+        static_cast<unsigned long long>((*published)->checkpoint.size), (*published)->at.c_str(), data.string().c_str(),
+        static_cast<unsigned long long>(leaves), static_cast<unsigned long long>((*published)->checkpoint.size - 1));
+  } else {
+    std::printf("ok: the store is at or beyond the last published checkpoint; start the server\n");
+  }
+}
+
+int run_restore_file(const std::filesystem::path& data, const std::filesystem::path& from) {
+  auto lock = DataLock::take(data, "restore");
+  if (!lock.ok()) return fail(lock.error());
+  auto recorded = crypto::read_file(checkpoint_beside(from));
+  if (!recorded.ok()) {
+    return fail(Error{Code::not_found, fmt::format("{}: missing; a backup is restored with the checkpoint "
+                                                   "`lontar-server backup` wrote beside it",
+                                                   checkpoint_beside(from).string())});
+  }
+  auto head = ops::stored_head(from);
+  if (!head.ok()) return fail(head.error());
+  if (head->checkpoint != *recorded) {
+    return fail(Error{Code::corrupt, fmt::format("{}: its latest checkpoint is not the one recorded in {}; this is "
+                                                 "not the file that backup wrote",
+                                                 from.string(), checkpoint_beside(from).string())});
+  }
+  const auto ledger = data / ledger_file_name;
+  auto staged = ledger;
+  staged += ".restoring";
+  std::error_code ec;
+  std::filesystem::remove(staged, ec);
+  if (auto st = ops::copy_database(from, staged); !st.ok()) return fail(st.error());
+  {
+    // Opening verifies the log key, and the stored tree against its latest checkpoint.
+    auto store = open_ledger(staged, data);
+    if (!store.ok()) {
+      std::filesystem::remove(staged, ec);
+      return fail(store.error());
+    }
+  }
+  // The store being replaced is kept beside it, never deleted.
+  if (std::filesystem::exists(ledger, ec)) {
+    const auto stamp = std::to_string(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    auto aside = ledger;
+    aside += ".replaced-" + stamp;
+    std::filesystem::rename(ledger, aside, ec);
+    if (ec) return fail(Error{Code::io, fmt::format("{}: cannot move aside: {}", ledger.string(), ec.message())});
+    for (const char* suffix : {"-wal", "-shm"}) {
+      auto side = ledger;
+      side += suffix;
+      if (!std::filesystem::exists(side, ec)) continue;
+      auto to = aside;
+      to += suffix;
+      std::filesystem::rename(side, to, ec);
+    }
+    std::printf("the previous store was moved to %s\n", aside.string().c_str());
+  }
+  std::filesystem::rename(staged, ledger, ec);
+  if (ec)
+    return fail(
+        Error{Code::io, fmt::format("{}: cannot rename to {}: {}", staged.string(), ledger.string(), ec.message())});
+  auto store = open_ledger(ledger, data);
+  if (!store.ok()) return fail(store.error());
+  std::printf("restored %s from %s: %llu leaves\n", ledger.string().c_str(), from.string().c_str(),
+              static_cast<unsigned long long>((*store)->metrics().tree_size));
+  report_publication(data, **store);
+  return exit_ok;
+}
+
+int run_restore_mirror(const std::filesystem::path& data, const std::filesystem::path& dir) {
+  auto lock = DataLock::take(data, "restore");
+  if (!lock.ok()) return fail(lock.error());
+  auto store = open_ledger(data / ledger_file_name, data);
+  if (!store.ok()) return fail(store.error());
+  auto log = note::Verifier::parse((*store)->verifier_key());
+  if (!log.ok()) return fail(log.error());
+  auto mirror = ops::Mirror::open(dir, *log, (*store)->origin());
+  if (!mirror.ok()) return fail(mirror.error());
+  auto published = ops::read_published(data, *log, (*store)->origin());
+  if (!published.ok()) return fail(published.error());
+  const std::uint64_t have = (*store)->metrics().tree_size;
+  const note::Checkpoint& m = mirror->checkpoint();
+  std::vector<TreeHead> targets;
+  if (*published) {
+    const note::Checkpoint& p = (*published)->checkpoint;
+    if (m.size < p.size) {
+      return fail(Error{Code::not_found, fmt::format("{}: the mirror holds {} leaves, fewer than checkpoint {} this "
+                                                     "server published at {}; get a newer export from an auditor",
+                                                     dir.string(), m.size, p.size, (*published)->at)});
+    }
+    if (p.size >= have && p.size < m.size) targets.push_back({p.size, p.root});
+    if (p.size == m.size && p.root != m.root) {
+      return fail(Error{Code::corrupt, fmt::format("{}: the mirror's checkpoint has another root than the one "
+                                                   "published for {} leaves; two histories signed by one key — "
+                                                   "investigate before serving",
+                                                   dir.string(), m.size)});
+    }
+  }
+  if (m.size < have) {
+    return fail(Error{Code::conflict, fmt::format("{}: the mirror holds {} leaves, the store already {}; nothing to "
+                                                  "bring back",
+                                                  dir.string(), m.size, have)});
+  }
+  targets.push_back({m.size, m.root});
+  auto checkpoint = (*store)->append_mirrored(targets, [&](std::uint64_t i) { return mirror->leaf(i); });
+  if (!checkpoint.ok()) {
+    Error e = std::move(checkpoint).error();
+    e.message += " (the store was left as it was)";
+    return fail(e);
+  }
+  if (auto st = ops::guard_publication(data, **store); !st.ok()) return fail(st.error());
+  std::printf(
+      "restored leaves %llu..%llu from %s: the log has %llu leaves and exactly the root of the checkpoint "
+      "published for that size; start the server\n",
+      static_cast<unsigned long long>(have), static_cast<unsigned long long>(m.size) - 1, dir.string().c_str(),
+      static_cast<unsigned long long>(m.size));
+  return exit_ok;
+}
+
+}  // namespace
+
+void add_backup(CLI::App& app, int& exit_code) {
+  struct Args {
+    std::filesystem::path data, out, from, from_mirror;
+  };
+  auto a = std::make_shared<Args>();
+  auto* backup = app.add_subcommand("backup",
+                                    "Copy the ledger store consistently while the server runs (SQLite "
+                                    "online backup), with the checkpoint it matches in FILE.checkpoint");
+  backup->add_option("--data", a->data, "the server's data folder")->required();
+  backup->add_option("--out", a->out, "the backup file to write (must not exist)")->required();
+  backup->callback([a, &exit_code] { exit_code = run_backup(a->data, a->out); });
+
+  auto* restore =
+      app.add_subcommand("restore",
+                         "With the server stopped: --from FILE puts a backup back (the replaced store is kept aside); "
+                         "--from-mirror DIR re-appends the leaves a restored store lacks from an auditor's export, "
+                         "verifying the published root, so that the server may serve again");
+  restore->add_option("--data", a->data, "the server's data folder (holding log.key)")->required();
+  auto* from = restore->add_option("--from", a->from, "a file written by `lontar-server backup`");
+  auto* mirror =
+      restore->add_option("--from-mirror", a->from_mirror, "a folder written by `lontar-server export` (tlog-tiles)");
+  from->excludes(mirror);
+  restore->callback([a, from, mirror, &exit_code] {
+    if (from->count() == 0 && mirror->count() == 0) {
+      exit_code = fail(Error{Code::bad_input, "restore needs --from FILE or --from-mirror DIR"});
+    } else if (from->count()) {
+      exit_code = run_restore_file(a->data, a->from);
+    } else {
+      exit_code = run_restore_mirror(a->data, a->from_mirror);
+    }
+  });
+}
+
+}  // namespace lontar::server::cli
