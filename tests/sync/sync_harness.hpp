@@ -112,11 +112,18 @@ class Server {
   }
   void kill() { stop(SIGKILL); }
 
-  // Copies the ledger store (ledger.db and its WAL) to/from `to` (server stopped).
+  // Copies the ledger store (ledger.db and its WAL) and the server's own rollback
+  // guard (published.checkpoint) to/from `to` (server stopped). Swapping both models
+  // a server whose whole state was replaced by an older or forked copy — a rollback
+  // the server itself cannot notice, so the offices must.
+  static bool store_file(const std::filesystem::path& p) {
+    auto name = p.filename().string();
+    return name.rfind("ledger.db", 0) == 0 || name == "published.checkpoint";
+  }
   void save_store(const std::filesystem::path& to) const {
     std::filesystem::create_directories(to);
     for (const auto& f : std::filesystem::directory_iterator(data_)) {
-      if (f.path().filename().string().rfind("ledger.db", 0) == 0) {
+      if (store_file(f.path())) {
         std::filesystem::copy_file(f.path(), to / f.path().filename(),
                                    std::filesystem::copy_options::overwrite_existing);
       }
@@ -124,7 +131,7 @@ class Server {
   }
   void restore_store(const std::filesystem::path& from) const {
     for (const auto& f : std::filesystem::directory_iterator(data_)) {
-      if (f.path().filename().string().rfind("ledger.db", 0) == 0) std::filesystem::remove(f.path());
+      if (store_file(f.path())) std::filesystem::remove(f.path());
     }
     for (const auto& f : std::filesystem::directory_iterator(from)) {
       std::filesystem::copy_file(f.path(), data_ / f.path().filename());
