@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "base/json.hpp"
 #include "base/result.hpp"
 #include "office.hpp"
 
@@ -44,8 +45,6 @@ int exit_for(Code c);
 Result<Office> open(const Context& ctx);
 // The operator id: $LONTAR_OPERATOR, else $USER, else the login name.
 std::string default_operator();
-// "SBY-RUNGKUT" style JSON string escaping.
-std::string json_string(std::string_view s);
 
 void add_init(CLI::App& app, Context& ctx);
 void add_record(CLI::App& app, Context& ctx);

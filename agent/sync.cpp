@@ -1,4 +1,5 @@
 #include "sync.hpp"
+#include "base/json.hpp"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -14,33 +15,10 @@ namespace {
 
 // Every incident error starts with this; sync_once marks the store when it sees it.
 constexpr std::string_view incident_tag = "SERVER HISTORY CHANGED: ";
-constexpr std::size_t json_value_bytes_max = 4096;
 
 Error incident_error(std::string what) { return Error{Code::corrupt, std::string(incident_tag) + what}; }
 bool is_incident(const Error& e) { return e.message.rfind(incident_tag, 0) == 0; }
 
-// A value of a flat JSON object as the server writes it (strings without escapes
-// other than \" and \\, and integers).
-std::optional<std::string> json_field(std::string_view json, std::string_view name) {
-  const std::string key = fmt::format("\"{}\":", name);
-  auto at = json.find(key);
-  if (at == std::string_view::npos) return std::nullopt;
-  std::string_view rest = json.substr(at + key.size());
-  std::string out;
-  if (!rest.empty() && rest.front() == '"') {
-    for (std::size_t i = 1; i < rest.size() && out.size() < json_value_bytes_max; ++i) {
-      if (rest[i] == '"') return out;
-      if (rest[i] == '\\' && i + 1 < rest.size()) ++i;
-      out += rest[i];
-    }
-    return std::nullopt;
-  }
-  for (char c : rest) {
-    if (c == ',' || c == '}' || out.size() >= json_value_bytes_max) break;
-    out += c;
-  }
-  return out;
-}
 
 Result<std::uint64_t> parse_u64(const std::optional<std::string>& text, std::string_view what) {
   if (!text || text->empty() || text->size() > 20 || text->find_first_not_of("0123456789") != std::string::npos) {

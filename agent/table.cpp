@@ -33,7 +33,7 @@ std::string Table::json() const {
   for (std::size_t r = 0; r < rows.size(); ++r) {
     out += r ? ",\n  {" : "\n  {";
     for (std::size_t c = 0; c < headers.size() && c < rows[r].size(); ++c) {
-      out += fmt::format("{}{}: {}", c ? ", " : "", cli::json_string(headers[c]), cli::json_string(rows[r][c]));
+      out += fmt::format("{}{}: {}", c ? ", " : "", lontar::json_string(headers[c]), lontar::json_string(rows[r][c]));
     }
     out += "}";
   }

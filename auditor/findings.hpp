@@ -6,6 +6,8 @@
 // counts the rest, so a badly broken ledger cannot exhaust memory.
 #pragma once
 
+#include "base/json.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -73,7 +75,5 @@ class Findings {
 std::string to_line(const Finding& f);
 // A JSON object for one finding.
 std::string to_json(const Finding& f);
-// A JSON string literal (quotes and escapes).
-std::string json_string(std::string_view s);
 
 }  // namespace lontar::audit

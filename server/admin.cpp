@@ -18,7 +18,6 @@ namespace lontar::server::admin {
 
 namespace {
 
-constexpr std::size_t json_value_bytes_max = 4096;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -54,40 +53,6 @@ class FileLock {
 
 }  // namespace
 
-std::optional<std::string> json_field(std::string_view json, std::string_view name) {
-  const std::string key = fmt::format("\"{}\":", name);
-  auto at = json.find(key);
-  if (at == std::string_view::npos) return std::nullopt;
-  std::string_view rest = json.substr(at + key.size());
-  std::string out;
-  if (!rest.empty() && rest.front() == '"') {
-    for (std::size_t i = 1; i < rest.size() && out.size() < json_value_bytes_max; ++i) {
-      char c = rest[i];
-      if (c == '"') return out;
-      if (c == '\\' && i + 1 < rest.size()) {
-        char n = rest[++i];
-        if (n == 'u' && i + 4 < rest.size()) {
-          unsigned code = 0;
-          auto hex = rest.substr(i + 1, 4);
-          auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), code, 16);
-          if (ec != std::errc() || end != hex.data() + hex.size() || code > 0x7f) return std::nullopt;
-          out += static_cast<char>(code);
-          i += 4;
-        } else {
-          out += n;
-        }
-      } else {
-        out += c;
-      }
-    }
-    return std::nullopt;
-  }
-  for (char c : rest) {
-    if (c == ',' || c == '}' || c == '\n' || out.size() >= json_value_bytes_max) break;
-    out += c;
-  }
-  return out;
-}
 
 Result<crypto::PublicKey> parse_public_key(const std::string& text) {
   crypto::PublicKey key{};

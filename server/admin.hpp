@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 
+#include "base/json.hpp"
 #include "base/result.hpp"
 #include "chain/chain.hpp"
 #include "crypto/crypto.hpp"
@@ -87,7 +88,5 @@ class Session {
 // certificate PEM or a "PUBLIC KEY" PEM. The error names the value or file.
 Result<crypto::PublicKey> parse_public_key(const std::string& text);
 
-// A value from a flat JSON object as our server writes it (strings and integers only).
-std::optional<std::string> json_field(std::string_view json, std::string_view name);
 
 }  // namespace lontar::server::admin

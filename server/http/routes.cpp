@@ -1,4 +1,5 @@
 #include "server/http/routes.hpp"
+#include "base/json.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -182,20 +183,6 @@ std::optional<Reply> refuse(const Access& access, Route route, std::string_view 
   return std::nullopt;
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // GET /v1/ledger: public parameters to anyone allowed here; the caller's own
 // principal and the NIK key only to a registered principal.
