@@ -53,6 +53,7 @@ void add_query(CLI::App& app, Context& ctx);
 void add_verify(CLI::App& app, Context& ctx);
 void add_generate(CLI::App& app, Context& ctx);
 void add_sync(CLI::App& app, Context& ctx);  // sync, run, incident
+void add_recover(CLI::App& app, Context& ctx);
 // status's sync part: verdict counts and the rejected/flagged entries with their
 // reasons (from receipts), and the incident if any. Returns exit_incident when
 // there is one, else exit_ok.

@@ -22,6 +22,8 @@ Status refuse_existing(const std::filesystem::path& dir) {
   return {};
 }
 
+}  // namespace
+
 Status make_private_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -34,7 +36,6 @@ Status make_private_dir(const std::filesystem::path& dir) {
   }
   return {};
 }
-}  // namespace
 
 Result<InitResult> init_office(const std::filesystem::path& dir, const InitOptions& options) {
   domain::PrincipalRegister self;

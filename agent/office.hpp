@@ -42,6 +42,9 @@ struct Office {
   crypto::PrivateKey key;
 };
 
+// Creates `dir` (and its parents) and sets it to mode 0700.
+Status make_private_dir(const std::filesystem::path& dir);
+
 // Opens the office in `dir`; `passphrase` decrypts an encrypted key.
 Result<Office> open_office(const std::filesystem::path& dir, const std::optional<std::string>& passphrase);
 

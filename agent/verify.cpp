@@ -1,6 +1,7 @@
 #include "verify.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace lontar::agent {
 
@@ -8,11 +9,29 @@ namespace {
 Error corrupt(const std::string& what) {
   return Error{Code::corrupt, what + "; the store has been altered or damaged: restore it from a backup"};
 }
+
+// The office's current key and its former ones (former_keys_setting).
+Result<std::vector<crypto::PublicKey>> sealing_keys(Office& office) {
+  std::vector<crypto::PublicKey> keys{office.key.public_key()};
+  LONTAR_ASSIGN(auto former, office.store->setting(former_keys_setting));
+  std::string_view text = former ? as_chars(*former) : std::string_view{};
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    auto key = from_hex(text.substr(0, comma));
+    if (!key.ok() || key->size() != crypto::PublicKey{}.size()) {
+      return corrupt(fmt::format("setting {} holds '{}', not a list of hex public keys", former_keys_setting,
+                                 text.substr(0, 80)));
+    }
+    std::copy(key->begin(), key->end(), keys.emplace_back().begin());
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return keys;
+}
 }  // namespace
 
 Result<VerifyReport> verify_chain(Office& office) {
   auto& db = office.store->db();
-  const crypto::PublicKey office_key = office.key.public_key();
+  LONTAR_ASSIGN(const std::vector<crypto::PublicKey> keys, sealing_keys(office));
   LONTAR_ASSIGN(auto entries, db.prepare("SELECT seq, hash, bytes FROM entries ORDER BY seq"));
   LONTAR_ASSIGN(auto seals, db.prepare("SELECT last_seq, bytes FROM seals ORDER BY last_seq"));
   VerifyReport report;
@@ -25,7 +44,7 @@ Result<VerifyReport> verify_chain(Office& office) {
     const std::uint64_t seal_seq = seals.uint64(0);
     LONTAR_ASSIGN(auto seal, encoding::decode<chain::Seal>(seals.blob_view(1), "seal"));
     if (seal.last_seq != seal_seq) return corrupt(fmt::format("seal #{}: its bytes say #{}", seal_seq, seal.last_seq));
-    if (seal.principal != office.id || seal.key != office_key) {
+    if (seal.principal != office.id || std::find(keys.begin(), keys.end(), seal.key) == keys.end()) {
       return corrupt(fmt::format("seal #{}: not made by this office's key", seal_seq));
     }
     if (seal_seq <= after_seq) return corrupt(fmt::format("seal #{}: out of order", seal_seq));

@@ -4,7 +4,9 @@
 // stored hash equals the hash of its bytes, seqs run 1, 2, 3... without gaps,
 // each entry's prev is the hash of the one before, its payload decodes, and
 // every seal is signed by this office's key over the head it names. Every
-// entry must be covered by a seal.
+// entry must be covered by a seal. After a recovery (recover.hpp) the seals
+// taken from the central log may be signed by the office's former keys, listed
+// in the setting former_keys_setting: those are accepted too.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +14,10 @@
 #include "office.hpp"
 
 namespace lontar::agent {
+
+// Comma-separated hex public keys that sealed this office's chain before its
+// current key (written by recover_office).
+constexpr const char* former_keys_setting = "former_keys";
 
 struct VerifyReport {
   std::uint64_t entries = 0;

@@ -66,6 +66,75 @@ struct PrincipalArgs {
   std::string id, name, key, scope, reason;
 };
 
+// A principal as the log's admin entries leave it.
+struct Registered {
+  std::string name, scope;
+  std::map<std::string, std::string> keys;  // fingerprint -> "active" / "revoked: reason"
+  std::uint64_t leaf = 0;                   // its first registration
+};
+
+// The principals of `role` registered in the log, by id (reads the whole feed, in
+// which admins and auditors see admin entries in full).
+Result<std::map<std::string, Registered>> registered_principals(admin::Session& session, domain::Role role) {
+  std::map<std::string, Registered> rows;
+  std::uint64_t from = 0;
+  for (;;) {
+    LONTAR_ASSIGN(net::Response r, session.get(fmt::format("/v1/feed?from={}", from)));
+    LONTAR_ASSIGN(protocol::FeedPage page, encoding::decode<protocol::FeedPage>(r.bytes(), "feed page"));
+    for (const auto& item : page.items) {
+      if (item.form != protocol::FeedForm::full) continue;
+      auto leaf = encoding::decode<chain::Leaf>(item.leaf, "leaf");
+      if (!leaf.ok() || leaf->type != chain::LeafType::entry) continue;
+      if (leaf->verdict.outcome == domain::Outcome::rejected) continue;
+      const auto& e = leaf->entry;
+      if (e.kind != domain::EntryKind::principal_register && e.kind != domain::EntryKind::principal_revoke) continue;
+      auto payload = domain::decode_payload(e.kind, e.payload);
+      if (!payload.ok()) continue;
+      if (auto* reg = std::get_if<domain::PrincipalRegister>(&*payload)) {
+        if (reg->role != role) continue;
+        Registered& row = rows[reg->principal_id];
+        if (row.leaf == 0) row.leaf = item.leaf_index;
+        row.name = reg->name;
+        row.scope = reg->scope;
+        row.keys[crypto::fingerprint(reg->key)] = "active";
+      } else if (auto* rv = std::get_if<domain::PrincipalRevoke>(&*payload)) {
+        auto it = rows.find(rv->principal_id);
+        if (it != rows.end()) it->second.keys[crypto::fingerprint(rv->key)] = "revoked: " + rv->reason;
+      }
+    }
+    if (page.items.empty()) break;
+    from = page.items.back().leaf_index + 1;
+    if (from >= page.tree_size) break;
+  }
+  return rows;
+}
+
+// Registers another key for an existing principal, keeping its name and scope
+// (a new laptop for an office: `lontar-agent recover`).
+int add_key(const PrincipalArgs& a, domain::Role role) {
+  auto key = admin::parse_public_key(a.key);
+  if (!key.ok()) return fail(key.error());
+  auto session = connect(a.conn);
+  if (!session.ok()) return fail(session.error());
+  auto registered = registered_principals(**session, role);
+  if (!registered.ok()) return fail(registered.error());
+  auto it = registered->find(a.id);
+  if (it == registered->end()) {
+    return fail(Error{Code::not_found, fmt::format("no {} {} is registered in the log; register it with `{} add`",
+                                                   domain::role_name(role), a.id, domain::role_name(role))});
+  }
+  const std::string fp = crypto::fingerprint(*key);
+  if (auto k = it->second.keys.find(fp); k != it->second.keys.end() && k->second != "active") {
+    return fail(Error{Code::bad_input, fmt::format("key {} of {} was revoked ({}); a revoked key is never "
+                                                   "registered again: have the laptop make a new key",
+                                                   fp, a.id, k->second)});
+  }
+  domain::PrincipalRegister p{a.id, role, *key, it->second.name, it->second.scope};
+  session->reset();  // submit() opens its own session (and takes the admin key's lock)
+  return submit(a.conn, p,
+                fmt::format("{} {} has the additional key {} (name and scope kept)", domain::role_name(role), a.id, fp));
+}
+
 void add_principal_commands(CLI::App& app, int& exit_code, const char* group, domain::Role role) {
   auto* g = app.add_subcommand(group, fmt::format("Register, revoke or list {}s", group));
   g->require_subcommand(1);
@@ -108,59 +177,32 @@ void add_principal_commands(CLI::App& app, int& exit_code, const char* group, do
     exit_code = submit(rev->conn, p, fmt::format("key {} of {} revoked", crypto::fingerprint(*key), rev->id));
   });
 
+  auto more = std::make_shared<PrincipalArgs>();
+  auto* k = g->add_subcommand(
+      "add-key", fmt::format("Register another key for an existing {}, keeping its name and scope (a new laptop; "
+                             "revoke the lost key with `{} revoke`)",
+                             group, group));
+  k->add_option("--id", more->id, "the principal id")->required();
+  k->add_option("--key", more->key, "the new public key: 64 hex digits, or a certificate or PUBLIC KEY PEM file")
+      ->required();
+  add_connection_options(k, more->conn, "the admin key (PEM)");
+  k->callback([more, role, &exit_code] { exit_code = add_key(*more, role); });
+
   auto list = std::make_shared<ConnArgs>();
   auto* l = g->add_subcommand("list", fmt::format("List the {}s registered in the log and their keys", group));
   add_connection_options(l, *list, "the admin (or auditor) key (PEM)");
   l->callback([list, role, &exit_code] {
-    struct Row {
-      std::string name, scope;
-      std::map<std::string, std::string> keys;  // fingerprint -> "active" / "revoked: reason"
-      std::uint64_t leaf = 0;
-    };
-    std::map<std::string, Row> rows;
     auto session = connect(*list);
     if (!session.ok()) {
       exit_code = fail(session.error());
       return;
     }
-    // Admin entries are in the feed in full for admins and auditors; read it through.
-    std::uint64_t from = 0;
-    for (;;) {
-      auto page_r = (*session)->get(fmt::format("/v1/feed?from={}", from));
-      if (!page_r.ok()) {
-        exit_code = fail(page_r.error());
-        return;
-      }
-      auto page = encoding::decode<protocol::FeedPage>(page_r->bytes(), "feed page");
-      if (!page.ok()) {
-        exit_code = fail(page.error());
-        return;
-      }
-      for (const auto& item : page->items) {
-        if (item.form != protocol::FeedForm::full) continue;
-        auto leaf = encoding::decode<chain::Leaf>(item.leaf, "leaf");
-        if (!leaf.ok() || leaf->type != chain::LeafType::entry) continue;
-        if (leaf->verdict.outcome == domain::Outcome::rejected) continue;
-        const auto& e = leaf->entry;
-        if (e.kind != domain::EntryKind::principal_register && e.kind != domain::EntryKind::principal_revoke) continue;
-        auto payload = domain::decode_payload(e.kind, e.payload);
-        if (!payload.ok()) continue;
-        if (auto* reg = std::get_if<domain::PrincipalRegister>(&*payload)) {
-          if (reg->role != role) continue;
-          Row& row = rows[reg->principal_id];
-          if (row.leaf == 0) row.leaf = item.leaf_index;
-          row.name = reg->name;
-          row.scope = reg->scope;
-          row.keys[crypto::fingerprint(reg->key)] = "active";
-        } else if (auto* rv = std::get_if<domain::PrincipalRevoke>(&*payload)) {
-          auto it = rows.find(rv->principal_id);
-          if (it != rows.end()) it->second.keys[crypto::fingerprint(rv->key)] = "revoked: " + rv->reason;
-        }
-      }
-      if (page->items.empty()) break;
-      from = page->items.back().leaf_index + 1;
-      if (from >= page->tree_size) break;
+    auto registered = registered_principals(**session, role);
+    if (!registered.ok()) {
+      exit_code = fail(registered.error());
+      return;
     }
+    const auto& rows = *registered;
     std::printf("%-16s %-32s %-6s %-20s %s\n", "id", "name", "scope", "key", "status");
     for (const auto& [id, row] : rows) {
       for (const auto& [fp, status] : row.keys) {

@@ -1,0 +1,173 @@
+// recover_test.cpp — lontar-agent recover: a lost office laptop, its key revoked, a new
+// laptop rebuilt from the central log of a real lontar-server (issue 6).
+#include "sync/sync_harness.hpp"
+
+#include <fmt/format.h>
+
+#include "base/json.hpp"
+
+namespace lontar::test {
+namespace {
+
+Run recover(const Agent& agent, const std::string& office, const Server& server, const std::string& server_key,
+            const std::string& tag = "recover") {
+  return agent.run({"recover", "--office", office, "--server", server.url(), "--server-key", server_key}, tag);
+}
+
+// The 64 hex digits after "public key:" in `out`.
+std::string public_key_in(const std::string& out) {
+  auto at = out.find("public key:");
+  REQUIRE(at != std::string::npos);
+  at = out.find_first_not_of(' ', at + 11);
+  return out.substr(at, 64);
+}
+
+void import_list(const Agent& agent, const std::vector<std::string>& generate_args) {
+  const std::string csv = agent.dir().file("list.csv");
+  std::vector<std::string> args = {"generate-partner-csv", "--out", csv};
+  args.insert(args.end(), generate_args.begin(), generate_args.end());
+  REQUIRE(agent.run(args).rc == 0);
+  auto r = agent.run({"import", csv});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+}
+
+// The server's head seq for `office`, read as another registered office.
+std::uint64_t server_head(const Office& reader, const Server& server, const std::string& office) {
+  auto c = reader.client(server);
+  auto r = c.call("GET", "/v1/offices/" + office + "/head");
+  REQUIRE(r.ok());
+  auto seq = json_field(r->body, "seq");
+  REQUIRE(seq);
+  return std::stoull(*seq);
+}
+
+TEST_CASE(
+    "a lost laptop: the admin revokes its key and registers the new laptop's, recover rebuilds the office from "
+    "the central log up to the last synced seq, and the chain continues from there") {
+  Server server;
+  server.start();
+  Office lost(server, "SBY-RUNGKUT"), other(server, "SBY-DARMO");
+  // 300 entries synced in three batches (three seals; the log spans two hash tiles),
+  // the other office's entries interleaved (redacted in this office's feed).
+  import_list(lost.agent, {"--tagana", "300", "--seed", "11"});
+  REQUIRE(other.enroll(9001).rc == 0);
+  REQUIRE(other.sync().rc == 0);
+  auto s1 = lost.sync({"--batch-entries", "100"});
+  INFO(s1.out << s1.err);
+  REQUIRE(s1.rc == 0);
+  REQUIRE(lost.enroll(1).rc == 0);
+  REQUIRE(lost.sync().rc == 0);  // seq 301
+  REQUIRE(other.enroll(9002).rc == 0);
+  REQUIRE(other.sync().rc == 0);
+  // Recorded offline, never synced: lost with the laptop.
+  REQUIRE(lost.enroll(2).rc == 0);
+  REQUIRE(lost.enroll(3).rc == 0);
+  REQUIRE(lost.agent.count("SELECT count(*) FROM outbox") == 2);
+
+  Agent fresh;
+  // First run: a new key, not registered yet → exit 9 with the admin's command.
+  auto first = recover(fresh, lost.id, server, server.verifier_key(), "first");
+  INFO(first.out << first.err);
+  CHECK(first.rc == 9);
+  const std::string new_key = public_key_in(first.out);
+  CHECK(contains(first.err, "lontar-server office add-key --id SBY-RUNGKUT --key " + new_key));
+  CHECK_FALSE(std::filesystem::exists(fresh.data() + "/agent.db"));
+
+  auto revoke =
+      server.admin({"office", "revoke", "--id", lost.id, "--key", lost.key_hex, "--reason", "laptop stolen"});
+  INFO(revoke.out << revoke.err);
+  REQUIRE(revoke.rc == 0);
+  auto add = server.admin({"office", "add-key", "--id", lost.id, "--key", new_key});
+  INFO(add.out << add.err);
+  REQUIRE(add.rc == 0);
+  CHECK(contains(add.out, "name and scope kept"));
+  // A revoked key is never registered again.
+  auto again = server.admin({"office", "add-key", "--id", lost.id, "--key", lost.key_hex});
+  CHECK(again.rc != 0);
+  CHECK(contains(again.err, "revoked"));
+
+  auto second = recover(fresh, lost.id, server, server.verifier_key(), "second");
+  INFO(second.out << second.err);
+  REQUIRE(second.rc == 0);
+  CHECK(public_key_in(second.out) == new_key);  // the first run's key, reused
+  CHECK(contains(second.out, "recovered office SBY-RUNGKUT (Kantor SBY-RUNGKUT)"));
+  CHECK(contains(second.out, "301 entries up to seq 301 (last synced)"));
+  CHECK(contains(second.out, "entries the lost laptop recorded after seq 301 were never synced and are gone"));
+  CHECK(contains(second.out, "verified checkpoint: tree size"));
+  CHECK(contains(second.out, "4 seals in the log, by the former key(s)"));
+  CHECK(contains(second.out, "the next entry recorded here is seq 302"));
+  CHECK(fresh.count("SELECT count(*) FROM entries") == 301);
+  CHECK(fresh.count("SELECT max(seq) FROM entries") == 301);
+  CHECK(fresh.count("SELECT count(*) FROM receipts") == 301);
+  CHECK(fresh.count("SELECT count(*) FROM outbox") == 0);
+  CHECK(fresh.count("SELECT count(*) FROM seals") == 4);
+  CHECK_FALSE(std::filesystem::exists(fresh.data() + "/.recover-tmp"));
+
+  auto verify = fresh.run({"verify"});
+  INFO(verify.out << verify.err);
+  CHECK(verify.rc == 0);
+  // The replica came along: the other office's person is known offline.
+  auto dup = fresh.run(Agent::enroll_args(9001));
+  CHECK(dup.rc == 3);
+  // So did this office's own people.
+  auto own_dup = fresh.run(Agent::enroll_args(1));
+  CHECK(own_dup.rc == 3);
+
+  // The chain continues at 302 with the new key, and the server accepts it.
+  auto rec = fresh.run(Agent::enroll_args(2));
+  INFO(rec.out << rec.err);
+  REQUIRE(rec.rc == 0);
+  CHECK(fresh.count("SELECT max(seq) FROM entries") == 302);
+  auto sync = fresh.run({"sync"}, "sync");
+  INFO(sync.out << sync.err);
+  REQUIRE(sync.rc == 0);
+  CHECK(contains(sync.out, "pushed 1 entries in 1 batches (1 accepted, 0 rejected, 0 flagged)"));
+  CHECK_FALSE(contains(sync.out, "replica rebuilt"));
+  CHECK(server_head(other, server, lost.id) == 302);
+  CHECK(fresh.run({"verify"}).rc == 0);
+
+  // The lost laptop, still holding its unsynced entries, is refused.
+  auto stolen = lost.sync();
+  INFO(stolen.out << stolen.err);
+  CHECK(stolen.rc == 9);
+  CHECK(server_head(other, server, lost.id) == 302);
+
+  // A second recover into the recovered office's folder refuses to touch it.
+  auto over = recover(fresh, lost.id, server, server.verifier_key(), "over");
+  CHECK(over.rc == 1);
+  CHECK(contains(over.err, "an office already lives here"));
+  CHECK(fresh.count("SELECT count(*) FROM entries") == 302);
+}
+
+TEST_CASE("recover refuses a server whose key is not the pinned one, and a crash mid-build leaves no store") {
+  Server server;
+  server.start();
+  Office office(server, "SBY-RUNGKUT");
+  import_list(office.agent, {"--tagana", "40", "--seed", "5"});
+  REQUIRE(office.sync().rc == 0);
+
+  Server stranger("lontar.test/elsewhere");  // initialised only: its verifier key is another one
+  Agent fresh;
+  auto wrong = recover(fresh, office.id, server, stranger.verifier_key(), "wrong");
+  INFO(wrong.out << wrong.err);
+  CHECK(wrong.rc == 5);
+  CHECK(contains(wrong.err, "pinned key"));
+  CHECK_FALSE(std::filesystem::exists(fresh.data() + "/agent.db"));
+
+  server.add_office(office.id + "", public_key_in(wrong.out));  // `office add` of a second key works too
+  fresh.env()["LONTAR_FAIL_WRITE_AFTER"] = "20";
+  auto crashed = recover(fresh, office.id, server, server.verifier_key(), "crashed");
+  INFO(crashed.out << crashed.err);
+  CHECK(crashed.rc == 2);
+  CHECK_FALSE(std::filesystem::exists(fresh.data() + "/agent.db"));
+  fresh.env().erase("LONTAR_FAIL_WRITE_AFTER");
+  auto ok = recover(fresh, office.id, server, server.verifier_key(), "ok");
+  INFO(ok.out << ok.err);
+  REQUIRE(ok.rc == 0);
+  CHECK(contains(ok.out, "40 entries up to seq 40 (last synced)"));
+  CHECK(fresh.run({"verify"}).rc == 0);
+}
+
+}  // namespace
+}  // namespace lontar::test
