@@ -46,12 +46,6 @@ Status sync_dir(const std::filesystem::path& dir) {
   return {};
 }
 
-// A failure of the given kind: the error as is.
-struct Failed {
-  RecoverFailure kind;
-  Error error;
-};
-
 class Recovery {
  public:
   Recovery(const RecoverOptions& options, crypto::PrivateKey key, net::Client client, note::Verifier verifier)
