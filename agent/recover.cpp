@@ -93,19 +93,17 @@ class Recovery {
     if (e.code == Code::unauthorized && e.message.find("pinned key") != std::string::npos) {
       return fail(RecoverFailure::unverified, std::move(e));
     }
-    if (e.code == Code::unauthorized) return not_registered(e.message);
+    if (e.code == Code::unauthorized) return not_registered("it answered 403: not registered, or revoked");
     failure_ = e.code == Code::io || e.code == Code::corrupt ? RecoverFailure::retry : RecoverFailure::unverified;
     return e;
   }
 
-  Error not_registered(const std::string& why) {
+  // `why` is kept short: the CLI prints the admin's command after it.
+  Error not_registered(std::string_view why) {
     return fail(RecoverFailure::not_registered,
-                Error{Code::unauthorized,
-                      fmt::format("the server does not accept this laptop's new key {} as office {} ({}). Ask the "
-                                  "admin to register it: `lontar-server office add-key --id {} --key {}`, then run "
-                                  "recover again",
-                                  report_.fingerprint, options_.office, why.substr(0, 300), options_.office,
-                                  report_.public_key_hex)});
+                Error{Code::unauthorized, fmt::format("the server does not accept this laptop's new key {} as office {} "
+                                                      "({}); it must be registered for {} first",
+                                                      report_.fingerprint, options_.office, why, options_.office)});
   }
 
   Result<protocol::FeedPage> feed(std::uint64_t from, std::uint64_t limit) {
