@@ -53,6 +53,13 @@ void print_report(const RecoverReport& r, const std::string& data) {
       r.last_seq);
   fmt::print("verified checkpoint: tree size {}, root {}\n{}", r.leaves, to_hex(r.root), r.checkpoint_note);
   if (!r.checkpoint_note.empty() && r.checkpoint_note.back() != '\n') fmt::print("\n");
+  for (const auto& k : r.former_keys_active) {
+    fmt::print(
+        "WARNING: the former key {} is still registered for {}: ask the admin to revoke it now (`lontar-server "
+        "office revoke --id {} --key ...`); if the lost laptop syncs with it, its entries collide with this "
+        "laptop's and the server refuses them as equivocation\n",
+        k, r.office, r.office);
+  }
   fmt::print("the next entry recorded here is seq {}, sealed with the new key {}; `lontar-agent sync` works as before\n",
              r.last_seq + 1, r.fingerprint);
   std::fflush(stdout);

@@ -324,6 +324,8 @@ class Recovery {
       crypto::PublicKey pk{};
       std::copy(b.begin(), b.end(), pk.begin());
       report_.former_keys.push_back(crypto::fingerprint(pk));
+      LONTAR_ASSIGN(bool active, state_->key_active(options_.office, pk));
+      if (active) report_.former_keys_active.push_back(crypto::fingerprint(pk));
     }
     LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_->db()));
     LONTAR_TRY(store_->set_setting("office", options_.office));

@@ -82,6 +82,7 @@ struct RecoverReport {
   Hash root{};                              // and root
   std::string checkpoint_note;              // the signed note as received
   std::vector<std::string> former_keys;     // fingerprints of the other keys that sealed the chain
+  std::vector<std::string> former_keys_active;  // those of them not revoked in the log (yet)
   std::string public_key_hex, fingerprint;  // the new key
 };
 

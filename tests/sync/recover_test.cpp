@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "base/json.hpp"
+#include "chain/chain.hpp"
+#include "encoding/encoding.hpp"
 
 namespace lontar::test {
 namespace {
@@ -97,6 +99,7 @@ TEST_CASE(
   CHECK(contains(second.out, "verified checkpoint: tree size"));
   CHECK(contains(second.out, "4 seals in the log, by the former key(s)"));
   CHECK(contains(second.out, "the next entry recorded here is seq 302"));
+  CHECK_FALSE(contains(second.out, "WARNING"));
   CHECK(fresh.count("SELECT count(*) FROM entries") == 301);
   CHECK(fresh.count("SELECT max(seq) FROM entries") == 301);
   CHECK(fresh.count("SELECT count(*) FROM receipts") == 301);
@@ -140,7 +143,9 @@ TEST_CASE(
   CHECK(fresh.count("SELECT count(*) FROM entries") == 302);
 }
 
-TEST_CASE("recover refuses a server whose key is not the pinned one, and a crash mid-build leaves no store") {
+TEST_CASE(
+    "recover refuses a server whose key is not the pinned one and a log altered on the server's disk; a crash "
+    "mid-build leaves no store") {
   Server server;
   server.start();
   Office office(server, "SBY-RUNGKUT");
@@ -155,7 +160,7 @@ TEST_CASE("recover refuses a server whose key is not the pinned one, and a crash
   CHECK(contains(wrong.err, "pinned key"));
   CHECK_FALSE(std::filesystem::exists(fresh.data() + "/agent.db"));
 
-  server.add_office(office.id + "", public_key_in(wrong.out));  // `office add` of a second key works too
+  server.add_office(office.id, public_key_in(wrong.out));  // `office add` of a second key works too
   fresh.env()["LONTAR_FAIL_WRITE_AFTER"] = "20";
   auto crashed = recover(fresh, office.id, server, server.verifier_key(), "crashed");
   INFO(crashed.out << crashed.err);
@@ -166,7 +171,43 @@ TEST_CASE("recover refuses a server whose key is not the pinned one, and a crash
   INFO(ok.out << ok.err);
   REQUIRE(ok.rc == 0);
   CHECK(contains(ok.out, "40 entries up to seq 40 (last synced)"));
+  CHECK(contains(ok.out, "WARNING: the former key"));  // the old key was never revoked here
+  CHECK(contains(ok.out, "is still registered for SBY-RUNGKUT: ask the admin to revoke it now"));
   CHECK(fresh.run({"verify"}).rc == 0);
+
+  // Someone rewrites a verdict in the server's store (the server does not re-hash its
+  // leaves at start): the recovered leaf no longer matches the log's tiles and root.
+  const auto leaf_index = office.agent.count("SELECT leaf_index FROM receipts WHERE seq = 7");
+  REQUIRE(leaf_index > 0);
+  server.stop();
+  {
+    auto db = store::Db::open((server.dir().path() / "data" / "ledger.db").string());
+    REQUIRE(db.ok());
+    auto get = (*db)->prepare("SELECT leaf FROM log_leaves WHERE idx = ?1");
+    REQUIRE(get.ok());
+    get->bind(1, leaf_index);
+    REQUIRE(*get->step());
+    auto leaf = encoding::decode<chain::Leaf>(get->blob_view(0), "leaf");
+    REQUIRE(leaf.ok());
+    get->reset();
+    REQUIRE(leaf->verdict.outcome == domain::Outcome::accepted);
+    leaf->verdict.outcome = domain::Outcome::flagged;
+    auto bytes = encoding::encode(*leaf);
+    REQUIRE(bytes.ok());
+    auto put = (*db)->prepare("UPDATE log_leaves SET leaf = ?1 WHERE idx = ?2");
+    REQUIRE(put.ok());
+    REQUIRE(put->bind(1, ByteView(*bytes)).bind(2, leaf_index).run().ok());
+  }
+  server.start();
+  Agent third;
+  auto first_run = recover(third, office.id, server, server.verifier_key(), "third-key");
+  REQUIRE(first_run.rc == 9);
+  server.add_office(office.id, public_key_in(first_run.out));
+  auto tampered = recover(third, office.id, server, server.verifier_key(), "tampered");
+  INFO(tampered.out << tampered.err);
+  CHECK(tampered.rc == 5);
+  CHECK(contains(tampered.err, fmt::format("leaf {} does not hash to the log's tile hash", leaf_index)));
+  CHECK_FALSE(std::filesystem::exists(third.data() + "/agent.db"));
 }
 
 }  // namespace
