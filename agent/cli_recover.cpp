@@ -60,8 +60,9 @@ void print_report(const RecoverReport& r, const std::string& data) {
         "laptop's and the server refuses them as equivocation\n",
         k, r.office, r.office);
   }
-  fmt::print("the next entry recorded here is seq {}, sealed with the new key {}; `lontar-agent sync` works as before\n",
-             r.last_seq + 1, r.fingerprint);
+  fmt::print(
+      "the next entry recorded here is seq {}, sealed with the new key {}; `lontar-agent sync` works as before\n",
+      r.last_seq + 1, r.fingerprint);
   std::fflush(stdout);
 }
 
@@ -104,17 +105,16 @@ int recover_command(const Context& ctx, RecoverArgs& a) {
 
 void add_recover(CLI::App& app, Context& ctx) {
   auto a = std::make_shared<RecoverArgs>();
-  auto* cmd = app.add_subcommand(
-      "recover",
-      "a new laptop for an office whose laptop was lost or stolen: make a new key in the empty --data folder; "
-      "once the admin registered it (`lontar-server office add-key`), rebuild the office's store from the "
-      "central log, verify all of it, and continue the office's chain at the next seq");
+  auto* cmd = app.add_subcommand("recover",
+                                 "a new laptop for an office whose laptop was lost or stolen: a new key, then the "
+                                 "office's store rebuilt and verified from the central log (recover --help)");
   cmd->add_option("--office", a->options.office, "the office's principal id, e.g. SBY-RUNGKUT")->required();
   cmd->add_option("--server", a->options.server_url, "the sync server's URL, e.g. https://lontar.example:8443")
       ->required();
   cmd->add_option("--server-key", a->options.server_key, "the log's verifier key to pin (from the server's admin)")
       ->required();
   cmd->footer(
+      "--data names the new, empty folder; --passphrase-file protects the new key.\n"
       "Run it twice: the first run makes the key and exits 9 with the admin's command to register it; after\n"
       "the admin ran it, the same command rebuilds the store. It refuses a --data folder that already holds\n"
       "an office. Entries the lost laptop never synced are not in the central log: the report names the last\n"

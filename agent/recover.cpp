@@ -39,7 +39,8 @@ Status refuse_office(const std::filesystem::path& dir) {
 
 Status sync_dir(const std::filesystem::path& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Error{Code::io, fmt::format("{}: cannot open the folder to make the rename durable", dir.string())};
+  if (fd < 0)
+    return Error{Code::io, fmt::format("{}: cannot open the folder to make the rename durable", dir.string())};
   const int rc = ::fsync(fd);
   ::close(fd);
   if (rc != 0) return Error{Code::io, fmt::format("{}: fsync of the folder failed", dir.string())};
@@ -49,10 +50,7 @@ Status sync_dir(const std::filesystem::path& dir) {
 class Recovery {
  public:
   Recovery(const RecoverOptions& options, crypto::PrivateKey key, net::Client client, note::Verifier verifier)
-      : options_(options),
-        key_(std::move(key)),
-        client_(std::move(client)),
-        verifier_(std::move(verifier)) {}
+      : options_(options), key_(std::move(key)), client_(std::move(client)), verifier_(std::move(verifier)) {}
 
   // Builds the store in `tmp` (an empty folder). Sets failure_ on error.
   Result<RecoverReport> build(const std::filesystem::path& tmp) {
@@ -100,10 +98,11 @@ class Recovery {
 
   // `why` is kept short: the CLI prints the admin's command after it.
   Error not_registered(std::string_view why) {
-    return fail(RecoverFailure::not_registered,
-                Error{Code::unauthorized, fmt::format("the server does not accept this laptop's new key {} as office {} "
-                                                      "({}); it must be registered for {} first",
-                                                      report_.fingerprint, options_.office, why, options_.office)});
+    return fail(
+        RecoverFailure::not_registered,
+        Error{Code::unauthorized, fmt::format("the server does not accept this laptop's new key {} as office {} "
+                                              "({}); it must be registered for {} first",
+                                              report_.fingerprint, options_.office, why, options_.office)});
   }
 
   Result<protocol::FeedPage> feed(std::uint64_t from, std::uint64_t limit) {
@@ -143,7 +142,8 @@ class Recovery {
   Status take_checkpoint() {
     LONTAR_ASSIGN(net::Response r, get("/checkpoint"));
     auto cp = note::open_checkpoint(r.body, verifier_, verifier_.name());
-    if (!cp.ok()) return unverified("the checkpoint does not carry the pinned log key's signature: " + cp.error().message);
+    if (!cp.ok())
+      return unverified("the checkpoint does not carry the pinned log key's signature: " + cp.error().message);
     checkpoint_ = *cp;
     report_.leaves = cp->size;
     report_.root = cp->root;
@@ -194,13 +194,14 @@ class Recovery {
     }
     LONTAR_ASSIGN(bool active, state_->key_active(options_.office, seal.key));
     if (!active) {
-      return unverified(fmt::format("seal leaf {} is signed by key {}, which was not registered for {} (or was "
-                                    "revoked) at that point in the log",
-                                    leaf_index, crypto::fingerprint(seal.key), options_.office));
+      return unverified(
+          fmt::format("seal leaf {} is signed by key {}, which was not registered for {} (or was "
+                      "revoked) at that point in the log",
+                      leaf_index, crypto::fingerprint(seal.key), options_.office));
     }
     if (seal.last_seq <= last_seal_seq_) {
-      return unverified(fmt::format("seal leaf {} covers seq {} after a seal of seq {}", leaf_index, seal.last_seq,
-                                    last_seal_seq_));
+      return unverified(
+          fmt::format("seal leaf {} covers seq {} after a seal of seq {}", leaf_index, seal.last_seq, last_seal_seq_));
     }
     LONTAR_TRY(local(store_->insert_seal(seal)));
     last_seal_seq_ = seal.last_seq;
@@ -221,8 +222,8 @@ class Recovery {
     auto payload = domain::decode_payload(e.kind, e.payload);
     if (!payload.ok()) return unverified(fmt::format("leaf {}: payload: {}", leaf_index, payload.error().message));
     const EntryIndex ix = index_of(*payload);
-    LONTAR_TRY(local(store_->insert_entry(e, bytes, hash, verdict, verdict.outcome == domain::Outcome::flagged,
-                                          ix.nik, ix.name, ix.ref)));
+    LONTAR_TRY(local(store_->insert_entry(e, bytes, hash, verdict, verdict.outcome == domain::Outcome::flagged, ix.nik,
+                                          ix.name, ix.ref)));
     LONTAR_TRY(local(store_->acknowledge(e.seq, leaf_index, verdict)));
     head_ = Head{e.seq, hash};
     ++report_.entries;
@@ -385,7 +386,8 @@ Status install(const std::filesystem::path& tmp, const std::filesystem::path& di
   std::error_code ec;
   const auto wal = tmp / (std::string(db_file_name) + "-wal");
   if (std::filesystem::exists(wal, ec) && std::filesystem::file_size(wal, ec) > 0) {
-    return Error{Code::io, fmt::format("{}: the rebuilt store was not closed cleanly; run recover again", wal.string())};
+    return Error{Code::io,
+                 fmt::format("{}: the rebuilt store was not closed cleanly; run recover again", wal.string())};
   }
   const auto from = tmp / db_file_name, to = dir / db_file_name;
   if (::link(from.c_str(), to.c_str()) != 0) {

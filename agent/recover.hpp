@@ -78,12 +78,12 @@ struct RecoverReport {
   std::uint64_t last_seq = 0;  // S: the last seq the lost laptop synced; 0 if none
   std::uint64_t seals = 0;     // the office's seal leaves in the log
   std::uint64_t accepted = 0, rejected = 0, flagged = 0;
-  std::uint64_t leaves = 0;                 // the verified checkpoint's tree size
-  Hash root{};                              // and root
-  std::string checkpoint_note;              // the signed note as received
-  std::vector<std::string> former_keys;     // fingerprints of the other keys that sealed the chain
+  std::uint64_t leaves = 0;                     // the verified checkpoint's tree size
+  Hash root{};                                  // and root
+  std::string checkpoint_note;                  // the signed note as received
+  std::vector<std::string> former_keys;         // fingerprints of the other keys that sealed the chain
   std::vector<std::string> former_keys_active;  // those of them not revoked in the log (yet)
-  std::string public_key_hex, fingerprint;  // the new key
+  std::string public_key_hex, fingerprint;      // the new key
 };
 
 // What a failed recovery means for the caller (exit codes).

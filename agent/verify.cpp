@@ -19,8 +19,8 @@ Result<std::vector<crypto::PublicKey>> sealing_keys(Office& office) {
     const auto comma = text.find(',');
     auto key = from_hex(text.substr(0, comma));
     if (!key.ok() || key->size() != crypto::PublicKey{}.size()) {
-      return corrupt(fmt::format("setting {} holds '{}', not a list of hex public keys", former_keys_setting,
-                                 text.substr(0, 80)));
+      return corrupt(
+          fmt::format("setting {} holds '{}', not a list of hex public keys", former_keys_setting, text.substr(0, 80)));
     }
     std::copy(key->begin(), key->end(), keys.emplace_back().begin());
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);

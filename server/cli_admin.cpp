@@ -131,8 +131,9 @@ int add_key(const PrincipalArgs& a, domain::Role role) {
   }
   domain::PrincipalRegister p{a.id, role, *key, it->second.name, it->second.scope};
   session->reset();  // submit() opens its own session (and takes the admin key's lock)
-  return submit(a.conn, p,
-                fmt::format("{} {} has the additional key {} (name and scope kept)", domain::role_name(role), a.id, fp));
+  return submit(
+      a.conn, p,
+      fmt::format("{} {} has the additional key {} (name and scope kept)", domain::role_name(role), a.id, fp));
 }
 
 void add_principal_commands(CLI::App& app, int& exit_code, const char* group, domain::Role role) {

@@ -76,8 +76,7 @@ TEST_CASE(
   CHECK(contains(first.err, "lontar-server office add-key --id SBY-RUNGKUT --key " + new_key));
   CHECK_FALSE(std::filesystem::exists(fresh.data() + "/agent.db"));
 
-  auto revoke =
-      server.admin({"office", "revoke", "--id", lost.id, "--key", lost.key_hex, "--reason", "laptop stolen"});
+  auto revoke = server.admin({"office", "revoke", "--id", lost.id, "--key", lost.key_hex, "--reason", "laptop stolen"});
   INFO(revoke.out << revoke.err);
   REQUIRE(revoke.rc == 0);
   auto add = server.admin({"office", "add-key", "--id", lost.id, "--key", new_key});
