@@ -37,6 +37,7 @@ class Syncer {
     LONTAR_TRY(take_ledger());
     LONTAR_ASSIGN(net::Response r, client_.call("GET", "/checkpoint"));
     LONTAR_TRY(accept_checkpoint(r.body, std::nullopt));
+    LONTAR_TRY(keep_accepted());
     LONTAR_TRY(push());
     LONTAR_TRY(pull());
     return report_;
@@ -125,6 +126,14 @@ class Syncer {
     accepted_note_ = std::string(note_text);
     report_.checkpoint_size = cp.size;
     return {};
+  }
+
+  // Stores the accepted checkpoint on its own, so that an office with nothing to
+  // push still trusts (and exports, and later checks against) the newest tree it verified.
+  Status keep_accepted() {
+    LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_.db()));
+    LONTAR_TRY(store_.save_checkpoint(Store::Checkpoint{accepted_->size, accepted_->root, accepted_note_}));
+    return tx.commit();
   }
 
   Result<protocol::FeedPage> feed(std::uint64_t from, std::uint64_t limit) {

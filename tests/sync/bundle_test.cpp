@@ -69,8 +69,11 @@ TEST_CASE(
   Server server;
   server.start();
   Office a(server, "SBY-RUNGKUT"), b(server, "SBY-DARMO");
-  REQUIRE(b.sync().rc == 0);  // B trusts a small tree; the bundle must prove the bigger one extends it
+  // B pushes one entry, so that it trusts a small tree: the bundle must prove the bigger one extends it.
+  REQUIRE(b.enroll(500).rc == 0);
+  REQUIRE(b.sync().rc == 0);
   const std::string a_csv = partner_list(a, {"--tagana", "30", "--seed", "1"});
+  REQUIRE(a.enroll(7).rc == 0);
   REQUIRE(a.sync().rc == 0);
   server.stop();
 
@@ -79,6 +82,7 @@ TEST_CASE(
   REQUIRE(b.enroll(8).rc == 0);
   const std::string file = export_file(b);
   CHECK(contains(slurp(file), "\ncheckpoint: "));
+  CHECK(!contains(slurp(file), "checkpoint: none"));
   auto im = server_import(server, file);
   INFO(im.out << im.err);
   REQUIRE(im.rc == 0);
@@ -98,10 +102,10 @@ TEST_CASE(
   CHECK(contains(ib.out, "15 entries acknowledged in 2 batches (11 accepted, 4 rejected, 0 flagged)"));
   CHECK(contains(ib.out, "not updated by a bundle"));
   CHECK(b.agent.count("SELECT count(*) FROM outbox") == 0);
-  CHECK(b.agent.count("SELECT count(*) FROM receipts") == 15);
+  CHECK(b.agent.count("SELECT count(*) FROM receipts") == 16);
   auto status = b.agent.run({"status"});
   CHECK(status.rc == 0);
-  CHECK(contains(status.out, "11 accepted, 4 rejected, 0 flagged"));
+  CHECK(contains(status.out, "12 accepted, 4 rejected, 0 flagged"));
   CHECK(contains(status.out, "duplicate_enrollment"));
   auto rejected = b.agent.run({"list", "--entries", "--verdict", "rejected"});
   CHECK(rejected.rc == 0);
@@ -125,7 +129,7 @@ TEST_CASE(
   INFO(s2.out << s2.err);
   REQUIRE(s2.rc == 0);
   CHECK(contains(s2.out, "pushed 1 entries in 1 batches (1 accepted"));
-  CHECK(b.agent.count("SELECT count(DISTINCT leaf_index) FROM receipts") == 16);
+  CHECK(b.agent.count("SELECT count(DISTINCT leaf_index) FROM receipts") == 17);
 }
 
 TEST_CASE("a bundle for another office, an altered bundle and a stale one are refused and change nothing") {
