@@ -122,8 +122,9 @@ class Importer {
     for (const auto& proven : batch.receipts) {
       const auto& rc = proven.receipt;
       LONTAR_ASSIGN(Hash leaf, entry_leaf_hash(store_, rc.seq, rc.verdict));
-      LONTAR_TRY(check_included(rc.leaf_index, leaf, cp, proven.inclusion,
-                                fmt::format("#{} with verdict {} as leaf", rc.seq, domain::outcome_name(rc.verdict.outcome))));
+      LONTAR_TRY(
+          check_included(rc.leaf_index, leaf, cp, proven.inclusion,
+                         fmt::format("#{} with verdict {} as leaf", rc.seq, domain::outcome_name(rc.verdict.outcome))));
       LONTAR_ASSIGN(auto known, store_.receipt(rc.seq));
       if (known && known->leaf_index == rc.leaf_index && same(known->verdict, rc.verdict)) continue;
       if (known) {

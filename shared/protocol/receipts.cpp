@@ -61,8 +61,8 @@ Result<ReceiptsWriter> ReceiptsWriter::create(const std::filesystem::path& path,
   for (const auto& line : header_lines) header += line + "\n";
   header += "\n";
   if (header.size() > receipts_header_bytes_max) {
-    return Error{Code::internal, fmt::format("receipts header of {} bytes is above {}", header.size(),
-                                             receipts_header_bytes_max)};
+    return Error{Code::internal,
+                 fmt::format("receipts header of {} bytes is above {}", header.size(), receipts_header_bytes_max)};
   }
   LONTAR_TRY(w.write(as_bytes(header)));
   return w;
@@ -159,8 +159,8 @@ Result<T> ReceiptsReader::read_section(const char* what) {
   std::uint64_t len = 0;
   for (int i = 7; i >= 0; --i) len = (len << 8) | len_bytes[i];
   if (len > receipts_section_bytes_max || len > end - offset_ - 8) {
-    return bad(fmt::format("{} claims {} bytes, more than the file or the limit of {} holds; copy it again", what,
-                           len, receipts_section_bytes_max));
+    return bad(fmt::format("{} claims {} bytes, more than the file or the limit of {} holds; copy it again", what, len,
+                           receipts_section_bytes_max));
   }
   Bytes body(len);
   in_.read(reinterpret_cast<char*>(body.data()), static_cast<std::streamsize>(len));
