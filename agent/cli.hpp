@@ -53,7 +53,10 @@ void add_query(CLI::App& app, Context& ctx);
 void add_verify(CLI::App& app, Context& ctx);
 void add_generate(CLI::App& app, Context& ctx);
 void add_sync(CLI::App& app, Context& ctx);  // sync, run, incident
+void add_bundle(CLI::App& app, Context& ctx);  // import-bundle
 void add_recover(CLI::App& app, Context& ctx);
+// The loud "server history changed" message on stderr (sync, import-bundle).
+void print_incident(const Error& e);
 // status's sync part: verdict counts and the rejected/flagged entries with their
 // reasons (from receipts), and the incident if any. Returns exit_incident when
 // there is one, else exit_ok.

@@ -35,18 +35,6 @@ void add_server_options(CLI::App* cmd, SyncArgs& a) {
       ->capture_default_str();
 }
 
-void print_incident(const Error& e) {
-  fmt::print(stderr,
-             "\n"
-             "!!! INCIDENT: THE SYNC SERVER'S HISTORY CHANGED !!!\n"
-             "{}\n"
-             "The server showed this office a log that does not extend the one it showed before (rolled back,\n"
-             "forked or rewritten), or lost entries it had acknowledged. Syncing is STOPPED for this office.\n"
-             "Keep recording offline if needed; nothing here is lost. Tell the server's admin and the auditors\n"
-             "now. Only after they have explained it, run `lontar-agent incident clear --reason TEXT`.\n\n",
-             e.message);
-}
-
 int sync_exit(Store& store, const Error& e) {
   switch (classify(store, e)) {
     case SyncFailure::incident:
@@ -148,6 +136,18 @@ int run_command(Context& ctx, SyncArgs& a) {
 }
 
 }  // namespace
+
+void print_incident(const Error& e) {
+  fmt::print(stderr,
+             "\n"
+             "!!! INCIDENT: THE SYNC SERVER'S HISTORY CHANGED !!!\n"
+             "{}\n"
+             "The server showed this office a log that does not extend the one it showed before (rolled back,\n"
+             "forked or rewritten), or lost entries it had acknowledged. Syncing is STOPPED for this office.\n"
+             "Keep recording offline if needed; nothing here is lost. Tell the server's admin and the auditors\n"
+             "now. Only after they have explained it, run `lontar-agent incident clear --reason TEXT`.\n\n",
+             e.message);
+}
 
 void add_sync(CLI::App& app, Context& ctx) {
   {

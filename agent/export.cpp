@@ -77,13 +77,19 @@ Result<ExportSummary> export_unsynced(Office& office, const std::filesystem::pat
   LONTAR_ASSIGN(auto n_batches,
                 db.query_int(fmt::format("SELECT count(*) FROM seals WHERE last_seq >= {}", s.first_seq)));
 
+  // The checkpoint this office accepted: the server proves its new one consistent
+  // with it in the receipts bundle (import-bundle checks that as a sync does).
+  LONTAR_ASSIGN(auto accepted, office.store->checkpoint());
+  const std::string checkpoint_line =
+      accepted ? fmt::format("{} {}", accepted->size, to_base64(accepted->root)) : std::string(export_no_checkpoint);
+
   OutFile file(out.string() + ".partial");
   LONTAR_TRY(file.open());
   const std::string header = fmt::format(
-      "{}\noffice: {}\nentries: {}..{}\nbatches: {}\n"
+      "{}\noffice: {}\nentries: {}..{}\nbatches: {}\n{}: {}\n"
       "personal-data: yes: NIKs, names, birth dates and heirs (UU 27/2022). Carry this file encrypted "
       "and delete it once the server has imported it.\n\n",
-      export_magic, office.id, s.first_seq, s.last_seq, n_batches.value_or(0));
+      export_magic, office.id, s.first_seq, s.last_seq, n_batches.value_or(0), export_checkpoint_key, checkpoint_line);
   LONTAR_TRY(file.write(as_bytes(header)));
   for (;;) {
     LONTAR_ASSIGN(bool row, seals.step());

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   add_verify(app, ctx);
   add_generate(app, ctx);
   add_sync(app, ctx);
+  add_bundle(app, ctx);
   add_recover(app, ctx);
   try {
     app.parse(argc, argv);

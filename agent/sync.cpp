@@ -16,9 +16,6 @@ namespace {
 // Every incident error starts with this; sync_once marks the store when it sees it.
 constexpr std::string_view incident_tag = "SERVER HISTORY CHANGED: ";
 
-Error incident_error(std::string what) { return Error{Code::corrupt, std::string(incident_tag) + what}; }
-bool is_incident(const Error& e) { return e.message.rfind(incident_tag, 0) == 0; }
-
 
 Result<std::uint64_t> parse_u64(const std::optional<std::string>& text, std::string_view what) {
   if (!text || text->empty() || text->size() > 20 || text->find_first_not_of("0123456789") != std::string::npos) {
@@ -26,16 +23,6 @@ Result<std::uint64_t> parse_u64(const std::optional<std::string>& text, std::str
   }
   return std::stoull(*text);
 }
-
-struct SealLeaf {
-  std::uint64_t index = 0;
-  Hash hash{};
-};
-
-struct Trusted {
-  std::uint64_t size = 0;
-  Hash root{};
-};
 
 class Syncer {
  public:
@@ -50,6 +37,7 @@ class Syncer {
     LONTAR_TRY(take_ledger());
     LONTAR_ASSIGN(net::Response r, client_.call("GET", "/checkpoint"));
     LONTAR_TRY(accept_checkpoint(r.body, std::nullopt));
+    LONTAR_TRY(keep_accepted());
     LONTAR_TRY(push());
     LONTAR_TRY(pull());
     return report_;
@@ -82,10 +70,10 @@ class Syncer {
     return {};
   }
 
-  Result<std::optional<Trusted>> trusted() {
+  Result<std::optional<TrustedHead>> trusted() {
     LONTAR_ASSIGN(auto cp, store_.checkpoint());
-    if (!cp) return std::optional<Trusted>{};
-    return std::optional<Trusted>{Trusted{cp->size, cp->root}};
+    if (!cp) return std::optional<TrustedHead>{};
+    return std::optional<TrustedHead>{TrustedHead{cp->size, cp->root}};
   }
 
   Result<std::optional<SealLeaf>> stored_seal_leaf() {
@@ -117,54 +105,35 @@ class Syncer {
     }
     LONTAR_ASSIGN(protocol::Proof p, get_proof(fmt::format("/v1/proof/inclusion?index={}&size={}", leaf.index, cp.size),
                                                "inclusion proof"));
-    if (auto s = merkle::verify_inclusion(leaf.hash, leaf.index, cp.size, p.hashes, cp.root); !s.ok()) {
-      return incident_error(fmt::format("this office's seal leaf {} is not proven in the checkpoint of size {}: {}",
-                                        leaf.index, cp.size, s.error().message));
-    }
-    return {};
+    return check_included(leaf.index, leaf.hash, cp, p.hashes, "this office's seal leaf");
   }
 
   // Opens and checks a checkpoint (signature, consistency with the trusted one,
   // inclusion of this office's seal leaves); remembers it for storing.
   Status accept_checkpoint(std::string_view note_text, const std::optional<SealLeaf>& fresh) {
-    auto cp = note::open_checkpoint(note_text, verifier_, verifier_.name());
-    if (!cp.ok()) {
-      return incident_error("the checkpoint does not carry the pinned log key's signature: " + cp.error().message);
-    }
     LONTAR_ASSIGN(auto old, trusted());
-    if (accepted_) old = Trusted{accepted_->size, accepted_->root};
-    if (old) {
-      if (cp->size < old->size) {
-        return incident_error(
-            fmt::format("the log shrank from {} to {} leaves (a rolled-back store?)", old->size, cp->size));
-      }
-      if (cp->size == old->size && cp->root != old->root) {
-        return incident_error(fmt::format("two different trees of size {} (a forked log)", cp->size));
-      }
-      if (cp->size > old->size && old->size > 0) {
-        LONTAR_ASSIGN(
-            protocol::Proof p,
-            get_proof(fmt::format("/v1/proof/consistency?old={}&new={}", old->size, cp->size), "consistency proof"));
-        if (auto s = merkle::verify_consistency(old->size, cp->size, old->root, cp->root, p.hashes); !s.ok()) {
-          return incident_error(
-              fmt::format("the tree of size {} does not extend the one of size {} this office "
-                          "accepted (a forked or rewritten log): {}",
-                          cp->size, old->size, s.error().message));
-        }
-      }
-    }
+    if (accepted_) old = TrustedHead{accepted_->size, accepted_->root};
+    auto consistency = [&](std::uint64_t old_size, std::uint64_t new_size) -> Result<std::vector<Hash>> {
+      LONTAR_ASSIGN(protocol::Proof p, get_proof(fmt::format("/v1/proof/consistency?old={}&new={}", old_size, new_size),
+                                                 "consistency proof"));
+      return std::move(p.hashes);
+    };
+    LONTAR_ASSIGN(note::Checkpoint cp, check_checkpoint(note_text, verifier_, old, consistency));
     LONTAR_ASSIGN(auto stored, stored_seal_leaf());
-    if (stored) LONTAR_TRY(prove_included(*stored, *cp));
-    if (fresh) LONTAR_TRY(prove_included(*fresh, *cp));
-    accepted_ = *cp;
+    if (stored) LONTAR_TRY(prove_included(*stored, cp));
+    if (fresh) LONTAR_TRY(prove_included(*fresh, cp));
+    accepted_ = cp;
     accepted_note_ = std::string(note_text);
-    report_.checkpoint_size = cp->size;
+    report_.checkpoint_size = cp.size;
     return {};
   }
 
-  Status store_checkpoint() {
-    if (!accepted_) return {};
-    return store_.save_checkpoint(Store::Checkpoint{accepted_->size, accepted_->root, accepted_note_});
+  // Stores the accepted checkpoint on its own, so that an office with nothing to
+  // push still trusts (and exports, and later checks against) the newest tree it verified.
+  Status keep_accepted() {
+    LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_.db()));
+    LONTAR_TRY(store_.save_checkpoint(Store::Checkpoint{accepted_->size, accepted_->root, accepted_note_}));
+    return tx.commit();
   }
 
   Result<protocol::FeedPage> feed(std::uint64_t from, std::uint64_t limit) {
@@ -181,14 +150,7 @@ class Syncer {
     if (page.items.size() != 1 || page.items[0].leaf_index != index || page.items[0].form != protocol::FeedForm::full) {
       return incident_error(fmt::format("the server cannot show the seal leaf {} it named in its receipt", index));
     }
-    const Bytes& bytes = page.items[0].leaf;
-    auto leaf = encoding::decode<chain::Leaf>(bytes, "seal leaf");
-    if (!leaf.ok() || leaf->type != chain::LeafType::seal || leaf->seal.principal != office_.id ||
-        leaf->seal.key != office_.key.public_key() || !chain::seal_signature_valid(leaf->seal) ||
-        leaf->seal.last_seq < last_seq) {
-      return incident_error(fmt::format("leaf {} is not a seal of this office covering seq {}", index, last_seq));
-    }
-    return SealLeaf{index, merkle::leaf_hash(bytes)};
+    return check_seal_leaf(office_, index, page.items[0].leaf, last_seq);
   }
 
   // ---- push ----
@@ -274,8 +236,9 @@ class Syncer {
       }
     }
     LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_.db()));
+    LONTAR_TRY(store_receipts(store_, resp->receipts, Store::Checkpoint{accepted_->size, accepted_->root, accepted_note_},
+                              seal));
     for (const auto& rc : resp->receipts) {
-      LONTAR_TRY(store_.acknowledge(rc.seq, rc.leaf_index, rc.verdict));
       ++report_.entries_pushed;
       switch (rc.verdict.outcome) {
         case domain::Outcome::accepted:
@@ -289,9 +252,6 @@ class Syncer {
           break;
       }
     }
-    LONTAR_TRY(store_checkpoint());
-    LONTAR_TRY(store_.set_setting(seal_leaf_index_setting, std::to_string(seal.index)));
-    LONTAR_TRY(store_.set_setting(seal_leaf_hash_setting, ByteView(seal.hash)));
     LONTAR_TRY(tx.commit());
     ++report_.batches;
     next = last + 1;
@@ -454,6 +414,11 @@ class Syncer {
   SyncReport report_;
 };
 
+}  // namespace
+
+Error incident_error(std::string what) { return Error{Code::corrupt, std::string(incident_tag) + what}; }
+bool is_incident(const Error& e) { return e.message.rfind(incident_tag, 0) == 0; }
+
 Status mark_incident(Store& store, const Error& e) {
   LONTAR_ASSIGN(auto tx, store::Transaction::begin(store.db()));
   LONTAR_TRY(
@@ -461,7 +426,59 @@ Status mark_incident(Store& store, const Error& e) {
   return tx.commit();
 }
 
-}  // namespace
+Result<note::Checkpoint> check_checkpoint(std::string_view note_text, const note::Verifier& log,
+                                          const std::optional<TrustedHead>& old, const ProofSource& consistency) {
+  auto cp = note::open_checkpoint(note_text, log, log.name());
+  if (!cp.ok()) {
+    return incident_error("the checkpoint does not carry the pinned log key's signature: " + cp.error().message);
+  }
+  if (!old) return cp;
+  if (cp->size < old->size) {
+    return incident_error(fmt::format("the log shrank from {} to {} leaves (a rolled-back store?)", old->size, cp->size));
+  }
+  if (cp->size == old->size && cp->root != old->root) {
+    return incident_error(fmt::format("two different trees of size {} (a forked log)", cp->size));
+  }
+  if (cp->size > old->size && old->size > 0) {
+    LONTAR_ASSIGN(std::vector<Hash> proof, consistency(old->size, cp->size));
+    if (auto s = merkle::verify_consistency(old->size, cp->size, old->root, cp->root, proof); !s.ok()) {
+      return incident_error(fmt::format("the tree of size {} does not extend the one of size {} this office "
+                                        "accepted (a forked or rewritten log): {}",
+                                        cp->size, old->size, s.error().message));
+    }
+  }
+  return cp;
+}
+
+Status check_included(std::uint64_t index, const Hash& leaf_hash, const note::Checkpoint& cp,
+                      std::span<const Hash> proof, std::string_view what) {
+  if (index >= cp.size) {
+    return incident_error(fmt::format("{} {} is not in the server's tree of size {}", what, index, cp.size));
+  }
+  if (auto s = merkle::verify_inclusion(leaf_hash, index, cp.size, proof, cp.root); !s.ok()) {
+    return incident_error(
+        fmt::format("{} {} is not proven in the checkpoint of size {}: {}", what, index, cp.size, s.error().message));
+  }
+  return {};
+}
+
+Result<SealLeaf> check_seal_leaf(const Office& office, std::uint64_t index, ByteView bytes, std::uint64_t last_seq) {
+  auto leaf = encoding::decode<chain::Leaf>(bytes, "seal leaf");
+  if (!leaf.ok() || leaf->type != chain::LeafType::seal || leaf->seal.principal != office.id ||
+      leaf->seal.key != office.key.public_key() || !chain::seal_signature_valid(leaf->seal) ||
+      leaf->seal.last_seq < last_seq) {
+    return incident_error(fmt::format("leaf {} is not a seal of this office covering seq {}", index, last_seq));
+  }
+  return SealLeaf{index, merkle::leaf_hash(bytes)};
+}
+
+Status store_receipts(Store& store, std::span<const protocol::EntryReceipt> receipts, const Store::Checkpoint& cp,
+                      const SealLeaf& seal) {
+  for (const auto& rc : receipts) LONTAR_TRY(store.acknowledge(rc.seq, rc.leaf_index, rc.verdict));
+  LONTAR_TRY(store.save_checkpoint(cp));
+  LONTAR_TRY(store.set_setting(seal_leaf_index_setting, std::to_string(seal.index)));
+  return store.set_setting(seal_leaf_hash_setting, ByteView(seal.hash));
+}
 
 Result<std::optional<std::string>> incident(Store& store) {
   LONTAR_ASSIGN(auto v, store.setting(incident_setting));

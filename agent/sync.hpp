@@ -47,8 +47,11 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 
+#include "note/checkpoint.hpp"
+#include "note/note.hpp"
 #include "office.hpp"
 #include "protocol/protocol.hpp"
 
@@ -104,6 +107,49 @@ Result<SyncReport> sync_once(Office& office, const std::filesystem::path& data_d
 
 // The incident recorded in the store, if any.
 Result<std::optional<std::string>> incident(Store& store);
+
+// ---- The checks of a sync, shared with import-bundle (bundle.hpp) ----
+
+// An error meaning that the server's history changed (see Incidents): its message
+// starts with "SERVER HISTORY CHANGED: ". mark_incident records it in the store.
+Error incident_error(std::string what);
+bool is_incident(const Error& e);
+Status mark_incident(Store& store, const Error& e);
+
+// A tree size and root this office accepted.
+struct TrustedHead {
+  std::uint64_t size = 0;
+  Hash root{};
+};
+// A seal leaf of this office in the log: its index and RFC 6962 leaf hash.
+struct SealLeaf {
+  std::uint64_t index = 0;
+  Hash hash{};
+};
+
+// Opens a signed checkpoint with the pinned log key and checks that it extends
+// `old` (when there is one): not smaller, the same root at the same size, and a
+// consistency proof (asked of `consistency` only when both sizes are non-zero and differ) that
+// verifies. Every failure is an incident_error; an error of `consistency` itself
+// is returned as it is.
+using ProofSource = std::function<Result<std::vector<Hash>>(std::uint64_t old_size, std::uint64_t new_size)>;
+Result<note::Checkpoint> check_checkpoint(std::string_view note_text, const note::Verifier& log,
+                                          const std::optional<TrustedHead>& old, const ProofSource& consistency);
+
+// Checks that leaf `index` with hash `leaf_hash` is in `cp` by `proof`; `what`
+// names the leaf in the incident_error otherwise.
+Status check_included(std::uint64_t index, const Hash& leaf_hash, const note::Checkpoint& cp,
+                      std::span<const Hash> proof, std::string_view what);
+
+// The leaf bytes at `index` must be a seal of `office` under its own key, validly
+// signed, covering at least `last_seq` (an incident_error otherwise).
+Result<SealLeaf> check_seal_leaf(const Office& office, std::uint64_t index, ByteView leaf, std::uint64_t last_seq);
+
+// Inside the caller's transaction: stores each receipt (the entry leaves the
+// outbox) and makes `cp` the accepted checkpoint and `seal` the last acknowledged
+// seal leaf.
+Status store_receipts(Store& store, std::span<const protocol::EntryReceipt> receipts, const Store::Checkpoint& cp,
+                      const SealLeaf& seal);
 
 // Clears the incident after an operator's investigation: forgets the accepted
 // checkpoint and seal leaf (the next sync trusts the server's current history),

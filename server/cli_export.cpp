@@ -14,13 +14,17 @@
 #include "log/log_store.hpp"
 #include "merkle/tiles.hpp"
 #include "note/checkpoint.hpp"
+#include "merkle/merkle.hpp"
 #include "protocol/protocol.hpp"
+#include "protocol/receipts.hpp"
 
 namespace lontar::server::cli {
 
 namespace {
 
 constexpr std::string_view agent_export_magic = "LONTAR-EXPORT 1";  // agent/export.hpp
+constexpr std::string_view agent_export_checkpoint = "checkpoint: ";  // agent/export.hpp
+constexpr std::string_view receipts_suffix = ".receipts";             // the default --receipts
 constexpr std::size_t export_header_bytes_max = 4096;
 
 Result<std::unique_ptr<LogStore>> open_store(const std::filesystem::path& data) {
@@ -157,6 +161,31 @@ class BatchFile {
   std::uint64_t index() const { return index_; }
   const std::vector<std::string>& header() const { return header_; }
 
+  // The checkpoint the office had accepted when it exported (its header line
+  // "checkpoint: <size> <base64 root>"); size 0 for "none" or a file written
+  // before that line existed.
+  Result<TreeHead> base() const {
+    for (const auto& line : header_) {
+      if (line.rfind(agent_export_checkpoint, 0) != 0) continue;
+      const std::string value = line.substr(agent_export_checkpoint.size());
+      if (value == "none") return TreeHead{};
+      const auto space = value.find(' ');
+      const std::string size = value.substr(0, space);
+      auto root = space == std::string::npos ? Result<Bytes>(Error{Code::bad_input, "no root"})
+                                             : from_base64(value.substr(space + 1));
+      if (size.empty() || size.size() > 19 || size.find_first_not_of("0123456789") != std::string::npos ||
+          !root.ok() || root->size() != Hash{}.size()) {
+        return Error{Code::bad_input, fmt::format("{}: header line '{}' is not 'checkpoint: <size> <base64 root>'",
+                                                  path_.string(), line)};
+      }
+      TreeHead head;
+      head.size = std::stoull(size);
+      std::copy(root->begin(), root->end(), head.root.begin());
+      return head;
+    }
+    return TreeHead{};
+  }
+
  private:
   explicit BatchFile(std::filesystem::path path) : path_(std::move(path)), in_(path_, std::ios::binary) {}
   Error truncated(const char* what) const {
@@ -171,16 +200,106 @@ class BatchFile {
   std::uint64_t index_ = 0;
 };
 
-int run_import(const std::filesystem::path& data, const std::filesystem::path& file) {
+// What one imported batch needs for the receipts bundle.
+struct Imported {
+  Caller caller;
+  std::uint64_t seal_leaf_index = 0;
+  std::vector<protocol::EntryReceipt> receipts;
+};
+
+// An existing file at `path` may be replaced only when it is an earlier receipts bundle.
+Status check_receipts_path(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return {};
+  std::ifstream in(path, std::ios::binary);
+  std::string first;
+  std::getline(in, first);
+  if (first == protocol::receipts_magic) return {};
+  return Error{Code::conflict, fmt::format("{}: exists and is not a receipts bundle; choose another --receipts file",
+                                           path.string())};
+}
+
+// The consistency proof from the office's base to `cp`, with a loud warning when
+// this log does not extend what the office saw (the office will report an incident).
+Result<std::vector<Hash>> base_consistency(LogStore& store, const TreeHead& base, const note::Checkpoint& cp) {
+  if (base.size == 0) return std::vector<Hash>{};
+  if (base.size > cp.size) {
+    std::fprintf(stderr,
+                 "WARNING: the office had accepted a log of %llu leaves but this store holds %llu: it is older than "
+                 "what the office saw (restored from a backup?). The office will report an incident when it imports "
+                 "the receipts; tell it and the auditors.\n",
+                 static_cast<unsigned long long>(base.size), static_cast<unsigned long long>(cp.size));
+    return std::vector<Hash>{};
+  }
+  LONTAR_ASSIGN(protocol::Proof p, store.consistency_proof(base.size, cp.size));
+  if (!merkle::verify_consistency(base.size, cp.size, base.root, cp.root, p.hashes).ok()) {
+    std::fprintf(stderr,
+                 "WARNING: this log does not extend the tree of %llu leaves the office had accepted (a forked or "
+                 "rewritten store?). The office will report an incident when it imports the receipts; tell it and "
+                 "the auditors.\n",
+                 static_cast<unsigned long long>(base.size));
+  }
+  return std::move(p.hashes);
+}
+
+// Writes the receipts bundle (shared/protocol/receipts.hpp) for the imported batches.
+Status write_receipts(LogStore& store, const std::filesystem::path& data, const std::filesystem::path& out,
+                      const std::filesystem::path& batch_file, const TreeHead& base,
+                      const std::vector<Imported>& imported) {
+  const std::string checkpoint = store.checkpoint();
+  LONTAR_ASSIGN(auto verifier, note::Verifier::parse(store.verifier_key()));
+  LONTAR_ASSIGN(auto cp, note::open_checkpoint(checkpoint, verifier, store.origin()));
+  protocol::ReceiptsHead head;
+  head.office = imported.front().caller.principal;
+  head.batches = imported.size();
+  head.checkpoint = checkpoint;
+  head.base_size = base.size;
+  head.base_root = base.root;
+  LONTAR_ASSIGN(head.consistency, base_consistency(store, base, cp));
+  const std::uint64_t first = imported.front().receipts.front().seq, last = imported.back().receipts.back().seq;
+  LONTAR_ASSIGN(auto writer,
+                protocol::ReceiptsWriter::create(
+                    out, {fmt::format("office: {}", head.office), fmt::format("entries: {}..{}", first, last),
+                          fmt::format("batches: {}", head.batches), fmt::format("checkpoint: {}", cp.size),
+                          fmt::format("export: {}", batch_file.filename().string()),
+                          "personal-data: no: seqs, leaf indices, verdicts and hashes; no NIKs, names or entries"}));
+  LONTAR_TRY(writer.add(head));
+  for (const auto& im : imported) {
+    protocol::ReceiptsBatch b;
+    b.seal_leaf_index = im.seal_leaf_index;
+    LONTAR_ASSIGN(protocol::FeedPage page, store.feed(im.caller, im.seal_leaf_index, 1));
+    if (page.items.size() != 1 || page.items[0].form != protocol::FeedForm::full) {
+      return Error{Code::internal, fmt::format("seal leaf {} cannot be read back", im.seal_leaf_index)};
+    }
+    b.seal_leaf = std::move(page.items[0].leaf);
+    LONTAR_ASSIGN(protocol::Proof sp, store.inclusion_proof(im.seal_leaf_index, cp.size));
+    b.seal_inclusion = std::move(sp.hashes);
+    b.receipts.reserve(im.receipts.size());
+    for (const auto& r : im.receipts) {
+      LONTAR_ASSIGN(protocol::Proof p, store.inclusion_proof(r.leaf_index, cp.size));
+      b.receipts.push_back(protocol::ProvenReceipt{r, std::move(p.hashes)});
+    }
+    LONTAR_TRY(writer.add(b));
+  }
+  LONTAR_ASSIGN(crypto::PrivateKey key, crypto::PrivateKey::load_pem(data / log_key_file_name));
+  return writer.finish(key);
+}
+
+int run_import(const std::filesystem::path& data, const std::filesystem::path& file,
+               std::filesystem::path receipts_out) {
+  if (receipts_out.empty()) receipts_out = file.string() + std::string(receipts_suffix);
   auto batches = BatchFile::open(file);
   if (!batches.ok()) return fail(batches.error());
+  auto base = batches->base();
+  if (!base.ok()) return fail(base.error());
+  if (auto st = check_receipts_path(receipts_out); !st.ok()) return fail(st.error());
   auto lock = DataLock::take(data, "import");
   if (!lock.ok()) return fail(lock.error());
   auto store = open_store(data);
   if (!store.ok()) return fail(store.error());
   for (const auto& h : batches->header()) std::printf("%s: %s\n", file.filename().string().c_str(), h.c_str());
   std::uint64_t counts[4] = {0, 0, 0, 0};
-  int rc = exit_ok;
+  std::vector<Imported> imported;
   for (;;) {
     auto next = batches->next();
     if (!next.ok()) return fail(next.error());
@@ -198,6 +317,10 @@ int run_import(const std::filesystem::path& data, const std::filesystem::path& f
                                     "the office first (office add)",
                                     where, crypto::fingerprint(batch.seal.key), batch.principal)});
     }
+    if (!imported.empty() && imported.front().caller.principal != batch.principal) {
+      return fail(Error{Code::bad_input, fmt::format("{}: the file mixes offices ({} and {}); an export holds one",
+                                                     where, imported.front().caller.principal, batch.principal)});
+    }
     auto resp = (*store)->push(**who, std::move(batch));
     if (!resp.ok()) return fail(std::move(resp).error().prefix(where));
     std::printf("%s: seal leaf %llu\n", where.c_str(), static_cast<unsigned long long>(resp->seal_leaf_index));
@@ -209,19 +332,27 @@ int run_import(const std::filesystem::path& data, const std::filesystem::path& f
       std::printf("\n");
     }
     std::printf("checkpoint:\n%s", resp->checkpoint.c_str());
+    if (!resp->receipts.empty()) imported.push_back(Imported{**who, resp->seal_leaf_index, std::move(resp->receipts)});
   }
-  (*store)->shutdown();
   std::printf("imported %llu batches: %llu accepted, %llu rejected, %llu flagged\n",
               static_cast<unsigned long long>(batches->index()), static_cast<unsigned long long>(counts[1]),
               static_cast<unsigned long long>(counts[2]), static_cast<unsigned long long>(counts[3]));
-  return rc;
+  if (!imported.empty()) {
+    if (auto st = write_receipts(**store, data, receipts_out, file, *base, imported); !st.ok()) {
+      return fail(std::move(st).error().prefix(fmt::format("{}: receipts bundle not written", receipts_out.string())));
+    }
+    std::printf("wrote %s: carry it back to the office for `lontar-agent import-bundle` (it holds no personal data)\n",
+                receipts_out.string().c_str());
+  }
+  (*store)->shutdown();
+  return exit_ok;
 }
 
 }  // namespace
 
 void add_export(CLI::App& app, int& exit_code) {
   struct Args {
-    std::filesystem::path data, out, batch;
+    std::filesystem::path data, out, batch, receipts;
   };
   auto a = std::make_shared<Args>();
   auto* ex = app.add_subcommand("export",
@@ -234,10 +365,15 @@ void add_export(CLI::App& app, int& exit_code) {
   auto b = std::make_shared<Args>();
   auto* im = app.add_subcommand("import",
                                 "Integrate a batch file written by `lontar-agent export` (verified like a "
-                                "push) and print the receipts; the server must be stopped");
+                                "push; importing it again changes nothing), print the receipts and write them "
+                                "as a signed receipts bundle for `lontar-agent import-bundle`; the server must "
+                                "be stopped");
   im->add_option("--data", b->data, "the data folder")->required()->check(CLI::ExistingDirectory);
   im->add_option("--batch", b->batch, "the file from `lontar-agent export`")->required();
-  im->callback([b, &exit_code] { exit_code = run_import(b->data, b->batch); });
+  im->add_option("--receipts", b->receipts,
+                 "the receipts bundle to write (default: the batch file's name + .receipts, beside it, so that "
+                 "it travels back on the same stick); an earlier bundle there is replaced");
+  im->callback([b, &exit_code] { exit_code = run_import(b->data, b->batch, b->receipts); });
 }
 
 }  // namespace lontar::server::cli

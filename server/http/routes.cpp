@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <exception>
+#include <limits>
 #include <map>
 
 #include "encoding/encoding.hpp"
@@ -113,6 +114,7 @@ class Query {
     if (it == values_.end()) return Error{Code::bad_input, fmt::format("query parameter '{}' is required", name)};
     return it->second;
   }
+  bool has(std::string_view name) const { return values_.count(std::string(name)) != 0; }
   std::uint64_t get_or(std::string_view name, std::uint64_t fallback) const {
     auto it = values_.find(std::string(name));
     return it == values_.end() ? fallback : it->second;
@@ -235,10 +237,21 @@ Reply dispatch(LogService& service, const Access& access, Route route, const Tar
                                        to_hex(head->second)));
     }
     case Route::feed: {
-      auto q = Query::parse(t.query, {"from", "limit"});
+      // `from` is the first leaf index wanted; `after` (DESIGN.md's name) the last one
+      // the caller already holds. Exactly one of them.
+      auto q = Query::parse(t.query, {"from", "after", "limit"});
       if (!q.ok()) return error_reply(q.error());
-      auto from = q->required("from");
+      const bool has_after = q->has("after");
+      if (has_after == q->has("from")) {
+        return error_reply(400, "give exactly one of 'from' (the first leaf index wanted) or 'after' (the last leaf "
+                                "index already held)");
+      }
+      auto from = has_after ? q->required("after") : q->required("from");
       if (!from.ok()) return error_reply(from.error());
+      if (has_after) {
+        if (*from == std::numeric_limits<std::uint64_t>::max()) return error_reply(400, "'after' is out of range");
+        *from += 1;
+      }
       std::uint64_t limit = q->get_or("limit", protocol::feed_items_max);
       if (limit == 0 || limit > protocol::feed_items_max) {
         return error_reply(400, fmt::format("limit must be 1 to {}", protocol::feed_items_max));

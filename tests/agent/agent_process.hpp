@@ -1,36 +1,18 @@
 // agent_process.hpp — running the real lontar-agent binary from tests.
 #pragma once
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <fstream>
+#include <cstdint>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "chain/chain.hpp"
 #include "domain/domain.hpp"
 #include "store/db.hpp"
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace lontar::test {
-
-struct Run {
-  int rc = -1;  // exit code; -1 when killed by a signal
-  std::string out, err;
-};
-
-inline std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // One office in a fresh temp dir, and helpers to run the agent against it.
 class Agent {
@@ -44,33 +26,10 @@ class Agent {
   pid_t spawn(const std::vector<std::string>& args, const std::string& tag = "run") const {
     std::vector<std::string> full = {LONTAR_AGENT_BINARY, "--data", data_};
     full.insert(full.end(), args.begin(), args.end());
-    const std::string out = dir_.file(tag + ".out"), err = dir_.file(tag + ".err");
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      ::setenv("LONTAR_OPERATOR", "test-clerk", 1);
-      for (const auto& [k, v] : env_) ::setenv(k.c_str(), v.c_str(), 1);
-      std::vector<char*> argv;
-      for (auto& a : full) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    return pid;
+    return test::spawn(full, how(tag));
   }
 
-  Run wait(pid_t pid, const std::string& tag = "run") const {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    Run r;
-    r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(dir_.file(tag + ".out"));
-    r.err = slurp(dir_.file(tag + ".err"));
-    return r;
-  }
+  Run wait(pid_t pid, const std::string& tag = "run") const { return wait_for(pid, how(tag)); }
 
   Run run(const std::vector<std::string>& args, const std::string& tag = "run") const {
     return wait(spawn(args, tag), tag);
@@ -100,18 +59,15 @@ class Agent {
   }
 
  private:
+  Spawn how(const std::string& tag) const {
+    Spawn h{dir_.file(tag + ".out"), dir_.file(tag + ".err"), env_};
+    h.env.emplace("LONTAR_OPERATOR", "test-clerk");  // unless the test set its own
+    return h;
+  }
+
   TempDir dir_;
   std::string data_;
   std::map<std::string, std::string> env_;
 };
-
-inline void write_file(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
-
-inline bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 }  // namespace lontar::test

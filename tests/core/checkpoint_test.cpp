@@ -3,10 +3,13 @@
 #include <string>
 
 #include "note/checkpoint.hpp"
+#include "support/examples.hpp"
 #include "support/property.hpp"
 
 using namespace lontar;
 using namespace lontar::note;
+using lontar::test::mentions;
+using lontar::test::refusal;
 
 namespace {
 constexpr std::string_view origin = "lontar.example/log";
@@ -30,13 +33,6 @@ Hash three_leaf_root() {
 
 Checkpoint example_checkpoint() { return Checkpoint{std::string(origin), 3, three_leaf_root(), {}}; }
 
-template <class T>
-std::string refusal(const Result<T>& r) {
-  REQUIRE_FALSE(r.ok());
-  return r.error().message;
-}
-
-bool mentions(const std::string& message, std::string_view part) { return message.find(part) != std::string::npos; }
 }  // namespace
 
 TEST_CASE("the spec's example checkpoint parses and formats back to the same bytes") {

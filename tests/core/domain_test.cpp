@@ -4,6 +4,7 @@
 #include <string>
 
 #include "domain/domain.hpp"
+#include "support/examples.hpp"
 #include "support/property.hpp"
 
 using namespace lontar;
@@ -47,24 +48,8 @@ void check_valid(const Payload& p) {
 
 // ---- the fixed examples of docs/FORMAT.md ----
 
-// A Tagana volunteer from Kota Surabaya, enrolled at the May 2018 event.
-ParticipantEnroll tagana_volunteer() {
-  ParticipantEnroll e;
-  e.nik = "3578121703850002";
-  e.name = "Agus Setiawan";
-  e.birth_date = {1985, 3, 17};
-  e.sex = Sex::male;
-  e.regency_code = "3578";
-  e.occupation = "TAGANA";
-  e.sponsor = "DINSOS-JATIM";
-  e.declared_income = 1'500'000;
-  e.programmes = programme_bit(Programme::jkk) | programme_bit(Programme::jkm);
-  e.coverage_start = {2018, 5, 1};
-  e.heirs = {Heir{"Sri Wahyuni", "spouse", ""}};
-  e.phone = "081234567890";
-  e.address = "Jl. Rungkut Asri 5, Surabaya";
-  return e;
-}
+// A Tagana volunteer from Kota Surabaya, enrolled at the May 2018 event (tests/support/examples.hpp).
+using lontar::test::tagana_volunteer;
 
 PayoutMade death_benefit_payout() {
   PayoutMade p;

@@ -3,10 +3,13 @@
 #include <string>
 
 #include "note/note.hpp"
+#include "support/examples.hpp"
 #include "support/property.hpp"
 
 using namespace lontar;
 using namespace lontar::note;
+using lontar::test::mentions;
+using lontar::test::refusal;
 
 namespace {
 // The vectors of Go's golang.org/x/mod/sumdb/note tests (the reference reader of signed notes).
@@ -35,14 +38,6 @@ Verifier verifier(std::string_view key) { return std::move(Verifier::parse(key))
 
 std::string go_note(std::string_view sigs) { return std::string(go_text) + "\n" + std::string(sigs); }
 
-// The message of a refusal, for checks on what it says.
-template <class T>
-std::string refusal(const Result<T>& r) {
-  REQUIRE_FALSE(r.ok());
-  return r.error().message;
-}
-
-bool mentions(const std::string& message, std::string_view part) { return message.find(part) != std::string::npos; }
 }  // namespace
 
 TEST_CASE("Go's signer key signs Go's example note to the same bytes") {

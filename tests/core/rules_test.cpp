@@ -15,6 +15,7 @@
 #include "encoding/encoding.hpp"
 #include "rules/rules.hpp"
 #include "store/db.hpp"
+#include "support/examples.hpp"
 #include "support/property.hpp"
 #include "support/temp_dir.hpp"
 
@@ -47,20 +48,10 @@ std::string nik(std::uint16_t n) {
 
 ParticipantEnroll enroll(std::uint16_t person, Date coverage_start = {2018, 5, 1},
                          ProgrammeSet programmes = programme_bit(Programme::jkk) | programme_bit(Programme::jkm)) {
-  ParticipantEnroll e;
+  ParticipantEnroll e = lontar::test::tagana_volunteer();
   e.nik = nik(person);
-  e.name = "Agus Setiawan";
-  e.birth_date = {1985, 3, 17};
-  e.sex = Sex::male;
-  e.regency_code = "3578";
-  e.occupation = "TAGANA";
-  e.sponsor = "DINSOS-JATIM";
-  e.declared_income = 1'500'000;
   e.programmes = programmes;
   e.coverage_start = coverage_start;
-  e.heirs = {Heir{"Sri Wahyuni", "spouse", ""}};
-  e.phone = "081234567890";
-  e.address = "Jl. Rungkut Asri 5, Surabaya";
   return e;
 }
 

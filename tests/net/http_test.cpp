@@ -175,6 +175,14 @@ TEST_CASE("an office with a registered key gets answers over one kept-alive mutu
   auto page = encoding::decode<protocol::FeedPage>(feed->bytes(), "feed page");
   REQUIRE(page.ok());
   CHECK(page->tree_size == 15);
+  CHECK(page->items.at(0).leaf_index == 10);
+  // DESIGN.md's `after=<index>`: the last leaf already held, so the page starts one later.
+  auto after = c.get("/v1/feed?after=9&limit=5");
+  REQUIRE(after.ok());
+  REQUIRE(after->status == 200);
+  auto after_page = encoding::decode<protocol::FeedPage>(after->bytes(), "feed page");
+  REQUIRE(after_page.ok());
+  CHECK(after_page->items.at(0).leaf_index == 10);
 
   auto proof = c.get("/v1/proof/inclusion?index=2&size=9");
   REQUIRE(proof.ok());
@@ -375,9 +383,14 @@ TEST_CASE("service errors, bad parameters and wrong methods map to their statuse
   auto missing = status_of(office, "GET", "/v1/proof/consistency?old=1");
   CHECK(missing.first == 400);
   CHECK(contains(missing.second, "'new' is required"));
-  auto unknown = status_of(office, "GET", "/v1/feed?from=1&after=2");
+  auto unknown = status_of(office, "GET", "/v1/feed?from=1&since=2");
   CHECK(unknown.first == 400);
-  CHECK(contains(unknown.second, "unknown query parameter 'after'"));
+  CHECK(contains(unknown.second, "unknown query parameter 'since'"));
+  auto both = status_of(office, "GET", "/v1/feed?from=1&after=2");
+  CHECK(both.first == 400);
+  CHECK(contains(both.second, "exactly one of 'from'"));
+  CHECK(status_of(office, "GET", "/v1/feed").first == 400);
+  CHECK(status_of(office, "GET", "/v1/feed?after=18446744073709551615").first == 400);
   CHECK(status_of(office, "GET", "/v1/feed?from=x").first == 400);
   CHECK(status_of(office, "GET", "/v1/feed?from=1&limit=0").first == 400);
   CHECK(status_of(office, "GET", "/v1/feed?from=1&from=2").first == 400);

@@ -2,13 +2,7 @@
 // server runs, a restore of it that the server refuses to serve (it published more), and a
 // restore from an auditor's export that brings the published root back exactly.
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <sstream>
 
 #include "crypto/x509.hpp"
 #include "encoding/encoding.hpp"
@@ -17,6 +11,7 @@
 #include "note/checkpoint.hpp"
 #include "protocol/protocol.hpp"
 #include "server/log_fixture.hpp"
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace lontar::test {
@@ -24,83 +19,20 @@ namespace {
 
 const char* const server_bin = LONTAR_SERVER_BIN;
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-struct Ran {
-  int rc = -1;
-  std::string out, err;
-};
-
 // Runs lontar-server with `args` to its exit.
-Ran run(const TempDir& tmp, std::vector<std::string> args) {
+Run run(const TempDir& tmp, std::vector<std::string> args) {
   static int n = 0;
-  const auto out = tmp.path() / ("out" + std::to_string(++n)), err = tmp.path() / ("err" + std::to_string(n));
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), 1);
-    dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600), 2);
-    std::vector<char*> argv{const_cast<char*>(server_bin)};
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(server_bin, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return Ran{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), slurp(out), slurp(err)};
+  args.insert(args.begin(), server_bin);
+  ++n;
+  return run_process(args, Spawn{tmp.path() / ("out" + std::to_string(n)), tmp.path() / ("err" + std::to_string(n))});
 }
 
 // `lontar-server run`: started; ready once it prints its "listening on" line.
-class Server {
+class Server : public ServerProcess {
  public:
-  Server(const TempDir& tmp, const std::filesystem::path& config) : log_(tmp.path() / "server.err") {
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      close(fds[0]);
-      dup2(fds[1], 1);
-      dup2(::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600), 2);
-      execl(server_bin, server_bin, "run", "--config", config.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(fds[1]);
-    char c;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') line_ += c;
-    close(fds[0]);
+  Server(const TempDir& tmp, const std::filesystem::path& config) {
+    start({server_bin, "run", "--config", config.string()}, tmp.path() / "server.err");
   }
-  ~Server() {
-    if (pid_ > 0) stop(SIGKILL);
-  }
-  bool listening() const { return line_.rfind("listening on https://", 0) == 0; }
-  std::string url() const { return line_.substr(std::string("listening on ").size()); }
-  int stop(int sig = SIGTERM) {
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  // Waits for a server that exits on its own (a refusal at startup).
-  int wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  std::string log() const { return slurp(log_); }
-
- private:
-  std::filesystem::path log_;
-  pid_t pid_ = -1;
-  std::string line_;
 };
 
 net::Client client_for(const std::string& url, const crypto::PrivateKey& key, const crypto::PublicKey& pin) {

@@ -1,14 +1,9 @@
 // cli_test.cpp — drives the real lontar-server binary: init, run on port 0, admin
 // commands over mutual TLS, signals, export and import.
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "crypto/x509.hpp"
@@ -16,6 +11,7 @@
 #include "net/client.hpp"
 #include "note/checkpoint.hpp"
 #include "server/log_fixture.hpp"
+#include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 namespace lontar::test {
@@ -24,95 +20,34 @@ namespace {
 const char* const server_bin = LONTAR_SERVER_BIN;
 const char* const agent_bin = LONTAR_AGENT_BIN;
 
-struct Ran {
-  int rc = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Runs `binary` (lontar-server by default) with `args`; waits for it to exit.
-Ran run(const TempDir& tmp, std::vector<std::string> args, const char* binary = server_bin) {
+Run run(const TempDir& tmp, std::vector<std::string> args, const char* binary = server_bin) {
   static int n = 0;
-  const auto out = tmp.path() / ("out" + std::to_string(++n)), err = tmp.path() / ("err" + std::to_string(n));
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    dup2(o, 1);
-    dup2(e, 2);
-    setenv("LONTAR_OPERATOR", "ani", 1);
-    std::vector<char*> argv{const_cast<char*>(binary)};
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(binary, argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  Ran r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
+  args.insert(args.begin(), binary);
+  ++n;
+  Spawn how{tmp.path() / ("out" + std::to_string(n)), tmp.path() / ("err" + std::to_string(n))};
+  how.env["LONTAR_OPERATOR"] = "ani";
+  return run_process(args, how);
 }
 
 // A running `lontar-server run`: started, its "listening on" line read, stopped by signal.
 class Server {
  public:
-  Server(const TempDir& tmp, const std::filesystem::path& config) : log_(tmp.path() / "server.err") {
-    int fds[2];
-    REQUIRE(pipe(fds) == 0);
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      close(fds[0]);
-      dup2(fds[1], 1);
-      int e = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      dup2(e, 2);
-      execl(server_bin, server_bin, "run", "--config", config.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(fds[1]);
-    std::string line;
-    char c;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-    close(fds[0]);
-    INFO("server stderr: " << slurp(log_));
-    REQUIRE(line.rfind("listening on https://127.0.0.1:", 0) == 0);
-    url_ = line.substr(std::string("listening on ").size());
-    port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
-  }
-  ~Server() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
+  Server(const TempDir& tmp, const std::filesystem::path& config) {
+    const bool up = process_.start({server_bin, "run", "--config", config.string()}, tmp.path() / "server.err");
+    INFO("server stderr: " << process_.log());
+    REQUIRE(up);
+    REQUIRE(process_.url().rfind("https://127.0.0.1:", 0) == 0);
   }
   // Sends `sig` and waits for the exit; returns the exit code.
-  int stop(int sig = SIGTERM) {
-    kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-  void signal(int sig) { kill(pid_, sig); }
-  const std::string& url() const { return url_; }
-  std::uint16_t port() const { return port_; }
-  std::string log() const { return slurp(log_); }
+  int stop(int sig = SIGTERM) { return process_.stop(sig); }
+  void signal(int sig) { process_.signal(sig); }
+  std::string url() const { return process_.url(); }
+  std::uint16_t port() const { return static_cast<std::uint16_t>(process_.port()); }
+  std::string log() const { return process_.log(); }
 
  private:
-  std::filesystem::path log_;
-  pid_t pid_ = -1;
-  std::string url_;
-  std::uint16_t port_ = 0;
+  ServerProcess process_;
 };
 
 struct Initialized {

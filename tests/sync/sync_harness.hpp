@@ -2,10 +2,7 @@
 #pragma once
 
 #include <doctest/doctest.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -17,29 +14,6 @@
 #include "note/note.hpp"
 
 namespace lontar::test {
-
-inline Run run_process(const std::vector<std::string>& args, const std::string& out, const std::string& err) {
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  Run r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
 
 // Polls `done` every 5 ms for at most `limit` (a hang guard, not a timed assertion).
 template <class F>
@@ -77,39 +51,16 @@ class Server {
   }
 
   void start() {
-    REQUIRE(pid_ < 0);
-    int fds[2];
-    REQUIRE(::pipe(fds) == 0);
-    const std::string log = (dir_.path() / "server.log").string(), config = (data_ / "server.toml").string();
-    pid_ = ::fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      ::close(fds[0]);
-      ::dup2(fds[1], 1);
-      int e = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      ::dup2(e, 2);
-      ::execl(LONTAR_SERVER_BINARY, LONTAR_SERVER_BINARY, "run", "--config", config.c_str(), nullptr);
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::string line;
-    char c;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(fds[0]);
-    INFO("server log: " << slurp(log));
-    REQUIRE(line.rfind("listening on https://", 0) == 0);
-    url_ = line.substr(std::string("listening on ").size());
-    port_ = static_cast<unsigned>(std::stoul(url_.substr(url_.rfind(':') + 1)));
+    REQUIRE(!process_.running());
+    const auto log = dir_.path() / "server.log", config = data_ / "server.toml";
+    const bool up = process_.start({LONTAR_SERVER_BINARY, "run", "--config", config.string()}, log);
+    INFO("server log: " << process_.log());
+    REQUIRE(up);
+    url_ = process_.url();
+    port_ = process_.port();
     set_port(port_);  // restarts keep the URL the offices were given
   }
-  int stop(int sig = SIGTERM) {
-    if (pid_ < 0) return -1;
-    ::kill(pid_, sig);
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
+  int stop(int sig = SIGTERM) { return process_.stop(sig); }
   void kill() { stop(SIGKILL); }
 
   // Copies the ledger store (ledger.db and its WAL) and the server's own rollback
@@ -143,8 +94,8 @@ class Server {
     full.insert(full.end(), args.begin(), args.end());
     static int n = 0;
     ++n;
-    return run_process(full, dir_.file("cmd" + std::to_string(n) + ".out"),
-                       dir_.file("cmd" + std::to_string(n) + ".err"));
+    return run_process(full, Spawn{dir_.file("cmd" + std::to_string(n) + ".out"),
+                                   dir_.file("cmd" + std::to_string(n) + ".err")});
   }
   // An admin command against the running server.
   Run admin(std::vector<std::string> args) const {
@@ -169,7 +120,7 @@ class Server {
   std::string verifier_key_;
   std::string url_;
   unsigned port_ = 0;
-  pid_t pid_ = -1;
+  ServerProcess process_;
 };
 
 // An office agent initialised against `server`, registered there.

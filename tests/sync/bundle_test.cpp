@@ -1,0 +1,251 @@
+// bundle_test.cpp — no network at all: lontar-agent export, lontar-server import
+// --receipts (server stopped), lontar-agent import-bundle; real processes.
+#include "sync/sync_harness.hpp"
+
+#include <fmt/format.h>
+
+#include "protocol/receipts.hpp"
+
+namespace lontar::test {
+namespace {
+
+std::string server_data(const Server& s) { return (s.dir().path() / "data").string(); }
+
+std::string partner_list(const Office& o, const std::vector<std::string>& generate_args) {
+  const std::string csv = o.agent.dir().file("list.csv");
+  std::vector<std::string> args = {"generate-partner-csv", "--out", csv};
+  args.insert(args.end(), generate_args.begin(), generate_args.end());
+  REQUIRE(o.agent.run(args).rc == 0);
+  auto r = o.agent.run({"import", csv});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  return csv;
+}
+
+// `lontar-agent export` to a fresh file in the office's folder.
+std::string export_file(const Office& o, const std::string& name = "export.lontar") {
+  const std::string file = o.agent.dir().file(name);
+  auto r = o.agent.run({"export", "--out", file});
+  INFO(r.out << r.err);
+  REQUIRE(r.rc == 0);
+  return file;
+}
+
+// `lontar-server import` with the server stopped; the receipts land beside the file.
+Run server_import(const Server& s, const std::string& file) {
+  return s.server({"import", "--data", server_data(s), "--batch", file});
+}
+
+Run import_bundle(const Office& o, const std::string& file) { return o.agent.run({"import-bundle", file}, "bundle"); }
+
+// Rewrites a bundle after `change`, signed by a key that is not the log's (as
+// anyone who alters the file must).
+template <class F>
+std::string altered(const std::string& file, const std::string& out, F change) {
+  auto reader = protocol::ReceiptsReader::open(file);
+  REQUIRE(reader.ok());
+  protocol::ReceiptsHead head = reader->head();
+  std::vector<protocol::ReceiptsBatch> batches;
+  for (;;) {
+    auto b = reader->next();
+    REQUIRE(b.ok());
+    if (!*b) break;
+    batches.push_back(std::move(**b));
+  }
+  change(head, batches);
+  auto w = protocol::ReceiptsWriter::create(out, reader->header_lines());
+  REQUIRE(w.ok());
+  REQUIRE(w->add(head).ok());
+  for (const auto& b : batches) REQUIRE(w->add(b).ok());
+  auto key = crypto::PrivateKey::generate();
+  REQUIRE(key.ok());
+  REQUIRE(w->finish(*key).ok());
+  return out;
+}
+
+TEST_CASE(
+    "no network at all: export, server import, import-bundle; the central verdicts reach the office, a second "
+    "import changes nothing, and a later sync pushes nothing again") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT"), b(server, "SBY-DARMO");
+  // B pushes one entry, so that it trusts a small tree: the bundle must prove the bigger one extends it.
+  REQUIRE(b.enroll(500).rc == 0);
+  REQUIRE(b.sync().rc == 0);
+  const std::string a_csv = partner_list(a, {"--tagana", "30", "--seed", "1"});
+  REQUIRE(a.enroll(7).rc == 0);
+  REQUIRE(a.sync().rc == 0);
+  server.stop();
+
+  // B, offline, enrolls 4 of A's people again and one of its own.
+  partner_list(b, {"--tagana", "10", "--seed", "2", "--overlap-from", a_csv, "--overlap", "4"});
+  REQUIRE(b.enroll(8).rc == 0);
+  const std::string file = export_file(b);
+  CHECK(contains(slurp(file), "\ncheckpoint: "));
+  CHECK(!contains(slurp(file), "checkpoint: none"));
+  auto im = server_import(server, file);
+  INFO(im.out << im.err);
+  REQUIRE(im.rc == 0);
+  CHECK(contains(im.out, "imported 2 batches: 11 accepted, 4 rejected, 0 flagged"));
+  const std::string receipts = file + ".receipts";
+  CHECK(contains(im.out, "wrote " + receipts));
+  const std::string first_bytes = slurp(receipts);
+  // Importing the same file again logs nothing and writes the same bundle.
+  auto again = server_import(server, file);
+  REQUIRE(again.rc == 0);
+  CHECK(slurp(receipts) == first_bytes);
+
+  CHECK(b.agent.count("SELECT count(*) FROM outbox") == 15);
+  auto ib = import_bundle(b, receipts);
+  INFO(ib.out << ib.err);
+  REQUIRE(ib.rc == 0);
+  CHECK(contains(ib.out, "15 entries acknowledged in 2 batches (11 accepted, 4 rejected, 0 flagged)"));
+  CHECK(contains(ib.out, "not updated by a bundle"));
+  CHECK(b.agent.count("SELECT count(*) FROM outbox") == 0);
+  CHECK(b.agent.count("SELECT count(*) FROM receipts") == 16);
+  auto status = b.agent.run({"status"});
+  CHECK(status.rc == 0);
+  CHECK(contains(status.out, "12 accepted, 4 rejected, 0 flagged"));
+  CHECK(contains(status.out, "duplicate_enrollment"));
+  auto rejected = b.agent.run({"list", "--entries", "--verdict", "rejected"});
+  CHECK(rejected.rc == 0);
+  CHECK(contains(rejected.out, "duplicate_enrollment"));
+
+  auto twice = import_bundle(b, receipts);
+  INFO(twice.out << twice.err);
+  CHECK(twice.rc == 0);
+  CHECK(contains(twice.out, "already imported"));
+
+  // Back online: nothing is pushed again, and the next record syncs as usual.
+  server.start();
+  auto s = b.sync();
+  INFO(s.out << s.err);
+  REQUIRE(s.rc == 0);
+  CHECK(contains(s.out, "pushed 0 entries"));
+  CHECK(contains(s.out, "replica rebuilt"));
+  CHECK(b.enroll(7).rc == 3);  // A's person, known to B's replica after the pull
+  REQUIRE(b.enroll(9).rc == 0);
+  auto s2 = b.sync();
+  INFO(s2.out << s2.err);
+  REQUIRE(s2.rc == 0);
+  CHECK(contains(s2.out, "pushed 1 entries in 1 batches (1 accepted"));
+  CHECK(b.agent.count("SELECT count(DISTINCT leaf_index) FROM receipts") == 17);
+}
+
+TEST_CASE("a bundle for another office, an altered bundle and a stale one are refused and change nothing") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT"), b(server, "SBY-DARMO");
+  server.stop();
+  for (int i = 1; i <= 3; ++i) REQUIRE(a.enroll(i).rc == 0);
+  for (int i = 11; i <= 12; ++i) REQUIRE(b.enroll(i).rc == 0);
+  const std::string fa = export_file(a), fb = export_file(b);
+  REQUIRE(server_import(server, fa).rc == 0);
+  REQUIRE(server_import(server, fb).rc == 0);
+  const std::string ra = fa + ".receipts", rb = fb + ".receipts";
+
+  auto other = import_bundle(a, rb);
+  INFO(other.err);
+  CHECK(other.rc == 1);
+  CHECK(contains(other.err, "receipts of SBY-DARMO, but this office is SBY-RUNGKUT"));
+
+  const std::string bad = a.agent.dir().file("bad.receipts");
+  SUBCASE("a verdict changed") {
+    altered(ra, bad, [](auto&, auto& batches) {
+      batches[1].receipts[0].receipt.verdict = domain::Verdict{domain::Outcome::rejected, {{"x", "forged"}}};
+    });
+    auto r = import_bundle(a, bad);
+    INFO(r.err);
+    CHECK(r.rc == 5);
+    CHECK(contains(r.err, "altered or damaged"));
+    CHECK(contains(r.err, "#2 with verdict rejected"));
+  }
+  SUBCASE("a proof changed") {
+    altered(ra, bad, [](auto&, auto& batches) { batches[0].seal_inclusion[0][0] ^= 1; });
+    auto r = import_bundle(a, bad);
+    INFO(r.err);
+    CHECK(r.rc == 5);
+    CHECK(contains(r.err, "seal leaf"));
+  }
+  SUBCASE("only the signature changed") {
+    std::string bytes = slurp(ra);
+    bytes.back() = static_cast<char>(bytes.back() ^ 1);
+    write_file(bad, bytes);
+    auto r = import_bundle(a, bad);
+    INFO(r.err);
+    CHECK(r.rc == 5);
+    CHECK(contains(r.err, "signature over the bundle does not verify"));
+  }
+  SUBCASE("cut short") {
+    std::string bytes = slurp(ra);
+    write_file(bad, bytes.substr(0, bytes.size() - 100));
+    auto r = import_bundle(a, bad);
+    INFO(r.err);
+    CHECK(r.rc != 0);
+    CHECK(r.rc != 7);
+  }
+  SUBCASE("the office synced after exporting: a bundle with new receipts cannot be proven against it") {
+    server.start();
+    REQUIRE(a.enroll(4).rc == 0);  // a new entry, so that the sync's checkpoint moves on
+    auto s = a.sync();
+    INFO(s.out << s.err);
+    REQUIRE(s.rc == 0);
+    // The sync acknowledged everything, so the old bundle has nothing new: a no-op.
+    auto r = import_bundle(a, ra);
+    INFO(r.out << r.err);
+    CHECK(r.rc == 0);
+    CHECK(contains(r.out, "already imported"));
+    return;
+  }
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 3);
+  CHECK(a.agent.run({"status"}).rc == 0);  // no incident
+  auto good = import_bundle(a, ra);
+  INFO(good.out << good.err);
+  CHECK(good.rc == 0);
+  CHECK(contains(good.out, "3 entries acknowledged in 3 batches (3 accepted, 0 rejected, 0 flagged)"));
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 0);
+}
+
+TEST_CASE("a bundle from a rolled-back or forked server is an incident: exit 7, and syncing stops") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT"), c(server, "SBY-GUBENG");
+  const auto snapshot = server.dir().path() / "snapshot";
+  server.stop();
+  server.save_store(snapshot);
+  server.start();
+  // C's entries grow the log; A (nothing of its own yet) accepts that bigger tree.
+  int c_entries = 0, a_entries = 0;
+  std::string kind;
+  SUBCASE("rolled back: the server's log is smaller than what the office accepted") {
+    c_entries = 5, a_entries = 2, kind = "shrank";
+  }
+  SUBCASE("forked: the server's log is bigger but does not extend what the office accepted") {
+    c_entries = 1, a_entries = 3, kind = "forked";
+  }
+  for (int i = 1; i <= c_entries; ++i) REQUIRE(c.enroll(20 + i).rc == 0);
+  REQUIRE(c.sync().rc == 0);
+  REQUIRE(a.sync().rc == 0);
+  server.stop();
+  server.restore_store(snapshot);
+
+  for (int i = 1; i <= a_entries; ++i) REQUIRE(a.enroll(i).rc == 0);
+  const std::string file = export_file(a);
+  auto im = server_import(server, file);
+  INFO(im.out << im.err);
+  REQUIRE(im.rc == 0);
+  CHECK(contains(im.err, "WARNING"));
+  auto r = import_bundle(a, file + ".receipts");
+  INFO(r.out << r.err);
+  CHECK(r.rc == 7);
+  CHECK(contains(r.err, "SERVER HISTORY CHANGED"));
+  CHECK(contains(r.err, kind));
+  CHECK(a.agent.count(fmt::format("SELECT count(*) FROM outbox")) == a_entries);
+  CHECK(a.agent.run({"status"}).rc == 7);
+  auto again = import_bundle(a, file + ".receipts");
+  CHECK(again.rc == 7);
+  CHECK(contains(again.err, "stopped"));
+}
+
+}  // namespace
+}  // namespace lontar::test
