@@ -64,6 +64,7 @@ int submit(const ConnArgs& a, const domain::Payload& payload, const std::string&
 struct PrincipalArgs {
   ConnArgs conn;
   std::string id, name, key, scope, reason;
+  bool update = false;
 };
 
 // A principal as the log's admin entries leave it.
@@ -109,6 +110,45 @@ Result<std::map<std::string, Registered>> registered_principals(admin::Session& 
   return rows;
 }
 
+// Registers a principal. Safe to run again after a lost response: a principal
+// already registered exactly so is reported, not registered twice; one registered
+// differently is refused unless `--update` says to change it.
+int add_principal(const PrincipalArgs& a, domain::Role role) {
+  auto key = admin::parse_public_key(a.key);
+  if (!key.ok()) return fail(key.error());
+  auto session = connect(a.conn);
+  if (!session.ok()) return fail(session.error());
+  auto registered = registered_principals(**session, role);
+  if (!registered.ok()) return fail(registered.error());
+  const std::string fp = crypto::fingerprint(*key);
+  const char* role_name = domain::role_name(role);
+  if (auto it = registered->find(a.id); it != registered->end()) {
+    const Registered& was = it->second;
+    auto k = was.keys.find(fp);
+    if (k != was.keys.end() && k->second != "active") {
+      return fail(Error{Code::bad_input, fmt::format("key {} of {} was revoked ({}); a revoked key is never "
+                                                     "registered again: make a new key",
+                                                     fp, a.id, k->second)});
+    }
+    if (k != was.keys.end() && was.name == a.name && was.scope == a.scope) {
+      std::printf("%s %s is already registered with key %s (leaf %llu); nothing to do\n", role_name, a.id.c_str(),
+                  fp.c_str(), static_cast<unsigned long long>(was.leaf));
+      return exit_ok;
+    }
+    if (!a.update) {
+      return fail(Error{Code::conflict,
+                        fmt::format("{} {} is already registered (leaf {}) as \"{}\", scope {}, with {} key(s); to "
+                                    "add a key run `{} add-key`, to change its name, scope or key run `{} add` "
+                                    "again with --update",
+                                    role_name, a.id, was.leaf, was.name, was.scope.empty() ? "all" : was.scope,
+                                    was.keys.size(), role_name, role_name)});
+    }
+  }
+  session->reset();  // submit() opens its own session (and takes the admin key's lock)
+  domain::PrincipalRegister p{a.id, role, *key, a.name, a.scope};
+  return submit(a.conn, p, fmt::format("{} {} registered with key {}", role_name, a.id, fp));
+}
+
 // Registers another key for an existing principal, keeping its name and scope
 // (a new laptop for an office: `lontar-agent recover`).
 int add_key(const PrincipalArgs& a, domain::Role role) {
@@ -148,18 +188,11 @@ void add_principal_commands(CLI::App& app, int& exit_code, const char* group, do
   c->add_option("--key", add->key, "its public key: 64 hex digits, or a certificate or PUBLIC KEY PEM file")
       ->required();
   if (office) c->add_option("--scope", add->scope, "region it serves: province (35) or regency (3578); default all");
+  c->add_flag("--update", add->update,
+              "change the name, scope or key of a registered one (without it, add refuses an id already registered "
+              "differently; a second key is `add-key`)");
   add_connection_options(c, add->conn, "the admin key (PEM)");
-  c->callback([add, role, &exit_code] {
-    auto key = admin::parse_public_key(add->key);
-    if (!key.ok()) {
-      exit_code = fail(key.error());
-      return;
-    }
-    domain::PrincipalRegister p{add->id, role, *key, add->name, add->scope};
-    exit_code = submit(
-        add->conn, p,
-        fmt::format("{} {} registered with key {}", domain::role_name(role), add->id, crypto::fingerprint(*key)));
-  });
+  c->callback([add, role, &exit_code] { exit_code = add_principal(*add, role); });
 
   auto rev = std::make_shared<PrincipalArgs>();
   auto* r = g->add_subcommand("revoke", fmt::format("Revoke one key of an {} (a principal.revoke entry)", group));
@@ -168,14 +201,34 @@ void add_principal_commands(CLI::App& app, int& exit_code, const char* group, do
       ->required();
   r->add_option("--reason", rev->reason, "why, e.g. \"laptop stolen 2018-05-20\"")->required();
   add_connection_options(r, rev->conn, "the admin key (PEM)");
-  r->callback([rev, &exit_code] {
+  r->callback([rev, role, &exit_code] {
     auto key = admin::parse_public_key(rev->key);
     if (!key.ok()) {
       exit_code = fail(key.error());
       return;
     }
+    // Run again after a lost response: a key already revoked is not revoked twice.
+    auto session = connect(rev->conn);
+    if (!session.ok()) {
+      exit_code = fail(session.error());
+      return;
+    }
+    auto registered = registered_principals(**session, role);
+    if (!registered.ok()) {
+      exit_code = fail(registered.error());
+      return;
+    }
+    const std::string fp = crypto::fingerprint(*key);
+    if (auto it = registered->find(rev->id); it != registered->end()) {
+      if (auto k = it->second.keys.find(fp); k != it->second.keys.end() && k->second != "active") {
+        std::printf("key %s of %s is already %s; nothing to do\n", fp.c_str(), rev->id.c_str(), k->second.c_str());
+        exit_code = exit_ok;
+        return;
+      }
+    }
+    session->reset();  // submit() opens its own session (and takes the admin key's lock)
     domain::PrincipalRevoke p{rev->id, *key, rev->reason};
-    exit_code = submit(rev->conn, p, fmt::format("key {} of {} revoked", crypto::fingerprint(*key), rev->id));
+    exit_code = submit(rev->conn, p, fmt::format("key {} of {} revoked", fp, rev->id));
   });
 
   auto more = std::make_shared<PrincipalArgs>();

@@ -226,6 +226,31 @@ TEST_CASE(
       tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Surabaya Darmo", "--key", darmo_pub.string()},
                       server.url(), i, admin_key));
   CHECK(add_darmo.rc == 0);
+  // Run again (as after a lost response): nothing is written twice.
+  auto tree_size = [&] {
+    auto st = run(tmp, admin_args({"status"}, server.url(), i, admin_key));
+    auto at = st.out.find("tree size: ");
+    REQUIRE(at != std::string::npos);
+    return std::stoull(st.out.substr(at + 11));
+  };
+  const auto size_before = tree_size();
+  auto add_again = run(
+      tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Surabaya Darmo", "--key", darmo_pub.string()},
+                      server.url(), i, admin_key));
+  CHECK(add_again.rc == 0);
+  CHECK(add_again.out.find("already registered") != std::string::npos);
+  CHECK(tree_size() == size_before);
+  // Registered differently: refused unless --update says so.
+  auto renamed = run(
+      tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Darmo Baru", "--key", darmo_pub.string()},
+                      server.url(), i, admin_key));
+  CHECK(renamed.rc == 3);
+  CHECK(renamed.err.find("--update") != std::string::npos);
+  auto updated = run(tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Darmo Baru", "--key",
+                                      darmo_pub.string(), "--update"},
+                                     server.url(), i, admin_key));
+  CHECK(updated.rc == 0);
+  CHECK(tree_size() > size_before);
   auto auditors = run(tmp, admin_args({"auditor", "list"}, server.url(), i, admin_key));
   CHECK(auditors.out.find("BPK-JATIM") != std::string::npos);
   CHECK(auditors.out.find(crypto::fingerprint(auditor.public_key())) != std::string::npos);

@@ -193,6 +193,10 @@ TEST_CASE(
     auto rev = server.admin({"office", "revoke", "--id", b.id, "--key", b.key_hex, "--reason", "laptop stolen"});
     INFO(rev.out << rev.err);
     REQUIRE(rev.rc == 0);
+    // Run again (as after a lost response): reported, not revoked twice.
+    auto again = server.admin({"office", "revoke", "--id", b.id, "--key", b.key_hex, "--reason", "laptop stolen"});
+    CHECK(again.rc == 0);
+    CHECK(contains(again.out, "already revoked"));
     REQUIRE(b.enroll(200).rc == 0);
     auto s = b.sync();
     CHECK(s.rc == 9);
