@@ -141,17 +141,7 @@ class Importer {
     LONTAR_TRY(store_receipts(store_, fresh, accepted, *stored_seal));
     for (const auto& rc : fresh) {
       ++report_.acknowledged;
-      switch (rc.verdict.outcome) {
-        case domain::Outcome::accepted:
-          ++report_.accepted;
-          break;
-        case domain::Outcome::rejected:
-          ++report_.rejected;
-          break;
-        case domain::Outcome::flagged:
-          ++report_.flagged;
-          break;
-      }
+      report_.count(rc.verdict.outcome);
     }
     return {};
   }

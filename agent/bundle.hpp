@@ -35,11 +35,10 @@
 
 namespace lontar::agent {
 
-struct BundleReport {
+struct BundleReport : domain::OutcomeCounts {
   std::uint64_t batches = 0;
   std::uint64_t receipts = 0;                             // receipts in the bundle
   std::uint64_t acknowledged = 0;                         // of them, newly stored here
-  std::uint64_t accepted = 0, rejected = 0, flagged = 0;  // verdicts of the newly stored ones
   std::uint64_t checkpoint_size = 0;
   bool already_imported = false;  // nothing new: the store was left as it was
 };

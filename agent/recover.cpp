@@ -227,17 +227,7 @@ class Recovery {
     LONTAR_TRY(local(store_->acknowledge(e.seq, leaf_index, verdict)));
     head_ = Head{e.seq, hash};
     ++report_.entries;
-    switch (verdict.outcome) {
-      case domain::Outcome::accepted:
-        ++report_.accepted;
-        break;
-      case domain::Outcome::rejected:
-        ++report_.rejected;
-        break;
-      case domain::Outcome::flagged:
-        ++report_.flagged;
-        break;
-    }
+    report_.count(verdict.outcome);
     return {};
   }
 

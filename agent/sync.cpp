@@ -240,17 +240,7 @@ class Syncer {
                               seal));
     for (const auto& rc : resp->receipts) {
       ++report_.entries_pushed;
-      switch (rc.verdict.outcome) {
-        case domain::Outcome::accepted:
-          ++report_.accepted;
-          break;
-        case domain::Outcome::rejected:
-          ++report_.rejected;
-          break;
-        case domain::Outcome::flagged:
-          ++report_.flagged;
-          break;
-      }
+      report_.count(rc.verdict.outcome);
     }
     LONTAR_TRY(tx.commit());
     ++report_.batches;

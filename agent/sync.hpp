@@ -78,10 +78,9 @@ struct SyncOptions {
   std::function<void(const std::string&)> progress;  // one line per step (may be empty)
 };
 
-struct SyncReport {
+struct SyncReport : domain::OutcomeCounts {
   std::uint64_t batches = 0;
   std::uint64_t entries_pushed = 0;  // receipts received (new or replayed)
-  std::uint64_t accepted = 0, rejected = 0, flagged = 0;
   std::uint64_t leaves_pulled = 0;
   bool replica_rebuilt = false;
   std::uint64_t checkpoint_size = 0;

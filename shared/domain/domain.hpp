@@ -356,6 +356,16 @@ enum class Outcome : std::uint8_t { accepted = 1, rejected = 2, flagged = 3 };
 bool valid_outcome(Outcome o);
 const char* outcome_name(Outcome o);
 
+// How many verdicts of each outcome a sync, an import or a recovery saw.
+struct OutcomeCounts {
+  std::uint64_t accepted = 0, rejected = 0, flagged = 0;
+  void count(Outcome o) {
+    if (o == Outcome::accepted) ++accepted;
+    if (o == Outcome::rejected) ++rejected;
+    if (o == Outcome::flagged) ++flagged;
+  }
+};
+
 // A stable reason code ("duplicate_enrollment") and human text that says what
 // happened and what to do.
 struct Reason {

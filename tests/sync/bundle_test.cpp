@@ -11,16 +11,6 @@ namespace {
 
 std::string server_data(const Server& s) { return (s.dir().path() / "data").string(); }
 
-std::string partner_list(const Office& o, const std::vector<std::string>& generate_args) {
-  const std::string csv = o.agent.dir().file("list.csv");
-  std::vector<std::string> args = {"generate-partner-csv", "--out", csv};
-  args.insert(args.end(), generate_args.begin(), generate_args.end());
-  REQUIRE(o.agent.run(args).rc == 0);
-  auto r = o.agent.run({"import", csv});
-  INFO(r.err);
-  REQUIRE(r.rc == 0);
-  return csv;
-}
 
 // `lontar-agent export` to a fresh file in the office's folder.
 std::string export_file(const Office& o, const std::string& name = "export.lontar") {
@@ -72,13 +62,13 @@ TEST_CASE(
   // B pushes one entry, so that it trusts a small tree: the bundle must prove the bigger one extends it.
   REQUIRE(b.enroll(500).rc == 0);
   REQUIRE(b.sync().rc == 0);
-  const std::string a_csv = partner_list(a, {"--tagana", "30", "--seed", "1"});
+  const std::string a_csv = import_list(a.agent, {"--tagana", "30", "--seed", "1"});
   REQUIRE(a.enroll(7).rc == 0);
   REQUIRE(a.sync().rc == 0);
   server.stop();
 
   // B, offline, enrolls 4 of A's people again and one of its own.
-  partner_list(b, {"--tagana", "10", "--seed", "2", "--overlap-from", a_csv, "--overlap", "4"});
+  import_list(b.agent, {"--tagana", "10", "--seed", "2", "--overlap-from", a_csv, "--overlap", "4"});
   REQUIRE(b.enroll(8).rc == 0);
   const std::string file = export_file(b);
   CHECK(contains(slurp(file), "\ncheckpoint: "));

@@ -17,23 +17,6 @@ Run recover(const Agent& agent, const std::string& office, const Server& server,
 }
 
 // The 64 hex digits after "public key:" in `out`.
-std::string public_key_in(const std::string& out) {
-  auto at = out.find("public key:");
-  REQUIRE(at != std::string::npos);
-  at = out.find_first_not_of(' ', at + 11);
-  return out.substr(at, 64);
-}
-
-void import_list(const Agent& agent, const std::vector<std::string>& generate_args) {
-  const std::string csv = agent.dir().file("list.csv");
-  std::vector<std::string> args = {"generate-partner-csv", "--out", csv};
-  args.insert(args.end(), generate_args.begin(), generate_args.end());
-  REQUIRE(agent.run(args).rc == 0);
-  auto r = agent.run({"import", csv});
-  INFO(r.err);
-  REQUIRE(r.rc == 0);
-}
-
 // The server's head seq for `office`, read as another registered office.
 std::uint64_t server_head(const Office& reader, const Server& server, const std::string& office) {
   auto c = reader.client(server);
@@ -159,7 +142,7 @@ TEST_CASE(
   CHECK(contains(wrong.err, "pinned key"));
   CHECK_FALSE(std::filesystem::exists(fresh.data() + "/agent.db"));
 
-  server.add_office(office.id, public_key_in(wrong.out));  // `office add` of a second key works too
+  server.add_key(office.id, public_key_in(wrong.out));
   fresh.env()["LONTAR_FAIL_WRITE_AFTER"] = "20";
   auto crashed = recover(fresh, office.id, server, server.verifier_key(), "crashed");
   INFO(crashed.out << crashed.err);
@@ -201,7 +184,7 @@ TEST_CASE(
   Agent third;
   auto first_run = recover(third, office.id, server, server.verifier_key(), "third-key");
   REQUIRE(first_run.rc == 9);
-  server.add_office(office.id, public_key_in(first_run.out));
+  server.add_key(office.id, public_key_in(first_run.out));
   auto tampered = recover(third, office.id, server, server.verifier_key(), "tampered");
   INFO(tampered.out << tampered.err);
   CHECK(tampered.rc == 5);

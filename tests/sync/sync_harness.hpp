@@ -108,6 +108,12 @@ class Server {
     INFO(r.out << r.err);
     REQUIRE(r.rc == 0);
   }
+  // Registers one more key for an office (a new laptop).
+  void add_key(const std::string& id, const std::string& key_hex) const {
+    auto r = admin({"office", "add-key", "--id", id, "--key", key_hex});
+    INFO(r.out << r.err);
+    REQUIRE(r.rc == 0);
+  }
 
   const std::string& url() const { return url_; }
   unsigned port() const { return port_; }
@@ -123,6 +129,14 @@ class Server {
   ServerProcess process_;
 };
 
+// The 64 hex digits after "public key:" in what `init` or `recover` printed.
+inline std::string public_key_in(const std::string& out) {
+  auto at = out.find("public key:");
+  REQUIRE(at != std::string::npos);
+  at = out.find_first_not_of(' ', at + 11);
+  return out.substr(at, 64);
+}
+
 // An office agent initialised against `server`, registered there.
 struct Office {
   Agent agent;
@@ -134,10 +148,7 @@ struct Office {
                         server.verifier_key()});
     INFO(r.err);
     REQUIRE(r.rc == 0);
-    auto at = r.out.find("public key:");
-    REQUIRE(at != std::string::npos);
-    at = r.out.find_first_not_of(' ', at + 11);
-    key_hex = r.out.substr(at, 64);
+    key_hex = public_key_in(r.out);
     server.add_office(id, key_hex);
   }
   Run sync(const std::vector<std::string>& extra = {}) const {
@@ -162,5 +173,17 @@ struct Office {
     return std::move(*c);
   }
 };
+
+// Generates a partner CSV in the agent's folder with `generate_args` and imports it.
+inline std::string import_list(const Agent& agent, const std::vector<std::string>& generate_args) {
+  const std::string csv = agent.dir().file("list.csv");
+  std::vector<std::string> args = {"generate-partner-csv", "--out", csv};
+  args.insert(args.end(), generate_args.begin(), generate_args.end());
+  REQUIRE(agent.run(args).rc == 0);
+  auto r = agent.run({"import", csv});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  return csv;
+}
 
 }  // namespace lontar::test

@@ -72,16 +72,6 @@ std::map<std::uint64_t, int> logged_seqs(net::Client& c, const std::string& prin
   }
 }
 
-std::string import_list(const Office& o, const std::vector<std::string>& generate_args) {
-  const std::string csv = o.agent.dir().file("list.csv");
-  std::vector<std::string> args = {"generate-partner-csv", "--out", csv};
-  args.insert(args.end(), generate_args.begin(), generate_args.end());
-  REQUIRE(o.agent.run(args).rc == 0);
-  auto r = o.agent.run({"import", csv});
-  INFO(r.err);
-  REQUIRE(r.rc == 0);
-  return csv;
-}
 
 TEST_CASE(
     "two offices offline with overlapping NIKs: the second one's duplicates are rejected centrally, and "
@@ -89,9 +79,9 @@ TEST_CASE(
   Server server;
   server.start();
   Office a(server, "SBY-RUNGKUT"), b(server, "SBY-DARMO");
-  const std::string a_csv = import_list(a, {"--tagana", "30", "--seed", "1"});
+  const std::string a_csv = import_list(a.agent, {"--tagana", "30", "--seed", "1"});
   REQUIRE(a.enroll(7).rc == 0);
-  import_list(b, {"--tagana", "10", "--seed", "2", "--overlap-from", a_csv, "--overlap", "4"});
+  import_list(b.agent, {"--tagana", "10", "--seed", "2", "--overlap-from", a_csv, "--overlap", "4"});
   REQUIRE(b.enroll(8).rc == 0);
   CHECK(contains(a.agent.run({"status"}).out, "not synced yet"));
 
@@ -194,9 +184,9 @@ TEST_CASE(
     INFO(rev.out << rev.err);
     REQUIRE(rev.rc == 0);
     // Run again (as after a lost response): reported, not revoked twice.
-    auto again = server.admin({"office", "revoke", "--id", b.id, "--key", b.key_hex, "--reason", "laptop stolen"});
-    CHECK(again.rc == 0);
-    CHECK(contains(again.out, "already revoked"));
+    auto rerun = server.admin({"office", "revoke", "--id", b.id, "--key", b.key_hex, "--reason", "laptop stolen"});
+    CHECK(rerun.rc == 0);
+    CHECK(contains(rerun.out, "already revoked"));
     REQUIRE(b.enroll(200).rc == 0);
     auto s = b.sync();
     CHECK(s.rc == 9);
@@ -209,7 +199,7 @@ TEST_CASE("the server killed mid-push and restarted: the sync resumes with nothi
   Server server;
   server.start();
   Office a(server, "SBY-RUNGKUT");
-  import_list(a, {"--tagana", "400", "--seed", "3"});
+  import_list(a.agent, {"--tagana", "400", "--seed", "3"});
   pid_t pid = a.agent.spawn({"sync", "--batch-entries", "5"}, "killed");
   REQUIRE(eventually([&] { return contains(slurp(a.agent.dir().file("killed.out")), "pushed #"); }));
   server.kill();
