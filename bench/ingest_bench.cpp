@@ -18,7 +18,7 @@
 //  5. ingest at 1, 4, 16, 64 concurrent offices, each with its own connection, pushing batches
 //     encoded and sealed before timing: entries/s, group commits, and CPU per entry of the
 //     server and of the clients (steadier than wall time on a shared machine);
-//  6. the server's peak and current RSS (VmHWM, VmRSS) at the end, with the tree size.
+//  6. the server's peak and current RSS (VmHWM, VmRSS) after each ingest run, with the tree size.
 //
 // Run: ninja -C build ingest_bench && build/bench/ingest_bench [--help]
 #include <arpa/inet.h>
@@ -105,6 +105,7 @@ struct Args {
   std::size_t wire_entries = 10'000;
   std::filesystem::path dir = std::filesystem::temp_directory_path() / fmt::format("lontar-ingest-bench-{}", ::getpid());
   bool keep = false;
+  std::string server_binary = LONTAR_SERVER_BINARY;
 };
 
 constexpr const char* usage = R"(ingest_bench: lontar-server ingest end to end over mutual TLS on loopback.
@@ -118,6 +119,7 @@ Options (defaults in brackets; the default run takes about a minute on 2 cores):
   --wire-entries N    entries pushed through the byte-counting relay [10000]; 0 skips
   --dir D             work folder [$TMPDIR/lontar-ingest-bench-<pid>], removed at the end unless --keep
   --keep              keep the work folder (the ledger, the server's log)
+  --server-binary P   the lontar-server to measure [the one built with this bench] (e.g. to compare two builds)
   --help
 )";
 
@@ -156,6 +158,8 @@ Args parse(int argc, char** argv) {
       a.wire_entries = std::stoull(v);
     else if (k == "--dir")
       a.dir = v;
+    else if (k == "--server-binary")
+      a.server_binary = v;
     else
       die("unknown option " + k + " (see --help)");
   }
@@ -214,7 +218,7 @@ struct ServerProcess {
   std::string url;
   std::filesystem::path data;
 
-  void start(const std::filesystem::path& log) {
+  void start(const std::string& binary, const std::filesystem::path& log) {
     int fds[2];
     if (::pipe(fds) != 0) die("pipe");
     const std::string config = (data / "server.toml").string();
@@ -225,7 +229,7 @@ struct ServerProcess {
       ::dup2(fds[1], 1);
       int e = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
       ::dup2(e, 2);
-      ::execl(LONTAR_SERVER_BINARY, LONTAR_SERVER_BINARY, "run", "--config", config.c_str(), nullptr);
+      ::execl(binary.c_str(), binary.c_str(), "run", "--config", config.c_str(), nullptr);
       ::_exit(127);
     }
     ::close(fds[1]);
@@ -244,9 +248,10 @@ struct ServerProcess {
     pid = -1;
   }
 
-  // (user + system CPU seconds, VmHWM KiB, VmRSS KiB) from /proc.
-  double cpu_seconds() const {
-    std::ifstream f(fmt::format("/proc/{}/stat", pid));
+  // User + system CPU seconds of the server process, from /proc.
+  double cpu_seconds() const { return stat_cpu_seconds(fmt::format("/proc/{}/stat", pid)); }
+  static double stat_cpu_seconds(const std::filesystem::path& stat) {
+    std::ifstream f(stat);
     std::string s((std::istreambuf_iterator<char>(f)), {});
     auto p = s.rfind(')');
     std::istringstream in(s.substr(p + 2));
@@ -257,6 +262,16 @@ struct ServerProcess {
       if (i == 15) stime = std::stoull(field);
     }
     return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+  }
+  // CPU seconds of the server's thread named `name` (server/log names its threads).
+  double thread_cpu_seconds(std::string_view name) const {
+    for (const auto& t : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid))) {
+      std::ifstream c(t.path() / "comm");
+      std::string comm;
+      std::getline(c, comm);
+      if (comm == name) return stat_cpu_seconds(t.path() / "stat");
+    }
+    return 0;
   }
   long status_kib(std::string_view key) const {
     std::ifstream f(fmt::format("/proc/{}/status", pid));
@@ -440,7 +455,7 @@ int main(int argc, char** argv) {
 
   // ---- the ledger and its offices (registered by the admin's signed path, before the server runs)
   const std::string init_out =
-      run_command({LONTAR_SERVER_BINARY, "init", "--data", data.string(), "--origin", "bench.lontar/jatim"},
+      run_command({a.server_binary, "init", "--data", data.string(), "--origin", "bench.lontar/jatim"},
                   a.dir / "init.out");
   auto at = init_out.find("bench.lontar/jatim+");
   if (at == std::string::npos) die("init printed no verifier key");
@@ -492,7 +507,7 @@ int main(int argc, char** argv) {
 
   ServerProcess server;
   server.data = data;
-  server.start(a.dir / "server.log");
+  server.start(a.server_binary, a.dir / "server.log");
   const std::uint16_t port = static_cast<std::uint16_t>(std::stoul(server.url.substr(server.url.rfind(':') + 1)));
   fmt::print("lontar-server run: {} (pid {}), {} offices registered\n", server.url, server.pid, registrations.size());
 
@@ -596,11 +611,13 @@ int main(int argc, char** argv) {
     }
     const double load = load_average();
     const double cpu0 = server.cpu_seconds(), client_cpu0 = own_cpu_seconds();
+    const double integrator0 = server.thread_cpu_seconds("log-integrator");
     start.arrive_and_wait();
     auto t0 = Clock::now();
     for (auto& t : threads) t.join();
     const double s = seconds_since(t0);
     const double cpu = server.cpu_seconds() - cpu0, client_cpu = own_cpu_seconds() - client_cpu0;
+    const double integrator = server.thread_cpu_seconds("log-integrator") - integrator0;
     const std::uint64_t commits = metric(clients[0], "lontar_integrations_total") - commits0;
     PushCounts sum;
     for (const auto& c : counts) {
@@ -615,18 +632,16 @@ int main(int argc, char** argv) {
     const double cpu_us = 1e6 * (cpu + client_cpu) / n;
     fmt::print(
         "ingest, {:2} offices: {:.0f} entries/s ({:.2f} x raw SQLite, {:.2f} x Ed25519 verify; goal 50000 and 2 x "
-        "verify: {}); {} entries ({} rejected) in {:.2f} s, {} group commits; CPU per entry: server {:.1f} us, "
-        "clients {:.1f} us (2 idle cores: at most {:.0f} entries/s); load average {:.2f}\n",
+        "verify: {}); {} entries ({} rejected) in {:.2f} s, {} group commits; load average {:.2f}\n"
+        "  CPU per entry: server {:.1f} us (its integrator thread {:.1f} us), clients {:.1f} us; on 2 idle cores "
+        "at most {:.0f} entries/s (all CPU), {:.0f} entries/s (the serial integrator)\n",
         n_offices, rate, rate / raw, rate / verify, rate >= 50'000 && rate >= 2 * verify ? "MET" : "NOT MET",
-        sum.entries, sum.rejected, s, commits, 1e6 * cpu / n, 1e6 * client_cpu / n, 2e6 / cpu_us, load);
+        sum.entries, sum.rejected, s, commits, load, 1e6 * cpu / n, 1e6 * integrator / n, 1e6 * client_cpu / n,
+        2e6 / cpu_us, n / integrator);
+    fmt::print("  server memory at {} leaves: peak RSS {} KiB, current RSS {} KiB\n",
+               metric(clients[0], "lontar_tree_size"), server.status_kib("VmHWM:"), server.status_kib("VmRSS:"));
   }
 
-  // ---- 6. memory
-  {
-    auto c = connect(server.url, offices[0], server_key);
-    fmt::print("server memory at {} leaves: peak RSS {} KiB, current RSS {} KiB\n",
-               metric(c, "lontar_tree_size"), server.status_kib("VmHWM:"), server.status_kib("VmRSS:"));
-  }
   server.stop();
   if (!a.keep) std::filesystem::remove_all(a.dir);
   return 0;
