@@ -89,7 +89,10 @@ Error refusal(Code code, const std::string& principal, const std::string& why) {
 // leaf = encode(chain::entry_leaf(entry, verdict)), built from the entry's bytes:
 // cereal's flag byte, the leaf type, then the entry's and the verdict's fields.
 Result<Bytes> entry_leaf_bytes(const Bytes& entry_bytes, const domain::Verdict& verdict) {
-  LONTAR_ASSIGN(Bytes v, encoding::encode(verdict));
+  // Most verdicts are a plain accepted one: its bytes are encoded once.
+  static const Result<Bytes> accepted = encoding::encode(domain::Verdict{});
+  Result<Bytes> encoded = verdict == domain::Verdict{} ? accepted : encoding::encode(verdict);
+  LONTAR_ASSIGN(Bytes v, std::move(encoded));
   Bytes leaf;
   leaf.reserve(entry_bytes.size() + v.size());
   leaf.push_back(0x01);
