@@ -49,6 +49,7 @@
 #include "encoding/encoding.hpp"
 #include "generate.hpp"
 #include "import.hpp"
+#include "limits.hpp"
 #include "log/init.hpp"
 #include "log/log_store.hpp"
 #include "net/client.hpp"
@@ -103,7 +104,8 @@ struct Args {
   std::uint64_t sync_rows = 43'000;
   int latency_pushes = 300;
   std::size_t wire_entries = 10'000;
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / fmt::format("lontar-ingest-bench-{}", ::getpid());
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / fmt::format("lontar-ingest-bench-{}", ::getpid());
   bool keep = false;
   std::string server_binary = LONTAR_SERVER_BINARY;
 };
@@ -163,44 +165,14 @@ Args parse(int argc, char** argv) {
     else
       die("unknown option " + k + " (see --help)");
   }
-  if (a.batch == 0 || a.batch > chain::batch_entries_max) die("--batch must be 1.." + std::to_string(chain::batch_entries_max));
-  if (a.offices.empty() || *std::min_element(a.offices.begin(), a.offices.end()) < 1) die("--offices needs counts >= 1");
+  if (a.batch == 0 || a.batch > chain::batch_entries_max)
+    die("--batch must be 1.." + std::to_string(chain::batch_entries_max));
+  if (a.offices.empty() || *std::min_element(a.offices.begin(), a.offices.end()) < 1)
+    die("--offices needs counts >= 1");
   return a;
 }
 
 // ---------------------------------------------------------------- limits
-
-double ed25519_verify_rate() {
-  auto key = must(crypto::PrivateKey::generate(), "key");
-  Bytes msg(200, 7);
-  auto sig = key.sign(msg);
-  auto pub = key.public_key();
-  int n = 0;
-  auto t0 = Clock::now();
-  while (seconds_since(t0) < 1.0) {
-    for (int i = 0; i < 100; ++i) n += crypto::verify(pub, msg, sig) ? 1 : 0;
-  }
-  return n / seconds_since(t0);
-}
-
-// The same leaf bytes with their hashes into a bare SQLite table, one durable commit per batch.
-double raw_sqlite_rate(const std::filesystem::path& dir, const std::vector<Bytes>& leaves, std::size_t per_commit) {
-  std::filesystem::create_directories(dir);
-  auto db = must(store::Db::open((dir / "raw.db").string()), "raw db");
-  must(db->exec("CREATE TABLE leaves(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL)"), "raw table");
-  auto st = must(db->prepare("INSERT INTO leaves(idx, leaf, hash) VALUES(?, ?, ?)"), "prepare");
-  auto t0 = Clock::now();
-  for (std::size_t i = 0; i < leaves.size();) {
-    auto tx = must(store::Transaction::begin(*db), "begin");
-    for (std::size_t k = 0; k < per_commit && i < leaves.size(); ++k, ++i) {
-      st.reset();
-      must(st.bind(1, static_cast<std::int64_t>(i)).bind(2, ByteView(leaves[i])).bind(3, crypto::sha256(leaves[i])).run(),
-           "raw insert");
-    }
-    must(tx.commit(), "raw commit");
-  }
-  return static_cast<double>(leaves.size()) / seconds_since(t0);
-}
 
 // The rollback guard alone: write_file_atomic (temp file, fsync, rename) of a checkpoint-sized note.
 double guard_write_seconds(const std::filesystem::path& dir, int n) {
@@ -447,16 +419,15 @@ int main(int argc, char** argv) {
              std::thread::hardware_concurrency());
 
   // ---- limits
-  const double verify = ed25519_verify_rate();
+  const double verify = bench::ed25519_verify_rate();
   const double guard_s = guard_write_seconds(a.dir / "guard", 200);
   fmt::print("limit: Ed25519 verify (OpenSSL, 1 thread): {:.0f} /s\n", verify);
   fmt::print("limit: rollback guard alone (published.checkpoint: write, fsync, rename), same disk: {:.0f} us each\n",
              guard_s * 1e6);
 
   // ---- the ledger and its offices (registered by the admin's signed path, before the server runs)
-  const std::string init_out =
-      run_command({a.server_binary, "init", "--data", data.string(), "--origin", "bench.lontar/jatim"},
-                  a.dir / "init.out");
+  const std::string init_out = run_command(
+      {a.server_binary, "init", "--data", data.string(), "--origin", "bench.lontar/jatim"}, a.dir / "init.out");
   auto at = init_out.find("bench.lontar/jatim+");
   if (at == std::string::npos) die("init printed no verifier key");
   const std::string verifier_key = init_out.substr(at, init_out.find('\n', at) - at);
@@ -529,8 +500,8 @@ int main(int argc, char** argv) {
         "{:.2f} s to the last receipt = {:.0f} entries/s; {} accepted, {} rejected, {} flagged; "
         "load average {:.2f}\n",
         rep.entries_pushed, rep.batches, total, std::chrono::duration<double>(last_push - t0).count(),
-        static_cast<double>(rep.entries_pushed) / std::chrono::duration<double>(last_push - t0).count(),
-        rep.accepted, rep.rejected, rep.flagged, load);
+        static_cast<double>(rep.entries_pushed) / std::chrono::duration<double>(last_push - t0).count(), rep.accepted,
+        rep.rejected, rep.flagged, load);
     sync_office.reset();
   }
 
@@ -577,9 +548,8 @@ int main(int argc, char** argv) {
     fmt::print(
         "bytes on the wire (TCP payload: TLS 1.3 handshake, records, HTTP): bulk, {} entries in pushes of {}: "
         "{:.0f} B/entry up, {:.0f} B/entry down; single-entry push: {:.0f} B up, {:.0f} B down\n",
-        a.wire_entries, std::min(a.batch, a.wire_entries), static_cast<double>(up0) / n,
-        static_cast<double>(down0) / n, static_cast<double>(relay.up() - up0) / 100.0,
-        static_cast<double>(relay.down() - down0) / 100.0);
+        a.wire_entries, std::min(a.batch, a.wire_entries), static_cast<double>(up0) / n, static_cast<double>(down0) / n,
+        static_cast<double>(relay.up() - up0) / 100.0, static_cast<double>(relay.down() - down0) / 100.0);
   }
 
   // ---- 5. ingest with concurrent offices
@@ -592,10 +562,10 @@ int main(int argc, char** argv) {
       bodies[i] = make_bodies(offices[i], per_office, a.batch, raw == 0 && i == 0 ? &leaves : nullptr);
     }
     if (raw == 0) {
-      raw = raw_sqlite_rate(a.dir / "raw", leaves, a.batch);
-      fmt::print("limit: raw SQLite inserts of the same leaf bytes (WAL, synchronous=FULL, {} rows per commit): {:.0f} /s\n",
-                 a.batch, raw);
-      std::filesystem::remove_all(a.dir / "raw");
+      raw = bench::raw_sqlite_rate(a.dir / "raw", leaves, a.batch);
+      fmt::print(
+          "limit: raw SQLite inserts of the same leaf bytes (WAL, synchronous=FULL, {} rows per commit): {:.0f} /s\n",
+          a.batch, raw);
     }
     std::vector<net::Client> clients;
     for (int i = 0; i < n_offices; ++i) clients.push_back(connect(server.url, offices[i], server_key));

@@ -24,6 +24,7 @@
 
 #include "crypto/x509.hpp"
 #include "encoding/encoding.hpp"
+#include "limits.hpp"
 #include "log/log_store.hpp"
 #include "log/tree.hpp"
 #include "merkle/merkle.hpp"
@@ -132,45 +133,6 @@ IngestResult ingest(const Args& a, int offices, std::vector<Bytes>* leaves_out, 
   return r;
 }
 
-// The limit: the same leaf bytes inserted with their hashes into a bare SQLite table,
-// one durable transaction per `batch` rows (what one push is at best).
-double raw_sqlite(const Args& a, const std::vector<Bytes>& leaves, std::size_t rows_per_commit) {
-  std::filesystem::remove_all(a.dir / "raw");
-  std::filesystem::create_directories(a.dir / "raw");
-  auto db = take(store::Db::open((a.dir / "raw" / "raw.db").string()), "raw db");
-  if (!db->exec("CREATE TABLE leaves(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL)").ok())
-    std::abort();
-  auto st = take(db->prepare("INSERT INTO leaves(idx, leaf, hash) VALUES(?, ?, ?)"), "prepare");
-  auto t0 = Clock::now();
-  for (std::size_t i = 0; i < leaves.size();) {
-    auto tx = take(store::Transaction::begin(*db), "begin");
-    for (std::size_t k = 0; k < rows_per_commit && i < leaves.size(); ++k, ++i) {
-      st.reset();
-      if (!st.bind(1, static_cast<std::int64_t>(i))
-               .bind(2, ByteView(leaves[i]))
-               .bind(3, crypto::sha256(leaves[i]))
-               .run()
-               .ok())
-        std::abort();
-    }
-    if (!tx.commit().ok()) std::abort();
-  }
-  return static_cast<double>(leaves.size()) / seconds_since(t0);
-}
-
-double ed25519_verify_rate() {
-  auto key = take(crypto::PrivateKey::generate(), "key");
-  Bytes msg(200, 7);
-  auto sig = key.sign(msg);
-  auto pub = key.public_key();
-  int n = 0;
-  auto t0 = Clock::now();
-  while (seconds_since(t0) < 1.0) {
-    for (int i = 0; i < 100; ++i) n += crypto::verify(pub, msg, sig) ? 1 : 0;
-  }
-  return n / seconds_since(t0);
-}
-
 // A ledger store whose log holds `leaves` synthetic leaves: created by LogStore, then
 // filled with the same tree code the store uses (tiles, checkpoint), then reopened.
 std::unique_ptr<server::LogStore> large_log(const Args& a, std::uint64_t leaves, double* build_s) {
@@ -255,7 +217,7 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(a.dir);
   std::printf("server_bench: %zu entries per run, batches of %zu, store under %s\n", a.entries, a.batch,
               a.dir.string().c_str());
-  double verify = ed25519_verify_rate();
+  double verify = bench::ed25519_verify_rate();
   std::printf("  limit: Ed25519 verify (OpenSSL, 1 thread): %.0f /s\n", verify);
   std::vector<Bytes> leaves;
   bool raw_done = false;
@@ -264,11 +226,12 @@ int main(int argc, char** argv) {
     IngestResult r = ingest(a, offices, raw_done ? nullptr : &leaves, offices == a.offices.back(), false);
     IngestResult guarded = ingest(a, offices, nullptr, false, true);
     if (!raw_done) {
-      raw = raw_sqlite(a, leaves, a.batch);
+      raw = bench::raw_sqlite_rate(a.dir / "raw", leaves, a.batch);
       raw_done = true;
       std::printf("  limit: raw SQLite inserts of the same leaf bytes (WAL, FULL, %zu rows per commit): %.0f /s\n",
                   a.batch, raw);
-      std::printf("  limit: the same in one transaction: %.0f /s\n", raw_sqlite(a, leaves, leaves.size()));
+      std::printf("  limit: the same in one transaction: %.0f /s\n",
+                  bench::raw_sqlite_rate(a.dir / "raw", leaves, leaves.size()));
     }
     std::printf(
         "  ingest via LogService, %2d offices: %.0f entries/s (%.2f x raw SQLite, %.2f x Ed25519 verify); "

@@ -308,9 +308,9 @@ namespace {
 // sqlite3_wal_hook: called on the writer's thread after each commit. Taking the hook
 // turns SQLite's automatic checkpoint (which would run right here) off.
 int on_wal_commit(void* impl, sqlite3*, const char*, int pages) {
-  static_cast<LogStore::Impl*>(impl)->wal_pages = pages;
+  auto* m = static_cast<LogStore::Impl*>(impl);
+  m->wal_pages = pages;
   if (pages >= wal_checkpoint_pages) {
-    auto* m = static_cast<LogStore::Impl*>(impl);
     {
       std::lock_guard lock(m->ck_mu);
       m->ck_pending = true;
@@ -833,8 +833,7 @@ void LogStore::Impl::publish(std::vector<Integrated>& done) {
     for (std::size_t i = 0; i < d.group.size(); ++i) {
       Result<protocol::PushResponse>& r = *d.outcomes[i];
       if (r.ok() && !publish_status.ok()) {
-        r = Error{Code::io,
-                  publish_status.error().message + "; the entries are logged: push again for their receipts"};
+        r = Error{Code::io, publish_status.error().message + "; the entries are logged: push again for their receipts"};
       }
       if (r.ok()) r->checkpoint = published;
       d.group[i]->done.set_value(std::move(r));
