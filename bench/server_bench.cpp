@@ -4,6 +4,8 @@
 //  1. ingest through LogService::push (durable: WAL, synchronous=FULL) with N offices
 //     pushing concurrently, vs raw SQLite inserts of the same leaf bytes in transactions
 //     of the same size, and vs one Ed25519 verification per entry (OpenSSL, one core);
+//     then again with the rollback guard (published.checkpoint written and fsync'ed
+//     before each checkpoint is served, as lontar-server run does): its ingest cost;
 //  2. inclusion-proof latency from a large log (its hash tiles written by the same
 //     tree code the store uses, with synthetic leaves so that 10M leaves take seconds).
 //
@@ -20,7 +22,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "crypto/x509.hpp"
 #include "encoding/encoding.hpp"
+#include "limits.hpp"
 #include "log/log_store.hpp"
 #include "log/tree.hpp"
 #include "merkle/merkle.hpp"
@@ -78,9 +82,17 @@ struct IngestResult {
 
 void proof_latency(server::LogStore& s, std::uint64_t size, const char* what);
 
-IngestResult ingest(const Args& a, int offices, std::vector<Bytes>* leaves_out, bool proofs) {
+// With `guard`, each checkpoint is first recorded as lontar-server run records it (the rollback
+// guard, ops::record_published: published.checkpoint written atomically and fsync'ed).
+IngestResult ingest(const Args& a, int offices, std::vector<Bytes>* leaves_out, bool proofs, bool guard) {
   std::filesystem::remove_all(a.dir / "ingest");
-  test::Ledger l = test::Ledger::create(a.dir / "ingest");
+  server::LogStoreOptions options;
+  if (guard) {
+    options.before_publish = [dir = a.dir / "ingest"](std::uint64_t, const std::string& note) {
+      return crypto::write_file_atomic(dir / "published.checkpoint", note, 0644);
+    };
+  }
+  test::Ledger l = test::Ledger::create(a.dir / "ingest", options);
   std::vector<test::ChainWriter> writers;
   for (int i = 0; i < offices; ++i) writers.push_back(l.add_principal("OFFICE-" + std::to_string(i)));
   // Build every batch first: the office's work (encoding, hashing, sealing) is not the server's.
@@ -119,45 +131,6 @@ IngestResult ingest(const Args& a, int offices, std::vector<Bytes>* leaves_out, 
   r.entries_per_s = static_cast<double>(r.metrics.entries_integrated_total) / s;
   if (proofs) proof_latency(*l.store, r.metrics.tree_size, "ingested log");
   return r;
-}
-
-// The limit: the same leaf bytes inserted with their hashes into a bare SQLite table,
-// one durable transaction per `batch` rows (what one push is at best).
-double raw_sqlite(const Args& a, const std::vector<Bytes>& leaves, std::size_t rows_per_commit) {
-  std::filesystem::remove_all(a.dir / "raw");
-  std::filesystem::create_directories(a.dir / "raw");
-  auto db = take(store::Db::open((a.dir / "raw" / "raw.db").string()), "raw db");
-  if (!db->exec("CREATE TABLE leaves(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL)").ok())
-    std::abort();
-  auto st = take(db->prepare("INSERT INTO leaves(idx, leaf, hash) VALUES(?, ?, ?)"), "prepare");
-  auto t0 = Clock::now();
-  for (std::size_t i = 0; i < leaves.size();) {
-    auto tx = take(store::Transaction::begin(*db), "begin");
-    for (std::size_t k = 0; k < rows_per_commit && i < leaves.size(); ++k, ++i) {
-      st.reset();
-      if (!st.bind(1, static_cast<std::int64_t>(i))
-               .bind(2, ByteView(leaves[i]))
-               .bind(3, crypto::sha256(leaves[i]))
-               .run()
-               .ok())
-        std::abort();
-    }
-    if (!tx.commit().ok()) std::abort();
-  }
-  return static_cast<double>(leaves.size()) / seconds_since(t0);
-}
-
-double ed25519_verify_rate() {
-  auto key = take(crypto::PrivateKey::generate(), "key");
-  Bytes msg(200, 7);
-  auto sig = key.sign(msg);
-  auto pub = key.public_key();
-  int n = 0;
-  auto t0 = Clock::now();
-  while (seconds_since(t0) < 1.0) {
-    for (int i = 0; i < 100; ++i) n += crypto::verify(pub, msg, sig) ? 1 : 0;
-  }
-  return n / seconds_since(t0);
 }
 
 // A ledger store whose log holds `leaves` synthetic leaves: created by LogStore, then
@@ -244,19 +217,21 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(a.dir);
   std::printf("server_bench: %zu entries per run, batches of %zu, store under %s\n", a.entries, a.batch,
               a.dir.string().c_str());
-  double verify = ed25519_verify_rate();
+  double verify = bench::ed25519_verify_rate();
   std::printf("  limit: Ed25519 verify (OpenSSL, 1 thread): %.0f /s\n", verify);
   std::vector<Bytes> leaves;
   bool raw_done = false;
   double raw = 0;
   for (int offices : a.offices) {
-    IngestResult r = ingest(a, offices, raw_done ? nullptr : &leaves, offices == a.offices.back());
+    IngestResult r = ingest(a, offices, raw_done ? nullptr : &leaves, offices == a.offices.back(), false);
+    IngestResult guarded = ingest(a, offices, nullptr, false, true);
     if (!raw_done) {
-      raw = raw_sqlite(a, leaves, a.batch);
+      raw = bench::raw_sqlite_rate(a.dir / "raw", leaves, a.batch);
       raw_done = true;
       std::printf("  limit: raw SQLite inserts of the same leaf bytes (WAL, FULL, %zu rows per commit): %.0f /s\n",
                   a.batch, raw);
-      std::printf("  limit: the same in one transaction: %.0f /s\n", raw_sqlite(a, leaves, leaves.size()));
+      std::printf("  limit: the same in one transaction: %.0f /s\n",
+                  bench::raw_sqlite_rate(a.dir / "raw", leaves, leaves.size()));
     }
     std::printf(
         "  ingest via LogService, %2d offices: %.0f entries/s (%.2f x raw SQLite, %.2f x Ed25519 verify); "
@@ -265,6 +240,11 @@ int main(int argc, char** argv) {
         static_cast<unsigned long long>(r.metrics.pushes_total),
         static_cast<unsigned long long>(r.metrics.integrations_total),
         static_cast<unsigned long long>(r.metrics.verdicts_rejected_total));
+    std::printf(
+        "  the same with the rollback guard (published.checkpoint fsync'ed before each checkpoint is served): "
+        "%.0f entries/s (%.0f%% of the rate without), %llu group commits\n",
+        guarded.entries_per_s, 100.0 * guarded.entries_per_s / r.entries_per_s,
+        static_cast<unsigned long long>(guarded.metrics.integrations_total));
   }
   if (a.proof_leaves > 0) {
     double build_s = 0;

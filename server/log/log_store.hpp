@@ -7,9 +7,13 @@
 //    engine, judged in log order against the state before it.
 //  - Group commit: pushes from any number of threads queue up; one integrator
 //    thread takes everything waiting and integrates it in ONE transaction (leaves,
-//    hash tiles, rules state, office heads) with ONE signed checkpoint, then
-//    answers every push in the group. push() returns only after that commit is
-//    durable (WAL, synchronous=FULL).
+//    hash tiles, rules state, office heads) with ONE signed checkpoint. A publisher
+//    thread then records the checkpoint (before_publish), serves it and answers
+//    every push in the group, while the integrator goes on with the next group;
+//    groups committed meanwhile are published together. push() returns only after
+//    its commit is durable (WAL, synchronous=FULL) and a checkpoint covering it is
+//    recorded and served.
+//  - WAL checkpoints run on a thread of their own, not in the integrator's commits.
 //  - A checkpoint is never published for uncommitted leaves: it is written in the
 //    same transaction as the leaves it covers and served only after the commit.
 //  - Restart resumes from the store; a failed integration leaves the store as it

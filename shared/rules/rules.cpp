@@ -386,18 +386,16 @@ Status check_applied(const chain::Entry& entry, const Result<domain::Payload>& p
                                           entry_ref(entry.principal, entry.seq), payload.error().message)};
 }
 
-// judge() on an already decoded payload, with its person key.
-Result<Verdict> judge_decoded(const chain::Entry& entry, const Result<domain::Payload>& payload, const Hash& person,
-                              const StateView& state) {
+// judge() on an already decoded and validated payload, with its person key.
+Result<Verdict> judge_decoded(const chain::Entry& entry, const Result<domain::Payload>& payload, const Status& valid,
+                              const Hash& person, const StateView& state) {
   if (!payload.ok()) {
     return rejected(reason::invalid_payload,
                     fmt::format("{}; the entry is damaged or was written by an incompatible program — record it "
                                 "again with lontar-agent",
                                 payload.error().message));
   }
-  if (auto valid = domain::validate(*payload); !valid.ok()) {
-    return rejected(reason::invalid_payload, valid.error().message);
-  }
+  if (!valid.ok()) return rejected(reason::invalid_payload, valid.error().message);
   LONTAR_ASSIGN(auto writer, state.principal(entry.principal));
   if (!writer) {
     LONTAR_ASSIGN(bool any, state.has_principals());
@@ -437,13 +435,16 @@ Status apply_decoded(const chain::Entry& entry, const domain::Payload& payload, 
 
 }  // namespace
 
-Prepared::Prepared(const chain::Entry& entry, const StateView& state)
+Prepared::Prepared(const chain::Entry& entry, const NikKey& key)
     : entry_(&entry), payload_(domain::decode_payload(entry.kind, entry.payload)) {
-  if (payload_.ok()) person_ = person_of(*payload_, state.nik_key());
+  if (payload_.ok()) {
+    valid_ = domain::validate(*payload_);
+    person_ = person_of(*payload_, key);
+  }
 }
 
 Result<Verdict> judge(const Prepared& entry, const StateView& state) {
-  return judge_decoded(*entry.entry_, entry.payload_, entry.person_, state);
+  return judge_decoded(*entry.entry_, entry.payload_, entry.valid_, entry.person_, state);
 }
 
 Status apply(const Prepared& entry, const Verdict& verdict, State& state) {
@@ -459,12 +460,15 @@ Status apply(const chain::Entry& entry, const Verdict& verdict, State& state) {
   return apply(Prepared(entry, state), verdict, state);
 }
 
+Result<Verdict> judge_and_apply(const Prepared& entry, State& state) {
+  LONTAR_ASSIGN(Verdict verdict, judge(entry, state));
+  LONTAR_TRY(apply(entry, verdict, state));
+  return verdict;
+}
+
 // Decodes the payload and computes the person key once for both steps.
 Result<Verdict> judge_and_apply(const chain::Entry& entry, State& state) {
-  const Prepared prepared(entry, state);
-  LONTAR_ASSIGN(Verdict verdict, judge(prepared, state));
-  LONTAR_TRY(apply(prepared, verdict, state));
-  return verdict;
+  return judge_and_apply(Prepared(entry, state), state);
 }
 
 Status apply_redacted(const protocol::RedactedEntry& r, State& state) {

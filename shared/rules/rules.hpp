@@ -173,9 +173,14 @@ Result<domain::Verdict> judge_and_apply(const chain::Entry& entry, State& state)
 // then applies it). judge() and apply() on it give exactly what they give on the
 // entry itself. `entry` must outlive it; `state` gives the NIK key (the same
 // state, or one with the same key, must then judge and apply it).
+//
+// It needs only the NIK key, not the state: the server prepares pushed entries in
+// the pushing threads, in parallel, so that its one integrator thread only judges
+// and applies them.
 class Prepared {
  public:
-  Prepared(const chain::Entry& entry, const StateView& state);
+  Prepared(const chain::Entry& entry, const StateView& state) : Prepared(entry, state.nik_key()) {}
+  Prepared(const chain::Entry& entry, const NikKey& key);
   const chain::Entry& entry() const { return *entry_; }
 
  private:
@@ -183,10 +188,13 @@ class Prepared {
   friend Status apply(const Prepared& entry, const domain::Verdict& verdict, State& state);
   const chain::Entry* entry_;
   Result<domain::Payload> payload_;  // the decoded payload, or why it does not decode
+  Status valid_;                     // domain::validate of the decoded payload
   Hash person_{};                    // person_key of its NIK; zero if it has none
 };
 Result<domain::Verdict> judge(const Prepared& entry, const StateView& state);
 Status apply(const Prepared& entry, const domain::Verdict& verdict, State& state);
+// judge() then apply() of a prepared entry (its state must have the key it was prepared with).
+Result<domain::Verdict> judge_and_apply(const Prepared& entry, State& state);
 
 // Folds another office's redacted entry (from the feed) into an office's replica,
 // so that duplicate enrollments and double death benefits are caught offline.
