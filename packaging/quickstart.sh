@@ -117,7 +117,11 @@ step "9. The auditor: the server stops and exports its log; the audit checks it 
 stop_server
 "$server" export --data "$work/server" --out "$work/export"
 "$audit" verify --dir "$work/export" --key "$server_key" --state "$work/audit"
-"$audit" report --state "$work/audit"
+"$audit" report --state "$work/audit" >"$work/audit-report.txt"
+# The totals and the first rejections; the whole report (every rejected entry) is in the file.
+sed -n '1,/^Flagged and rejected entries/p' "$work/audit-report.txt"
+grep -A5 '^Flagged and rejected entries' "$work/audit-report.txt" | tail -n +2 || true
+echo "  ... $(grep -c '  rejected  \|  flagged  ' "$work/audit-report.txt") flagged or rejected in all: see $work/audit-report.txt"
 
 step "Done"
 echo "The scenario's files are in $work (server, both offices, the export, the audit state)."
