@@ -234,25 +234,42 @@ bool is_duplicate(const domain::Verdict& v) {
 }
 
 // When a duplicate was recorded by this very import (the file lists it twice),
-// the seq of that earlier row's entry.
-Result<std::optional<std::uint64_t>> earlier_in_this_import(Office& office, const domain::Payload& p,
-                                                            std::uint64_t first_seq) {
-  if (first_seq == 0) return std::optional<std::uint64_t>{};
-  const bool enroll = std::holds_alternative<domain::ParticipantEnroll>(p);
-  LONTAR_ASSIGN(auto st, office.store->db().prepare(
-                             enroll ? "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2"
-                                    : "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2 AND ref = ?3"));
-  if (enroll) {
-    st.bind(1, std::get<domain::ParticipantEnroll>(p).nik)
-        .bind(2, static_cast<int>(domain::EntryKind::participant_enroll));
-  } else {
-    const auto& c = std::get<domain::ContributionPaid>(p);
-    st.bind(1, c.nik).bind(2, static_cast<int>(domain::EntryKind::contribution_paid)).bind(3, c.receipt_no);
+// the seq of that earlier row's entry. Its statements are prepared once, at the
+// first duplicate: re-importing a file makes every row one.
+class EarlierRows {
+ public:
+  explicit EarlierRows(Office& office) : office_(office) {}
+
+  Result<std::optional<std::uint64_t>> find(const domain::Payload& p, std::uint64_t first_seq) {
+    if (first_seq == 0) return std::optional<std::uint64_t>{};
+    const bool enroll = std::holds_alternative<domain::ParticipantEnroll>(p);
+    auto& slot = enroll ? by_nik_ : by_receipt_;
+    if (!slot) {
+      LONTAR_ASSIGN(auto st, office_.store->db().prepare(
+                                 enroll ? "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2"
+                                        : "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2 AND ref = ?3"));
+      slot.emplace(std::move(st));
+    }
+    store::Stmt& st = *slot;
+    st.reset();
+    if (enroll) {
+      st.bind(1, std::get<domain::ParticipantEnroll>(p).nik)
+          .bind(2, static_cast<int>(domain::EntryKind::participant_enroll));
+    } else {
+      const auto& c = std::get<domain::ContributionPaid>(p);
+      st.bind(1, c.nik).bind(2, static_cast<int>(domain::EntryKind::contribution_paid)).bind(3, c.receipt_no);
+    }
+    LONTAR_ASSIGN(bool row, st.step());
+    std::optional<std::uint64_t> seq;
+    if (row && !st.is_null(0) && st.uint64(0) >= first_seq) seq = st.uint64(0);
+    st.reset();
+    return seq;
   }
-  LONTAR_ASSIGN(bool row, st.step());
-  if (!row || st.is_null(0) || st.uint64(0) < first_seq) return std::optional<std::uint64_t>{};
-  return std::optional<std::uint64_t>{st.uint64(0)};
-}
+
+ private:
+  Office& office_;
+  std::optional<store::Stmt> by_nik_, by_receipt_;
+};
 
 std::string verdict_text(const domain::Verdict& v) {
   std::string out;
@@ -288,6 +305,7 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
   s.rejects_file = o.rejects.empty() ? std::filesystem::path(o.file.string() + ".rejects.csv") : o.rejects;
   Rejects rejects(s.rejects_file, header.fields);
   LONTAR_ASSIGN(auto rec, Recorder::begin(office, o.operator_id));
+  EarlierRows earlier_rows(office);
   csv::Record r;
   for (;;) {
     LONTAR_ASSIGN(bool more, reader.next(r));
@@ -324,7 +342,7 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
       if (!s.first_seq) s.first_seq = a.seq;
       s.last_seq = a.seq;
     } else if (a.status == AppendStatus::rejected && is_duplicate(a.verdict)) {
-      LONTAR_ASSIGN(auto earlier, earlier_in_this_import(office, *payload, s.first_seq));
+      LONTAR_ASSIGN(auto earlier, earlier_rows.find(*payload, s.first_seq));
       if (earlier) {
         LONTAR_TRY(
             reject(fmt::format("the same {} is on an earlier row of this file (recorded as #{}); remove one "
