@@ -121,7 +121,18 @@ Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& ha
     LONTAR_ASSIGN(auto ob, db_->prepare("INSERT INTO outbox(seq) VALUES(?1)"));
     insert_outbox_.emplace(std::move(ob));
   }
-  LONTAR_ASSIGN(Bytes verdict, encoding::encode(local));
+  // Most entries are accepted: the encoding of that verdict is made once.
+  Bytes other_verdict;
+  ByteView verdict;
+  if (local == domain::Verdict{}) {
+    if (accepted_verdict_.empty()) {
+      LONTAR_ASSIGN(accepted_verdict_, encoding::encode(domain::Verdict{}));
+    }
+    verdict = accepted_verdict_;
+  } else {
+    LONTAR_ASSIGN(other_verdict, encoding::encode(local));
+    verdict = other_verdict;
+  }
   auto& st = *insert_entry_;
   st.reset();
   st.bind(1, e.seq)
@@ -132,7 +143,7 @@ Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& ha
       .bind(6, nik)
       .bind(7, name)
       .bind(8, ref)
-      .bind(9, ByteView(verdict))
+      .bind(9, verdict)
       .bind(10, confirmed ? 1 : 0)
       .bind(11, bytes);
   LONTAR_TRY(st.run());

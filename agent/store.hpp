@@ -120,6 +120,7 @@ class Store {
   std::unique_ptr<rules::State> rules_;
   std::optional<store::Stmt> insert_entry_;
   std::optional<store::Stmt> insert_outbox_;
+  Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once
 };
 
 // Milliseconds since the Unix epoch by the office clock (informational only).
