@@ -37,7 +37,7 @@ Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm) 
   LONTAR_ASSIGN(chain::Entry entry,
                 chain::make_entry(office_->id, head_.seq + 1, head_.hash, now_ms(), operator_, payload));
   Appended out;
-  const rules::Prepared prepared(entry, *state_);  // decoded and keyed once for judge and apply
+  const rules::Prepared prepared(entry, payload, state_->nik_key());  // keyed once for judge and apply
   LONTAR_ASSIGN(out.verdict, rules::judge(prepared, *state_));
   for (const auto& r : out.verdict.reasons) {
     // judge() runs domain::validate first: its message names the field and the fix.
