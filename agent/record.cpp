@@ -55,8 +55,10 @@ Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm) 
   const Hash hash = chain::entry_hash_of_bytes(bytes);
   const EntryIndex ix = index_of(payload);
   LONTAR_TRY(office_->store->insert_entry(entry, bytes, hash, out.verdict,
-                                          out.verdict.outcome == domain::Outcome::flagged, ix.nik, ix.name, ix.ref));
+                                          out.verdict.outcome == domain::Outcome::flagged, ix.nik, ix.name, ix.ref,
+                                          Store::Outbox::later));
   LONTAR_TRY(rules::apply(prepared, out.verdict, *state_));
+  if (appended_ == 0) first_seq_ = entry.seq;
   head_ = Head{entry.seq, hash};
   out.seq = entry.seq;
   out.hash = hash;
@@ -79,6 +81,7 @@ Result<std::optional<chain::Seal>> Recorder::commit() {
   } else if (appended_ > 0) {
     LONTAR_ASSIGN(last, office_->store->last_seal());
   }
+  if (appended_ > 0) LONTAR_TRY(office_->store->add_to_outbox(first_seq_, head_.seq));
   LONTAR_TRY(tx_.commit());
   return last;
 }

@@ -113,7 +113,8 @@ Result<Head> Store::head() {
 }
 
 Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& hash, const domain::Verdict& local,
-                           bool confirmed, std::string_view nik, std::string_view name, std::string_view ref) {
+                           bool confirmed, std::string_view nik, std::string_view name, std::string_view ref,
+                           Outbox outbox) {
   if (!insert_entry_) {
     LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO entries(seq, hash, kind, recorded_at_ms, operator, nik, name, "
                                         "ref, verdict, confirmed, bytes) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"));
@@ -147,8 +148,14 @@ Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& ha
       .bind(10, confirmed ? 1 : 0)
       .bind(11, bytes);
   LONTAR_TRY(st.run());
+  if (outbox == Outbox::later) return {};
   insert_outbox_->reset();
   return insert_outbox_->bind(1, e.seq).run();
+}
+
+Status Store::add_to_outbox(std::uint64_t first_seq, std::uint64_t last_seq) {
+  LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO outbox(seq) SELECT seq FROM entries WHERE seq BETWEEN ?1 AND ?2"));
+  return st.bind(1, first_seq).bind(2, last_seq).run();
 }
 
 Status Store::insert_seal(const chain::Seal& s) {
