@@ -128,6 +128,7 @@ class Store {
   std::unique_ptr<rules::State> rules_;
   std::optional<store::Stmt> insert_entry_;
   std::optional<store::Stmt> insert_outbox_;
+  std::optional<store::Stmt> add_to_outbox_;
   Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once
 };
 
