@@ -32,17 +32,59 @@ std::string one_line(std::string_view s) {
   return out;
 }
 
-// Reads the cells of one record by field name.
+// A field and the column it was mapped to, looked up once per import rather
+// than once per cell.
+struct Col {
+  std::string_view field;
+  std::optional<std::size_t> index;
+};
+Col col(const ColumnMap& map, std::string_view field) { return Col{field, map.find(field)}; }
+
+struct EnrollColumns {
+  explicit EnrollColumns(const ColumnMap& m)
+      : nik(col(m, "nik")),
+        name(col(m, "name")),
+        birth_date(col(m, "birth_date")),
+        sex(col(m, "sex")),
+        regency(col(m, "regency")),
+        occupation(col(m, "occupation")),
+        sponsor(col(m, "sponsor")),
+        income(col(m, "income")),
+        programmes(col(m, "programmes")),
+        coverage_start(col(m, "coverage_start")),
+        phone(col(m, "phone")),
+        address(col(m, "address")),
+        heir_name(col(m, "heir_name")),
+        heir_relation(col(m, "heir_relation")),
+        heir_nik(col(m, "heir_nik")) {}
+  Col nik, name, birth_date, sex, regency, occupation, sponsor, income, programmes, coverage_start, phone, address,
+      heir_name, heir_relation, heir_nik;
+};
+
+struct ContributionColumns {
+  explicit ContributionColumns(const ColumnMap& m)
+      : nik(col(m, "nik")),
+        first_month(col(m, "first_month")),
+        months(col(m, "months")),
+        payer(col(m, "payer")),
+        receipt_no(col(m, "receipt_no")),
+        amounts{col(m, "jkk"), col(m, "jkm"), col(m, "jht")} {}
+  Col nik, first_month, months, payer, receipt_no;
+  Col amounts[3];  // parallel to amount_programmes
+};
+constexpr domain::Programme amount_programmes[3] = {domain::Programme::jkk, domain::Programme::jkm,
+                                                    domain::Programme::jht};
+
+// Reads the cells of one record.
 class Row {
  public:
   Row(const ColumnMap& map, const csv::Record& rec) : map_(map), rec_(rec) {}
-  std::string_view cell(std::string_view field) const {
-    auto c = map_.find(field);
-    if (!c || *c >= rec_.fields.size()) return {};
-    return trim(rec_.fields[*c]);
+  std::string_view cell(const Col& c) const {
+    if (!c.index || *c.index >= rec_.fields.size()) return {};
+    return trim(rec_.fields[*c.index]);
   }
-  std::string or_default(std::string_view field, const std::string& fallback) const {
-    auto v = cell(field);
+  std::string or_default(const Col& c, const std::string& fallback) const {
+    auto v = cell(c);
     return v.empty() ? fallback : std::string(v);
   }
   // "column 3 'tgl_lahir' (birth_date)" or "birth_date (no column; default)".
@@ -55,6 +97,23 @@ class Row {
  private:
   const ColumnMap& map_;
   const csv::Record& rec_;
+};
+
+// The last date text parsed and its result: a partner's list usually gives every
+// row the same coverage start, so it is parsed once.
+class DateMemo {
+ public:
+  Result<domain::Date> parse(std::string_view text) {
+    if (!last_ || text != text_) {
+      text_.assign(text);
+      last_.emplace(parse_partner_date(text));
+    }
+    return *last_;
+  }
+
+ private:
+  std::string text_;
+  std::optional<Result<domain::Date>> last_;
 };
 
 // Row errors carry the field they are about as "field<US>message" (US = the ASCII
@@ -72,46 +131,48 @@ Result<T> in_field(std::string_view field, Result<T> r) {
   return r;
 }
 
-Result<domain::Payload> enroll_row(const Row& row, const ImportOptions& o) {
+Result<domain::Payload> enroll_row(const Row& row, const EnrollColumns& c, const ImportOptions& o,
+                                   DateMemo& starts) {
   domain::ParticipantEnroll p;
-  p.nik = std::string(row.cell("nik"));
+  p.nik = std::string(row.cell(c.nik));
   if (p.nik.empty()) return row_error("nik", "is empty; every row needs the participant's 16-digit NIK");
   LONTAR_TRY(in_field("nik", domain::parse_nik(p.nik)));
-  p.name = std::string(row.cell("name"));
-  LONTAR_ASSIGN(p.birth_date, in_field("birth_date", parse_partner_date(row.cell("birth_date"))));
-  auto sex = row.cell("sex");
+  p.name = std::string(row.cell(c.name));
+  LONTAR_ASSIGN(p.birth_date, in_field("birth_date", parse_partner_date(row.cell(c.birth_date))));
+  auto sex = row.cell(c.sex);
   if (sex.empty()) {
     p.sex = sex_from_nik(p.nik);
   } else {
     LONTAR_ASSIGN(p.sex, in_field("sex", domain::parse_sex(sex)));
   }
-  p.regency_code = row.or_default("regency", p.nik.substr(0, 4));
-  p.occupation = row.or_default("occupation", o.occupation);
-  p.sponsor = row.or_default("sponsor", o.sponsor);
-  if (auto income = row.cell("income"); !income.empty()) {
+  p.regency_code = row.or_default(c.regency, p.nik.substr(0, 4));
+  p.occupation = row.or_default(c.occupation, o.occupation);
+  p.sponsor = row.or_default(c.sponsor, o.sponsor);
+  if (auto income = row.cell(c.income); !income.empty()) {
     LONTAR_ASSIGN(p.declared_income, in_field("income", parse_rupiah(income)));
   }
   LONTAR_ASSIGN(p.programmes,
-                in_field("programmes", domain::parse_programmes(row.or_default("programmes", o.programmes))));
-  auto start = row.or_default("coverage_start", o.coverage_start);
+                in_field("programmes", domain::parse_programmes(row.or_default(c.programmes, o.programmes))));
+  std::string_view start = row.cell(c.coverage_start);
+  if (start.empty()) start = o.coverage_start;
   if (start.empty()) return row_error("coverage_start", "is empty; fill it or pass --coverage-start");
-  LONTAR_ASSIGN(p.coverage_start, in_field("coverage_start", parse_partner_date(start)));
-  p.phone = std::string(row.cell("phone"));
-  p.address = one_line(row.cell("address"));
-  if (auto heir = row.cell("heir_name"); !heir.empty()) {
-    p.heirs.push_back(
-        domain::Heir{std::string(heir), row.or_default("heir_relation", "other"), std::string(row.cell("heir_nik"))});
+  LONTAR_ASSIGN(p.coverage_start, in_field("coverage_start", starts.parse(start)));
+  p.phone = std::string(row.cell(c.phone));
+  p.address = one_line(row.cell(c.address));
+  if (auto heir = row.cell(c.heir_name); !heir.empty()) {
+    p.heirs.push_back(domain::Heir{std::string(heir), row.or_default(c.heir_relation, "other"),
+                                   std::string(row.cell(c.heir_nik))});
   }
   return domain::Payload{std::move(p)};
 }
 
-Result<domain::Payload> contribution_row(const Row& row, const ImportOptions& o) {
+Result<domain::Payload> contribution_row(const Row& row, const ContributionColumns& c, const ImportOptions& o) {
   domain::ContributionPaid p;
-  p.nik = std::string(row.cell("nik"));
+  p.nik = std::string(row.cell(c.nik));
   if (p.nik.empty()) return row_error("nik", "is empty; every row needs the participant's 16-digit NIK");
   LONTAR_ASSIGN(p.first_month,
-                in_field("first_month", domain::parse_year_month(row.or_default("first_month", o.first_month))));
-  if (auto m = row.cell("months"); !m.empty()) {
+                in_field("first_month", domain::parse_year_month(row.or_default(c.first_month, o.first_month))));
+  if (auto m = row.cell(c.months); !m.empty()) {
     auto n = parse_rupiah(m);
     if (!n.ok() || *n < 1 || *n > domain::contribution_months_max) {
       return row_error("months",
@@ -119,16 +180,14 @@ Result<domain::Payload> contribution_row(const Row& row, const ImportOptions& o)
     }
     p.months = static_cast<std::uint16_t>(*n);
   }
-  for (auto prog : {domain::Programme::jkk, domain::Programme::jkm, domain::Programme::jht}) {
-    std::string field = domain::programme_name(prog);
-    for (auto& ch : field) ch = static_cast<char>(ch - 'A' + 'a');
-    auto cell = row.cell(field);
+  for (std::size_t i = 0; i < std::size(amount_programmes); ++i) {
+    auto cell = row.cell(c.amounts[i]);
     if (cell.empty()) continue;
-    LONTAR_ASSIGN(domain::Rupiah amount, in_field(field, parse_rupiah(cell)));
-    if (amount > 0) p.amounts.push_back(domain::ProgrammeAmount{prog, amount});
+    LONTAR_ASSIGN(domain::Rupiah amount, in_field(c.amounts[i].field, parse_rupiah(cell)));
+    if (amount > 0) p.amounts.push_back(domain::ProgrammeAmount{amount_programmes[i], amount});
   }
-  p.payer = row.or_default("payer", o.payer.empty() ? (o.sponsor.empty() ? "SELF" : o.sponsor) : o.payer);
-  p.receipt_no = std::string(row.cell("receipt_no"));
+  p.payer = row.or_default(c.payer, o.payer.empty() ? (o.sponsor.empty() ? "SELF" : o.sponsor) : o.payer);
+  p.receipt_no = std::string(row.cell(c.receipt_no));
   return domain::Payload{std::move(p)};
 }
 
@@ -175,25 +234,42 @@ bool is_duplicate(const domain::Verdict& v) {
 }
 
 // When a duplicate was recorded by this very import (the file lists it twice),
-// the seq of that earlier row's entry.
-Result<std::optional<std::uint64_t>> earlier_in_this_import(Office& office, const domain::Payload& p,
-                                                            std::uint64_t first_seq) {
-  if (first_seq == 0) return std::optional<std::uint64_t>{};
-  const bool enroll = std::holds_alternative<domain::ParticipantEnroll>(p);
-  LONTAR_ASSIGN(auto st, office.store->db().prepare(
-                             enroll ? "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2"
-                                    : "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2 AND ref = ?3"));
-  if (enroll) {
-    st.bind(1, std::get<domain::ParticipantEnroll>(p).nik)
-        .bind(2, static_cast<int>(domain::EntryKind::participant_enroll));
-  } else {
-    const auto& c = std::get<domain::ContributionPaid>(p);
-    st.bind(1, c.nik).bind(2, static_cast<int>(domain::EntryKind::contribution_paid)).bind(3, c.receipt_no);
+// the seq of that earlier row's entry. Its statements are prepared once, at the
+// first duplicate: re-importing a file makes every row one.
+class EarlierRows {
+ public:
+  explicit EarlierRows(Office& office) : office_(office) {}
+
+  Result<std::optional<std::uint64_t>> find(const domain::Payload& p, std::uint64_t first_seq) {
+    if (first_seq == 0) return std::optional<std::uint64_t>{};
+    const bool enroll = std::holds_alternative<domain::ParticipantEnroll>(p);
+    auto& slot = enroll ? by_nik_ : by_receipt_;
+    if (!slot) {
+      LONTAR_ASSIGN(auto st, office_.store->db().prepare(
+                                 enroll ? "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2"
+                                        : "SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2 AND ref = ?3"));
+      slot.emplace(std::move(st));
+    }
+    store::Stmt& st = *slot;
+    st.reset();
+    if (enroll) {
+      st.bind(1, std::get<domain::ParticipantEnroll>(p).nik)
+          .bind(2, static_cast<int>(domain::EntryKind::participant_enroll));
+    } else {
+      const auto& c = std::get<domain::ContributionPaid>(p);
+      st.bind(1, c.nik).bind(2, static_cast<int>(domain::EntryKind::contribution_paid)).bind(3, c.receipt_no);
+    }
+    LONTAR_ASSIGN(bool row, st.step());
+    std::optional<std::uint64_t> seq;
+    if (row && !st.is_null(0) && st.uint64(0) >= first_seq) seq = st.uint64(0);
+    st.reset();
+    return seq;
   }
-  LONTAR_ASSIGN(bool row, st.step());
-  if (!row || st.is_null(0) || st.uint64(0) < first_seq) return std::optional<std::uint64_t>{};
-  return std::optional<std::uint64_t>{st.uint64(0)};
-}
+
+ private:
+  Office& office_;
+  std::optional<store::Stmt> by_nik_, by_receipt_;
+};
 
 std::string verdict_text(const domain::Verdict& v) {
   std::string out;
@@ -220,12 +296,16 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
   auto mapped = map_columns(o.kind, header.fields, defaults);
   if (!mapped.ok()) return std::move(mapped).error().prefix(fmt::format("{}:{}", o.file.string(), header.line));
   const ColumnMap map = std::move(mapped).value();
+  const EnrollColumns enroll_columns(map);
+  const ContributionColumns contribution_columns(map);
+  DateMemo coverage_starts;
 
   ImportSummary s;
   s.ignored_columns = map.ignored;
   s.rejects_file = o.rejects.empty() ? std::filesystem::path(o.file.string() + ".rejects.csv") : o.rejects;
   Rejects rejects(s.rejects_file, header.fields);
   LONTAR_ASSIGN(auto rec, Recorder::begin(office, o.operator_id));
+  EarlierRows earlier_rows(office);
   csv::Record r;
   for (;;) {
     LONTAR_ASSIGN(bool more, reader.next(r));
@@ -244,7 +324,8 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
       continue;
     }
     Row row(map, r);
-    auto payload = o.kind == ImportKind::enroll ? enroll_row(row, o) : contribution_row(row, o);
+    auto payload = o.kind == ImportKind::enroll ? enroll_row(row, enroll_columns, o, coverage_starts)
+                                                : contribution_row(row, contribution_columns, o);
     auto appended = payload.ok() ? rec.append(*payload, o.confirm) : Result<Appended>(payload.error());
     if (!appended.ok() && appended.error().code != Code::bad_input) return std::move(appended).error();
     if (!appended.ok()) {
@@ -261,7 +342,7 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
       if (!s.first_seq) s.first_seq = a.seq;
       s.last_seq = a.seq;
     } else if (a.status == AppendStatus::rejected && is_duplicate(a.verdict)) {
-      LONTAR_ASSIGN(auto earlier, earlier_in_this_import(office, *payload, s.first_seq));
+      LONTAR_ASSIGN(auto earlier, earlier_rows.find(*payload, s.first_seq));
       if (earlier) {
         LONTAR_TRY(
             reject(fmt::format("the same {} is on an earlier row of this file (recorded as #{}); remove one "

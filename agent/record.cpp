@@ -37,7 +37,7 @@ Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm) 
   LONTAR_ASSIGN(chain::Entry entry,
                 chain::make_entry(office_->id, head_.seq + 1, head_.hash, now_ms(), operator_, payload));
   Appended out;
-  const rules::Prepared prepared(entry, *state_);  // decoded and keyed once for judge and apply
+  const rules::Prepared prepared(entry, payload, state_->nik_key());  // keyed once for judge and apply
   LONTAR_ASSIGN(out.verdict, rules::judge(prepared, *state_));
   for (const auto& r : out.verdict.reasons) {
     // judge() runs domain::validate first: its message names the field and the fix.
@@ -55,8 +55,10 @@ Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm) 
   const Hash hash = chain::entry_hash_of_bytes(bytes);
   const EntryIndex ix = index_of(payload);
   LONTAR_TRY(office_->store->insert_entry(entry, bytes, hash, out.verdict,
-                                          out.verdict.outcome == domain::Outcome::flagged, ix.nik, ix.name, ix.ref));
+                                          out.verdict.outcome == domain::Outcome::flagged, ix.nik, ix.name, ix.ref,
+                                          Store::Outbox::later));
   LONTAR_TRY(rules::apply(prepared, out.verdict, *state_));
+  if (appended_ == 0) first_seq_ = entry.seq;
   head_ = Head{entry.seq, hash};
   out.seq = entry.seq;
   out.hash = hash;
@@ -79,6 +81,7 @@ Result<std::optional<chain::Seal>> Recorder::commit() {
   } else if (appended_ > 0) {
     LONTAR_ASSIGN(last, office_->store->last_seal());
   }
+  if (appended_ > 0) LONTAR_TRY(office_->store->add_to_outbox(first_seq_, head_.seq));
   LONTAR_TRY(tx_.commit());
   return last;
 }

@@ -68,6 +68,7 @@ class Recorder {
   std::string operator_;
   Head head_;
   std::uint64_t appended_ = 0;
+  std::uint64_t first_seq_ = 0;  // of the first appended entry; the run goes to the outbox at commit
   std::uint64_t unsealed_ = 0;
 };
 

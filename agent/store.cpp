@@ -113,7 +113,8 @@ Result<Head> Store::head() {
 }
 
 Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& hash, const domain::Verdict& local,
-                           bool confirmed, std::string_view nik, std::string_view name, std::string_view ref) {
+                           bool confirmed, std::string_view nik, std::string_view name, std::string_view ref,
+                           Outbox outbox) {
   if (!insert_entry_) {
     LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO entries(seq, hash, kind, recorded_at_ms, operator, nik, name, "
                                         "ref, verdict, confirmed, bytes) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"));
@@ -121,7 +122,18 @@ Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& ha
     LONTAR_ASSIGN(auto ob, db_->prepare("INSERT INTO outbox(seq) VALUES(?1)"));
     insert_outbox_.emplace(std::move(ob));
   }
-  LONTAR_ASSIGN(Bytes verdict, encoding::encode(local));
+  // Most entries are accepted: the encoding of that verdict is made once.
+  Bytes other_verdict;
+  ByteView verdict;
+  if (local == domain::Verdict{}) {
+    if (accepted_verdict_.empty()) {
+      LONTAR_ASSIGN(accepted_verdict_, encoding::encode(domain::Verdict{}));
+    }
+    verdict = accepted_verdict_;
+  } else {
+    LONTAR_ASSIGN(other_verdict, encoding::encode(local));
+    verdict = other_verdict;
+  }
   auto& st = *insert_entry_;
   st.reset();
   st.bind(1, e.seq)
@@ -132,12 +144,23 @@ Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& ha
       .bind(6, nik)
       .bind(7, name)
       .bind(8, ref)
-      .bind(9, ByteView(verdict))
+      .bind(9, verdict)
       .bind(10, confirmed ? 1 : 0)
       .bind(11, bytes);
   LONTAR_TRY(st.run());
+  if (outbox == Outbox::later) return {};
   insert_outbox_->reset();
   return insert_outbox_->bind(1, e.seq).run();
+}
+
+Status Store::add_to_outbox(std::uint64_t first_seq, std::uint64_t last_seq) {
+  if (!add_to_outbox_) {
+    LONTAR_ASSIGN(auto st,
+                  db_->prepare("INSERT INTO outbox(seq) SELECT seq FROM entries WHERE seq BETWEEN ?1 AND ?2"));
+    add_to_outbox_.emplace(std::move(st));
+  }
+  add_to_outbox_->reset();
+  return add_to_outbox_->bind(1, first_seq).bind(2, last_seq).run();
 }
 
 Status Store::insert_seal(const chain::Seal& s) {

@@ -84,9 +84,17 @@ class Store {
 
   // ---- chain (call inside a Transaction) ----
   Result<Head> head();
-  // Inserts an encoded entry and adds it to the outbox. `hash` = entry_hash_of_bytes(bytes).
+  // Whether insert_entry() puts the entry in the outbox itself (now), or the caller
+  // puts a whole run there with add_to_outbox() before it commits (later: one
+  // statement for a run instead of one per entry).
+  enum class Outbox { now, later };
+  // Inserts an encoded entry (and, with Outbox::now, adds it to the outbox).
+  // `hash` = entry_hash_of_bytes(bytes).
   Status insert_entry(const chain::Entry& e, ByteView bytes, const Hash& hash, const domain::Verdict& local,
-                      bool confirmed, std::string_view nik, std::string_view name, std::string_view ref);
+                      bool confirmed, std::string_view nik, std::string_view name, std::string_view ref,
+                      Outbox outbox = Outbox::now);
+  // Adds the stored entries first_seq..last_seq to the outbox.
+  Status add_to_outbox(std::uint64_t first_seq, std::uint64_t last_seq);
   Status insert_seal(const chain::Seal& s);
 
   // ---- sync bookkeeping (for the sync client; call inside a Transaction) ----
@@ -120,6 +128,8 @@ class Store {
   std::unique_ptr<rules::State> rules_;
   std::optional<store::Stmt> insert_entry_;
   std::optional<store::Stmt> insert_outbox_;
+  std::optional<store::Stmt> add_to_outbox_;
+  Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once
 };
 
 // Milliseconds since the Unix epoch by the office clock (informational only).

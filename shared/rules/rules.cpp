@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <cassert>
+
 #include <type_traits>
 #include <utility>
 
@@ -441,6 +443,23 @@ Prepared::Prepared(const chain::Entry& entry, const NikKey& key)
     valid_ = domain::validate(*payload_);
     person_ = person_of(*payload_, key);
   }
+}
+
+Prepared::Prepared(const chain::Entry& entry, const domain::Payload& payload, const NikKey& key)
+    : entry_(&entry), payload_(Error{Code::internal, "not prepared"}), valid_(domain::validate(payload)) {
+  if (!valid_.ok()) {
+    *this = Prepared(entry, key);
+    return;
+  }
+#ifndef NDEBUG
+  // The requirement, and that decoding the entry's payload gives `payload` back.
+  auto decoded = domain::decode_payload(entry.kind, entry.payload);
+  auto encoded = domain::encode_payload(payload);
+  assert(encoded.ok() && *encoded == entry.payload);
+  assert(decoded.ok() && domain::encode_payload(*decoded).value() == entry.payload);
+#endif
+  payload_ = payload;
+  person_ = person_of(payload, key);
 }
 
 Result<Verdict> judge(const Prepared& entry, const StateView& state) {

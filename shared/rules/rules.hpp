@@ -181,6 +181,13 @@ class Prepared {
  public:
   Prepared(const chain::Entry& entry, const StateView& state) : Prepared(entry, state.nik_key()) {}
   Prepared(const chain::Entry& entry, const NikKey& key);
+  // For the writer of `entry`, who still holds the payload it encoded into it:
+  // requires entry.payload == domain::encode_payload(payload). Gives exactly what
+  // Prepared(entry, key) gives, without decoding when `payload` validates (every
+  // check decoding makes beyond the encoder's, validate() makes too, so decoding
+  // would give `payload` back); one that does not validate is decoded as usual,
+  // so that its verdict names the same problem.
+  Prepared(const chain::Entry& entry, const domain::Payload& payload, const NikKey& key);
   const chain::Entry& entry() const { return *entry_; }
 
  private:

@@ -59,10 +59,11 @@ domain::Date date_of(std::int64_t v) {
 }
 std::int64_t month_int(domain::YearMonth m) { return m.year * 12 + (m.month - 1); }
 
-// Resets a statement when the lookup that uses it ends.
+// Resets a statement when the lookup that uses it ends. (Every use ends so, and
+// run() resets after writing: a statement is always found reset.)
 class Use {
  public:
-  explicit Use(Stmt& s) : s_(s) { s_.reset(); }
+  explicit Use(Stmt& s) : s_(s) {}
   ~Use() { s_.reset(); }
   Use(const Use&) = delete;
   Use& operator=(const Use&) = delete;
