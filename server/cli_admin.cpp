@@ -110,15 +110,20 @@ Result<std::map<std::string, Registered>> registered_principals(admin::Session& 
   return rows;
 }
 
+// The same, over a session of its own that is closed before it returns (so that a
+// submit() after it can take the admin key's lock).
+Result<std::map<std::string, Registered>> registered_principals(const ConnArgs& conn, domain::Role role) {
+  LONTAR_ASSIGN(auto session, connect(conn));
+  return registered_principals(*session, role);
+}
+
 // Registers a principal. Safe to run again after a lost response: a principal
 // already registered exactly so is reported, not registered twice; one registered
 // differently is refused unless `--update` says to change it.
 int add_principal(const PrincipalArgs& a, domain::Role role) {
   auto key = admin::parse_public_key(a.key);
   if (!key.ok()) return fail(key.error());
-  auto session = connect(a.conn);
-  if (!session.ok()) return fail(session.error());
-  auto registered = registered_principals(**session, role);
+  auto registered = registered_principals(a.conn, role);
   if (!registered.ok()) return fail(registered.error());
   const std::string fp = crypto::fingerprint(*key);
   const char* role_name = domain::role_name(role);
@@ -144,7 +149,6 @@ int add_principal(const PrincipalArgs& a, domain::Role role) {
                                     was.keys.size(), role_name, role_name)});
     }
   }
-  session->reset();  // submit() opens its own session (and takes the admin key's lock)
   domain::PrincipalRegister p{a.id, role, *key, a.name, a.scope};
   return submit(a.conn, p, fmt::format("{} {} registered with key {}", role_name, a.id, fp));
 }
@@ -154,9 +158,7 @@ int add_principal(const PrincipalArgs& a, domain::Role role) {
 int add_key(const PrincipalArgs& a, domain::Role role) {
   auto key = admin::parse_public_key(a.key);
   if (!key.ok()) return fail(key.error());
-  auto session = connect(a.conn);
-  if (!session.ok()) return fail(session.error());
-  auto registered = registered_principals(**session, role);
+  auto registered = registered_principals(a.conn, role);
   if (!registered.ok()) return fail(registered.error());
   auto it = registered->find(a.id);
   if (it == registered->end()) {
@@ -170,7 +172,6 @@ int add_key(const PrincipalArgs& a, domain::Role role) {
                                                    fp, a.id, k->second)});
   }
   domain::PrincipalRegister p{a.id, role, *key, it->second.name, it->second.scope};
-  session->reset();  // submit() opens its own session (and takes the admin key's lock)
   return submit(
       a.conn, p,
       fmt::format("{} {} has the additional key {} (name and scope kept)", domain::role_name(role), a.id, fp));
@@ -208,12 +209,7 @@ void add_principal_commands(CLI::App& app, int& exit_code, const char* group, do
       return;
     }
     // Run again after a lost response: a key already revoked is not revoked twice.
-    auto session = connect(rev->conn);
-    if (!session.ok()) {
-      exit_code = fail(session.error());
-      return;
-    }
-    auto registered = registered_principals(**session, role);
+    auto registered = registered_principals(rev->conn, role);
     if (!registered.ok()) {
       exit_code = fail(registered.error());
       return;
@@ -226,8 +222,7 @@ void add_principal_commands(CLI::App& app, int& exit_code, const char* group, do
         return;
       }
     }
-    session->reset();  // submit() opens its own session (and takes the admin key's lock)
-    domain::PrincipalRevoke p{rev->id, *key, rev->reason};
+      domain::PrincipalRevoke p{rev->id, *key, rev->reason};
     exit_code = submit(rev->conn, p, fmt::format("key {} of {} revoked", fp, rev->id));
   });
 
@@ -246,12 +241,7 @@ void add_principal_commands(CLI::App& app, int& exit_code, const char* group, do
   auto* l = g->add_subcommand("list", fmt::format("List the {}s registered in the log and their keys", group));
   add_connection_options(l, *list, "the admin (or auditor) key (PEM)");
   l->callback([list, role, &exit_code] {
-    auto session = connect(*list);
-    if (!session.ok()) {
-      exit_code = fail(session.error());
-      return;
-    }
-    auto registered = registered_principals(**session, role);
+    auto registered = registered_principals(*list, role);
     if (!registered.ok()) {
       exit_code = fail(registered.error());
       return;
