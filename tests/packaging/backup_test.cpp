@@ -11,6 +11,7 @@
 #include "note/checkpoint.hpp"
 #include "protocol/protocol.hpp"
 #include "server/log_fixture.hpp"
+#include "server/server_cli.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -19,14 +20,6 @@ namespace {
 
 const char* const server_bin = LONTAR_SERVER_BIN;
 
-// Runs lontar-server with `args` to its exit.
-Run run(const TempDir& tmp, std::vector<std::string> args) {
-  static int n = 0;
-  args.insert(args.begin(), server_bin);
-  ++n;
-  return run_process(args, Spawn{tmp.path() / ("out" + std::to_string(n)), tmp.path() / ("err" + std::to_string(n))});
-}
-
 // `lontar-server run`: started; ready once it prints its "listening on" line.
 class Server : public ServerProcess {
  public:
@@ -34,14 +27,6 @@ class Server : public ServerProcess {
     start({server_bin, "run", "--config", config.string()}, tmp.path() / "server.err");
   }
 };
-
-net::Client client_for(const std::string& url, const crypto::PrivateKey& key, const crypto::PublicKey& pin) {
-  net::ClientConfig c;
-  c.url = url;
-  c.identity = take(net::self_signed_identity(key, "test"), "identity");
-  c.trust.pinned_key = pin;
-  return take(net::Client::create(std::move(c)), "client");
-}
 
 protocol::PushResponse push(net::Client& c, const chain::Batch& b) {
   auto r = take(c.post("/v1/push", take(encoding::encode(b), "encode")), "push");

@@ -11,6 +11,7 @@
 #include "net/client.hpp"
 #include "note/checkpoint.hpp"
 #include "server/log_fixture.hpp"
+#include "server/server_cli.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -19,16 +20,6 @@ namespace {
 
 const char* const server_bin = LONTAR_SERVER_BIN;
 const char* const agent_bin = LONTAR_AGENT_BIN;
-
-// Runs `binary` (lontar-server by default) with `args`; waits for it to exit.
-Run run(const TempDir& tmp, std::vector<std::string> args, const char* binary = server_bin) {
-  static int n = 0;
-  args.insert(args.begin(), binary);
-  ++n;
-  Spawn how{tmp.path() / ("out" + std::to_string(n)), tmp.path() / ("err" + std::to_string(n))};
-  how.env["LONTAR_OPERATOR"] = "ani";
-  return run_process(args, how);
-}
 
 // A running `lontar-server run`: started, its "listening on" line read, stopped by signal.
 class Server {
@@ -79,14 +70,6 @@ std::filesystem::path write_key(const TempDir& tmp, const std::string& name, con
   auto path = tmp.path() / name;
   REQUIRE(key.save_pem(path).ok());
   return path;
-}
-
-net::Client client_for(const std::string& url, const crypto::PrivateKey& key, const crypto::PublicKey& pin) {
-  net::ClientConfig c;
-  c.url = url;
-  c.identity = take(net::self_signed_identity(key, "test"), "identity");
-  c.trust.pinned_key = pin;
-  return take(net::Client::create(std::move(c)), "client");
 }
 
 std::vector<std::string> admin_args(std::vector<std::string> cmd, const std::string& url, const Initialized& i,
