@@ -37,8 +37,8 @@ namespace lontar::agent {
 
 struct BundleReport : domain::OutcomeCounts {
   std::uint64_t batches = 0;
-  std::uint64_t receipts = 0;                             // receipts in the bundle
-  std::uint64_t acknowledged = 0;                         // of them, newly stored here
+  std::uint64_t receipts = 0;      // receipts in the bundle
+  std::uint64_t acknowledged = 0;  // of them, newly stored here
   std::uint64_t checkpoint_size = 0;
   bool already_imported = false;  // nothing new: the store was left as it was
 };

@@ -52,7 +52,7 @@ void add_import(CLI::App& app, Context& ctx);
 void add_query(CLI::App& app, Context& ctx);
 void add_verify(CLI::App& app, Context& ctx);
 void add_generate(CLI::App& app, Context& ctx);
-void add_sync(CLI::App& app, Context& ctx);  // sync, run, incident
+void add_sync(CLI::App& app, Context& ctx);    // sync, run, incident
 void add_bundle(CLI::App& app, Context& ctx);  // import-bundle
 void add_recover(CLI::App& app, Context& ctx);
 // The loud "server history changed" message on stderr (sync, import-bundle).

@@ -45,5 +45,4 @@ std::string default_operator() {
   return "";
 }
 
-
 }  // namespace lontar::agent::cli

@@ -131,8 +131,7 @@ Result<T> in_field(std::string_view field, Result<T> r) {
   return r;
 }
 
-Result<domain::Payload> enroll_row(const Row& row, const EnrollColumns& c, const ImportOptions& o,
-                                   DateMemo& starts) {
+Result<domain::Payload> enroll_row(const Row& row, const EnrollColumns& c, const ImportOptions& o, DateMemo& starts) {
   domain::ParticipantEnroll p;
   p.nik = std::string(row.cell(c.nik));
   if (p.nik.empty()) return row_error("nik", "is empty; every row needs the participant's 16-digit NIK");
@@ -160,8 +159,8 @@ Result<domain::Payload> enroll_row(const Row& row, const EnrollColumns& c, const
   p.phone = std::string(row.cell(c.phone));
   p.address = one_line(row.cell(c.address));
   if (auto heir = row.cell(c.heir_name); !heir.empty()) {
-    p.heirs.push_back(domain::Heir{std::string(heir), row.or_default(c.heir_relation, "other"),
-                                   std::string(row.cell(c.heir_nik))});
+    p.heirs.push_back(
+        domain::Heir{std::string(heir), row.or_default(c.heir_relation, "other"), std::string(row.cell(c.heir_nik))});
   }
   return domain::Payload{std::move(p)};
 }

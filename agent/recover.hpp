@@ -74,9 +74,9 @@ struct RecoverOptions {
 
 struct RecoverReport : domain::OutcomeCounts {
   std::string office, name;
-  std::uint64_t entries = 0;   // own entries rebuilt (= last_seq)
-  std::uint64_t last_seq = 0;  // S: the last seq the lost laptop synced; 0 if none
-  std::uint64_t seals = 0;     // the office's seal leaves in the log
+  std::uint64_t entries = 0;                    // own entries rebuilt (= last_seq)
+  std::uint64_t last_seq = 0;                   // S: the last seq the lost laptop synced; 0 if none
+  std::uint64_t seals = 0;                      // the office's seal leaves in the log
   std::uint64_t leaves = 0;                     // the verified checkpoint's tree size
   Hash root{};                                  // and root
   std::string checkpoint_note;                  // the signed note as received

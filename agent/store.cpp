@@ -155,8 +155,7 @@ Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& ha
 
 Status Store::add_to_outbox(std::uint64_t first_seq, std::uint64_t last_seq) {
   if (!add_to_outbox_) {
-    LONTAR_ASSIGN(auto st,
-                  db_->prepare("INSERT INTO outbox(seq) SELECT seq FROM entries WHERE seq BETWEEN ?1 AND ?2"));
+    LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO outbox(seq) SELECT seq FROM entries WHERE seq BETWEEN ?1 AND ?2"));
     add_to_outbox_.emplace(std::move(st));
   }
   add_to_outbox_->reset();

@@ -16,7 +16,6 @@ namespace {
 // Every incident error starts with this; sync_once marks the store when it sees it.
 constexpr std::string_view incident_tag = "SERVER HISTORY CHANGED: ";
 
-
 Result<std::uint64_t> parse_u64(const std::optional<std::string>& text, std::string_view what) {
   if (!text || text->empty() || text->size() > 20 || text->find_first_not_of("0123456789") != std::string::npos) {
     return Error{Code::corrupt, fmt::format("the server's answer has no valid {}", what)};
@@ -236,8 +235,8 @@ class Syncer {
       }
     }
     LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_.db()));
-    LONTAR_TRY(store_receipts(store_, resp->receipts, Store::Checkpoint{accepted_->size, accepted_->root, accepted_note_},
-                              seal));
+    LONTAR_TRY(store_receipts(store_, resp->receipts,
+                              Store::Checkpoint{accepted_->size, accepted_->root, accepted_note_}, seal));
     for (const auto& rc : resp->receipts) {
       ++report_.entries_pushed;
       report_.count(rc.verdict.outcome);
@@ -424,7 +423,8 @@ Result<note::Checkpoint> check_checkpoint(std::string_view note_text, const note
   }
   if (!old) return cp;
   if (cp->size < old->size) {
-    return incident_error(fmt::format("the log shrank from {} to {} leaves (a rolled-back store?)", old->size, cp->size));
+    return incident_error(
+        fmt::format("the log shrank from {} to {} leaves (a rolled-back store?)", old->size, cp->size));
   }
   if (cp->size == old->size && cp->root != old->root) {
     return incident_error(fmt::format("two different trees of size {} (a forked log)", cp->size));
@@ -432,9 +432,10 @@ Result<note::Checkpoint> check_checkpoint(std::string_view note_text, const note
   if (cp->size > old->size && old->size > 0) {
     LONTAR_ASSIGN(std::vector<Hash> proof, consistency(old->size, cp->size));
     if (auto s = merkle::verify_consistency(old->size, cp->size, old->root, cp->root, proof); !s.ok()) {
-      return incident_error(fmt::format("the tree of size {} does not extend the one of size {} this office "
-                                        "accepted (a forked or rewritten log): {}",
-                                        cp->size, old->size, s.error().message));
+      return incident_error(
+          fmt::format("the tree of size {} does not extend the one of size {} this office "
+                      "accepted (a forked or rewritten log): {}",
+                      cp->size, old->size, s.error().message));
     }
   }
   return cp;

@@ -27,7 +27,6 @@ std::string to_line(const Finding& f) {
   return out;
 }
 
-
 std::string to_json(const Finding& f) {
   std::string out = "{\"check\":" + json_string(f.check);
   out += ",\"leaf\":" + (f.leaf ? std::to_string(*f.leaf) : std::string("null"));

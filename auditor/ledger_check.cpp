@@ -145,9 +145,9 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
   }
   LONTAR_ASSIGN(domain::Verdict verdict, rules::judge_and_apply(e, state_->rules()));
   if (verdict != d.leaf.verdict) {
-    findings.add(check::verdict_mismatch, d.index, e.principal, e.seq,
-                 "the log says " + verdict_text(d.leaf.verdict) + ", replaying the rules gives " +
-                     verdict_text(verdict));
+    findings.add(
+        check::verdict_mismatch, d.index, e.principal, e.seq,
+        "the log says " + verdict_text(d.leaf.verdict) + ", replaying the rules gives " + verdict_text(verdict));
   }
   if (domain::is_admin_kind(e.kind) && verdict.outcome != domain::Outcome::rejected && !genesis_group &&
       (!author || author->role != domain::Role::admin)) {

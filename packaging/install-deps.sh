@@ -19,6 +19,12 @@ packages=(
   dpkg-dev                                   # dpkg-shlibdeps: the .deb packages' runtime Depends (cpack)
   systemd                                    # systemd-analyze verify on the units (tests/packaging)
   adduser                                    # the packages' postinst creates the lontar user (install test)
+  nlohmann-json3-dev                         # nlohmann/json: every JSON body (protocol, web page API)
+  libqrencode-dev                            # libqrencode: QR codes on printable receipts
+  clang-format                               # .ci/run checks the tree's formatting
+  chromium chromium-driver python3-selenium  # real-browser tests of the office page (headless)
+  postgresql                                 # the PostgreSQL log store's tests start their own cluster
+  locales                                    # LANG=id_ID.UTF-8 for the Indonesian CLI tests
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libclang-rt-14-dev)       # libFuzzer targets (optional)

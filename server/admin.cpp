@@ -18,7 +18,6 @@ namespace lontar::server::admin {
 
 namespace {
 
-
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -52,7 +51,6 @@ class FileLock {
 };
 
 }  // namespace
-
 
 Result<crypto::PublicKey> parse_public_key(const std::string& text) {
   crypto::PublicKey key{};

@@ -88,5 +88,4 @@ class Session {
 // certificate PEM or a "PUBLIC KEY" PEM. The error names the value or file.
 Result<crypto::PublicKey> parse_public_key(const std::string& text);
 
-
 }  // namespace lontar::server::admin

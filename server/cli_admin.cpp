@@ -222,7 +222,7 @@ void add_principal_commands(CLI::App& app, int& exit_code, const char* group, do
         return;
       }
     }
-      domain::PrincipalRevoke p{rev->id, *key, rev->reason};
+    domain::PrincipalRevoke p{rev->id, *key, rev->reason};
     exit_code = submit(rev->conn, p, fmt::format("key {} of {} revoked", fp, rev->id));
   });
 

@@ -12,9 +12,9 @@
 #include "encoding/encoding.hpp"
 #include "log/init.hpp"
 #include "log/log_store.hpp"
+#include "merkle/merkle.hpp"
 #include "merkle/tiles.hpp"
 #include "note/checkpoint.hpp"
-#include "merkle/merkle.hpp"
 #include "protocol/protocol.hpp"
 #include "protocol/receipts.hpp"
 
@@ -22,7 +22,7 @@ namespace lontar::server::cli {
 
 namespace {
 
-constexpr std::string_view agent_export_magic = "LONTAR-EXPORT 1";  // agent/export.hpp
+constexpr std::string_view agent_export_magic = "LONTAR-EXPORT 1";    // agent/export.hpp
 constexpr std::string_view agent_export_checkpoint = "checkpoint: ";  // agent/export.hpp
 constexpr std::string_view receipts_suffix = ".receipts";             // the default --receipts
 constexpr std::size_t export_header_bytes_max = 4096;
@@ -173,8 +173,8 @@ class BatchFile {
       const std::string size = value.substr(0, space);
       auto root = space == std::string::npos ? Result<Bytes>(Error{Code::bad_input, "no root"})
                                              : from_base64(value.substr(space + 1));
-      if (size.empty() || size.size() > 19 || size.find_first_not_of("0123456789") != std::string::npos ||
-          !root.ok() || root->size() != Hash{}.size()) {
+      if (size.empty() || size.size() > 19 || size.find_first_not_of("0123456789") != std::string::npos || !root.ok() ||
+          root->size() != Hash{}.size()) {
         return Error{Code::bad_input, fmt::format("{}: header line '{}' is not 'checkpoint: <size> <base64 root>'",
                                                   path_.string(), line)};
       }
@@ -215,8 +215,8 @@ Status check_receipts_path(const std::filesystem::path& path) {
   std::string first;
   std::getline(in, first);
   if (first == protocol::receipts_magic) return {};
-  return Error{Code::conflict, fmt::format("{}: exists and is not a receipts bundle; choose another --receipts file",
-                                           path.string())};
+  return Error{Code::conflict,
+               fmt::format("{}: exists and is not a receipts bundle; choose another --receipts file", path.string())};
 }
 
 // The consistency proof from the office's base to `cp`, with a loud warning when

@@ -30,10 +30,10 @@ struct Metrics {
   std::uint64_t tree_size = 0;
   std::uint64_t pushes_total = 0;
   std::uint64_t entries_integrated_total = 0;
-  std::uint64_t entries_replayed_total = 0;   // idempotent re-sends
+  std::uint64_t entries_replayed_total = 0;  // idempotent re-sends
   std::uint64_t equivocations_total = 0;
   std::uint64_t batches_refused_total = 0;
-  std::uint64_t integrations_total = 0;       // group commits (one checkpoint each)
+  std::uint64_t integrations_total = 0;  // group commits (one checkpoint each)
   std::uint64_t verdicts_rejected_total = 0;
   std::uint64_t verdicts_flagged_total = 0;
 };

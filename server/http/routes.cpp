@@ -185,7 +185,6 @@ std::optional<Reply> refuse(const Access& access, Route route, std::string_view 
   return std::nullopt;
 }
 
-
 // GET /v1/ledger: public parameters to anyone allowed here; the caller's own
 // principal and the NIK key only to a registered principal.
 Reply ledger_reply(const Access& access, const LedgerInfo* ledger) {
@@ -243,8 +242,9 @@ Reply dispatch(LogService& service, const Access& access, Route route, const Tar
       if (!q.ok()) return error_reply(q.error());
       const bool has_after = q->has("after");
       if (has_after == q->has("from")) {
-        return error_reply(400, "give exactly one of 'from' (the first leaf index wanted) or 'after' (the last leaf "
-                                "index already held)");
+        return error_reply(400,
+                           "give exactly one of 'from' (the first leaf index wanted) or 'after' (the last leaf "
+                           "index already held)");
       }
       auto from = has_after ? q->required("after") : q->required("from");
       if (!from.ok()) return error_reply(from.error());

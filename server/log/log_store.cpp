@@ -912,8 +912,8 @@ Result<std::string> LogStore::append_mirrored(std::span<const TreeHead> targets,
       LONTAR_TRY(check_targets());
     }
     if (next_target != targets.size()) {
-      return Error{Code::bad_input, "mirror restore: target sizes must be ascending and at or above " +
-                                        std::to_string(start_size)};
+      return Error{Code::bad_input,
+                   "mirror restore: target sizes must be ascending and at or above " + std::to_string(start_size)};
     }
     if (end_size != start_size) {
       for (const tree::TileData& t : m.edge.take_writes()) {

@@ -28,7 +28,7 @@ namespace lontar::server::tree {
 constexpr unsigned tile_height = merkle::tile_height;
 constexpr std::size_t tile_width = merkle::tile_width_full;  // hashes per full tile
 constexpr std::size_t hash_bytes = 32;
-constexpr unsigned tile_levels_max = 8;  // 256^8 = 2^64 leaves
+constexpr unsigned tile_levels_max = 8;                                        // 256^8 = 2^64 leaves
 constexpr std::size_t bundle_leaf_bytes_max = merkle::bundle_entry_bytes_max;  // uint16 length prefix
 
 // RFC 6962: SHA-256(0x00 || leaf) and SHA-256(0x01 || left || right).

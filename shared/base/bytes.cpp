@@ -4,13 +4,20 @@ namespace lontar {
 
 const char* code_name(Code code) {
   switch (code) {
-    case Code::bad_input: return "bad_input";
-    case Code::not_found: return "not_found";
-    case Code::conflict: return "conflict";
-    case Code::unauthorized: return "unauthorized";
-    case Code::io: return "io";
-    case Code::corrupt: return "corrupt";
-    case Code::internal: return "internal";
+    case Code::bad_input:
+      return "bad_input";
+    case Code::not_found:
+      return "not_found";
+    case Code::conflict:
+      return "conflict";
+    case Code::unauthorized:
+      return "unauthorized";
+    case Code::io:
+      return "io";
+    case Code::corrupt:
+      return "corrupt";
+    case Code::internal:
+      return "internal";
   }
   return "unknown";
 }

@@ -20,12 +20,8 @@ using ByteView = std::span<const std::uint8_t>;
 // A SHA-256 digest. Value type; all-zero is the "no previous entry" hash.
 using Hash = std::array<std::uint8_t, 32>;
 
-inline ByteView as_bytes(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-inline std::string_view as_chars(ByteView b) {
-  return {reinterpret_cast<const char*>(b.data()), b.size()};
-}
+inline ByteView as_bytes(std::string_view s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+inline std::string_view as_chars(ByteView b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
 std::string to_hex(ByteView bytes);
 // Accepts upper- or lower-case hex of even length.

@@ -38,7 +38,7 @@ struct Error {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }
@@ -101,18 +101,17 @@ using Status = Result<void>;
 }  // namespace lontar
 
 // Propagates an error from an expression that yields a Result.
-#define LONTAR_TRY(expr)                                \
-  do {                                                  \
-    auto lontar_try_result_ = (expr);                   \
-    if (!lontar_try_result_.ok())                       \
-      return std::move(lontar_try_result_).error();     \
+#define LONTAR_TRY(expr)                                                        \
+  do {                                                                          \
+    auto lontar_try_result_ = (expr);                                           \
+    if (!lontar_try_result_.ok()) return std::move(lontar_try_result_).error(); \
   } while (0)
 
 #define LONTAR_CONCAT_INNER_(a, b) a##b
 #define LONTAR_CONCAT_(a, b) LONTAR_CONCAT_INNER_(a, b)
 // Declares `decl` from the value of a Result, or returns its error.
 #define LONTAR_ASSIGN(decl, expr) LONTAR_ASSIGN_IMPL_(LONTAR_CONCAT_(lontar_r_, __LINE__), decl, expr)
-#define LONTAR_ASSIGN_IMPL_(tmp, decl, expr)           \
-  auto tmp = (expr);                                    \
-  if (!tmp.ok()) return std::move(tmp).error();         \
+#define LONTAR_ASSIGN_IMPL_(tmp, decl, expr)    \
+  auto tmp = (expr);                            \
+  if (!tmp.ok()) return std::move(tmp).error(); \
   decl = std::move(tmp).value()

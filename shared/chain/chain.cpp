@@ -41,7 +41,8 @@ Result<Entry> make_entry(std::string principal, std::uint64_t seq, const Hash& p
   e.kind = domain::kind_of(payload);
   e.payload = std::move(body);
   if (e.principal.empty() || e.principal.size() > domain::principal_id_bytes_max) {
-    return Error{Code::bad_input, "principal id must be 1.." + std::to_string(domain::principal_id_bytes_max) + " bytes"};
+    return Error{Code::bad_input,
+                 "principal id must be 1.." + std::to_string(domain::principal_id_bytes_max) + " bytes"};
   }
   if (e.operator_id.size() > operator_bytes_max) {
     return Error{Code::bad_input, "operator id is longer than " + std::to_string(operator_bytes_max) + " bytes"};
@@ -89,8 +90,8 @@ Status verify_run(std::span<const Entry> entries, std::uint64_t after_seq, const
       return Error{Code::corrupt, "entry seq " + seq_str(e.seq) + " belongs to " + e.principal + ", not " + *principal};
     }
     if (e.version != entry_version) {
-      return Error{Code::corrupt, *principal + " seq " + seq_str(e.seq) + ": unknown entry version " +
-                                      std::to_string(e.version)};
+      return Error{Code::corrupt,
+                   *principal + " seq " + seq_str(e.seq) + ": unknown entry version " + std::to_string(e.version)};
     }
     if (e.seq != seq + 1) {
       return Error{Code::corrupt, *principal + ": expected seq " + seq_str(seq + 1) + ", found " + seq_str(e.seq) +

@@ -28,13 +28,13 @@ constexpr std::string_view seal_signature_domain = "lontar/seal/v1\n";
 
 struct Entry {
   std::uint8_t version = entry_version;
-  std::string principal;           // the writing principal's id
-  std::uint64_t seq = 0;           // 1, 2, 3, ... per principal
-  Hash prev{};                     // entry_hash of seq-1; zero for seq 1
-  std::int64_t recorded_at_ms = 0; // office clock, informational only
-  std::string operator_id;         // the clerk who recorded it
+  std::string principal;            // the writing principal's id
+  std::uint64_t seq = 0;            // 1, 2, 3, ... per principal
+  Hash prev{};                      // entry_hash of seq-1; zero for seq 1
+  std::int64_t recorded_at_ms = 0;  // office clock, informational only
+  std::string operator_id;          // the clerk who recorded it
   domain::EntryKind kind = domain::EntryKind::participant_enroll;
-  Bytes payload;                   // domain::encode_payload()
+  Bytes payload;  // domain::encode_payload()
 
   template <class Archive>
   void serialize(Archive& ar) {
@@ -57,9 +57,9 @@ Hash entry_hash_of_bytes(ByteView encoded_entry);
 struct Seal {
   std::string principal;
   std::uint64_t last_seq = 0;
-  Hash head{};                   // entry_hash of entry last_seq
-  std::int64_t sealed_at_ms = 0; // informational
-  crypto::PublicKey key{};       // the signing key (must be registered for principal)
+  Hash head{};                    // entry_hash of entry last_seq
+  std::int64_t sealed_at_ms = 0;  // informational
+  crypto::PublicKey key{};        // the signing key (must be registered for principal)
   crypto::Signature signature{};
 
   template <class Archive>
@@ -102,9 +102,9 @@ bool valid_leaf_type(LeafType t);
 
 struct Leaf {
   LeafType type = LeafType::entry;
-  Entry entry;                // when type == entry
-  domain::Verdict verdict;    // when type == entry
-  Seal seal;                  // when type == seal
+  Entry entry;              // when type == entry
+  domain::Verdict verdict;  // when type == entry
+  Seal seal;                // when type == seal
 
   template <class Archive>
   void save(Archive& ar) const {

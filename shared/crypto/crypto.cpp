@@ -178,8 +178,9 @@ Result<PrivateKey> PrivateKey::from_pem(std::string_view pem, const std::optiona
   std::string pass = passphrase.value_or("");
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, pass.data());
   if (key == nullptr) {
-    return ossl_error(Code::bad_input, passphrase ? "cannot read the private key: wrong passphrase or not a PEM key"
-                                                  : "cannot read the private key (if it is encrypted, give its passphrase)");
+    return ossl_error(Code::bad_input, passphrase
+                                           ? "cannot read the private key: wrong passphrase or not a PEM key"
+                                           : "cannot read the private key (if it is encrypted, give its passphrase)");
   }
   if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
     EVP_PKEY_free(key);

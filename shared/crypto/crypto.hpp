@@ -55,13 +55,11 @@ class PrivateKey {
   // Reads a PKCS#8 PEM file; `passphrase` decrypts an encrypted one.
   static Result<PrivateKey> load_pem(const std::filesystem::path& path,
                                      const std::optional<std::string>& passphrase = std::nullopt);
-  static Result<PrivateKey> from_pem(std::string_view pem,
-                                     const std::optional<std::string>& passphrase = std::nullopt);
+  static Result<PrivateKey> from_pem(std::string_view pem, const std::optional<std::string>& passphrase = std::nullopt);
 
   // Writes PKCS#8 PEM with file mode 0600 (AES-256-CBC encrypted when a
   // passphrase is given). Refuses to overwrite an existing file.
-  Status save_pem(const std::filesystem::path& path,
-                  const std::optional<std::string>& passphrase = std::nullopt) const;
+  Status save_pem(const std::filesystem::path& path, const std::optional<std::string>& passphrase = std::nullopt) const;
   Result<std::string> to_pem(const std::optional<std::string>& passphrase = std::nullopt) const;
 
   PublicKey public_key() const;

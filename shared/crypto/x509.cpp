@@ -52,8 +52,8 @@ Result<std::string> make_self_signed_certificate(const PrivateKey& key, const st
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(days) * 24 * 3600);
   if (X509_set_pubkey(cert.get(), key.native()) != 1) return ossl("cannot set the certificate key");
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(common_name.c_str()),
-                             -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
+                             -1, 0);
   X509_set_issuer_name(cert.get(), name);
   if (!alt_names.empty()) {
     std::string san;

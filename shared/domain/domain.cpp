@@ -43,8 +43,8 @@ Result<YearMonth> parse_year_month_prefix(std::string_view text, std::string_vie
                                               expected_form == "YYYY-MM" ? "month" : "date", expected_form)};
   }
   if (*year < year_min || *year > year_max) {
-    return Error{Code::bad_input, fmt::format("{}: year {} is outside {}..{}; check the year", text::quote(text),
-                                              *year, year_min, year_max)};
+    return Error{Code::bad_input, fmt::format("{}: year {} is outside {}..{}; check the year", text::quote(text), *year,
+                                              year_min, year_max)};
   }
   if (*month < 1 || *month > 12) {
     return Error{Code::bad_input,
@@ -72,8 +72,8 @@ Result<Date> parse_date(std::string_view text) {
   Date d{ym.year, ym.month, static_cast<std::uint8_t>(*day)};
   if (!is_valid(d)) {
     return Error{Code::bad_input,
-                 fmt::format("{}: day {:02} does not exist in {} {} (it has {} days); check the day", text::quote(text), *day,
-                             text::month_name(ym.month), ym.year, days_in_month(ym.year, ym.month))};
+                 fmt::format("{}: day {:02} does not exist in {} {} (it has {} days); check the day", text::quote(text),
+                             *day, text::month_name(ym.month), ym.year, days_in_month(ym.year, ym.month))};
   }
   return d;
 }
@@ -127,8 +127,10 @@ bool valid_sex(Sex s) { return s == Sex::male || s == Sex::female; }
 
 const char* sex_name(Sex s) {
   switch (s) {
-    case Sex::male: return "male";
-    case Sex::female: return "female";
+    case Sex::male:
+      return "male";
+    case Sex::female:
+      return "female";
   }
   return "unknown";
 }
@@ -149,9 +151,12 @@ bool valid_programme(Programme p) { return p == Programme::jkk || p == Programme
 
 const char* programme_name(Programme p) {
   switch (p) {
-    case Programme::jkk: return "JKK";
-    case Programme::jkm: return "JKM";
-    case Programme::jht: return "JHT";
+    case Programme::jkk:
+      return "JKK";
+    case Programme::jkm:
+      return "JKM";
+    case Programme::jht:
+      return "JHT";
   }
   return "unknown";
 }
@@ -170,8 +175,8 @@ Result<ProgrammeSet> parse_programmes(std::string_view text) {
     const std::size_t end = text.find_first_of("+,", start);
     const std::string_view token = text::trim(text.substr(start, end == std::string_view::npos ? end : end - start));
     if (token.empty()) {
-      return Error{Code::bad_input, fmt::format("{} has an empty programme; write them like JKK+JKM+JHT or JKK,JKM",
-                                                text::quote(text))};
+      return Error{Code::bad_input,
+                   fmt::format("{} has an empty programme; write them like JKK+JKM+JHT or JKK,JKM", text::quote(text))};
     }
     auto p = parse_programme(token);
     if (!p.ok()) return std::move(p).error().prefix(text::quote(text));
@@ -199,9 +204,12 @@ bool valid_role(Role r) { return r == Role::office || r == Role::auditor || r ==
 
 const char* role_name(Role r) {
   switch (r) {
-    case Role::office: return "office";
-    case Role::auditor: return "auditor";
-    case Role::admin: return "admin";
+    case Role::office:
+      return "office";
+    case Role::auditor:
+      return "auditor";
+    case Role::admin:
+      return "admin";
   }
   return "unknown";
 }
@@ -217,8 +225,10 @@ bool valid_pay_method(PayMethod m) { return m == PayMethod::bank || m == PayMeth
 
 const char* pay_method_name(PayMethod m) {
   switch (m) {
-    case PayMethod::bank: return "bank";
-    case PayMethod::cash: return "cash";
+    case PayMethod::bank:
+      return "bank";
+    case PayMethod::cash:
+      return "cash";
   }
   return "unknown";
 }
@@ -227,17 +237,19 @@ Result<PayMethod> parse_pay_method(std::string_view text) {
   for (PayMethod m : {PayMethod::bank, PayMethod::cash}) {
     if (text::iequals(text, pay_method_name(m))) return m;
   }
-  return Error{Code::bad_input,
-               fmt::format("{} is not a payment method; write bank or cash", text::quote(text))};
+  return Error{Code::bad_input, fmt::format("{} is not a payment method; write bank or cash", text::quote(text))};
 }
 
 bool valid_outcome(Outcome o) { return o == Outcome::accepted || o == Outcome::rejected || o == Outcome::flagged; }
 
 const char* outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::accepted: return "accepted";
-    case Outcome::rejected: return "rejected";
-    case Outcome::flagged: return "flagged";
+    case Outcome::accepted:
+      return "accepted";
+    case Outcome::rejected:
+      return "rejected";
+    case Outcome::flagged:
+      return "flagged";
   }
   return "unknown";
 }
@@ -246,7 +258,7 @@ const char* outcome_name(Outcome o) {
 
 namespace {
 constexpr EntryKind all_kinds[] = {
-    EntryKind::principal_register, EntryKind::principal_revoke,  EntryKind::schedule_set,
+    EntryKind::principal_register, EntryKind::principal_revoke,   EntryKind::schedule_set,
     EntryKind::participant_enroll, EntryKind::participant_update, EntryKind::contribution_paid,
     EntryKind::claim_filed,        EntryKind::payout_made,        EntryKind::entry_void,
 };
@@ -261,15 +273,24 @@ bool valid_kind(EntryKind k) {
 
 const char* kind_name(EntryKind k) {
   switch (k) {
-    case EntryKind::principal_register: return "principal.register";
-    case EntryKind::principal_revoke: return "principal.revoke";
-    case EntryKind::schedule_set: return "schedule.set";
-    case EntryKind::participant_enroll: return "participant.enroll";
-    case EntryKind::participant_update: return "participant.update";
-    case EntryKind::contribution_paid: return "contribution.paid";
-    case EntryKind::claim_filed: return "claim.filed";
-    case EntryKind::payout_made: return "payout.made";
-    case EntryKind::entry_void: return "entry.void";
+    case EntryKind::principal_register:
+      return "principal.register";
+    case EntryKind::principal_revoke:
+      return "principal.revoke";
+    case EntryKind::schedule_set:
+      return "schedule.set";
+    case EntryKind::participant_enroll:
+      return "participant.enroll";
+    case EntryKind::participant_update:
+      return "participant.update";
+    case EntryKind::contribution_paid:
+      return "contribution.paid";
+    case EntryKind::claim_filed:
+      return "claim.filed";
+    case EntryKind::payout_made:
+      return "payout.made";
+    case EntryKind::entry_void:
+      return "entry.void";
   }
   return "unknown";
 }
@@ -326,15 +347,24 @@ Result<Bytes> encode_payload(const Payload& p) {
 
 Result<Payload> decode_payload(EntryKind kind, ByteView bytes) {
   switch (kind) {
-    case EntryKind::principal_register: return decode_as<PrincipalRegister>(bytes, kind);
-    case EntryKind::principal_revoke: return decode_as<PrincipalRevoke>(bytes, kind);
-    case EntryKind::schedule_set: return decode_as<ScheduleSet>(bytes, kind);
-    case EntryKind::participant_enroll: return decode_as<ParticipantEnroll>(bytes, kind);
-    case EntryKind::participant_update: return decode_as<ParticipantUpdate>(bytes, kind);
-    case EntryKind::contribution_paid: return decode_as<ContributionPaid>(bytes, kind);
-    case EntryKind::claim_filed: return decode_as<ClaimFiled>(bytes, kind);
-    case EntryKind::payout_made: return decode_as<PayoutMade>(bytes, kind);
-    case EntryKind::entry_void: return decode_as<EntryVoid>(bytes, kind);
+    case EntryKind::principal_register:
+      return decode_as<PrincipalRegister>(bytes, kind);
+    case EntryKind::principal_revoke:
+      return decode_as<PrincipalRevoke>(bytes, kind);
+    case EntryKind::schedule_set:
+      return decode_as<ScheduleSet>(bytes, kind);
+    case EntryKind::participant_enroll:
+      return decode_as<ParticipantEnroll>(bytes, kind);
+    case EntryKind::participant_update:
+      return decode_as<ParticipantUpdate>(bytes, kind);
+    case EntryKind::contribution_paid:
+      return decode_as<ContributionPaid>(bytes, kind);
+    case EntryKind::claim_filed:
+      return decode_as<ClaimFiled>(bytes, kind);
+    case EntryKind::payout_made:
+      return decode_as<PayoutMade>(bytes, kind);
+    case EntryKind::entry_void:
+      return decode_as<EntryVoid>(bytes, kind);
   }
   return Error{Code::bad_input, fmt::format("entry kind {} is unknown; this program reads only the v1 kinds",
                                             static_cast<unsigned>(kind))};

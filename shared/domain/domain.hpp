@@ -23,10 +23,10 @@
 namespace lontar::domain {
 
 // ---- limits (checked where input enters and on decode) ----
-constexpr std::size_t principal_id_bytes_max = 32;   // "SBY-RUNGKUT"
-constexpr std::size_t name_bytes_max = 128;          // a person's or office's name, UTF-8
-constexpr std::size_t text_bytes_max = 512;          // addresses, reasons
-constexpr std::size_t code_bytes_max = 32;           // occupation, receipt and claim numbers
+constexpr std::size_t principal_id_bytes_max = 32;  // "SBY-RUNGKUT"
+constexpr std::size_t name_bytes_max = 128;         // a person's or office's name, UTF-8
+constexpr std::size_t text_bytes_max = 512;         // addresses, reasons
+constexpr std::size_t code_bytes_max = 32;          // occupation, receipt and claim numbers
 constexpr std::size_t heirs_max = 16;
 constexpr std::size_t schedule_items_max = 8;
 constexpr std::uint16_t contribution_months_max = 120;
@@ -86,7 +86,7 @@ Result<Sex> parse_sex(std::string_view text);  // "M"/"L"/"male"/"laki-laki" or 
 enum class Programme : std::uint8_t { jkk = 1, jkm = 2, jht = 3 };
 bool valid_programme(Programme p);
 Result<Programme> parse_programme(std::string_view text);  // "JKK", "JKM", "JHT" (any case)
-const char* programme_name(Programme p);                    // "JKK", ...
+const char* programme_name(Programme p);                   // "JKK", ...
 
 // A set of programmes as a bitmask: bit (p - 1) for programme p.
 using ProgrammeSet = std::uint8_t;
@@ -129,8 +129,7 @@ class Nik {
 Result<Nik> parse_nik(std::string_view text);
 // Builds the NIK of a person from its parts (for generators and tests):
 // regency4 = province + regency ("3578"), district2 ("01"), serial 1..9999.
-Result<Nik> make_nik(std::string_view regency4, std::string_view district2, Date birth, Sex sex,
-                     std::uint16_t serial);
+Result<Nik> make_nik(std::string_view regency4, std::string_view district2, Date birth, Sex sex, std::uint16_t serial);
 // The NIK's date part must agree with `birth` and `sex`; the error says which part
 // disagrees ("NIK 3578...: day 52 means a woman born on the 12th, but sex is male").
 Status check_nik_matches(const Nik& nik, const Date& birth, Sex sex);
@@ -148,9 +147,9 @@ enum class EntryKind : std::uint16_t {
   entry_void = 15,
 };
 bool valid_kind(EntryKind k);
-const char* kind_name(EntryKind k);                // "participant.enroll"
+const char* kind_name(EntryKind k);                   // "participant.enroll"
 Result<EntryKind> parse_kind(std::string_view text);  // accepts kind_name()
-bool is_admin_kind(EntryKind k);                   // principal.*, schedule.set
+bool is_admin_kind(EntryKind k);                      // principal.*, schedule.set
 
 // Registers a key for a principal. A second register for the same id with a new
 // key adds that key (a replacement laptop); the role must stay the same.
@@ -223,10 +222,10 @@ struct ParticipantEnroll {
   std::string name;
   Date birth_date;
   Sex sex = Sex::male;
-  std::string regency_code;  // 4 digits, e.g. "3578" (Kota Surabaya)
-  std::string occupation;    // [A-Z0-9_]{2,32}: TAGANA, TKSK, KPM_PKH, ...
-  std::string sponsor;       // collective/sponsor ("DINSOS-JATIM"), "" = self
-  Rupiah declared_income = 0;  // monthly
+  std::string regency_code;     // 4 digits, e.g. "3578" (Kota Surabaya)
+  std::string occupation;       // [A-Z0-9_]{2,32}: TAGANA, TKSK, KPM_PKH, ...
+  std::string sponsor;          // collective/sponsor ("DINSOS-JATIM"), "" = self
+  Rupiah declared_income = 0;   // monthly
   ProgrammeSet programmes = 0;  // must include JKK and JKM
   Date coverage_start;
   std::vector<Heir> heirs;
@@ -274,10 +273,10 @@ struct ProgrammeAmount {
 struct ContributionPaid {
   std::string nik;
   YearMonth first_month;
-  std::uint16_t months = 1;  // 1..contribution_months_max
+  std::uint16_t months = 1;              // 1..contribution_months_max
   std::vector<ProgrammeAmount> amounts;  // one per programme paid
-  std::string payer;       // "SELF" or the sponsor code
-  std::string receipt_no;  // unique per office
+  std::string payer;                     // "SELF" or the sponsor code
+  std::string receipt_no;                // unique per office
 
   template <class Archive>
   void serialize(Archive& ar) {

@@ -60,8 +60,9 @@ Result<Nik> parse_nik(std::string_view text) {
   const unsigned day = part(text, 6, 2);
   const unsigned month = part(text, 8, 2);
   if (province < province_min || province > province_max) {
-    return nik_error(text, fmt::format("province code {:02} does not exist (codes run {}..{}); check the first two digits",
-                                       province, province_min, province_max));
+    return nik_error(
+        text, fmt::format("province code {:02} does not exist (codes run {}..{}); check the first two digits", province,
+                          province_min, province_max));
   }
   if (part(text, 2, 2) == 0) return nik_error(text, "regency part 00 does not exist; check digits 3-4");
   if (part(text, 4, 2) == 0) return nik_error(text, "district part 00 does not exist; check digits 5-6");
@@ -119,8 +120,7 @@ Status check_nik_matches(const Nik& nik, const Date& birth, Sex sex) {
   return {};
 }
 
-Result<Nik> make_nik(std::string_view regency4, std::string_view district2, Date birth, Sex sex,
-                     std::uint16_t serial) {
+Result<Nik> make_nik(std::string_view regency4, std::string_view district2, Date birth, Sex sex, std::uint16_t serial) {
   if (regency4.size() != 4 || !all_digits(regency4)) {
     return Error{Code::bad_input, fmt::format("regency code {} is not 4 digits", text::quote(regency4))};
   }
@@ -136,8 +136,8 @@ Result<Nik> make_nik(std::string_view regency4, std::string_view district2, Date
     return Error{Code::bad_input, fmt::format("serial {} is outside 1..{}", serial, serial_max)};
   }
   const unsigned day = birth.day + (sex == Sex::female ? female_day_offset : 0);
-  return parse_nik(fmt::format("{}{}{:02}{:02}{:02}{:04}", regency4, district2, day, birth.month, birth.year % 100,
-                               serial));
+  return parse_nik(
+      fmt::format("{}{}{:02}{:02}{:02}{:04}", regency4, district2, day, birth.month, birth.year % 100, serial));
 }
 
 }  // namespace lontar::domain

@@ -74,8 +74,8 @@ Status check_text(std::string_view field, std::string_view value, std::size_t ma
   std::size_t at = 0;
   const long control = text::first_control(value, at);
   if (control >= 0) {
-    return field_error(field, fmt::format("holds control character U+{:04X} at byte {}; remove it (one line, no tabs)",
-                                          control, at));
+    return field_error(
+        field, fmt::format("holds control character U+{:04X} at byte {}; remove it (one line, no tabs)", control, at));
   }
   if (text::has_outer_space(value)) {
     return field_error(field, fmt::format("{} starts or ends with white space; trim it", text::quote(value)));
@@ -96,8 +96,8 @@ Status check_amount(std::string_view field, Rupiah value, Rupiah min) {
 
 Status check_date(std::string_view field, const Date& d) {
   if (!is_valid(d)) {
-    return field_error(field, fmt::format("{} is not a real date between 1900-01-01 and 2199-12-31; check it",
-                                          to_string(d)));
+    return field_error(field,
+                       fmt::format("{} is not a real date between 1900-01-01 and 2199-12-31; check it", to_string(d)));
   }
   return {};
 }
@@ -130,14 +130,15 @@ Status check_key(std::string_view field, const crypto::PublicKey& key) {
 Status check_heir(std::string_view field, const Heir& heir, const std::string* owner) {
   LONTAR_TRY(check_name(fmt::format("{}.name", field), heir.name));
   if (std::find(std::begin(heir_relations), std::end(heir_relations), heir.relation) == std::end(heir_relations)) {
-    return field_error(fmt::format("{}.relation", field),
-                       fmt::format("{} is not a relation; write spouse, child, parent, sibling or other",
-                                   text::quote(heir.relation)));
+    return field_error(
+        fmt::format("{}.relation", field),
+        fmt::format("{} is not a relation; write spouse, child, parent, sibling or other", text::quote(heir.relation)));
   }
   if (heir.nik.empty()) return {};
   LONTAR_TRY(check_nik(fmt::format("{}.nik", field), heir.nik));
   if (owner != nullptr && heir.nik == *owner) {
-    return field_error(fmt::format("{}.nik", field), "is the participant's own NIK; give the heir's NIK or leave it empty");
+    return field_error(fmt::format("{}.nik", field),
+                       "is the participant's own NIK; give the heir's NIK or leave it empty");
   }
   return {};
 }
@@ -157,8 +158,9 @@ Status check(const PrincipalRegister& p) {
   if (!valid_role(p.role)) return field_error("role", "is unknown; use office, auditor or admin");
   LONTAR_TRY(check_key("key", p.key));
   LONTAR_TRY(check_name("name", p.name));
-  const bool scope_ok = p.scope.empty() || ((p.scope.size() == scope_province_digits ||
-                                             p.scope.size() == scope_regency_digits) && all_digits(p.scope));
+  const bool scope_ok =
+      p.scope.empty() ||
+      ((p.scope.size() == scope_province_digits || p.scope.size() == scope_regency_digits) && all_digits(p.scope));
   if (!scope_ok) {
     return field_error("scope", fmt::format("{} is not a region; write a 2-digit province code (35), a 4-digit "
                                             "regency code (3578), or leave it empty for all regions",
@@ -177,8 +179,8 @@ Status check(const ScheduleSet& p) {
   LONTAR_TRY(check_date("effective", p.effective));
   if (p.items.empty()) return field_error("items", "is empty; give at least one programme's amounts");
   if (p.items.size() > schedule_items_max) {
-    return field_error("items", fmt::format("lists {} items, more than the limit of {}", p.items.size(),
-                                            schedule_items_max));
+    return field_error("items",
+                       fmt::format("lists {} items, more than the limit of {}", p.items.size(), schedule_items_max));
   }
   ProgrammeSet seen = 0;
   for (std::size_t i = 0; i < p.items.size(); ++i) {
@@ -206,9 +208,8 @@ Status check_programmes(ProgrammeSet set) {
   }
   for (Programme required : {Programme::jkk, Programme::jkm}) {
     if (!contains(set, required)) {
-      return field_error("programmes",
-                         fmt::format("'{}' lacks {}; every participant has JKK and JKM (JHT is optional)",
-                                     programmes_to_string(set), programme_name(required)));
+      return field_error("programmes", fmt::format("'{}' lacks {}; every participant has JKK and JKM (JHT is optional)",
+                                                   programmes_to_string(set), programme_name(required)));
     }
   }
   return {};
@@ -223,10 +224,10 @@ Status check_birth_and_coverage(const ParticipantEnroll& p) {
   }
   const int age = age_on(p.birth_date, p.coverage_start);
   if (age > age_years_max) {
-    return field_error("birth_date", fmt::format("{} makes the participant {} years old at coverage start {}, "
-                                                 "more than {}; check the birth date",
-                                                 to_string(p.birth_date), age, to_string(p.coverage_start),
-                                                 age_years_max));
+    return field_error("birth_date",
+                       fmt::format("{} makes the participant {} years old at coverage start {}, "
+                                   "more than {}; check the birth date",
+                                   to_string(p.birth_date), age, to_string(p.coverage_start), age_years_max));
   }
   return {};
 }
@@ -292,17 +293,18 @@ Status check(const ContributionPaid& p) {
     const std::string field = fmt::format("amounts[{}]", i);
     if (!valid_programme(a.programme)) return field_error(field + ".programme", "is unknown; use JKK, JKM or JHT");
     if (contains(seen, a.programme)) {
-      return field_error(field + ".programme", fmt::format("{} appears twice; give one amount per programme",
-                                                           programme_name(a.programme)));
+      return field_error(field + ".programme",
+                         fmt::format("{} appears twice; give one amount per programme", programme_name(a.programme)));
     }
     seen |= programme_bit(a.programme);
     LONTAR_TRY(check_amount(field + ".amount", a.amount, 1));
   }
   if (p.payer != self_payer) {
     auto payer = check_code("payer", p.payer, sponsor_rule);
-    if (!payer.ok()) return field_error("payer", fmt::format("{} is neither SELF nor a sponsor code; write SELF or "
-                                                             "the sponsor's code, e.g. DINSOS-JATIM",
-                                                             text::quote(p.payer)));
+    if (!payer.ok())
+      return field_error("payer", fmt::format("{} is neither SELF nor a sponsor code; write SELF or "
+                                              "the sponsor's code, e.g. DINSOS-JATIM",
+                                              text::quote(p.payer)));
   }
   return check_code("receipt_no", p.receipt_no, document_no_rule);
 }

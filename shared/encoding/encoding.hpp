@@ -85,8 +85,8 @@ struct BoundedString {
     std::uint64_t n = 0;
     ar(n);
     if (n > max) {
-      throw DecodeError(std::string("field '") + name + "' claims " + std::to_string(n) + " bytes, more than its limit " +
-                        std::to_string(max));
+      throw DecodeError(std::string("field '") + name + "' claims " + std::to_string(n) +
+                        " bytes, more than its limit " + std::to_string(max));
     }
     value.resize(n);
     ar(cereal::binary_data(value.data(), n));
@@ -147,8 +147,8 @@ struct BoundedBytes {
     std::uint64_t n = 0;
     ar(n);
     if (n > max) {
-      throw DecodeError(std::string("field '") + name + "' claims " + std::to_string(n) + " bytes, more than its limit " +
-                        std::to_string(max));
+      throw DecodeError(std::string("field '") + name + "' claims " + std::to_string(n) +
+                        " bytes, more than its limit " + std::to_string(max));
     }
     value.resize(static_cast<std::size_t>(n));
     ar(cereal::binary_data(value.data(), n));

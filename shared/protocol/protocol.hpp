@@ -34,9 +34,10 @@ struct EntryReceipt {
 
 // Response to POST /v1/push.
 struct PushResponse {
-  std::uint64_t seal_leaf_index = 0;  // index of the seal leaf covering the batch (of the earlier one if nothing was new)
-  std::string checkpoint;             // signed note: a checkpoint whose tree contains every leaf above
-  std::vector<EntryReceipt> receipts; // one per entry of the batch, in seq order
+  std::uint64_t seal_leaf_index =
+      0;                   // index of the seal leaf covering the batch (of the earlier one if nothing was new)
+  std::string checkpoint;  // signed note: a checkpoint whose tree contains every leaf above
+  std::vector<EntryReceipt> receipts;  // one per entry of the batch, in seq order
 
   template <class Archive>
   void serialize(Archive& ar) {
@@ -52,15 +53,15 @@ struct RedactedEntry {
   std::uint64_t seq = 0;
   domain::EntryKind kind = domain::EntryKind::participant_enroll;
   domain::Verdict verdict;
-  Hash nik_key{};                 // HMAC-SHA-256(ledger's NIK key, NIK); zero if the kind has no NIK
+  Hash nik_key{};                       // HMAC-SHA-256(ledger's NIK key, NIK); zero if the kind has no NIK
   domain::ProgrammeSet programmes = 0;  // enroll: programmes; claim: the claim's programme bit
-  domain::Date date;              // enroll: coverage start; claim: event date
-  domain::YearMonth first_month;  // contribution
-  std::uint16_t months = 0;       // contribution
-  domain::Rupiah amount = 0;      // payout amount, or contribution total
-  std::string reference;          // claim_no (claim, payout); receipt no (contribution); "" otherwise
-  std::string target_principal;   // void
-  std::uint64_t target_seq = 0;   // void
+  domain::Date date;                    // enroll: coverage start; claim: event date
+  domain::YearMonth first_month;        // contribution
+  std::uint16_t months = 0;             // contribution
+  domain::Rupiah amount = 0;            // payout amount, or contribution total
+  std::string reference;                // claim_no (claim, payout); receipt no (contribution); "" otherwise
+  std::string target_principal;         // void
+  std::uint64_t target_seq = 0;         // void
 
   template <class Archive>
   void serialize(Archive& ar) {
@@ -80,8 +81,8 @@ bool valid_feed_form(FeedForm f);
 struct FeedItem {
   std::uint64_t leaf_index = 0;
   FeedForm form = FeedForm::full;
-  Bytes leaf;               // form == full: encoding::encode(chain::Leaf)
-  RedactedEntry redacted;   // form == redacted
+  Bytes leaf;              // form == full: encoding::encode(chain::Leaf)
+  RedactedEntry redacted;  // form == redacted
 
   template <class Archive>
   void serialize(Archive& ar) {

@@ -472,7 +472,9 @@ Status apply(const Prepared& entry, const Verdict& verdict, State& state) {
   return apply_decoded(*entry.entry_, *entry.payload_, verdict, entry.person_, state);
 }
 
-Result<Verdict> judge(const chain::Entry& entry, const StateView& state) { return judge(Prepared(entry, state), state); }
+Result<Verdict> judge(const chain::Entry& entry, const StateView& state) {
+  return judge(Prepared(entry, state), state);
+}
 
 Status apply(const chain::Entry& entry, const Verdict& verdict, State& state) {
   if (verdict.outcome == Outcome::rejected) return {};  // not even decoded

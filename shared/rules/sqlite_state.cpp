@@ -388,7 +388,7 @@ class SqliteState final : public State {
   }
 
   NikKey key_;
-  mutable Statements q_;  // prepared statements change state when stepped, not the rules state
+  mutable Statements q_;                   // prepared statements change state when stepped, not the rules state
   std::shared_ptr<PrincipalCache> cache_;  // a copy of committed rows, not rules state
 };
 

@@ -2,8 +2,8 @@
 
 #include <sqlite3.h>
 
-#include <cstring>
 #include <fmt/format.h>
+#include <cstring>
 
 namespace lontar::store {
 
@@ -70,8 +70,8 @@ Result<bool> Stmt::step() {
   if (failed_) return error_;
   if (!sqlite3_stmt_readonly(s_) && db_->injected_failure()) {
     sqlite3_reset(s_);
-    return Error{Code::io, fmt::format("{}: database or disk is full (injected); free disk space and retry",
-                                       db_->path())};
+    return Error{Code::io,
+                 fmt::format("{}: database or disk is full (injected); free disk space and retry", db_->path())};
   }
   int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;

@@ -27,11 +27,11 @@ TEST_CASE("base64 matches the RFC 4648 test vectors") {
 }
 
 TEST_CASE("base64 decoding is strict") {
-  CHECK_FALSE(from_base64("Zg=").ok());     // length
-  CHECK_FALSE(from_base64("Z===").ok());    // too much padding
-  CHECK_FALSE(from_base64("Zh==").ok());    // non-zero pad bits
-  CHECK_FALSE(from_base64("Zm9v\n").ok());  // whitespace
-  CHECK_FALSE(from_base64("Zg==Zg==").ok()); // padding in the middle
+  CHECK_FALSE(from_base64("Zg=").ok());       // length
+  CHECK_FALSE(from_base64("Z===").ok());      // too much padding
+  CHECK_FALSE(from_base64("Zh==").ok());      // non-zero pad bits
+  CHECK_FALSE(from_base64("Zm9v\n").ok());    // whitespace
+  CHECK_FALSE(from_base64("Zg==Zg==").ok());  // padding in the middle
 }
 
 TEST_CASE("base64 round-trips any bytes") {

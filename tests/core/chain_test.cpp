@@ -43,17 +43,23 @@ TEST_CASE("entry, seal and leaf encodings match the FORMAT.md vectors") {
   REQUIRE(bytes.ok());
   // docs/FORMAT.md §3, vector C1.
   CHECK(to_hex(*bytes) ==
-        "01"                                    // little-endian flag
-        "01"                                    // version
-        "0b00000000000000" "5342592d52554e474b5554"  // principal "SBY-RUNGKUT"
-        "0100000000000000"                      // seq 1
+        "01"  // little-endian flag
+        "01"  // version
+        "0b00000000000000"
+        "5342592d52554e474b5554"                                            // principal "SBY-RUNGKUT"
+        "0100000000000000"                                                  // seq 1
         "0000000000000000000000000000000000000000000000000000000000000000"  // prev
-        "01e0fe7f63010000"                      // recorded_at_ms 1526860800001
-        "0800000000000000" "636c65726b2d3031"   // operator "clerk-01"
-        "0f00"                                  // kind 15 = entry.void
-        "2f00000000000000"                      // payload length 47
-        "01" "0b00000000000000" "5342592d52554e474b5554" "0100000000000000"
-        "0b00000000000000" "73616c6168206b6574696b");  // payload (EntryVoid)
+        "01e0fe7f63010000"                                                  // recorded_at_ms 1526860800001
+        "0800000000000000"
+        "636c65726b2d3031"  // operator "clerk-01"
+        "0f00"              // kind 15 = entry.void
+        "2f00000000000000"  // payload length 47
+        "01"
+        "0b00000000000000"
+        "5342592d52554e474b5554"
+        "0100000000000000"
+        "0b00000000000000"
+        "73616c6168206b6574696b");  // payload (EntryVoid)
 }
 
 TEST_CASE("the entry hash is domain-separated SHA-256 of the encoding") {

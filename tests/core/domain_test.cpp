@@ -67,9 +67,7 @@ crypto::PublicKey sample_key() {
   return k;
 }
 
-PrincipalRegister office_register() {
-  return {"SBY-RUNGKUT", Role::office, sample_key(), "Surabaya Rungkut", "3578"};
-}
+PrincipalRegister office_register() { return {"SBY-RUNGKUT", Role::office, sample_key(), "Surabaya Rungkut", "3578"}; }
 
 ScheduleSet schedule_2018() {
   return {{2018, 1, 1},
@@ -77,20 +75,23 @@ ScheduleSet schedule_2018() {
 }
 
 ContributionPaid six_months_paid() {
-  return {"3578121703850002", {2018, 5}, 6, {{Programme::jkk, 60'000}, {Programme::jkm, 40'800}}, "DINSOS-JATIM",
-          "KWT-2018-0001"};
+  return {"3578121703850002", {2018, 5},      6, {{Programme::jkk, 60'000}, {Programme::jkm, 40'800}},
+          "DINSOS-JATIM",     "KWT-2018-0001"};
 }
 
 ClaimFiled death_claim() {
-  return {"SBY-RUNGKUT/2018/0001", "3578121703850002", Programme::jkm, {2018, 5, 10},
+  return {"SBY-RUNGKUT/2018/0001",
+          "3578121703850002",
+          Programme::jkm,
+          {2018, 5, 10},
           Heir{"Sri Wahyuni", "spouse", "3578125507870001"}};
 }
 
 // ---- generators of valid payloads (used inside properties) ----
 
 std::string gen_name() {
-  static const std::vector<std::string> words = {"Agus", "Sri",   "Wahyuni", "I",     "Wayan", "Ni",
-                                                 "Luh",  "Dewi",  "Siti",    "Nur",   "Made",  "Putu",
+  static const std::vector<std::string> words = {"Agus",   "Sri",  "Wahyuni", "I",        "Wayan",  "Ni",
+                                                 "Luh",    "Dewi", "Siti",    "Nur",      "Made",   "Putu",
                                                  "Öztürk", "Đặng", "Hasanah", "Marpaung", "d'Souza"};
   const auto n = *rc::gen::inRange<std::size_t>(1, 4);
   std::string out;
@@ -198,8 +199,9 @@ ParticipantEnroll gen_enroll() {
 Payload gen_payload(EntryKind kind) {
   switch (kind) {
     case EntryKind::principal_register:
-      return PrincipalRegister{gen_code(upper_digits, 2, 32), *rc::gen::element(Role::office, Role::auditor, Role::admin),
-                               gen_key(), gen_name(), *rc::gen::element<std::string>("", "35", "3578")};
+      return PrincipalRegister{gen_code(upper_digits, 2, 32),
+                               *rc::gen::element(Role::office, Role::auditor, Role::admin), gen_key(), gen_name(),
+                               *rc::gen::element<std::string>("", "35", "3578")};
     case EntryKind::principal_revoke:
       return PrincipalRevoke{gen_code(upper_digits, 2, 32), gen_key(), "laptop stolen"};
     case EntryKind::schedule_set: {
@@ -207,7 +209,8 @@ Payload gen_payload(EntryKind kind) {
       for (Programme p : gen_distinct_programmes()) s.items.push_back({p, gen_amount(0), gen_amount(0)});
       return s;
     }
-    case EntryKind::participant_enroll: return gen_enroll();
+    case EntryKind::participant_enroll:
+      return gen_enroll();
     case EntryKind::participant_update: {
       ParticipantUpdate u{gen_any_nik(), gen_phone(), std::nullopt, *rc::gen::arbitrary<bool>(), {}};
       if (*rc::gen::arbitrary<bool>()) u.address = "Jl. Kenjeran 12";
@@ -216,8 +219,12 @@ Payload gen_payload(EntryKind kind) {
       return u;
     }
     case EntryKind::contribution_paid: {
-      ContributionPaid c{gen_any_nik(), month_of(gen_date(1900, 2189)), *rc::gen::inRange<std::uint16_t>(1, 121), {},
-                         *rc::gen::element<std::string>("SELF", "DINSOS-JATIM"), gen_code(upper_digits, 1, 32)};
+      ContributionPaid c{gen_any_nik(),
+                         month_of(gen_date(1900, 2189)),
+                         *rc::gen::inRange<std::uint16_t>(1, 121),
+                         {},
+                         *rc::gen::element<std::string>("SELF", "DINSOS-JATIM"),
+                         gen_code(upper_digits, 1, 32)};
       for (Programme p : gen_distinct_programmes()) c.amounts.push_back({p, gen_amount(1)});
       return c;
     }
@@ -236,7 +243,7 @@ Payload gen_payload(EntryKind kind) {
 }
 
 constexpr EntryKind every_kind[] = {
-    EntryKind::principal_register, EntryKind::principal_revoke,  EntryKind::schedule_set,
+    EntryKind::principal_register, EntryKind::principal_revoke,   EntryKind::schedule_set,
     EntryKind::participant_enroll, EntryKind::participant_update, EntryKind::contribution_paid,
     EntryKind::claim_filed,        EntryKind::payout_made,        EntryKind::entry_void,
 };
@@ -264,8 +271,9 @@ TEST_CASE("29 February exists only in leap years and 31 April never") {
   CHECK_FALSE(parse_date("2019-02-29").ok());
   CHECK_FALSE(parse_date("2018-04-31").ok());
   CHECK(parse_date("2018-03-31").ok());
-  CHECK(error_of(parse_date("2018-04-31")) == "'2018-04-31': day 31 does not exist in April 2018 (it has 30 days); "
-                                               "check the day");
+  CHECK(error_of(parse_date("2018-04-31")) ==
+        "'2018-04-31': day 31 does not exist in April 2018 (it has 30 days); "
+        "check the day");
   CHECK_FALSE(parse_date("2018-13-01").ok());
   CHECK_FALSE(parse_date("2018-00-10").ok());
   CHECK_FALSE(parse_date("2018-01-00").ok());
@@ -464,17 +472,17 @@ TEST_CASE("make_nik builds a NIK that agrees with its person, and refuses bad pa
 TEST_CASE("the UTF-8 check refuses overlong forms, surrogates, stray and truncated bytes") {
   CHECK(is_valid_utf8(""));
   CHECK(is_valid_utf8("Agus Setiawan"));
-  CHECK(is_valid_utf8("\xC3\x96zt\xC3\xBCrk"));           // Öztürk
-  CHECK(is_valid_utf8("\xE4\xBA\xBA"));                   // U+4EBA
-  CHECK(is_valid_utf8("\xF0\x9F\x98\x80"));               // U+1F600
-  CHECK_FALSE(is_valid_utf8("\xC3"));                     // truncated
-  CHECK_FALSE(is_valid_utf8("\x80"));                     // stray continuation
-  CHECK_FALSE(is_valid_utf8("\xC0\xAF"));                 // overlong '/'
-  CHECK_FALSE(is_valid_utf8("\xE0\x80\xAF"));             // overlong '/'
-  CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));             // surrogate U+D800
-  CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));         // U+110000
+  CHECK(is_valid_utf8("\xC3\x96zt\xC3\xBCrk"));    // Öztürk
+  CHECK(is_valid_utf8("\xE4\xBA\xBA"));            // U+4EBA
+  CHECK(is_valid_utf8("\xF0\x9F\x98\x80"));        // U+1F600
+  CHECK_FALSE(is_valid_utf8("\xC3"));              // truncated
+  CHECK_FALSE(is_valid_utf8("\x80"));              // stray continuation
+  CHECK_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xE0\x80\xAF"));      // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate U+D800
+  CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // U+110000
   CHECK_FALSE(is_valid_utf8("\xFF"));
-  CHECK_FALSE(is_valid_utf8("ab\xE4\xBA"));               // truncated at the end
+  CHECK_FALSE(is_valid_utf8("ab\xE4\xBA"));  // truncated at the end
 }
 
 // ================= validation =================
@@ -501,51 +509,70 @@ TEST_CASE("an enrollment with a broken field names that field") {
   check_rejected(broken([](auto& e) { e.nik = "3578125703850002"; }),
                  "participant.enroll: nik: NIK 3578125703850002: day 57 means a woman born on the 17th, but sex is "
                  "male; check the sex or the NIK");
-  check_rejected(broken([](auto& e) { e.birth_date = {1985, 3, 18}; }), "participant.enroll: nik: NIK 3578121703850002: "
-                                                                        "day 17 means born on the 17th");
+  check_rejected(broken([](auto& e) {
+                   e.birth_date = {1985, 3, 18};
+                 }),
+                 "participant.enroll: nik: NIK 3578121703850002: "
+                 "day 17 means born on the 17th");
   check_rejected(broken([](auto& e) { e.name = ""; }), "participant.enroll: name: is empty");
   check_rejected(broken([](auto& e) { e.name = " Agus"; }), "participant.enroll: name: ' Agus' starts or ends");
   check_rejected(broken([](auto& e) { e.name = "Agus\xC2\xA0"; }), "participant.enroll: name:");
   check_rejected(broken([](auto& e) { e.name = "Agus\nSetiawan"; }),
                  "participant.enroll: name: holds control character U+000A at byte 4");
-  check_rejected(broken([](auto& e) { e.name = "Agus \xC2\x85"; }), "participant.enroll: name: holds control character U+0085");
-  check_rejected(broken([](auto& e) { e.name = "Agus \xE9"; }), "participant.enroll: name: is not valid UTF-8 at byte 5");
+  check_rejected(broken([](auto& e) { e.name = "Agus \xC2\x85"; }),
+                 "participant.enroll: name: holds control character U+0085");
+  check_rejected(broken([](auto& e) { e.name = "Agus \xE9"; }),
+                 "participant.enroll: name: is not valid UTF-8 at byte 5");
   check_rejected(broken([](auto& e) { e.name = std::string(129, 'a'); }),
                  "participant.enroll: name: has 129 bytes, more than the limit of 128");
-  check_rejected(broken([](auto& e) { e.birth_date = {1985, 2, 30}; }), "participant.enroll: birth_date: 1985-02-30 is "
-                                                                        "not a real date");
+  check_rejected(broken([](auto& e) {
+                   e.birth_date = {1985, 2, 30};
+                 }),
+                 "participant.enroll: birth_date: 1985-02-30 is "
+                 "not a real date");
   check_rejected(broken([](auto& e) { e.sex = static_cast<Sex>(3); }), "participant.enroll: sex:");
   check_rejected(broken([](auto& e) { e.regency_code = "3579"; }),
                  "participant.enroll: regency_code: 3579 differs from the NIK's regency 3578 (its first four digits); "
                  "use 3578 or check the NIK");
-  check_rejected(broken([](auto& e) { e.regency_code = "357"; }), "participant.enroll: regency_code: '357' is not 4 "
-                                                                  "digits");
-  check_rejected(broken([](auto& e) { e.occupation = "tagana"; }), "participant.enroll: occupation: 'tagana' is not "
-                                                                   "valid");
+  check_rejected(broken([](auto& e) { e.regency_code = "357"; }),
+                 "participant.enroll: regency_code: '357' is not 4 "
+                 "digits");
+  check_rejected(broken([](auto& e) { e.occupation = "tagana"; }),
+                 "participant.enroll: occupation: 'tagana' is not "
+                 "valid");
   check_rejected(broken([](auto& e) { e.occupation = "T"; }), "participant.enroll: occupation:");
   check_rejected(broken([](auto& e) { e.occupation = ""; }), "participant.enroll: occupation: is empty");
   check_rejected(broken([](auto& e) { e.occupation = "KPM-PKH"; }), "participant.enroll: occupation:");
   check_rejected(broken([](auto& e) { e.sponsor = "dinsos"; }), "participant.enroll: sponsor:");
-  check_rejected(broken([](auto& e) { e.declared_income = -1; }), "participant.enroll: declared_income: Rp -1 is "
-                                                                  "outside");
+  check_rejected(broken([](auto& e) { e.declared_income = -1; }),
+                 "participant.enroll: declared_income: Rp -1 is "
+                 "outside");
   check_rejected(broken([](auto& e) { e.declared_income = rupiah_max + 1; }), "participant.enroll: declared_income:");
   check_rejected(broken([](auto& e) { e.programmes = programme_bit(Programme::jkk); }),
                  "participant.enroll: programmes: 'JKK' lacks JKM");
-  check_rejected(broken([](auto& e) { e.programmes = 0x0b; }), "participant.enroll: programmes: holds unknown bits 0x08");
-  check_rejected(broken([](auto& e) { e.coverage_start = {1985, 3, 16}; }),
+  check_rejected(broken([](auto& e) { e.programmes = 0x0b; }),
+                 "participant.enroll: programmes: holds unknown bits 0x08");
+  check_rejected(broken([](auto& e) {
+                   e.coverage_start = {1985, 3, 16};
+                 }),
                  "participant.enroll: coverage_start: 1985-03-16 is before the birth date 1985-03-17");
-  check_rejected(broken([](auto& e) { e.coverage_start = {2106, 3, 17}; }),
+  check_rejected(broken([](auto& e) {
+                   e.coverage_start = {2106, 3, 17};
+                 }),
                  "participant.enroll: birth_date: 1985-03-17 makes the participant 121 years old");
   check_rejected(broken([](auto& e) { e.coverage_start = {2018, 4, 31}; }), "participant.enroll: coverage_start:");
   check_rejected(broken([](auto& e) { e.heirs[0].name = ""; }), "participant.enroll: heirs[0].name: is empty");
   check_rejected(broken([](auto& e) { e.heirs[0].relation = "cousin"; }),
                  "participant.enroll: heirs[0].relation: 'cousin' is not a relation");
   check_rejected(broken([](auto& e) { e.heirs[0].nik = "1234"; }), "participant.enroll: heirs[0].nik: NIK '1234'");
-  check_rejected(broken([](auto& e) { e.heirs[0].nik = e.nik; }), "participant.enroll: heirs[0].nik: is the "
-                                                                  "participant's own NIK");
-  check_rejected(broken([](auto& e) { e.heirs.resize(heirs_max + 1, e.heirs[0]); }), "participant.enroll: heirs: lists 17");
-  check_rejected(broken([](auto& e) { e.phone = "0812-3456"; }), "participant.enroll: phone: '0812-3456' is not a phone "
-                                                                 "number");
+  check_rejected(broken([](auto& e) { e.heirs[0].nik = e.nik; }),
+                 "participant.enroll: heirs[0].nik: is the "
+                 "participant's own NIK");
+  check_rejected(broken([](auto& e) { e.heirs.resize(heirs_max + 1, e.heirs[0]); }),
+                 "participant.enroll: heirs: lists 17");
+  check_rejected(broken([](auto& e) { e.phone = "0812-3456"; }),
+                 "participant.enroll: phone: '0812-3456' is not a phone "
+                 "number");
   check_rejected(broken([](auto& e) { e.address = "Jl. Rungkut\t5"; }), "participant.enroll: address: holds control");
   // Accepted edge cases: no sponsor, JHT added, no heirs, no phone, coverage from birth, age 120.
   check_valid(broken([](auto& e) {
@@ -607,7 +634,9 @@ TEST_CASE("office payloads with a broken field name that field") {
   check_rejected(update([](auto& u) { u.nik = "x"; }), "participant.update: nik:");
   check_rejected(update([](auto& u) { u.phone = "phone"; }), "participant.update: phone:");
   check_rejected(update([](auto& u) { u.address = " Jl. Kenjeran"; }), "participant.update: address:");
-  check_rejected(update([](auto& u) { u.heirs = {Heir{"Sri Wahyuni", "spouse", ""}}; }),
+  check_rejected(update([](auto& u) {
+                   u.heirs = {Heir{"Sri Wahyuni", "spouse", ""}};
+                 }),
                  "participant.update: heirs: lists 1 heirs but replace_heirs is not set");
   check_rejected(update([](auto& u) {
                    u.replace_heirs = true;
@@ -631,9 +660,11 @@ TEST_CASE("office payloads with a broken field name that field") {
   check_rejected(paid([](auto& c) { c.amounts.clear(); }), "contribution.paid: amounts: is empty");
   check_rejected(paid([](auto& c) { c.amounts[1].programme = Programme::jkk; }),
                  "contribution.paid: amounts[1].programme: JKK appears twice");
-  check_rejected(paid([](auto& c) { c.amounts[0].amount = 0; }), "contribution.paid: amounts[0].amount: Rp 0 is outside");
-  check_rejected(paid([](auto& c) { c.payer = "self"; }), "contribution.paid: payer: 'self' is neither SELF nor a "
-                                                          "sponsor code");
+  check_rejected(paid([](auto& c) { c.amounts[0].amount = 0; }),
+                 "contribution.paid: amounts[0].amount: Rp 0 is outside");
+  check_rejected(paid([](auto& c) { c.payer = "self"; }),
+                 "contribution.paid: payer: 'self' is neither SELF nor a "
+                 "sponsor code");
   check_rejected(paid([](auto& c) { c.receipt_no = ""; }), "contribution.paid: receipt_no: is empty");
   check_rejected(paid([](auto& c) { c.receipt_no = "KWT 1"; }), "contribution.paid: receipt_no:");
   check_valid(paid([](auto& c) { c.payer = "SELF"; }));
@@ -699,23 +730,36 @@ TEST_CASE("the Tagana enrollment encodes to the bytes of docs/FORMAT.md") {
   auto bytes = encode_payload(tagana_volunteer());
   REQUIRE(bytes.ok());
   const std::string by_field =
-      "01"                                                        // little-endian flag
-      "1000000000000000" "33353738313231373033383530303032"      // nik: 16 bytes
-      "0d00000000000000" "4167757320536574696177616e"            // name: "Agus Setiawan"
-      "c107" "03" "11"                                            // birth_date 1985-03-17
-      "01"                                                        // sex: male
-      "0400000000000000" "33353738"                              // regency_code "3578"
-      "0600000000000000" "544147414e41"                          // occupation "TAGANA"
-      "0c00000000000000" "44494e534f532d4a4154494d"              // sponsor "DINSOS-JATIM"
-      "60e3160000000000"                                          // declared_income 1,500,000
-      "03"                                                        // programmes JKK+JKM
-      "e207" "05" "01"                                            // coverage_start 2018-05-01
-      "0100000000000000"                                          // heirs: 1
-      "0b00000000000000" "5372692057616879756e69"                //   name "Sri Wahyuni"
-      "0600000000000000" "73706f757365"                          //   relation "spouse"
-      "0000000000000000"                                          //   nik: none
-      "0c00000000000000" "303831323334353637383930"              // phone "081234567890"
-      "1c00000000000000" "4a6c2e2052756e676b7574204173726920352c205375726162617961";  // address
+      "01"  // little-endian flag
+      "1000000000000000"
+      "33353738313231373033383530303032"  // nik: 16 bytes
+      "0d00000000000000"
+      "4167757320536574696177616e"  // name: "Agus Setiawan"
+      "c107"
+      "03"
+      "11"  // birth_date 1985-03-17
+      "01"  // sex: male
+      "0400000000000000"
+      "33353738"  // regency_code "3578"
+      "0600000000000000"
+      "544147414e41"  // occupation "TAGANA"
+      "0c00000000000000"
+      "44494e534f532d4a4154494d"  // sponsor "DINSOS-JATIM"
+      "60e3160000000000"          // declared_income 1,500,000
+      "03"                        // programmes JKK+JKM
+      "e207"
+      "05"
+      "01"                // coverage_start 2018-05-01
+      "0100000000000000"  // heirs: 1
+      "0b00000000000000"
+      "5372692057616879756e69"  //   name "Sri Wahyuni"
+      "0600000000000000"
+      "73706f757365"      //   relation "spouse"
+      "0000000000000000"  //   nik: none
+      "0c00000000000000"
+      "303831323334353637383930"  // phone "081234567890"
+      "1c00000000000000"
+      "4a6c2e2052756e676b7574204173726920352c205375726162617961";  // address
   CHECK(by_field == tagana_enroll_hex);
   CHECK(to_hex(*bytes) == tagana_enroll_hex);
   CHECK(bytes->size() == 215);
@@ -729,12 +773,15 @@ TEST_CASE("the death-benefit payout encodes to the bytes of docs/FORMAT.md") {
   auto bytes = encode_payload(death_benefit_payout());
   REQUIRE(bytes.ok());
   const std::string by_field =
-      "01"                                                                // flag
-      "1500000000000000" "5342592d52554e474b55542f323031382f30303031"    // claim_no
-      "00366e0100000000"                                                  // amount 24,000,000
-      "0b00000000000000" "5372692057616879756e69"                        // beneficiary
-      "01"                                                                // method: bank
-      "1300000000000000" "4252492f5452462f3138303532312f30303432";       // reference
+      "01"  // flag
+      "1500000000000000"
+      "5342592d52554e474b55542f323031382f30303031"  // claim_no
+      "00366e0100000000"                            // amount 24,000,000
+      "0b00000000000000"
+      "5372692057616879756e69"  // beneficiary
+      "01"                      // method: bank
+      "1300000000000000"
+      "4252492f5452462f3138303532312f30303432";  // reference
   CHECK(by_field == death_payout_hex);
   CHECK(to_hex(*bytes) == death_payout_hex);
   auto back = decode_payload(EntryKind::payout_made, *bytes);

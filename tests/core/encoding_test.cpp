@@ -40,15 +40,18 @@ TEST_CASE("portable binary layout is the documented one") {
   s.amount = -2;
   auto bytes = enc::encode(s);
   REQUIRE(bytes.ok());
-  std::string expect = "01"                  // endianness flag: little endian
-                       "04030201"            // uint32 LE
-                       "0200000000000000" "6162"  // uint64 length + bytes
-                       + std::string(64, 'e') +  // 32 raw bytes
-                       "01"                  // flag
-                       "02"                  // enum
-                       "01" "feffffffffffffff"   // optional present + int64 LE
-                       "00"                  // optional absent
-                       "0000000000000000";   // empty vector
+  std::string expect =
+      "01"        // endianness flag: little endian
+      "04030201"  // uint32 LE
+      "0200000000000000"
+      "6162"                    // uint64 length + bytes
+      + std::string(64, 'e') +  // 32 raw bytes
+      "01"                      // flag
+      "02"                      // enum
+      "01"
+      "feffffffffffffff"   // optional present + int64 LE
+      "00"                 // optional absent
+      "0000000000000000";  // empty vector
   CHECK(to_hex(*bytes) == expect);
   auto back = enc::decode<Sample>(*bytes, "sample");
   REQUIRE(back.ok());

@@ -901,8 +901,9 @@ std::vector<Verdict> replay_sqlite_chunked(const std::vector<chain::Entry>& entr
   std::vector<Verdict> verdicts;
   for (std::size_t begin = 0; begin < entries.size();) {
     const auto n = *rc::gen::inRange<std::size_t>(1, 12);
-    const std::vector<chain::Entry> chunk(entries.begin() + static_cast<std::ptrdiff_t>(begin),
-                                          entries.begin() + static_cast<std::ptrdiff_t>(std::min(begin + n, entries.size())));
+    const std::vector<chain::Entry> chunk(
+        entries.begin() + static_cast<std::ptrdiff_t>(begin),
+        entries.begin() + static_cast<std::ptrdiff_t>(std::min(begin + n, entries.size())));
     {
       auto tx = store::Transaction::begin(**db);
       RC_ASSERT(tx.ok());

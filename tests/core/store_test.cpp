@@ -41,7 +41,7 @@ TEST_CASE("an injected full disk fails the write with a clear error and keeps th
   auto ins = std::move(db->prepare("INSERT INTO t(k) VALUES(?)")).value();
   {
     auto tx = std::move(Transaction::begin(*db)).value();  // write 1: BEGIN
-    auto r = ins.bind(1, 1).run();                           // write 2: fails
+    auto r = ins.bind(1, 1).run();                         // write 2: fails
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == Code::io);
     CHECK(r.error().message.find("full") != std::string::npos);

@@ -224,9 +224,9 @@ TEST_CASE(
   CHECK(add_again.out.find("already registered") != std::string::npos);
   CHECK(tree_size() == size_before);
   // Registered differently: refused unless --update says so.
-  auto renamed = run(
-      tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Darmo Baru", "--key", darmo_pub.string()},
-                      server.url(), i, admin_key));
+  auto renamed =
+      run(tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Darmo Baru", "--key", darmo_pub.string()},
+                          server.url(), i, admin_key));
   CHECK(renamed.rc == 3);
   CHECK(renamed.err.find("--update") != std::string::npos);
   auto updated = run(tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Darmo Baru", "--key",

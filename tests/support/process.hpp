@@ -48,13 +48,14 @@ inline int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(stat
 // Where a child's output goes and what it sees besides the parent's environment.
 struct Spawn {
   Spawn() = default;
-  Spawn(std::filesystem::path out_file, std::filesystem::path err_file, std::map<std::string, std::string> child_env = {})
+  Spawn(std::filesystem::path out_file, std::filesystem::path err_file,
+        std::map<std::string, std::string> child_env = {})
       : out(std::move(out_file)), err(std::move(err_file)), env(std::move(child_env)) {}
 
-  std::filesystem::path out, err;                // created or truncated; err is appended to if `append_err`
-  std::map<std::string, std::string> env;        // set in the child only
+  std::filesystem::path out, err;          // created or truncated; err is appended to if `append_err`
+  std::map<std::string, std::string> env;  // set in the child only
   bool append_err = false;
-  int stdout_fd = -1;                            // instead of `out`: a pipe end to write to
+  int stdout_fd = -1;  // instead of `out`: a pipe end to write to
 };
 
 // Starts `argv[0]` with `argv` (argv[0] is a path, not looked up in PATH). Returns

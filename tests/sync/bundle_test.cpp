@@ -11,7 +11,6 @@ namespace {
 
 std::string server_data(const Server& s) { return (s.dir().path() / "data").string(); }
 
-
 // `lontar-agent export` to a fresh file in the office's folder.
 std::string export_file(const Office& o, const std::string& name = "export.lontar") {
   const std::string file = o.agent.dir().file(name);

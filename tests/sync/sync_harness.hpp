@@ -94,8 +94,8 @@ class Server {
     full.insert(full.end(), args.begin(), args.end());
     static int n = 0;
     ++n;
-    return run_process(full, Spawn{dir_.file("cmd" + std::to_string(n) + ".out"),
-                                   dir_.file("cmd" + std::to_string(n) + ".err")});
+    return run_process(
+        full, Spawn{dir_.file("cmd" + std::to_string(n) + ".out"), dir_.file("cmd" + std::to_string(n) + ".err")});
   }
   // An admin command against the running server.
   Run admin(std::vector<std::string> args) const {

@@ -72,7 +72,6 @@ std::map<std::uint64_t, int> logged_seqs(net::Client& c, const std::string& prin
   }
 }
 
-
 TEST_CASE(
     "two offices offline with overlapping NIKs: the second one's duplicates are rejected centrally, and "
     "after the pull each office's offline checks see the other's enrollments") {
