@@ -268,6 +268,21 @@ Result<std::optional<Store::EntryRow>> Store::entry_row(std::uint64_t seq) {
   return std::optional<EntryRow>{EntryRow{seq, st.hash(0), st.blob(1)}};
 }
 
+Result<std::optional<std::uint64_t>> Store::first_unaccounted() {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT min(seq) FROM entries WHERE seq NOT IN (SELECT seq FROM outbox) AND "
+                                      "seq NOT IN (SELECT seq FROM receipts)"));
+  LONTAR_ASSIGN(bool row, st.step());
+  if (!row || st.is_null(0)) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{st.uint64(0)};
+}
+
+Result<std::uint64_t> Store::repair_outbox() {
+  LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO outbox(seq) SELECT seq FROM entries WHERE seq NOT IN (SELECT seq "
+                                      "FROM outbox) AND seq NOT IN (SELECT seq FROM receipts)"));
+  LONTAR_TRY(st.run());
+  return static_cast<std::uint64_t>(db_->changes());
+}
+
 Result<std::optional<Store::SeqRange>> Store::outbox_range() {
   LONTAR_ASSIGN(auto st, db_->prepare("SELECT min(seq), max(seq) FROM outbox"));
   LONTAR_ASSIGN(bool row, st.step());

@@ -165,6 +165,12 @@ class Store {
     Bytes bytes;
   };
   Result<std::optional<EntryRow>> entry_row(std::uint64_t seq);
+  // The first entry that is neither waiting in the outbox nor acknowledged by the
+  // server (a damaged outbox: it would never be pushed); nullopt when there is none.
+  Result<std::optional<std::uint64_t>> first_unaccounted();
+  // Puts back in the outbox every entry that has no receipt and is not waiting;
+  // returns how many (call inside a Transaction).
+  Result<std::uint64_t> repair_outbox();
   // The first and last seq waiting in the outbox; nullopt when it is empty.
   struct SeqRange {
     std::uint64_t first = 0, last = 0;

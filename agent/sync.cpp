@@ -383,8 +383,52 @@ Result<std::optional<std::string>> incident(Store& store) {
   return std::optional<std::string>{std::string(as_chars(*v))};
 }
 
+Result<std::uint64_t> repair_outbox(Store& store) {
+  LONTAR_ASSIGN(auto tx, store.begin());
+  LONTAR_ASSIGN(std::uint64_t repaired, store.repair_outbox());
+  LONTAR_TRY(tx.commit());
+  return repaired;
+}
+
+Status check_outbox(Store& store) {
+  LONTAR_ASSIGN(auto waiting, store.outbox_range());
+  if (!waiting) return {};
+  auto damaged = [&](std::uint64_t seq, std::string_view what) {
+    return Error{Code::corrupt, fmt::format("{}: entry #{} (not yet pushed) {}: this office's store is damaged, not "
+                                            "the server's; nothing was pushed. Run `lontar-agent verify`, then restore "
+                                            "{} from a backup or rebuild the office with `lontar-agent recover` "
+                                            "(README)",
+                                            db_file_name, seq, what, db_file_name)};
+  };
+  Hash prev{};
+  if (waiting->first > 1) {
+    LONTAR_ASSIGN(auto before, store.entry_row(waiting->first - 1));
+    if (!before) return damaged(waiting->first, "follows an entry that is missing");
+    if (chain::entry_hash_of_bytes(before->bytes) != before->hash) {
+      return damaged(waiting->first, fmt::format("follows entry #{}, whose bytes do not match its hash", before->seq));
+    }
+    prev = before->hash;
+  }
+  LONTAR_ASSIGN(auto rows, store.outbox_from(waiting->first));
+  std::uint64_t seq = waiting->first;
+  for (;; ++seq) {
+    LONTAR_ASSIGN(bool row, rows.next());
+    if (!row) break;
+    if (rows.seq() != seq) return damaged(seq, "is missing from the outbox while later ones wait");
+    if (chain::entry_hash_of_bytes(rows.bytes()) != rows.hash()) {
+      return damaged(seq, "has bytes that do not match its stored hash");
+    }
+    auto e = encoding::decode<chain::Entry>(rows.bytes(), "entry");
+    if (!e.ok() || e->seq != seq) return damaged(seq, "does not decode as itself");
+    if (e->prev != prev) return damaged(seq, "does not link to the entry before it");
+    prev = rows.hash();
+  }
+  return {};
+}
+
 SyncFailure classify(Store& store, const Error& e) {
   if (auto inc = incident(store); inc.ok() && *inc) return SyncFailure::incident;
+  if (e.code == Code::corrupt && !check_outbox(store).ok()) return SyncFailure::local;
   switch (e.code) {
     case Code::history_changed:
       return SyncFailure::incident;
@@ -431,6 +475,12 @@ Result<SyncReport> sync_once(Office& office, const std::filesystem::path& data_d
                                             ". Investigate with the server's admin, then run `lontar-agent incident "
                                             "clear --reason TEXT` (README, Sync)"};
   }
+  LONTAR_ASSIGN(std::uint64_t repaired, repair_outbox(*office.store));
+  if (repaired > 0 && options.progress) {
+    options.progress(
+        fmt::format("{} entries had neither a receipt nor a place in the outbox: put back to be pushed", repaired));
+  }
+  LONTAR_TRY(check_outbox(*office.store));
   LONTAR_ASSIGN(note::Verifier verifier, note::Verifier::parse(options.server_key));
   net::ClientConfig cc;
   cc.url = options.server_url;

@@ -96,8 +96,18 @@ enum class SyncFailure {
   incident,  // the server's history changed: the store is marked; never retried
   local,     // this store is at fault (the message says what)
 };
-// Classifies an error of sync_once; `store` tells whether an incident is recorded.
+// Classifies an error of sync_once by its code; `store` tells whether an incident
+// is recorded and whether the outbox is damaged (check_outbox).
 SyncFailure classify(Store& store, const Error& e);
+
+// The local checks a sync makes before it sends anything: every entry without a
+// receipt is put back in the outbox (a damaged outbox loses nothing), and the
+// entries waiting there are re-checked: each hashes to its stored hash, decodes as
+// its own seq, and links to the one before it, the first to the last acknowledged
+// entry. A damaged store is Code::corrupt naming the entry and what to run; it is
+// this office's fault, never the server's (SyncFailure::local).
+Result<std::uint64_t> repair_outbox(Store& store);
+Status check_outbox(Store& store);
 
 // The server URL and verifier key: the options' when given, else the stored ones.
 // A bad_input error names what is missing.

@@ -76,6 +76,14 @@ Result<VerifyReport> verify_chain(Office& office) {
   }
   LONTAR_ASSIGN(bool extra, entries.next());
   if (extra) return corrupt(fmt::format("entry #{} and after are not covered by any seal", entries.seq()));
+  LONTAR_ASSIGN(auto lost, office.store->first_unaccounted());
+  if (lost) {
+    return Error{Code::corrupt, fmt::format("entry #{} is neither waiting in the outbox nor acknowledged by the "
+                                            "server: the outbox was damaged and it would never be pushed; run "
+                                            "`lontar-agent sync`, which puts every unacknowledged entry back in the "
+                                            "outbox and pushes it",
+                                            *lost)};
+  }
   return report;
 }
 
