@@ -238,7 +238,7 @@ TEST_CASE("a server whose key is not the pinned one is refused before any reques
   auto c = std::move(net::Client::create(cfg)).value();
   auto r = c.get("/healthz");
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code == Code::unauthorized);
+  CHECK(r.error().code == Code::pin_mismatch);
   CHECK(contains(r.error().message, "server certificate key does not match the pinned key"));
   CHECK(contains(r.error().message, crypto::fingerprint(f.server_key.public_key())));
   CHECK(contains(r.error().message, crypto::fingerprint(other.public_key())));
