@@ -15,12 +15,13 @@
 #include <unordered_map>
 
 #include "encoding/encoding.hpp"
-#include "log/tree.hpp"
+#include "merkle/tile_writer.hpp"
+#include "note/checkpoint.hpp"
 #include "store/db.hpp"
 
 namespace lontar::server {
 
-static_assert(bundle_leaf_bytes_max == tree::bundle_leaf_bytes_max);
+static_assert(bundle_leaf_bytes_max == merkle::bundle_entry_bytes_max);
 
 namespace {
 
@@ -102,6 +103,20 @@ Result<Bytes> entry_leaf_bytes(const Bytes& entry_bytes, const domain::Verdict& 
   return leaf;
 }
 
+// The bytes of hash tile `id` from the `stored` version: the store keeps the newest
+// (widest) version of each tile, of which a tree of any published size needs a prefix.
+Result<Bytes> tile_prefix(Bytes stored, const merkle::TileId& id) {
+  const std::size_t bytes = std::size_t{id.width} * sizeof(Hash);
+  if (stored.size() < bytes) {
+    return Error{Code::corrupt, merkle::tile_path(id) + ": the stored tile holds " +
+                                    std::to_string(stored.size() / sizeof(Hash)) +
+                                    " hashes, fewer than the tree needs; the store is damaged — restore it from a "
+                                    "backup"};
+  }
+  stored.resize(bytes);
+  return stored;
+}
+
 }  // namespace
 
 struct LogStore::Impl {
@@ -115,7 +130,7 @@ struct LogStore::Impl {
   // ---- the integrator's own (only its thread touches these after open) ----
   std::unique_ptr<store::Db> writer;
   std::unique_ptr<rules::State> state;
-  tree::Edge edge;
+  merkle::TileWriter edge;
   std::unordered_map<std::string, Head> heads;
   struct Stmts {
     std::optional<store::Stmt> head_get, head_put, entry_get, leaf_get, entry_put, leaf_put, seal_put, seal_find,
@@ -189,8 +204,12 @@ struct LogStore::Impl {
   Status append_leaf(const Bytes& leaf);
   Status track_keys(const chain::Entry& e, const domain::Verdict& v);
   Result<Bytes> read_tile(store::Db& db, unsigned level, std::uint64_t index);
-  Result<Bytes> read_tile_for_reader(unsigned level, std::uint64_t index);
-  Result<bool> is_genesis(const chain::Batch& b);
+  Result<Bytes> read_tile_for_reader(const merkle::TileId& id);
+  // Hash tiles at the widths asked for, from the writer's or the reader's connection.
+  merkle::TileFetch writer_tiles();
+  merkle::TileReader reader_tiles(std::uint64_t size);
+  // The signed checkpoint of the tree as it is now.
+  Result<std::string> sign_checkpoint();
 };
 
 // ---------------------------------------------------------------- open / create
@@ -239,7 +258,7 @@ Result<std::unique_ptr<LogStore>> LogStore::create(const std::string& path, cons
   if (std::filesystem::exists(path)) {
     return Error{Code::conflict, path + " already exists; a new ledger needs a new file (or open the existing one)"};
   }
-  if (auto s = tree::check_origin(origin); !s.ok()) {
+  if (auto s = note::check_key_name(origin); !s.ok()) {
     return std::move(s).error().prefix("log origin '" + origin + "'");
   }
   auto impl = std::make_unique<Impl>(path, std::move(log_key));
@@ -357,7 +376,10 @@ void LogStore::Impl::stop_checkpointer() {
 
 const std::string& LogStore::origin() const { return impl_->origin; }
 const rules::NikKey& LogStore::nik_key() const { return impl_->nik_key; }
-std::string LogStore::verifier_key() const { return tree::verifier_key(impl_->origin, impl_->log_key.public_key()); }
+std::string LogStore::verifier_key() const {
+  auto v = note::Verifier::make(impl_->origin, impl_->log_key.public_key());
+  return v.ok() ? v->to_string() : std::string();
+}
 
 Status LogStore::Impl::prepare_statements() {
   auto& db = *writer;
@@ -394,14 +416,29 @@ Result<Bytes> LogStore::Impl::read_tile(store::Db& db, unsigned level, std::uint
   return q.blob(0);
 }
 
-// Reads a tile on the reader connection; requires read_mu held.
-Result<Bytes> LogStore::Impl::read_tile_for_reader(unsigned level, std::uint64_t index) {
+// Reads hash tile `id` on the reader connection; requires read_mu held.
+Result<Bytes> LogStore::Impl::read_tile_for_reader(const merkle::TileId& id) {
   auto& q = *reader_tile_get;
   q.reset();
-  LONTAR_ASSIGN(bool row, q.bind(1, static_cast<std::int64_t>(level)).bind(2, index).step());
+  LONTAR_ASSIGN(bool row, q.bind(1, static_cast<std::int64_t>(id.level)).bind(2, id.index).step());
   Bytes out = row ? q.blob(0) : Bytes{};
   q.reset();
-  return out;
+  return tile_prefix(std::move(out), id);
+}
+
+merkle::TileFetch LogStore::Impl::writer_tiles() {
+  return [this](const merkle::TileId& id) -> Result<Bytes> {
+    LONTAR_ASSIGN(Bytes stored, read_tile(*writer, id.level, id.index));
+    return tile_prefix(std::move(stored), id);
+  };
+}
+
+merkle::TileReader LogStore::Impl::reader_tiles(std::uint64_t size) {
+  return merkle::TileReader(size, [this](const merkle::TileId& id) { return read_tile_for_reader(id); });
+}
+
+Result<std::string> LogStore::Impl::sign_checkpoint() {
+  return note::sign_checkpoint(note::Checkpoint{origin, edge.size(), edge.root(), {}}, origin, log_key);
 }
 
 // Restores the edge of the tree and the latest checkpoint, and checks they agree.
@@ -414,8 +451,7 @@ Status LogStore::Impl::load() {
                                     " leaves but its last index is " + std::to_string(size) +
                                     " - 1; the store is damaged — restore it from a backup"};
   }
-  auto read = [this](unsigned level, std::uint64_t index) { return read_tile(*writer, level, index); };
-  LONTAR_ASSIGN(edge, tree::Edge::load(size, read));
+  LONTAR_ASSIGN(edge, merkle::TileWriter::resume(size, writer_tiles()));
   LONTAR_ASSIGN(store::Stmt q, writer->prepare("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1"));
   LONTAR_ASSIGN(bool row, q.step());
   std::string note;
@@ -436,7 +472,7 @@ Status LogStore::Impl::load() {
     return Error{Code::corrupt, path + ": the log holds leaves but no checkpoint; restore it from a backup"};
   } else {
     // An empty log still serves a signed checkpoint (of the empty tree); it is not stored.
-    LONTAR_ASSIGN(note, tree::sign_checkpoint(origin, 0, edge.root(), log_key));
+    LONTAR_ASSIGN(note, sign_checkpoint());
   }
   LONTAR_ASSIGN(auto equiv, writer->query_int("SELECT count(*) FROM log_equivocations"));
   equivocations_total = static_cast<std::uint64_t>(equiv.value_or(0));
@@ -548,7 +584,7 @@ Result<Head> LogStore::Impl::head_of(const std::string& principal) {
 }
 
 Status LogStore::Impl::append_leaf(const Bytes& leaf) {
-  Hash h = tree::leaf_hash(leaf);
+  Hash h = merkle::leaf_hash(leaf);
   auto& q = *st.leaf_put;
   q.reset();
   LONTAR_TRY(q.bind(1, edge.size()).bind(2, ByteView(leaf)).run());
@@ -592,18 +628,6 @@ Status LogStore::Impl::track_keys(const chain::Entry& e, const domain::Verdict& 
   return {};
 }
 
-// Genesis: the first batch of an empty log registers its own principal as admin,
-// with the key that sealed it. Nothing else may push into an empty log.
-Result<bool> LogStore::Impl::is_genesis(const chain::Batch& b) {
-  if (edge.size() != 0) return false;
-  const chain::Entry& e = b.entries.front();
-  if (e.seq != 1 || e.kind != domain::EntryKind::principal_register) return false;
-  auto payload = domain::decode_payload(e.kind, e.payload);
-  if (!payload.ok()) return false;
-  const auto& r = std::get<domain::PrincipalRegister>(*payload);
-  return r.principal_id == b.principal && r.role == domain::Role::admin && r.key == b.seal.key;
-}
-
 Status LogStore::Impl::integrate_one(Pending& p, Counts& counts,
                                      std::optional<Result<protocol::PushResponse>>& outcome) {
   const chain::Batch& b = p.batch;
@@ -615,14 +639,11 @@ Status LogStore::Impl::integrate_one(Pending& p, Counts& counts,
     return Status{};
   };
   LONTAR_ASSIGN(Head head, head_of(who));
-  LONTAR_ASSIGN(bool genesis, is_genesis(b));
-  if (!genesis) {
-    LONTAR_ASSIGN(bool active, state->key_active(who, b.seal.key));
-    if (!active) {
-      return refuse(refusal(Code::unauthorized, who,
-                            "the seal's key " + crypto::fingerprint(b.seal.key) + " is not registered for " + who +
-                                " or was revoked; ask an admin to register this office's current key"));
-    }
+  LONTAR_ASSIGN(rules::SealGrant grant, rules::seal_allowed(b.seal, &b.entries.front(), *state));
+  if (grant == rules::SealGrant::refused) {
+    return refuse(refusal(Code::unauthorized, who,
+                          "the seal's key " + crypto::fingerprint(b.seal.key) + " is not registered for " + who +
+                              " or was revoked; ask an admin to register this office's current key"));
   }
   protocol::PushResponse resp;
   resp.receipts.reserve(b.entries.size());
@@ -729,12 +750,13 @@ void LogStore::Impl::integrate(std::vector<std::unique_ptr<Pending>>& group) {
       LONTAR_TRY(integrate_one(*group[i], counts, outcomes[i]));
     }
     if (edge.size() != start_size) {
-      for (const tree::TileData& t : edge.take_writes()) {
+      for (const merkle::TileWrite& t : edge.take_writes()) {
         auto& q = *st.tile_put;
         q.reset();
-        LONTAR_TRY(q.bind(1, static_cast<std::int64_t>(t.level)).bind(2, t.index).bind(3, ByteView(t.hashes)).run());
+        LONTAR_TRY(
+            q.bind(1, static_cast<std::int64_t>(t.id.level)).bind(2, t.id.index).bind(3, ByteView(t.hashes)).run());
       }
-      LONTAR_ASSIGN(note, tree::sign_checkpoint(origin, edge.size(), edge.root(), log_key));
+      LONTAR_ASSIGN(note, sign_checkpoint());
       auto& q = *st.checkpoint_put;
       q.reset();
       LONTAR_TRY(q.bind(1, edge.size()).bind(2, note).bind(3, now_ms()).run());
@@ -748,8 +770,7 @@ void LogStore::Impl::integrate(std::vector<std::unique_ptr<Pending>>& group) {
     e.prefix("integration of " + std::to_string(group.size()) + " pushes failed and was rolled back");
     spdlog::error("{}", e.message);
     heads.clear();
-    auto read = [this](unsigned level, std::uint64_t index) { return read_tile(*writer, level, index); };
-    if (auto restored = tree::Edge::load(start_size, read); restored.ok()) {
+    if (auto restored = merkle::TileWriter::resume(start_size, writer_tiles()); restored.ok()) {
       edge = std::move(restored).value();
     } else {
       spdlog::critical("cannot restore the tree edge after a failed integration: {}", restored.error().message);
@@ -916,12 +937,13 @@ Result<std::string> LogStore::append_mirrored(std::span<const TreeHead> targets,
                    "mirror restore: target sizes must be ascending and at or above " + std::to_string(start_size)};
     }
     if (end_size != start_size) {
-      for (const tree::TileData& t : m.edge.take_writes()) {
+      for (const merkle::TileWrite& t : m.edge.take_writes()) {
         auto& q = *m.st.tile_put;
         q.reset();
-        LONTAR_TRY(q.bind(1, static_cast<std::int64_t>(t.level)).bind(2, t.index).bind(3, ByteView(t.hashes)).run());
+        LONTAR_TRY(
+            q.bind(1, static_cast<std::int64_t>(t.id.level)).bind(2, t.id.index).bind(3, ByteView(t.hashes)).run());
       }
-      LONTAR_ASSIGN(note, tree::sign_checkpoint(m.origin, m.edge.size(), m.edge.root(), m.log_key));
+      LONTAR_ASSIGN(note, m.sign_checkpoint());
       auto& q = *m.st.checkpoint_put;
       q.reset();
       LONTAR_TRY(q.bind(1, m.edge.size()).bind(2, note).bind(3, now_ms()).run());
@@ -931,8 +953,7 @@ Result<std::string> LogStore::append_mirrored(std::span<const TreeHead> targets,
   Status s = attempt();
   m.heads.clear();
   if (!s.ok()) {
-    auto read = [&m](unsigned level, std::uint64_t index) { return m.read_tile(*m.writer, level, index); };
-    if (auto restored = tree::Edge::load(start_size, read); restored.ok()) {
+    if (auto restored = merkle::TileWriter::resume(start_size, m.writer_tiles()); restored.ok()) {
       m.edge = std::move(restored).value();
     } else {
       spdlog::critical("cannot restore the tree edge after a failed mirror restore: {}", restored.error().message);
@@ -1016,8 +1037,7 @@ Result<protocol::Proof> LogStore::inclusion_proof(std::uint64_t index, std::uint
                                       " is beyond the latest checkpoint (" + std::to_string(have) + ")"};
   }
   std::lock_guard lock(impl_->read_mu);
-  auto read = [this](unsigned level, std::uint64_t i) { return impl_->read_tile_for_reader(level, i); };
-  LONTAR_ASSIGN(std::vector<Hash> hashes, tree::inclusion_proof(read, index, size));
+  LONTAR_ASSIGN(std::vector<Hash> hashes, merkle::inclusion_proof(impl_->reader_tiles(size), index, size));
   return protocol::Proof{index, size, std::move(hashes)};
 }
 
@@ -1032,8 +1052,10 @@ Result<protocol::Proof> LogStore::consistency_proof(std::uint64_t old_size, std:
                                       " is beyond the latest checkpoint (" + std::to_string(have) + ")"};
   }
   std::lock_guard lock(impl_->read_mu);
-  auto read = [this](unsigned level, std::uint64_t i) { return impl_->read_tile_for_reader(level, i); };
-  LONTAR_ASSIGN(std::vector<Hash> hashes, tree::consistency_proof(read, old_size, new_size));
+  if (old_size == 0) {
+    return Error{Code::bad_input, "consistency proof: old size must be at least 1 (every tree extends the empty one)"};
+  }
+  LONTAR_ASSIGN(std::vector<Hash> hashes, merkle::consistency_proof(impl_->reader_tiles(new_size), old_size, new_size));
   return protocol::Proof{old_size, new_size, std::move(hashes)};
 }
 
@@ -1043,27 +1065,20 @@ std::string LogStore::checkpoint() {
 }
 
 Result<Bytes> LogStore::tile(std::string_view path) {
-  LONTAR_ASSIGN(tree::TilePath t, tree::parse_tile_path(path));
+  LONTAR_ASSIGN(merkle::TileId t, merkle::parse_tile_path(path));
   std::uint64_t size;
   {
     std::lock_guard lock(impl_->pub_mu);
     size = impl_->published_size;
   }
-  std::uint32_t have = tree::tile_width_in(t.entries ? 0 : t.level, t.index, size);
+  std::uint32_t have = merkle::tile_width(t.entries ? 0 : t.level, t.index, size);
   if (have < t.width) {
     return Error{Code::not_found,
                  std::string(path) + ": the tree of " + std::to_string(size) + " leaves has no such tile (yet)"};
   }
   std::lock_guard lock(impl_->read_mu);
-  if (!t.entries) {
-    LONTAR_ASSIGN(Bytes data, impl_->read_tile_for_reader(t.level, t.index));
-    if (data.size() < t.width * tree::hash_bytes) {
-      return Error{Code::corrupt, std::string(path) + ": the stored tile is shorter than the tree; restore the store"};
-    }
-    data.resize(t.width * tree::hash_bytes);
-    return data;
-  }
-  std::uint64_t first = t.index * tree::tile_width;
+  if (!t.entries) return impl_->read_tile_for_reader(t);
+  std::uint64_t first = t.index * merkle::tile_width_full;
   LONTAR_ASSIGN(store::Stmt q,
                 impl_->reader->prepare("SELECT leaf FROM log_leaves WHERE idx >= ? AND idx < ? ORDER BY idx"));
   q.bind(1, first).bind(2, first + t.width);
@@ -1078,7 +1093,7 @@ Result<Bytes> LogStore::tile(std::string_view path) {
     return Error{Code::corrupt, std::string(path) + ": " + std::to_string(leaves.size()) + " leaves stored, " +
                                     std::to_string(t.width) + " expected; restore the store from a backup"};
   }
-  return tree::encode_bundle(leaves);
+  return merkle::encode_bundle(leaves);
 }
 
 Metrics LogStore::metrics() {
