@@ -93,7 +93,7 @@ Status LedgerChecker::on_seal(const DecodedLeaf& d, Findings& findings) {
   const chain::Seal& s = d.leaf.seal;
   ++seals_;
   if (open_) {
-    if (open_->key_pending) LONTAR_TRY(check_key(nullptr, findings).status());
+    if (open_->key_pending) LONTAR_TRY(check_key(nullptr, findings));
     findings.add(check::seal_coverage, open_->leaf, open_->seal.principal, open_->seal.last_seq,
                  "the seal covers entries up to seq " + std::to_string(open_->seal.last_seq) + ", but " +
                      leaf_str(d.index) + " starts another seal before they all appeared");
@@ -108,7 +108,7 @@ Status LedgerChecker::on_seal(const DecodedLeaf& d, Findings& findings) {
   open_ = OpenSeal{d.index, s, true};
   const OfficeHead& head = heads_[s.principal];
   if (s.last_seq <= head.seq) {
-    LONTAR_TRY(check_key(nullptr, findings).status());
+    LONTAR_TRY(check_key(nullptr, findings));
     open_.reset();
     findings.add(check::seal_coverage, d.index, s.principal, s.last_seq,
                  "the seal covers no new entry: the office's chain already reaches seq " + std::to_string(head.seq));
@@ -178,7 +178,7 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
 
 Status LedgerChecker::finish(Findings& findings) {
   if (!open_) return {};
-  if (open_->key_pending) LONTAR_TRY(check_key(nullptr, findings).status());
+  if (open_->key_pending) LONTAR_TRY(check_key(nullptr, findings));
   findings.add(
       check::seal_coverage, open_->leaf, open_->seal.principal, open_->seal.last_seq,
       "the log ends before the entries this seal covers (up to seq " + std::to_string(open_->seal.last_seq) + ")");
