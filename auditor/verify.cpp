@@ -177,7 +177,7 @@ Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& 
                                  : ": an entry differs from what was signed"));
   }
   LONTAR_TRY(tree.tiles.finish(cp.size, source, r.findings));
-  ledger.finish(r.findings);
+  LONTAR_TRY(ledger.finish(r.findings));
   if (!r.findings.empty()) return {};
 
   LONTAR_TRY(state.put(frontier_name, save_frontier(tree.builder.frontier())));

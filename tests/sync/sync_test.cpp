@@ -194,6 +194,47 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "an office that has never synced judges claims and payouts as the server does: both use the one default "
+    "schedule") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  auto record = [&](std::vector<std::string> args) {
+    auto r = a.agent.run(args, args.front());
+    INFO(r.out << r.err);
+    REQUIRE(r.rc == 0);
+  };
+  // A death in 2017, before the default schedule's 2018-01-01: no ceiling in force, so a
+  // payout of Rp 30,000,000 is accepted; a death in 2018: above the Rp 24,000,000 benefit.
+  struct Case {
+    int person;
+    std::string coverage, first_month, event;
+  };
+  for (const Case& c :
+       {Case{1, "2017-03-01", "2017-03", "2017-06-10"}, Case{2, "2018-05-14", "2018-05", "2018-05-20"}}) {
+    const std::string nik = Agent::nik(c.person),
+                      claim_no = "SBY-RUNGKUT/" + c.event.substr(0, 4) + "/000" + std::to_string(c.person);
+    record({"enroll", "--nik", nik, "--name", "Peserta", "--birth-date", "1980-01-01", "--occupation", "TAGANA",
+            "--coverage-start", c.coverage});
+    record({"contribute", "--nik", nik, "--first-month", c.first_month, "--months", "12", "--jkk", "120000", "--jkm",
+            "81600", "--receipt", "KW/" + std::to_string(c.person)});
+    record({"claim", "--claim-no", claim_no, "--nik", nik, "--event-date", c.event, "--claimant-name", "Budi Santoso",
+            "--claimant-relation", "spouse"});
+    record({"pay", "--claim-no", claim_no, "--amount", "30000000", "--beneficiary", "Budi Santoso", "--reference",
+            "TRF-" + std::to_string(c.person), "--confirm"});
+  }
+  CHECK(contains(a.agent.run({"status"}).out, "not synced yet"));
+  auto s = a.sync();
+  INFO(s.out << s.err);
+  REQUIRE(s.rc == 0);
+  CHECK(contains(s.out, "pushed 8 entries in 1 batches (7 accepted, 0 rejected, 1 flagged)"));
+  // Entry by entry: the verdict the office reached offline is the one the log gave.
+  CHECK(a.agent.count("SELECT count(*) FROM receipts") == 8);
+  CHECK(a.agent.count("SELECT count(*) FROM entries e JOIN receipts r ON r.seq = e.seq WHERE e.verdict = r.verdict") ==
+        8);
+}
+
 TEST_CASE("the server killed mid-push and restarted: the sync resumes with nothing lost or logged twice") {
   Server server;
   server.start();
