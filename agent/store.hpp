@@ -40,10 +40,7 @@ constexpr const char* cert_file_name = "office-cert.pem";
 constexpr const char* fail_write_env = "LONTAR_FAIL_WRITE_AFTER";
 
 // The last entry of the chain: seq 0 and a zero hash when it is empty.
-struct Head {
-  std::uint64_t seq = 0;
-  Hash hash{};
-};
+using Head = chain::ChainHead;
 
 // One stored entry as find/list/show see it.
 struct StoredEntry {

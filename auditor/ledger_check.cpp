@@ -58,7 +58,7 @@ Status LedgerChecker::save() {
                                                 "VALUES (?, ?, ?)"));
   for (const auto& [principal, head] : heads_) {
     s->reset();
-    s->bind(1, principal).bind(2, head.seq).bind(3, head.head);
+    s->bind(1, principal).bind(2, head.seq).bind(3, head.hash);
     LONTAR_TRY(s->run());
   }
   Bytes open;
@@ -138,7 +138,7 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
   if (e.seq != head.seq + 1) {
     findings.add(check::chain_gap, d.index, e.principal, e.seq,
                  "expected seq " + std::to_string(head.seq + 1) + " next in this office's chain");
-  } else if (e.prev != head.head) {
+  } else if (e.prev != head.hash) {
     findings.add(check::chain_link, d.index, e.principal, e.seq,
                  "the entry's previous-hash does not match the hash of seq " + std::to_string(head.seq));
   }

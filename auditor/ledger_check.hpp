@@ -27,10 +27,7 @@
 
 namespace lontar::audit {
 
-struct OfficeHead {
-  std::uint64_t seq = 0;
-  Hash head{};
-};
+using OfficeHead = chain::ChainHead;
 
 class LedgerChecker {
  public:

@@ -49,6 +49,7 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "chain/chain.hpp"
 #include "crypto/crypto.hpp"
 #include "domain/domain.hpp"
 #include "merkle/tile_writer.hpp"
@@ -65,10 +66,7 @@ struct LogSettings {
 };
 
 // A principal's last logged entry: its seq and entry hash (0 and zero: none yet).
-struct Head {
-  std::uint64_t seq = 0;
-  Hash hash{};
-};
+using Head = chain::ChainHead;
 
 // Where an office entry was logged.
 struct LoggedEntry {

@@ -54,6 +54,14 @@ Hash entry_hash(const Entry& e);
 // entry_hash of already-encoded entry bytes (no re-encoding).
 Hash entry_hash_of_bytes(ByteView encoded_entry);
 
+// The end of an office chain: its last seq and that entry's hash (0 and all-zero when
+// the chain is empty). The office store, the central log and the auditor each track one
+// per chain.
+struct ChainHead {
+  std::uint64_t seq = 0;
+  Hash hash{};
+};
+
 struct Seal {
   std::string principal;
   std::uint64_t last_seq = 0;
