@@ -71,7 +71,9 @@ ExportReader::ExportReader(std::filesystem::path path) : path_(std::move(path)),
 
 Result<ExportReader> ExportReader::open(const std::filesystem::path& path) {
   ExportReader r(path);
-  if (!r.in_) return Error{Code::not_found, fmt::format("{}: cannot open; check the path", path.string())};
+  std::error_code ec;
+  r.size_ = std::filesystem::file_size(path, ec);
+  if (!r.in_ || ec) return Error{Code::not_found, fmt::format("{}: cannot open; check the path", path.string())};
   const std::string file = path.string();
   auto damaged = [&](std::size_t line_no, std::string what) {
     return Error{Code::bad_input,
@@ -141,6 +143,7 @@ Result<std::optional<ExportBatch>> ExportReader::next() {
                  fmt::format("{}: byte {}: batch {} claims {} bytes, above the limit of {}: the file is damaged: {}",
                              path_.string(), offset_, index_ + 1, len, push_body_bytes_max, copy_again)};
   }
+  if (len > size_ - offset_ - 8) return cut_short("body");  // before taking memory for it
   Bytes body(len);
   in_.read(reinterpret_cast<char*>(body.data()), static_cast<std::streamsize>(len));
   if (static_cast<std::uint64_t>(in_.gcount()) != len) return cut_short("body");

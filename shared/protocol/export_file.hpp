@@ -67,7 +67,8 @@ class ExportReader {
   std::filesystem::path path_;
   std::ifstream in_;
   ExportHeader header_;
-  std::uint64_t offset_ = 0;
+  std::uint64_t size_ = 0;    // the file's size
+  std::uint64_t offset_ = 0;  // next byte to read
   std::uint64_t index_ = 0;
 };
 
