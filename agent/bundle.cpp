@@ -98,11 +98,11 @@ class Importer {
                     std::optional<SealLeaf>& stored_seal) {
     ++report_.batches;
     const std::string where = fmt::format("{}: batch {}", file_, report_.batches);
-    if (batch.receipts.empty()) return Error{Code::bad_input, where + ": holds no receipts"};
+    if (batch.receipts.empty()) return Error{Code::corrupt, where + ": holds no receipts"};
     for (std::size_t i = 1; i < batch.receipts.size(); ++i) {
       if (batch.receipts[i].receipt.seq != batch.receipts[i - 1].receipt.seq + 1) {
-        return Error{Code::bad_input, fmt::format("{}: receipt for #{} follows #{}: not consecutive", where,
-                                                  batch.receipts[i].receipt.seq, batch.receipts[i - 1].receipt.seq)};
+        return Error{Code::corrupt, fmt::format("{}: receipt for #{} follows #{}: not consecutive", where,
+                                                batch.receipts[i].receipt.seq, batch.receipts[i - 1].receipt.seq)};
       }
     }
     const std::uint64_t last_seq = batch.receipts.back().receipt.seq;
@@ -167,26 +167,31 @@ Result<BundleReport> import_bundle(Office& office, const std::filesystem::path& 
   }
   auto log = note::Verifier::parse(server_key);
   if (!log.ok()) return Error{Code::bad_input, "--server-key: " + log.error().message};
+  // Every bundle that is not what the server signed is Code::corrupt (exit 5), whatever
+  // else is wrong with it: the reader's errors are, and so is anything found below in
+  // a file whose signature fails (only the local disk failing stays Code::io).
   LONTAR_ASSIGN(auto reader, protocol::ReceiptsReader::open(file));
-  if (reader.head().office != office.id) {
-    return Error{Code::conflict, fmt::format("{}: this bundle holds the receipts of {}, but this office is {}: "
-                                             "carry it to {}'s laptop; nothing was stored",
-                                             file.string(), reader.head().office, office.id, reader.head().office)};
-  }
   LONTAR_ASSIGN(bool signed_ok, reader.signed_by(log->public_key()));
   const std::string altered = fmt::format(
       "{}: the log key's signature over the bundle does not verify: the file was altered or damaged after the "
       "server wrote it (or another server wrote it). Nothing was stored; copy it again, or run `lontar-server "
       "import` again for a new one",
       file.string());
+  if (signed_ok && reader.head().office != office.id) {
+    return Error{Code::conflict, fmt::format("{}: this bundle holds the receipts of {}, but this office is {}: "
+                                             "carry it to {}'s laptop; nothing was stored",
+                                             file.string(), reader.head().office, office.id, reader.head().office)};
+  }
   Importer importer(office, reader, *log, file.string());
   auto r = importer.run(signed_ok);
   if (!r.ok()) {
-    if (r.error().code != Code::history_changed) return r;
-    if (!signed_ok) {
+    if (!signed_ok && r.error().code != Code::io) {
       // Not the server's statement: no incident, just a bad file.
-      return Error{Code::corrupt, fmt::format("{} (and: {})", altered, r.error().message)};
+      std::string found = r.error().message;
+      if (found.starts_with(file.string() + ": ")) found.erase(0, file.string().size() + 2);
+      return Error{Code::corrupt, fmt::format("{} (and: {})", altered, found)};
     }
+    if (r.error().code != Code::history_changed) return r;
     LONTAR_TRY(mark_incident(store, r.error()));
     return r;
   }

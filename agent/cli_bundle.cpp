@@ -56,7 +56,8 @@ void add_bundle(CLI::App& app, Context& ctx) {
       "verdict); then the verdicts are stored, the entries count as synced and the checkpoint advances, in one "
       "transaction. Importing it again changes nothing. The feed is not pulled: other offices' entries reach the "
       "replica at the next network sync. Exit 7 (incident) when the server's own signed answers show its history "
-      "changed; exit 5 when the file was altered or damaged (nothing stored)");
+      "changed; exit 5 when the file is not what the server signed — altered, damaged, cut short or not a "
+      "bundle at all (nothing stored); exit 1 for a bad command line, a missing file or another office's bundle");
   cmd->add_option("FILE", a->file, "the receipts bundle (default name: the export file's name + .receipts)")
       ->required();
   cmd->add_option("--server-key", a->server_key, "the log's verifier key to pin (default: the one given to init)");

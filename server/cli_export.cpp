@@ -15,6 +15,7 @@
 #include "merkle/merkle.hpp"
 #include "merkle/tiles.hpp"
 #include "note/checkpoint.hpp"
+#include "protocol/export_file.hpp"
 #include "protocol/protocol.hpp"
 #include "protocol/receipts.hpp"
 
@@ -22,10 +23,7 @@ namespace lontar::server::cli {
 
 namespace {
 
-constexpr std::string_view agent_export_magic = "LONTAR-EXPORT 1";    // agent/export.hpp
-constexpr std::string_view agent_export_checkpoint = "checkpoint: ";  // agent/export.hpp
-constexpr std::string_view receipts_suffix = ".receipts";             // the default --receipts
-constexpr std::size_t export_header_bytes_max = 4096;
+constexpr std::string_view receipts_suffix = ".receipts";  // the default --receipts
 
 Result<std::unique_ptr<LogStore>> open_store(const std::filesystem::path& data) {
   LONTAR_ASSIGN(crypto::PrivateKey key, crypto::PrivateKey::load_pem(data / log_key_file_name));
@@ -102,104 +100,6 @@ int run_export(const std::filesystem::path& data, const std::filesystem::path& o
   return exit_ok;
 }
 
-// Reads one agent export file batch by batch (bounded: one batch in memory).
-class BatchFile {
- public:
-  static Result<BatchFile> open(const std::filesystem::path& path) {
-    BatchFile f(path);
-    if (!f.in_) return Error{Code::not_found, fmt::format("{}: cannot open; check the path", path.string())};
-    std::string line;
-    std::size_t header_bytes = 0;
-    bool first = true;
-    while (std::getline(f.in_, line)) {
-      header_bytes += line.size() + 1;
-      if (header_bytes > export_header_bytes_max) break;
-      if (first) {
-        if (line != agent_export_magic) {
-          return Error{Code::bad_input, fmt::format("{}: line 1 is not '{}': not a file written by `lontar-agent "
-                                                    "export`",
-                                                    path.string(), agent_export_magic)};
-        }
-        first = false;
-        continue;
-      }
-      if (line.empty()) {
-        f.offset_ = header_bytes;
-        return f;
-      }
-      f.header_.push_back(line);
-    }
-    return Error{Code::bad_input, fmt::format("{}: the header does not end with an empty line within {} bytes",
-                                              path.string(), export_header_bytes_max)};
-  }
-
-  // The next batch; nullopt at the end of the file.
-  Result<std::optional<chain::Batch>> next() {
-    unsigned char len_bytes[8];
-    in_.read(reinterpret_cast<char*>(len_bytes), 8);
-    if (in_.gcount() == 0 && in_.eof()) return std::optional<chain::Batch>();
-    if (in_.gcount() != 8) return truncated("length");
-    std::uint64_t len = 0;
-    for (int i = 7; i >= 0; --i) len = (len << 8) | len_bytes[i];
-    if (len > protocol::push_body_bytes_max) {
-      return Error{Code::bad_input,
-                   fmt::format("{}: byte {}: batch {} claims {} bytes, above the limit of {}", path_.string(), offset_,
-                               index_ + 1, len, protocol::push_body_bytes_max)};
-    }
-    std::string body(len, '\0');
-    in_.read(body.data(), static_cast<std::streamsize>(len));
-    if (static_cast<std::uint64_t>(in_.gcount()) != len) return truncated("body");
-    auto batch = encoding::decode<chain::Batch>(as_bytes(body), "batch");
-    if (!batch.ok()) {
-      return Error{Code::bad_input, fmt::format("{}: byte {}: batch {}: {}", path_.string(), offset_ + 8, index_ + 1,
-                                                batch.error().message)};
-    }
-    offset_ += 8 + len;
-    ++index_;
-    return std::optional<chain::Batch>(std::move(*batch));
-  }
-  std::uint64_t index() const { return index_; }
-  const std::vector<std::string>& header() const { return header_; }
-
-  // The checkpoint the office had accepted when it exported (its header line
-  // "checkpoint: <size> <base64 root>"); size 0 for "none" or a file written
-  // before that line existed.
-  Result<TreeHead> base() const {
-    for (const auto& line : header_) {
-      if (line.rfind(agent_export_checkpoint, 0) != 0) continue;
-      const std::string value = line.substr(agent_export_checkpoint.size());
-      if (value == "none") return TreeHead{};
-      const auto space = value.find(' ');
-      const std::string size = value.substr(0, space);
-      auto root = space == std::string::npos ? Result<Bytes>(Error{Code::bad_input, "no root"})
-                                             : from_base64(value.substr(space + 1));
-      if (size.empty() || size.size() > 19 || size.find_first_not_of("0123456789") != std::string::npos || !root.ok() ||
-          root->size() != Hash{}.size()) {
-        return Error{Code::bad_input, fmt::format("{}: header line '{}' is not 'checkpoint: <size> <base64 root>'",
-                                                  path_.string(), line)};
-      }
-      TreeHead head;
-      head.size = std::stoull(size);
-      std::copy(root->begin(), root->end(), head.root.begin());
-      return head;
-    }
-    return TreeHead{};
-  }
-
- private:
-  explicit BatchFile(std::filesystem::path path) : path_(std::move(path)), in_(path_, std::ios::binary) {}
-  Error truncated(const char* what) const {
-    return Error{Code::bad_input, fmt::format("{}: byte {}: batch {} {} is cut short: the file is truncated; copy it "
-                                              "again from the office",
-                                              path_.string(), offset_, index_ + 1, what)};
-  }
-  std::filesystem::path path_;
-  std::ifstream in_;
-  std::vector<std::string> header_;
-  std::uint64_t offset_ = 0;
-  std::uint64_t index_ = 0;
-};
-
 // What one imported batch needs for the receipts bundle.
 struct Imported {
   Caller caller;
@@ -212,9 +112,9 @@ Status check_receipts_path(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return {};
   std::ifstream in(path, std::ios::binary);
-  std::string first;
-  std::getline(in, first);
-  if (first == protocol::receipts_magic) return {};
+  std::string first(protocol::receipts_magic.size() + 1, '\0');
+  in.read(first.data(), static_cast<std::streamsize>(first.size()));
+  if (first == std::string(protocol::receipts_magic) + "\n") return {};
   return Error{Code::conflict,
                fmt::format("{}: exists and is not a receipts bundle; choose another --receipts file", path.string())};
 }
@@ -285,44 +185,77 @@ Status write_receipts(LogStore& store, const std::filesystem::path& data, const 
   return writer.finish(key);
 }
 
-int run_import(const std::filesystem::path& data, const std::filesystem::path& file,
-               std::filesystem::path receipts_out) {
-  if (receipts_out.empty()) receipts_out = file.string() + std::string(receipts_suffix);
-  auto batches = BatchFile::open(file);
-  if (!batches.ok()) return fail(batches.error());
-  auto base = batches->base();
-  if (!base.ok()) return fail(base.error());
-  if (auto st = check_receipts_path(receipts_out); !st.ok()) return fail(st.error());
-  auto lock = DataLock::take(data, "import");
-  if (!lock.ok()) return fail(lock.error());
-  auto store = open_store(data);
-  if (!store.ok()) return fail(store.error());
-  for (const auto& h : batches->header()) std::printf("%s: %s\n", file.filename().string().c_str(), h.c_str());
-  std::uint64_t counts[4] = {0, 0, 0, 0};
+// Pass 1, before anything is written: the file is whole and is what its header
+// says (protocol::check_export), and every key that sealed it is a registered,
+// unrevoked key of its office.
+Result<protocol::ExportContents> check_carried(LogStore& store, const std::filesystem::path& file,
+                                               const protocol::ExportHeader& header) {
+  LONTAR_ASSIGN(auto contents, protocol::check_export(file));
+  for (const auto& key : contents.keys) {
+    LONTAR_ASSIGN(auto who, store.authenticate(key));
+    if (!who || who->principal != header.office) {
+      return Error{Code::unauthorized,
+                   fmt::format("{}: sealed by key {}, which is not a registered, unrevoked key of {}; register the "
+                               "office first (office add)",
+                               file.string(), crypto::fingerprint(key), header.office)};
+    }
+  }
+  return contents;
+}
+
+// Pass 2: integrates the checked file batch by batch, exactly as pushes (idempotent),
+// skipping batches that repeat an earlier one. Stops at the first failure, keeping
+// what was integrated before it in `imported`.
+class Integration {
+ public:
+  Integration(LogStore& store, const std::filesystem::path& file, const protocol::ExportContents& contents)
+      : store_(store), file_(file), contents_(contents) {}
+
+  Status run() {
+    LONTAR_ASSIGN(auto reader, protocol::ExportReader::open(file_));
+    for (;;) {
+      LONTAR_ASSIGN(auto next, reader.next());
+      if (!next) break;
+      const std::uint64_t k = next->index;
+      if (k > contents_.batches.size() || contents_.batches[k - 1].digest != next->digest) {
+        return Error{Code::bad_input,
+                     fmt::format("{}: batch {} is not what was checked a moment ago: the file changed while it was "
+                                 "read; make sure nothing else writes it, then import it again",
+                                 file_.string(), k)};
+      }
+      if (const std::uint64_t earlier = contents_.batches[k - 1].repeats; earlier != 0) {
+        std::printf("%s: batch %llu repeats batch %llu byte for byte: skipped\n", file_.string().c_str(),
+                    static_cast<unsigned long long>(k), static_cast<unsigned long long>(earlier));
+        ++repeated;
+        continue;
+      }
+      LONTAR_TRY(push(k, std::move(next->batch)));
+    }
+    if (imported.size() != contents_.distinct) {
+      return Error{Code::bad_input,
+                   fmt::format("{}: holds {} batches, not the {} checked a moment ago: the file changed while it was "
+                               "read; make sure nothing else writes it, then import it again",
+                               file_.string(), imported.size(), contents_.distinct)};
+    }
+    return {};
+  }
+
   std::vector<Imported> imported;
-  for (;;) {
-    auto next = batches->next();
-    if (!next.ok()) return fail(next.error());
-    if (!*next) break;
-    chain::Batch batch = std::move(**next);
-    const auto where = fmt::format("{}: batch {} ({} #{}..#{})", file.string(), batches->index(), batch.principal,
-                                   batch.entries.empty() ? 0 : batch.entries.front().seq, batch.seal.last_seq);
-    // The same checks as a push over HTTPS: the seal's key must be a registered,
-    // unrevoked key of the batch's principal; the log store verifies the rest.
-    auto who = (*store)->authenticate(batch.seal.key);
-    if (!who.ok()) return fail(who.error());
-    if (!*who || (*who)->principal != batch.principal) {
-      return fail(Error{Code::unauthorized,
-                        fmt::format("{}: sealed by key {}, which is not a registered, unrevoked key of {}; register "
-                                    "the office first (office add)",
-                                    where, crypto::fingerprint(batch.seal.key), batch.principal)});
+  std::uint64_t counts[4] = {0, 0, 0, 0};  // by domain::Outcome
+  std::uint64_t repeated = 0;
+
+ private:
+  Status push(std::uint64_t k, chain::Batch batch) {
+    const auto where = fmt::format("{}: batch {} ({} #{}..#{})", file_.string(), k, batch.principal,
+                                   batch.entries.front().seq, batch.seal.last_seq);
+    LONTAR_ASSIGN(auto who, store_.authenticate(batch.seal.key));
+    if (!who) {
+      return Error{Code::unauthorized, fmt::format("{}: sealed by key {}, which is no longer a registered, unrevoked "
+                                                   "key of {}",
+                                                   where, crypto::fingerprint(batch.seal.key), batch.principal)};
     }
-    if (!imported.empty() && imported.front().caller.principal != batch.principal) {
-      return fail(Error{Code::bad_input, fmt::format("{}: the file mixes offices ({} and {}); an export holds one",
-                                                     where, imported.front().caller.principal, batch.principal)});
-    }
-    auto resp = (*store)->push(**who, std::move(batch));
-    if (!resp.ok()) return fail(std::move(resp).error().prefix(where));
+    auto resp = store_.push(*who, std::move(batch));
+    if (!resp.ok()) return std::move(resp).error().prefix(where);
     std::printf("%s: seal leaf %llu\n", where.c_str(), static_cast<unsigned long long>(resp->seal_leaf_index));
     for (const auto& r : resp->receipts) {
       ++counts[static_cast<int>(r.verdict.outcome)];
@@ -332,19 +265,63 @@ int run_import(const std::filesystem::path& data, const std::filesystem::path& f
       std::printf("\n");
     }
     std::printf("checkpoint:\n%s", resp->checkpoint.c_str());
-    if (!resp->receipts.empty()) imported.push_back(Imported{**who, resp->seal_leaf_index, std::move(resp->receipts)});
+    imported.push_back(Imported{*who, resp->seal_leaf_index, std::move(resp->receipts)});
+    return {};
   }
+
+  LogStore& store_;
+  const std::filesystem::path& file_;
+  const protocol::ExportContents& contents_;
+};
+
+int run_import(const std::filesystem::path& data, const std::filesystem::path& file,
+               std::filesystem::path receipts_out) {
+  if (receipts_out.empty()) receipts_out = file.string() + std::string(receipts_suffix);
+  auto nothing_imported = [](Error e) {
+    e.message += "; nothing was imported";
+    return fail(e);
+  };
+  auto reader = protocol::ExportReader::open(file);
+  if (!reader.ok()) return nothing_imported(reader.error());
+  const protocol::ExportHeader& header = reader->header();
+  const TreeHead base{header.base_size, header.base_root};
+  if (auto st = check_receipts_path(receipts_out); !st.ok()) return fail(st.error());
+  auto lock = DataLock::take(data, "import");
+  if (!lock.ok()) return fail(lock.error());
+  auto store = open_store(data);
+  if (!store.ok()) return fail(store.error());
+  for (const auto& h : header.lines) std::printf("%s: %s\n", file.filename().string().c_str(), h.c_str());
+  auto contents = check_carried(**store, file, header);
+  if (!contents.ok()) return nothing_imported(contents.error());
+
+  Integration in(**store, file, *contents);
+  auto integrated = in.run();
+  if (!integrated.ok() && in.imported.empty()) return nothing_imported(integrated.error());
   std::printf("imported %llu batches: %llu accepted, %llu rejected, %llu flagged\n",
-              static_cast<unsigned long long>(batches->index()), static_cast<unsigned long long>(counts[1]),
-              static_cast<unsigned long long>(counts[2]), static_cast<unsigned long long>(counts[3]));
-  if (!imported.empty()) {
-    if (auto st = write_receipts(**store, data, receipts_out, file, *base, imported); !st.ok()) {
-      return fail(std::move(st).error().prefix(fmt::format("{}: receipts bundle not written", receipts_out.string())));
-    }
-    std::printf("wrote %s: carry it back to the office for `lontar-agent import-bundle` (it holds no personal data)\n",
-                receipts_out.string().c_str());
+              static_cast<unsigned long long>(in.imported.size()), static_cast<unsigned long long>(in.counts[1]),
+              static_cast<unsigned long long>(in.counts[2]), static_cast<unsigned long long>(in.counts[3]));
+  if (in.repeated != 0) {
+    std::printf("skipped %llu batches that repeat an earlier one (each counted once)\n",
+                static_cast<unsigned long long>(in.repeated));
   }
+  if (auto st = write_receipts(**store, data, receipts_out, file, base, in.imported); !st.ok()) {
+    return fail(std::move(st).error().prefix(fmt::format("{}: receipts bundle not written", receipts_out.string())));
+  }
+  std::printf("wrote %s: carry it back to the office for `lontar-agent import-bundle` (it holds no personal data)\n",
+              receipts_out.string().c_str());
   (*store)->shutdown();
+  if (!integrated.ok()) {
+    // Kept what was verified and integrated (a log is append-only): say exactly what.
+    Error e = integrated.error();
+    e.message += fmt::format(
+        ". The first {} of its {} batches (entries #{}..#{}) were integrated before that; their receipts are in {}: "
+        "carry "
+        "it back for `lontar-agent import-bundle`; once the cause is fixed, import the file again: it continues "
+        "where it stopped",
+        in.imported.size(), contents->distinct, in.imported.front().receipts.front().seq,
+        in.imported.back().receipts.back().seq, receipts_out.string());
+    return fail(e);
+  }
   return exit_ok;
 }
 
@@ -367,7 +344,12 @@ void add_export(CLI::App& app, int& exit_code) {
                                 "Integrate a batch file written by `lontar-agent export` (verified like a "
                                 "push; importing it again changes nothing), print the receipts and write them "
                                 "as a signed receipts bundle for `lontar-agent import-bundle`; the server must "
-                                "be stopped");
+                                "be stopped. The whole file is checked first (every batch, and the header's "
+                                "office, entries and batch count against them): a damaged or incomplete file "
+                                "is refused and nothing of it is imported (exit 2: copy it again from the "
+                                "office). If the log refuses a batch after that (a revoked key, a full disk), "
+                                "the batches before it stay integrated, their receipts bundle is written and "
+                                "the message names them");
   im->add_option("--data", b->data, "the data folder")->required()->check(CLI::ExistingDirectory);
   im->add_option("--batch", b->batch, "the file from `lontar-agent export`")->required();
   im->add_option("--receipts", b->receipts,

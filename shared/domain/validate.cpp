@@ -58,7 +58,9 @@ Status check_code(std::string_view field, std::string_view value, const CodeRule
   return {};
 }
 
-// Free text: UTF-8, one line, trimmed, at most `max` bytes; empty only if allowed.
+// Free text (docs/FORMAT.md §2, "Free text"): UTF-8, one line, no invisible
+// character, trimmed, at most `max` bytes; empty only if allowed, and never made only
+// of spaces and invisible characters.
 Status check_text(std::string_view field, std::string_view value, std::size_t max, bool required) {
   if (value.empty()) {
     if (required) return field_error(field, "is empty; fill it in");
@@ -76,6 +78,16 @@ Status check_text(std::string_view field, std::string_view value, std::size_t ma
   if (control >= 0) {
     return field_error(
         field, fmt::format("holds control character U+{:04X} at byte {}; remove it (one line, no tabs)", control, at));
+  }
+  if (text::is_blank(value)) {
+    return field_error(field, required ? "is empty once spaces and invisible characters are removed; fill it in"
+                                       : "holds only spaces and invisible characters; clear it or fill it in");
+  }
+  const long invisible = text::first_invisible(value, at);
+  if (invisible >= 0) {
+    return field_error(field, fmt::format("holds an invisible character, U+{:04X} ({}), at byte {}; delete it (it "
+                                          "comes with text copied from web pages, documents or spreadsheets)",
+                                          invisible, text::invisible_name(static_cast<char32_t>(invisible)), at));
   }
   if (text::has_outer_space(value)) {
     return field_error(field, fmt::format("{} starts or ends with white space; trim it", text::quote(value)));

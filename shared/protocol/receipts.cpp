@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "protocol/text_header.hpp"
+
 namespace lontar::protocol {
 
 namespace {
@@ -115,7 +117,7 @@ Status ReceiptsWriter::finish(const crypto::PrivateKey& log_key) {
 ReceiptsReader::ReceiptsReader(std::filesystem::path path) : path_(std::move(path)), in_(path_, std::ios::binary) {}
 
 Error ReceiptsReader::bad(std::string what) const {
-  return Error{Code::bad_input, fmt::format("{}: byte {}: {}", path_.string(), offset_, what)};
+  return Error{Code::corrupt, fmt::format("{}: byte {}: {}", path_.string(), offset_, what)};
 }
 
 Result<ReceiptsReader> ReceiptsReader::open(const std::filesystem::path& path) {
@@ -124,29 +126,22 @@ Result<ReceiptsReader> ReceiptsReader::open(const std::filesystem::path& path) {
   const auto size = std::filesystem::file_size(path, ec);
   if (!r.in_ || ec) return Error{Code::not_found, fmt::format("{}: cannot open; check the path", path.string())};
   r.size_ = size;
-  std::string line;
-  bool first = true;
-  while (std::getline(r.in_, line)) {
-    r.offset_ += line.size() + 1;
-    if (r.offset_ > receipts_header_bytes_max) break;
-    if (first) {
-      if (line != receipts_magic) {
-        return Error{Code::bad_input, fmt::format("{}: line 1 is not '{}': not a receipts bundle written by "
-                                                  "`lontar-server import --receipts`",
-                                                  path.string(), receipts_magic)};
-      }
-      first = false;
-      continue;
-    }
-    if (line.empty()) {
-      if (r.size_ < r.offset_ + signature_bytes) return r.bad("the file is cut short: no signature; copy it again");
-      LONTAR_ASSIGN(r.head_, r.read_section<ReceiptsHead>("receipts head"));
-      return r;
-    }
-    r.header_.push_back(line);
+  const TextHeader text = read_text_header(r.in_, receipts_header_bytes_max);
+  if (text.lines.empty() || text.lines.front() != receipts_magic) {
+    return Error{Code::corrupt, fmt::format("{}: line 1 is not '{}': not a receipts bundle written by "
+                                            "`lontar-server import`, or its start is damaged; copy it again",
+                                            path.string(), receipts_magic)};
   }
-  return Error{Code::bad_input, fmt::format("{}: the header does not end with an empty line within {} bytes",
+  if (!text.ended) {
+    return Error{Code::corrupt, fmt::format("{}: the header does not end with an empty line within {} bytes: not a "
+                                            "receipts bundle, or it is damaged; copy it again",
                                             path.string(), receipts_header_bytes_max)};
+  }
+  r.offset_ = text.bytes;
+  r.header_.assign(text.lines.begin() + 1, text.lines.end());
+  if (r.size_ < r.offset_ + signature_bytes) return r.bad("the file is cut short: no signature; copy it again");
+  LONTAR_ASSIGN(r.head_, r.read_section<ReceiptsHead>("receipts head"));
+  return r;
 }
 
 template <class T>
@@ -166,7 +161,7 @@ Result<T> ReceiptsReader::read_section(const char* what) {
   in_.read(reinterpret_cast<char*>(body.data()), static_cast<std::streamsize>(len));
   if (static_cast<std::uint64_t>(in_.gcount()) != len) return bad(fmt::format("{}: cannot read it", what));
   auto value = encoding::decode<T>(body, what);
-  if (!value.ok()) return bad(value.error().message);
+  if (!value.ok()) return bad(value.error().message + ": the file is damaged; copy it again");
   offset_ += 8 + len;
   return value;
 }

@@ -108,7 +108,10 @@ class ReceiptsWriter {
   crypto::Sha256 digest_;
 };
 
-// Reads a bundle section by section (one section in memory at a time).
+// Reads a bundle section by section (one section in memory at a time). A file that
+// cannot be opened is Code::not_found; every other error is Code::corrupt (the file
+// is not what the server wrote: damaged, cut short, or not a bundle at all), naming
+// the byte and what was wrong.
 class ReceiptsReader {
  public:
   // Opens `path`, reads the text header and the ReceiptsHead. Errors name the byte.

@@ -126,3 +126,45 @@ TEST_CASE("a contribution list is imported, and re-importing it records no recei
   r = a.run({"import", pay, "--kind", "contribute", "--sponsor", "DINSOS-JATIM"});
   CHECK(contains(r.out, "0 recorded, 1 already recorded"));
 }
+
+TEST_CASE(
+    "CSV rows whose name is only U+FEFF, U+200B or U+2060, or that hold an invisible character inside a name or an "
+    "address, are refused with the column; a no-break space inside a name is kept") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string csv = a.dir().file("invisible.csv"), rejects = a.dir().file("rejects.csv");
+  write_file(csv,
+             "NIK,Nama,Tgl Lahir,JK,Pekerjaan,Wadah,Penghasilan,Mulai,Alamat\n"
+             "3578015301850011,\xEF\xBB\xBF,13-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,Jl. A 1\n"
+             "3578015301850012,\xE2\x80\x8B,13-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,Jl. A 2\n"
+             "3578015301850013,\xE2\x81\xA0,13-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,Jl. A 3\n"
+             "3578015301850014,Sri\xEF\xBB\xBFRahayu,13-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,Jl. A 4\n"
+             "3578015301850015,Ani,13-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,Jl. \xE2\x80\xAEMerdeka 5\n"
+             "3578015301850016,Siti\xC2\xA0"
+             "Aminah,13-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,Jl. A 6\n"
+             "3578015301850017,Dewi,13-01-1985,P,TKSK,DINSOS-JATIM,0,2018-05-14,\xE2\x80\x8B\n");
+  auto r = a.run({"import", csv, "--rejects", rejects});
+  INFO(r.out << r.err);
+  REQUIRE(r.rc == 0);
+  CHECK(contains(r.out, "7 rows: 1 recorded"));
+  CHECK(contains(r.out, "6 rejected"));
+  const std::string rej = lontar::test::slurp(rejects);
+  INFO(rej);
+  for (int line = 2; line <= 4; ++line) {
+    CHECK(contains(rej, "line " + std::to_string(line) +
+                            ": participant.enroll: name: is empty once spaces and invisible characters are removed"));
+  }
+  CHECK(contains(rej,
+                 "line 5: participant.enroll: name: holds an invisible character, U+FEFF (byte-order mark), at "
+                 "byte 3"));
+  CHECK(contains(rej,
+                 "line 6: participant.enroll: address: holds an invisible character, U+202E (bidirectional "
+                 "control), at byte 4"));
+  CHECK(contains(rej, "line 8: participant.enroll: address: holds only spaces and invisible characters"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 1);
+  auto shown = a.run({"show", "--nik", "3578015301850016", "--json"});
+  CHECK(shown.rc == 0);
+  CHECK(contains(shown.out,
+                 "Siti\xC2\xA0"
+                 "Aminah"));
+}

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "domain/domain.hpp"
+#include "domain/text.hpp"
 #include "support/examples.hpp"
 #include "support/property.hpp"
 
@@ -584,6 +585,74 @@ TEST_CASE("an enrollment with a broken field names that field") {
   }));
   check_valid(broken([](auto& e) { e.coverage_start = e.birth_date; }));
   check_valid(broken([](auto& e) { e.coverage_start = {2105, 3, 17}; }));
+}
+
+TEST_CASE(
+    "invisible characters are refused wherever they stand in free text, and a field made only of them and spaces is "
+    "empty") {
+  auto name = [](std::string value) {
+    ParticipantEnroll e = tagana_volunteer();
+    e.name = std::move(value);
+    return Payload{e};
+  };
+  auto address = [](std::string value) {
+    ParticipantEnroll e = tagana_volunteer();
+    e.address = std::move(value);
+    return Payload{e};
+  };
+  // Only invisible characters (and spaces): empty once they are removed.
+  for (const char* only : {"\xEF\xBB\xBF", "\xE2\x80\x8B", "\xE2\x81\xA0", "\xE2\x80\x8B\xEF\xBB\xBF",
+                           "\xC2\xA0\xE2\x80\x8C", " ", "\xE3\x80\x80"}) {
+    CAPTURE(text::quote(only));
+    check_rejected(name(only),
+                   "participant.enroll: name: is empty once spaces and invisible characters are removed; fill it in");
+  }
+  check_rejected(address("\xE2\x80\x8B"),
+                 "participant.enroll: address: holds only spaces and invisible characters; clear it or fill it in");
+  // One among visible text: refused, named, with where it is.
+  check_rejected(name("Agus\xEF\xBB\xBFSetiawan"),
+                 "participant.enroll: name: holds an invisible character, U+FEFF (byte-order mark), at byte 4; delete "
+                 "it");
+  check_rejected(name("\xE2\x80\x8B"
+                      "Agus"),
+                 "participant.enroll: name: holds an invisible character, U+200B (zero "
+                 "width space), at byte 0");
+  check_rejected(name("Agus\xE2\x81\xA0"),
+                 "participant.enroll: name: holds an invisible character, U+2060 (word "
+                 "joiner), at byte 4");
+  check_rejected(name("Agus\xC2\xADSetiawan"),
+                 "participant.enroll: name: holds an invisible character, U+00AD (soft "
+                 "hyphen)");
+  check_rejected(
+      address("Jl. \xE2\x80\xAEMerdeka 1"),
+      "participant.enroll: address: holds an invisible character, U+202E (bidirectional control), at byte 4");
+  check_rejected(address("Jl. \xE2\x81\xA6Merdeka\xE2\x81\xA9 1"),
+                 "participant.enroll: address: holds an invisible character, U+2066 (bidirectional control)");
+  check_rejected(address("Jl. Merdeka\xE2\x80\xA8"
+                         "1"),
+                 "participant.enroll: address: holds an invisible character, U+2028 (line separator)");
+  check_rejected(address("Jl. Merdeka\xF3\xA0\x80\x81"),
+                 "participant.enroll: address: holds an invisible character, "
+                 "U+E0001 (invisible character)");
+  // Other spaces: refused at either end, like an ASCII space; inside, they are a visible gap.
+  check_rejected(name("\xE2\x80\x83"
+                      "Agus"),
+                 "participant.enroll: name: '");
+  check_rejected(name("Agus\xE2\x80\xAF"), "participant.enroll: name: '");
+  check_valid(name("Agus\xC2\xA0Setiawan"));
+  check_valid(address("Jl.\xE3\x80\x80Merdeka 1"));
+  // Visible text in other scripts is not touched.
+  check_valid(name("\xEA\xA6\xB1\xEA\xA6\xB8\xEA\xA6\xA9"));  // Javanese script
+  check_valid(name("Ni Luh Putu Ayu \xC3\x89lise"));
+}
+
+TEST_CASE("quote writes control bytes, C1 controls and invisible characters as escapes") {
+  CHECK(text::quote("a\nb") == "'a\\x0ab'");
+  CHECK(text::quote("a\xC2\x9B"
+                    "b") == "'a\\u009Bb'");
+  CHECK(text::quote("x\xE2\x80\xAEy") == "'x\\u202Ey'");
+  CHECK(text::quote("\xEF\xBB\xBF") == "'\\uFEFF'");
+  CHECK(text::quote("Jl.\xC2\xA0Merdeka") == "'Jl.\xC2\xA0Merdeka'");
 }
 
 TEST_CASE("admin payloads with a broken field name that field") {

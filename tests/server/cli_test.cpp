@@ -1,6 +1,7 @@
 // cli_test.cpp — drives the real lontar-server binary: init, run on port 0, admin
 // commands over mutual TLS, signals, export and import.
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <signal.h>
 
 #include <chrono>
@@ -80,7 +81,10 @@ std::vector<std::string> admin_args(std::vector<std::string> cmd, const std::str
 
 // Writes a file as `lontar-agent export` does: header, blank line, then length-framed batches.
 void write_batch_file(const std::filesystem::path& path, const std::vector<chain::Batch>& batches) {
-  std::string out = "LONTAR-EXPORT 1\noffice: SBY-RUNGKUT\npersonal-data: yes\n\n";
+  std::string out = fmt::format(
+      "LONTAR-EXPORT 1\noffice: SBY-RUNGKUT\nentries: {}..{}\nbatches: {}\npersonal-data: "
+      "yes\n\n",
+      batches.front().entries.front().seq, batches.back().seal.last_seq, batches.size());
   for (const auto& b : batches) {
     Bytes bytes = take(encoding::encode(b), "encode");
     for (int i = 0; i < 8; ++i) out += static_cast<char>((bytes.size() >> (8 * i)) & 0xff);
@@ -316,7 +320,7 @@ TEST_CASE(
     REQUIRE(crypto::write_file_atomic(bad, cut.substr(0, cut.size() - 10)).ok());
     auto truncated = run(tmp, {"import", "--data", i.data.string(), "--batch", bad.string()});
     CHECK(truncated.rc == 2);
-    CHECK(truncated.err.find("truncated") != std::string::npos);
+    CHECK(truncated.err.find("the file is incomplete: copy it again from the office") != std::string::npos);
   }
 }
 

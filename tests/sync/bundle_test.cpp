@@ -27,6 +27,35 @@ Run server_import(const Server& s, const std::string& file) {
 
 Run import_bundle(const Office& o, const std::string& file) { return o.agent.run({"import-bundle", file}, "bundle"); }
 
+// Where each batch of an export file starts and ends (byte offsets), read from its framing.
+struct Span {
+  std::size_t begin = 0, end = 0;
+};
+std::vector<Span> batch_spans(const std::string& bytes) {
+  std::vector<Span> spans;
+  std::size_t at = bytes.find("\n\n");
+  REQUIRE(at != std::string::npos);
+  at += 2;
+  while (at < bytes.size()) {
+    REQUIRE(at + 8 <= bytes.size());
+    std::uint64_t len = 0;
+    for (int i = 7; i >= 0; --i) len = (len << 8) | static_cast<unsigned char>(bytes[at + i]);
+    spans.push_back({at, at + 8 + len});
+    at += 8 + len;
+  }
+  return spans;
+}
+
+// The number of leaves in the server's log (server stopped), as `lontar-server export` counts them.
+std::uint64_t log_size(const Server& s) {
+  static int n = 0;
+  const auto out = s.dir().path() / ("tiles" + std::to_string(++n));
+  auto r = s.server({"export", "--data", server_data(s), "--out", out.string()});
+  INFO(r.err);
+  REQUIRE(r.rc == 0);
+  return std::stoull(r.out.substr(r.out.find("exported ") + 9));
+}
+
 // Rewrites a bundle after `change`, signed by a key that is not the log's (as
 // anyone who alters the file must).
 template <class F>
@@ -170,8 +199,7 @@ TEST_CASE("a bundle for another office, an altered bundle and a stale one are re
     write_file(bad, bytes.substr(0, bytes.size() - 100));
     auto r = import_bundle(a, bad);
     INFO(r.err);
-    CHECK(r.rc != 0);
-    CHECK(r.rc != 7);
+    CHECK(r.rc == 5);
   }
   SUBCASE("the office synced after exporting: a bundle with new receipts cannot be proven against it") {
     server.start();
@@ -234,6 +262,208 @@ TEST_CASE("a bundle from a rolled-back or forked server is an incident: exit 7, 
   auto again = import_bundle(a, file + ".receipts");
   CHECK(again.rc == 7);
   CHECK(contains(again.err, "stopped"));
+}
+
+TEST_CASE(
+    "a carried file cut at a batch boundary, cut or damaged inside batch 3 of 4, or whose header does not match its "
+    "batches is refused whole: nothing is imported and no receipts are written") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  server.stop();
+  for (int i = 1; i <= 4; ++i) REQUIRE(a.enroll(i).rc == 0);  // one seal, so one batch, each
+  const std::string file = export_file(a);
+  const std::string bytes = slurp(file);
+  const auto spans = batch_spans(bytes);
+  REQUIRE(spans.size() == 4);
+  CHECK(contains(bytes, "\nbatches: 4\n"));
+  const std::uint64_t before = log_size(server);
+  const std::string bad = a.agent.dir().file("bad.lontar");
+  std::string expected;
+
+  SUBCASE("cut at the boundary after batch 3") {
+    write_file(bad, bytes.substr(0, spans[2].end));
+    expected =
+        "holds 3 batches with entries #1..#3, but its header announces 4 batches with entries #1..#4: the file "
+        "is incomplete: copy it again from the office; nothing was imported";
+  }
+  SUBCASE("cut inside batch 3") {
+    write_file(bad, bytes.substr(0, (spans[2].begin + spans[2].end) / 2));
+    expected = "batch 3 body is cut short: the file is incomplete: copy it again from the office; nothing was imported";
+  }
+  SUBCASE("a byte of batch 3 changed") {
+    std::string damaged = bytes;
+    damaged[(spans[2].begin + spans[2].end) / 2] ^= 0x20;
+    write_file(bad, damaged);
+    expected = "batch 3";
+  }
+  SUBCASE("the header names another office") {
+    std::string other = bytes;
+    other.replace(other.find("office: SBY-RUNGKUT"), 19, "office: SBY-DARMO");
+    write_file(bad, other);
+    expected = "but the header names 'SBY-DARMO': the file is damaged or was put together from two exports";
+  }
+  SUBCASE("the header's batch count is not a number") {
+    std::string other = bytes;
+    other.replace(other.find("batches: 4"), 10, "batches: x");
+    write_file(bad, other);
+    expected = "line 4: 'batches: x' is not 'batches: <count>': the header is damaged";
+  }
+  SUBCASE("the header's batch count is wrong") {
+    std::string other = bytes;
+    other.replace(other.find("batches: 4"), 10, "batches: 5");
+    write_file(bad, other);
+    expected = "but its header announces 5 batches";
+  }
+  SUBCASE("the header's last entry is wrong") {
+    std::string other = bytes;
+    other.replace(other.find("entries: 1..4"), 13, "entries: 1..5");
+    write_file(bad, other);
+    expected =
+        "holds 4 batches with entries #1..#4, but its header announces 4 batches with entries #1..#5: the file "
+        "is incomplete";
+  }
+  auto r = server_import(server, bad);
+  INFO(r.out << r.err);
+  CHECK(r.rc == 2);
+  CHECK(contains(r.err, expected));
+  CHECK(contains(r.err, "nothing was imported"));
+  CHECK(!contains(r.out, "seal leaf"));
+  CHECK(!std::filesystem::exists(bad + ".receipts"));
+  CHECK(log_size(server) == before);
+
+  // The whole file still goes in, all four batches.
+  auto good = server_import(server, file);
+  INFO(good.out << good.err);
+  CHECK(good.rc == 0);
+  CHECK(contains(good.out, "imported 4 batches: 4 accepted, 0 rejected, 0 flagged"));
+  CHECK(log_size(server) == before + 8);
+}
+
+TEST_CASE("a batch repeated in a carried file is integrated once and counted once") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  server.stop();
+  REQUIRE(a.enroll(1).rc == 0);
+  import_list(a.agent, {"--tagana", "30", "--seed", "1"});
+  REQUIRE(a.enroll(2).rc == 0);
+  REQUIRE(a.enroll(3).rc == 0);
+  const std::string file = export_file(a);
+  const std::string bytes = slurp(file);
+  const auto spans = batch_spans(bytes);
+  REQUIRE(spans.size() == 4);
+  // Batch 2 (the 30 of the list) once more after itself, and batch 4 once more at the end.
+  const std::string twice = bytes.substr(0, spans[1].end) +
+                            bytes.substr(spans[1].begin, spans[1].end - spans[1].begin) + bytes.substr(spans[1].end) +
+                            bytes.substr(spans[3].begin);
+  write_file(file, twice);
+  auto im = server_import(server, file);
+  INFO(im.out << im.err);
+  REQUIRE(im.rc == 0);
+  CHECK(contains(im.out, "batch 3 repeats batch 2 byte for byte: skipped"));
+  CHECK(contains(im.out, "batch 6 repeats batch 5 byte for byte: skipped"));
+  CHECK(contains(im.out, "imported 4 batches: 33 accepted, 0 rejected, 0 flagged"));
+  CHECK(contains(im.out, "skipped 2 batches that repeat an earlier one"));
+  auto ib = import_bundle(a, file + ".receipts");
+  INFO(ib.out << ib.err);
+  CHECK(ib.rc == 0);
+  CHECK(contains(ib.out, "33 entries acknowledged in 4 batches"));
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 0);
+}
+
+TEST_CASE(
+    "when the log refuses a batch of a carried file that checked out, the batches before it stay, their receipts "
+    "bundle is written, and the message says exactly which") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  server.stop();
+  REQUIRE(a.enroll(1).rc == 0);
+  const auto backup = a.agent.dir().path() / "backup";
+  std::filesystem::copy(a.agent.data(), backup, std::filesystem::copy_options::recursive);
+  REQUIRE(a.enroll(2).rc == 0);
+  REQUIRE(server_import(server, export_file(a, "first.lontar")).rc == 0);
+  // The laptop is restored from the copy taken after #1: its #2 is now another entry.
+  std::filesystem::remove_all(a.agent.data());
+  std::filesystem::copy(backup, a.agent.data(), std::filesystem::copy_options::recursive);
+  REQUIRE(a.enroll(3).rc == 0);
+  REQUIRE(a.enroll(4).rc == 0);
+  const std::string file = export_file(a, "second.lontar");
+  auto im = server_import(server, file);
+  INFO(im.out << im.err);
+  CHECK(im.rc == 3);
+  CHECK(contains(im.err, "batch 2 (SBY-RUNGKUT #2..#2)"));
+  CHECK(contains(im.err, "EQUIVOCATION"));
+  CHECK(contains(im.err,
+                 "The first 1 of its 3 batches (entries #1..#1) were integrated before that; their receipts "
+                 "are in " +
+                     file + ".receipts"));
+  auto reader = protocol::ReceiptsReader::open(file + ".receipts");
+  REQUIRE(reader.ok());
+  CHECK(reader->head().batches == 1);
+  auto ib = import_bundle(a, file + ".receipts");
+  INFO(ib.out << ib.err);
+  CHECK(ib.rc == 0);
+  CHECK(contains(ib.out, "1 entries acknowledged in 1 batches"));
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 2);
+}
+
+TEST_CASE(
+    "a receipts bundle with a damaged first line, an unknown verdict value or cut short exits 5 and stores nothing; "
+    "a missing file is a bad command line, exit 1") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  server.stop();
+  for (int i = 1; i <= 2; ++i) REQUIRE(a.enroll(i).rc == 0);
+  const std::string file = export_file(a);
+  REQUIRE(server_import(server, file).rc == 0);
+  const std::string receipts = file + ".receipts", bytes = slurp(receipts);
+  const std::string bad = a.agent.dir().file("bad.receipts");
+  std::string expected;
+  int rc = 5;
+  SUBCASE("a damaged first line") {
+    std::string damaged = bytes;
+    damaged[0] = 'X';
+    write_file(bad, damaged);
+    expected = "line 1 is not 'LONTAR-RECEIPTS 1'";
+  }
+  SUBCASE("an unknown verdict value") {
+    auto reader = protocol::ReceiptsReader::open(receipts);
+    REQUIRE(reader.ok());
+    auto first = reader->next();
+    REQUIRE(first.ok());
+    REQUIRE(*first);
+    // The first batch section: its length, flag, seal_leaf_index, seal_leaf, seal_inclusion,
+    // then the receipts' count, the first receipt's seq and leaf index, then its outcome byte.
+    const std::size_t head_at = bytes.find("\n\n") + 2;
+    std::uint64_t head_len = 0;
+    for (int i = 7; i >= 0; --i) head_len = (head_len << 8) | static_cast<unsigned char>(bytes[head_at + i]);
+    const std::size_t batch_at = head_at + 8 + head_len;
+    const std::size_t outcome_at =
+        batch_at + 8 + 1 + 8 + 8 + (*first)->seal_leaf.size() + 8 + 32 * (*first)->seal_inclusion.size() + 8 + 8 + 8;
+    REQUIRE(static_cast<unsigned char>(bytes[outcome_at]) == 1);  // accepted
+    std::string damaged = bytes;
+    damaged[outcome_at] = 9;
+    write_file(bad, damaged);
+    expected = "the file is damaged; copy it again";
+  }
+  SUBCASE("cut short") {
+    write_file(bad, bytes.substr(0, bytes.size() - 100));
+    expected = "copy it again";
+  }
+  SUBCASE("a missing file") {
+    rc = 1;
+    expected = "cannot open; check the path";
+  }
+  auto r = import_bundle(a, bad);
+  INFO(r.out << r.err);
+  CHECK(r.rc == rc);
+  CHECK(contains(r.err, expected));
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 2);
+  CHECK(a.agent.run({"status"}).rc == 0);  // no incident
+  CHECK(import_bundle(a, receipts).rc == 0);
 }
 
 }  // namespace
