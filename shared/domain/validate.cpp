@@ -58,18 +58,24 @@ Status check_code(std::string_view field, std::string_view value, const CodeRule
   return {};
 }
 
-// Free text: UTF-8, one line, trimmed, at most `max` bytes; empty only if allowed.
+// Characters (code points) of valid UTF-8 text: every byte that does not continue one.
+std::size_t utf8_chars(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// Free text: UTF-8, one line, trimmed, at most `max` characters; empty only if allowed.
 Status check_text(std::string_view field, std::string_view value, std::size_t max, bool required) {
   if (value.empty()) {
     if (required) return field_error(field, "is empty; fill it in");
     return {};
   }
-  if (value.size() > max) {
-    return field_error(field, fmt::format("has {} bytes, more than the limit of {}; shorten it", value.size(), max));
-  }
   const std::size_t bad = text::first_invalid_utf8(value);
   if (bad != std::string_view::npos) {
     return field_error(field, fmt::format("is not valid UTF-8 at byte {}; re-save the source file as UTF-8", bad));
+  }
+  if (const std::size_t chars = utf8_chars(value); chars > max) {
+    return field_error(field, fmt::format("has {} characters, more than the limit of {}; shorten it", chars, max));
   }
   std::size_t at = 0;
   const long control = text::first_control(value, at);
@@ -84,7 +90,7 @@ Status check_text(std::string_view field, std::string_view value, std::size_t ma
 }
 
 Status check_name(std::string_view field, std::string_view value) {
-  return check_text(field, value, name_bytes_max, true);
+  return check_text(field, value, name_chars_max, true);
 }
 
 Status check_amount(std::string_view field, Rupiah value, Rupiah min) {
@@ -172,7 +178,7 @@ Status check(const PrincipalRegister& p) {
 Status check(const PrincipalRevoke& p) {
   LONTAR_TRY(check_code("principal_id", p.principal_id, principal_id_rule));
   LONTAR_TRY(check_key("key", p.key));
-  return check_text("reason", p.reason, text_bytes_max, true);
+  return check_text("reason", p.reason, text_chars_max, true);
 }
 
 Status check(const ScheduleSet& p) {
@@ -254,7 +260,7 @@ Status check(const ParticipantEnroll& p) {
   LONTAR_TRY(check_programmes(p.programmes));
   LONTAR_TRY(check_heirs(p.heirs, p.nik));
   LONTAR_TRY(check_phone("phone", p.phone));
-  return check_text("address", p.address, text_bytes_max, false);
+  return check_text("address", p.address, text_chars_max, false);
 }
 
 Status check(const ParticipantUpdate& p) {
@@ -268,7 +274,7 @@ Status check(const ParticipantUpdate& p) {
     return field_error("update", "changes nothing; give a phone, an address or a new list of heirs");
   }
   if (p.phone) LONTAR_TRY(check_phone("phone", *p.phone));
-  if (p.address) LONTAR_TRY(check_text("address", *p.address, text_bytes_max, false));
+  if (p.address) LONTAR_TRY(check_text("address", *p.address, text_chars_max, false));
   return check_heirs(p.heirs, p.nik);
 }
 
@@ -328,7 +334,7 @@ Status check(const PayoutMade& p) {
 Status check(const EntryVoid& p) {
   LONTAR_TRY(check_code("target_principal", p.target_principal, principal_id_rule));
   if (p.target_seq < 1) return field_error("target_seq", "is 0; entries are numbered from 1, give the seq to void");
-  return check_text("reason", p.reason, text_bytes_max, true);
+  return check_text("reason", p.reason, text_chars_max, true);
 }
 }  // namespace
 
