@@ -50,13 +50,8 @@ const std::vector<Entry>& entries() {
 
 // Folded prefixes that say "regency" (false) or "city" (true), longest first.
 constexpr std::pair<std::string_view, bool> kind_prefixes[] = {
-    {"kabupatenadministrasi", false},
-    {"kabupaten", false},
-    {"kab", false},
-    {"kotaadministrasi", true},
-    {"kotamadya", true},
-    {"kodya", true},
-    {"kota", true},
+    {"kabupatenadministrasi", false}, {"kabadministrasi", false}, {"kabupaten", false}, {"kab", false},
+    {"kotaadministrasi", true},       {"kotamadya", true},        {"kodya", true},      {"kota", true},
 };
 }  // namespace
 
