@@ -327,8 +327,7 @@ std::size_t body_limit_for(std::string_view method, std::string_view target, std
   return request_body_bytes_max;
 }
 
-Reply handle(LogService& service, const Access& access, std::string_view method, std::string_view target,
-             std::string_view body, const std::function<std::string()>& http_metrics, const LedgerInfo* ledger) {
+std::optional<Reply> check(const Access& access, std::string_view method, std::string_view target) {
   if (target.size() > target_bytes_max) return error_reply(414, "the request target is too long");
   const Target t = split_target(target);
   const Route route = route_of(t.path);
@@ -341,9 +340,15 @@ Reply handle(LogService& service, const Access& access, std::string_view method,
     r.allow = post ? "POST" : "GET";
     return r;
   }
-  if (auto refusal = refuse(access, route, t.path)) return *refusal;
+  return refuse(access, route, t.path);
+}
+
+Reply handle(LogService& service, const Access& access, std::string_view method, std::string_view target,
+             std::string_view body, const std::function<std::string()>& http_metrics, const LedgerInfo* ledger) {
+  if (auto refusal = check(access, method, target)) return *refusal;
+  const Target t = split_target(target);
   try {
-    return dispatch(service, access, route, t, body, http_metrics, ledger);
+    return dispatch(service, access, route_of(t.path), t, body, http_metrics, ledger);
   } catch (const std::exception& e) {
     spdlog::error("http: {} {}: unexpected exception: {}", method, t.path, e.what());
     return error_reply(500, "internal error; the server's log has details");

@@ -56,6 +56,11 @@ Reply error_reply(const Error& error);
 // line before any of the body is read.
 std::size_t body_limit_for(std::string_view method, std::string_view target, std::size_t push_body_bytes_max);
 
+// Whether `access` may send `method target` at all (unknown route 404, wrong method 405,
+// target too long 414, no registered key 403 or 503...): the refusal, or nullopt. Decided
+// from the request's headers, before its body is read; handle() applies it too.
+std::optional<Reply> check(const Access& access, std::string_view method, std::string_view target);
+
 // Answers one request. `http_metrics` supplies the transport's own Prometheus lines;
 // `ledger` answers /v1/ledger (404 when null).
 // Never throws: a failure of the service becomes an error reply.
