@@ -27,11 +27,17 @@ CREATE TABLE IF NOT EXISTS entries(
   confirmed INTEGER NOT NULL,
   bytes BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS entries_nik ON entries(nik);
+CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
+CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
 CREATE TABLE IF NOT EXISTS seals(last_seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS receipts(seq INTEGER PRIMARY KEY, leaf_index INTEGER NOT NULL, verdict BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL,
   root BLOB NOT NULL, note TEXT NOT NULL);
+)sql";
+constexpr std::string_view lookup_indexes = R"sql(
+CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
+CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
 )sql";
 }  // namespace
 
@@ -58,6 +64,18 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   // A bounded page cache large enough that a big import rarely spills to the WAL
   // mid-transaction; memory stays flat whatever the file size.
   LONTAR_TRY(db->exec(fmt::format("PRAGMA cache_size = -{}", page_cache_kib)));
+  // Stores created before these indexes existed get them at their next open (a
+  // lookup per void target and per kind page instead of a scan per listed row).
+  // A store busy with another writer gets them at a later open: the lookups are
+  // right without them, only slower.
+  if (!create) {
+    auto have =
+        db->query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('entries_kind_seq', 'entries_kind_ref')");
+    if (have.ok() && have->value_or(0) < 2) {
+      const Status indexed = db->exec(lookup_indexes);
+      (void)indexed;
+    }
+  }
   if (const char* fail = std::getenv(fail_write_env); fail && *fail) {
     db->set_write_failure_after(std::atoi(fail));
   }

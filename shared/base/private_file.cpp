@@ -28,8 +28,8 @@ Result<int> open_private(const std::filesystem::path& path, int flags) {
 }
 }  // namespace
 
-Result<std::FILE*> create_private_file(const std::filesystem::path& path) {
-  LONTAR_ASSIGN(const int fd, open_private(path, O_WRONLY | O_CREAT | O_TRUNC));
+Result<std::FILE*> create_private_file(const std::filesystem::path& path, bool exclusive) {
+  LONTAR_ASSIGN(const int fd, open_private(path, O_WRONLY | O_CREAT | (exclusive ? O_EXCL : O_TRUNC)));
   std::FILE* f = ::fdopen(fd, "wb");
   if (f == nullptr) {
     Error e = io_error(path, "cannot open");

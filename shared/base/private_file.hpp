@@ -17,9 +17,10 @@ namespace lontar {
 constexpr unsigned private_file_mode = 0600;
 constexpr unsigned private_dir_mode = 0700;
 
-// Creates `path` (truncating an existing file) with mode 0600 and opens it for
-// writing ("wb"). The caller owns the FILE and closes it.
-Result<std::FILE*> create_private_file(const std::filesystem::path& path);
+// Creates `path` with mode 0600 and opens it for writing ("wb"); an existing
+// file is truncated, or with `exclusive` refused (as fopen's "wbx"). The caller
+// owns the FILE and closes it.
+Result<std::FILE*> create_private_file(const std::filesystem::path& path, bool exclusive = false);
 
 // Makes sure `path` exists with mode 0600 without changing its contents (an
 // empty file is created if it is missing): call it before SQLite opens a store,
