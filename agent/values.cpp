@@ -190,8 +190,9 @@ Result<domain::Rupiah> parse_rupiah(std::string_view t) {
   if (s.size() >= 2 && (s[0] == 'R' || s[0] == 'r') && (s[1] == 'p' || s[1] == 'P')) s.remove_prefix(2);
   if (!s.empty() && s.front() == '.') s.remove_prefix(1);  // "Rp. 1.500.000"
   s = trim(s);
-  if (s.size() > 3 && (s.ends_with(",00") || s.ends_with(".00")) && s.find_first_of(".,") < s.size() - 3) {
-    s.remove_suffix(3);  // "1.500.000,00": the cents a spreadsheet adds
+  if (s.size() > 3 && (s.ends_with(",00") || s.ends_with(".00")) &&
+      s.substr(0, s.size() - 3).find(s[s.size() - 3]) == std::string_view::npos) {
+    s.remove_suffix(3);  // "1.500.000,00", "1500000.00": the cents a spreadsheet adds
   }
   auto bad = [&] {
     return Error{Code::bad_input,

@@ -312,6 +312,8 @@ TEST_CASE("values: amounts, phones, NIKs, codes, relations and methods as people
   CHECK(*agent::parse_rupiah("Rp. 1.500.000,00") == 1'500'000);
   CHECK(*agent::parse_rupiah("1,500,000") == 1'500'000);
   CHECK(!agent::parse_rupiah("1.5").ok());
+  CHECK(!agent::parse_rupiah("24.000.00").ok());
+  CHECK(*agent::parse_rupiah("1500000.00") == 1'500'000);
   CHECK(*agent::normalize_phone("+62 812-3456-7890") == "081234567890");
   CHECK(*agent::normalize_phone("62 812 3456 7890") == "081234567890");
   CHECK(*agent::normalize_phone("(0812) 3456.7890") == "081234567890");
@@ -379,4 +381,32 @@ TEST_CASE("every East Java regency and city is read by code and by name, with an
   CHECK(*agent::parse_regency("Kotabaru", "") == "6302");  // a regency whose name starts with "Kota"
   CHECK(*agent::parse_regency("Kota Kotamobagu", "") == "7174");
   CHECK(*agent::parse_regency("Kab. Administrasi Kepulauan Seribu", "") == "3101");
+}
+
+TEST_CASE("typed records accept what import accepts, name the flag in errors and refuse future dates") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  auto r = a.run({"enroll", "--nik", "'3578 0117 0880 0001", "--name", "Joko", "--birth-date", "17 Agustus 1980",
+                  "--occupation", "tagana", "--regency", "Kota Surabaya", "--coverage-start", "14/5/2018", "--income",
+                  "Rp 1.500.000", "--phone", "+62 812-3456-7890"});
+  CHECK(r.rc == 0);
+  auto joko = stored_enrollment(a, "3578011708800001");
+  CHECK(joko.occupation == "TAGANA");
+  CHECK(joko.declared_income == 1'500'000);
+  CHECK(joko.phone == "081234567890");
+  r = a.run({"contribute", "--nik", "3578011708800001", "--first-month", "Mei 2018", "--jkk", "30.000", "--jkm",
+             "Rp 20.400", "--receipt", "KW/1"});
+  CHECK(r.rc == 0);
+  r = a.run({"enroll", "--nik", "3578011708800002", "--name", "Budi", "--birth-date", "17-08-2099", "--occupation",
+             "TAGANA", "--coverage-start", "2018-05-14"});
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "--birth-date: birth date ada di masa depan / is in the future: 2099-08-17 is after today"));
+  r = a.run({"pay", "--claim-no", "X/1", "--amount", "24.000.00", "--beneficiary", "Siti", "--reference", "T1"});
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "--amount: '24.000.00' bukan jumlah rupiah"));
+  r = a.run({"claim", "--claim-no", "X/1", "--nik", "3578011708800001", "--event-date", "1/1/2099", "--claimant-name",
+             "Siti", "--claimant-relation", "istri"});
+  CHECK(r.rc == 1);
+  CHECK(contains(r.err, "--event-date: event date ada di masa depan"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 2);
 }
