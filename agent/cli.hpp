@@ -6,7 +6,6 @@
 #include <optional>
 #include <string>
 
-#include "base/json.hpp"
 #include "base/result.hpp"
 #include "office.hpp"
 

@@ -43,7 +43,7 @@ struct Reply {
 struct LedgerInfo {
   std::string origin;
   std::string verifier_key;
-  std::string nik_key_hex;
+  Hash nik_key{};
 };
 
 // The HTTP status for an Error code: bad_input 400, unauthorized 403, not_found 404,
