@@ -297,14 +297,9 @@ Checked<domain::Payload> read_contribution(const Row& row, const ContributionCol
   return domain::Payload{std::move(p)};
 }
 
-// A validation message reads "<kind>: <field>: ..."; the field names the column.
-// Entry field names that differ from the import's column names are mapped back.
-std::string field_of_validation(const std::string& message) {
-  const auto first = message.find(": ");
-  if (first == std::string::npos) return "";
-  const auto second = message.find(": ", first + 2);
-  if (second == std::string::npos) return "";
-  std::string field = message.substr(first + 2, second - first - 2);
+// The import's column name for an entry field that domain::validate names in
+// Error::field ("regency_code" is the regency column, "heirs[0].name" heir_name).
+std::string column_field(const std::string& field) {
   if (field == "regency_code") return "regency";
   if (field == "declared_income") return "income";
   if (field.starts_with("heirs[")) {
@@ -312,7 +307,6 @@ std::string field_of_validation(const std::string& message) {
     if (field.ends_with(".relation")) return "heir_relation";
     if (field.ends_with(".nik")) return "heir_nik";
   }
-  if (field == "amounts") return "";
   return field;
 }
 
@@ -528,9 +522,9 @@ class ImportRun {
     auto appended = rec_.append(p, o_.confirm);
     if (!appended.ok()) {
       if (appended.error().code != Code::bad_input) return std::move(appended).error();
-      const std::string& msg = appended.error().message;
-      const std::string field = field_of_validation(msg);
-      return reject(r, FieldError{map_.find(field) ? field : std::string(), msg});
+      const Error& e = appended.error();
+      const std::string field = column_field(e.field);
+      return reject(r, FieldError{map_.find(field) ? field : std::string(), e.message});
     }
     const Appended& a = *appended;
     switch (a.status) {

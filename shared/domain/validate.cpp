@@ -21,7 +21,9 @@ constexpr std::string_view self_payer = "SELF";
 constexpr std::string_view heir_relations[] = {"spouse", "child", "parent", "sibling", "other"};
 
 Error field_error(std::string_view field, std::string_view problem) {
-  return Error{Code::bad_input, fmt::format("{}: {}", field, problem)};
+  Error e{Code::bad_input, fmt::format("{}: {}", field, problem)};
+  e.in_field(field);
+  return e;
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -110,7 +112,7 @@ Status check_date(std::string_view field, const Date& d) {
 
 Result<Nik> check_nik(std::string_view field, std::string_view value) {
   auto nik = parse_nik(value);
-  if (!nik.ok()) return std::move(nik).error().prefix(std::string(field));
+  if (!nik.ok()) return std::move(nik).error().prefix(std::string(field)).in_field(field);
   return nik;
 }
 
@@ -244,7 +246,7 @@ Status check(const ParticipantEnroll& p) {
   LONTAR_TRY(check_birth_and_coverage(p));
   if (!valid_sex(p.sex)) return field_error("sex", "is unknown; use male or female");
   auto matches = check_nik_matches(nik, p.birth_date, p.sex);
-  if (!matches.ok()) return std::move(matches).error().prefix("nik");
+  if (!matches.ok()) return std::move(matches).error().prefix("nik").in_field("nik");
   if (p.regency_code.size() != 4 || !all_digits(p.regency_code)) {
     return field_error("regency_code", fmt::format("{} is not 4 digits; use the NIK's first four digits ({})",
                                                    text::quote(p.regency_code), nik.regency()));
