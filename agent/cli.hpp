@@ -23,13 +23,15 @@ enum Exit : int {
   exit_incident = 7,     // sync: the server's history changed; syncing stopped until `incident clear`
   exit_unreachable = 8,  // sync: server unreachable, TLS failure or server error; try again later
   exit_refused = 9,      // sync: the server refused this office (not registered, revoked, equivocation)
+  exit_partial = 10,     // import: some rows recorded (or already there), some rejected: see the rejects file
 };
 
 constexpr const char* exit_codes_help =
     "Exit codes: 0 ok; 1 bad command line or input; 2 I/O or store error (disk full, permissions);\n"
     "3 rejected by the rules (nothing recorded); 4 flagged, repeat with --confirm; 5 verification failed;\n"
     "6 nothing found; 7 INCIDENT: the server's history changed (see `incident show`); 8 server unreachable,\n"
-    "try again later; 9 the server refused this office.";
+    "try again later; 9 the server refused this office; 10 import: some rows rejected (the others recorded),\n"
+    "see the rejects file (when an import rejects rows and records none it exits 3).";
 
 struct Context {
   std::string data;             // --data, default $LONTAR_DATA or ./lontar-data

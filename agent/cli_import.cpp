@@ -8,6 +8,54 @@
 
 namespace lontar::agent::cli {
 
+namespace {
+void print_summary(const std::string& file, ImportKind kind, const ImportSummary& s) {
+  if (s.encoding == csv::Encoding::windows1252) {
+    fmt::print(
+        "catatan: file bukan UTF-8; seluruhnya dibaca sebagai Windows-1252 dan diubah ke UTF-8 / note: the file "
+        "is not UTF-8; all of it was read as Windows-1252 and converted to UTF-8\n");
+  }
+  if (s.separator != ',') {
+    fmt::print("catatan: pemisah kolom / note: column separator {}\n", s.separator == ';' ? "';'" : "tab");
+  }
+  std::string unknown, known;
+  for (const auto& c : s.unused_columns) {
+    const std::string name = c.header.empty() ? fmt::format("(kolom/column {} tanpa judul/without header)", c.index + 1)
+                                              : "'" + c.header + "'";
+    if (c.known || c.header.empty()) {
+      known += (known.empty() ? "" : ", ") + name;
+    } else {
+      unknown += fmt::format("{}{}{}", unknown.empty() ? "" : "; ", name,
+                             c.suggestion.empty() ? " (tidak ada yang mirip / nothing close)"
+                                                  : " (maksud Anda / did you mean: " + c.suggestion + "?)");
+    }
+  }
+  if (!unknown.empty()) {
+    fmt::print("peringatan: kolom tidak dikenal, tidak dicatat / warning: unknown columns, not recorded: {}\n",
+               unknown);
+  }
+  if (!known.empty()) {
+    fmt::print(
+        "catatan: kolom tanpa tempat di data peserta, tidak dicatat / note: columns with no field in the entry, "
+        "not recorded: {}\n",
+        known);
+  }
+  const char* already_id = kind == ImportKind::enroll ? "sudah terdaftar" : "sudah tercatat";
+  const char* already_en = kind == ImportKind::enroll ? "already enrolled" : "already recorded";
+  const std::string range = s.recorded ? fmt::format(" (#{}..#{}, {} segel/seal{})", s.first_seq, s.last_seq, s.seals,
+                                                     s.seals == 1 ? "" : "s")
+                                       : "";
+  fmt::print("{}: {} baris: {} dicatat{}, {} {}, {} ditolak ({} konflik)\n", file, s.rows, s.recorded, range, s.already,
+             already_id, s.rejected, s.conflicts);
+  fmt::print("  ({} rows: {} recorded, {} {}, {} rejected ({} conflicts))\n", s.rows, s.recorded, s.already, already_en,
+             s.rejected, s.conflicts);
+  if (s.rejected) {
+    fmt::print("baris yang ditolak dan alasannya / rejected rows with reasons: {}\n", s.rejects_file.string());
+    fmt::print("perbaiki file itu lalu impor lagi / correct that file and import it again\n");
+  }
+}
+}  // namespace
+
 void add_import(CLI::App& app, Context& ctx) {
   struct O {
     ImportOptions opt;
@@ -17,17 +65,21 @@ void add_import(CLI::App& app, Context& ctx) {
   o->opt.operator_id = default_operator();
   auto* cmd = app.add_subcommand(
       "import",
+      "impor daftar CSV mitra dalam satu commit bersegel; baris yang salah masuk ke file rejects /\n"
       "import a partner's CSV list in one sealed commit; bad rows go to a rejects file.\n"
-      "Columns are matched by header (case-insensitive; English or Indonesian names):\n"
-      "  enroll:     nik|no_ktp, name|nama, birth_date|tgl_lahir, sex|jk (default: from the NIK),\n"
-      "              regency|kab_kota (default: NIK digits 1-4), occupation|pekerjaan (or --occupation),\n"
-      "              sponsor|wadah (or --sponsor), income|penghasilan (default 0), programmes|program\n"
-      "              (or --programmes), coverage_start|mulai (or --coverage-start), phone|no_hp,\n"
-      "              address|alamat, heir_name|ahli_waris, heir_relation|hubungan, heir_nik\n"
-      "  contribute: nik, first_month|bulan_awal (or --first-month), months|jumlah_bulan (default 1),\n"
-      "              jkk, jkm, jht (amounts), payer|pembayar (default --payer, --sponsor or SELF),\n"
-      "              receipt_no|no_kuitansi\n"
-      "Dates: YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY. Amounts: 1500000, 1.500.000 or Rp 1.500.000.");
+      "Columns are matched by header, ignoring case, spaces and punctuation (README, \"Import\", lists all):\n"
+      "  enroll:     NIK|No. KTP|NIK KTP, Nama|Nama Lengkap|Nama Peserta, Tgl. Lahir|Tanggal Lahir,\n"
+      "              Jenis Kelamin|JK|L/P (default: from the NIK; checked against it), Kab/Kota|Kabupaten/Kota\n"
+      "              (name or code; default: NIK digits 1-4), Pekerjaan (or --occupation), Wadah (or --sponsor),\n"
+      "              Penghasilan (default 0), Program (or --programmes), Mulai|TMT (or --coverage-start),\n"
+      "              No. HP|Telepon, Alamat, RT/RW, Kelurahan|Desa, Kecamatan, Ahli Waris, Hubungan, NIK Ahli Waris\n"
+      "  contribute: NIK, Bulan Awal|Periode (or --first-month), Jumlah Bulan (default 1), JKK, JKM, JHT,\n"
+      "              Pembayar (default --payer, --sponsor or SELF), No. Kuitansi|No. Bukti\n"
+      "Dates: 17-08-1980, 17/8/1980, 17/8/80, 17 Agustus 1980, 17 Agt 1980, 1980-08-17 (day first; a\n"
+      "two-digit year is the latest such year not after this one). Amounts: 1500000, 1.500.000, Rp 1.500.000.\n"
+      "Separators ',', ';' or tab; UTF-8 (with or without BOM) or Windows-1252 (converted whole).\n"
+      "Exit: 0 every row recorded or already there; 10 some rows rejected; 3 rows rejected and none recorded;\n"
+      "1 the file cannot be imported (nothing recorded); 2 I/O error.");
   cmd->add_option("file", o->file, "the CSV file (UTF-8, with or without BOM; CRLF or LF)")->required();
   cmd->add_option("--kind", o->kind, "enroll or contribute")
       ->check(CLI::IsMember({"enroll", "contribute"}))
@@ -55,19 +107,15 @@ void add_import(CLI::App& app, Context& ctx) {
     auto s = import_csv(*office, opt);
     if (!s.ok()) {
       ctx.exit_code = fail(s.error());
-      fmt::print(stderr, "nothing from {} was recorded\n", o->file);
+      fmt::print(stderr, "tidak ada yang dicatat dari / nothing from {} was recorded\n", o->file);
       return;
     }
-    if (!s->ignored_columns.empty()) {
-      std::string cols;
-      for (const auto& c : s->ignored_columns) cols += (cols.empty() ? "" : ", ") + c;
-      fmt::print("note: ignored columns: {}\n", cols);
+    print_summary(o->file, opt.kind, *s);
+    if (s->rejected == 0) {
+      ctx.exit_code = exit_ok;
+    } else {
+      ctx.exit_code = s->recorded == 0 && s->already == 0 ? exit_rejected : exit_partial;
     }
-    fmt::print("{}: {} rows: {} recorded", o->file, s->rows, s->recorded);
-    if (s->recorded) fmt::print(" (#{}..#{}, one seal)", s->first_seq, s->last_seq);
-    fmt::print(", {} already {}, {} rejected\n", s->already, opt.kind == ImportKind::enroll ? "enrolled" : "recorded",
-               s->rejected);
-    if (s->rejected) fmt::print("rejected rows with reasons: {}\n", s->rejects_file.string());
   });
 }
 

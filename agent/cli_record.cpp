@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "import.hpp"
 #include "record.hpp"
+#include "regency.hpp"
+#include "values.hpp"
 
 namespace lontar::agent::cli {
 
@@ -42,6 +45,27 @@ bool take(Context& ctx, const char* flag, Result<T> r, T& out) {
   return true;
 }
 
+// How far ahead of today (office clock) a contribution's first month may lie:
+// a year paid in advance, never more.
+constexpr int contribution_months_ahead_max = 12;
+
+// A date as import reads it, not after today plus `days_ahead` (refused with today's date).
+Result<domain::Date> partner_date(const std::string& text, int days_ahead, const char* what) {
+  const domain::Date now = today();
+  LONTAR_ASSIGN(auto d, parse_partner_date(text, now.year));
+  if (domain::days_since_epoch(d) > domain::days_since_epoch(now) + days_ahead) {
+    return Error{Code::bad_input,
+                 days_ahead == 0
+                     ? fmt::format("{} ada di masa depan / is in the future: {} is after today, {}", what,
+                                   domain::to_string(d), domain::to_string(now))
+                     : fmt::format("{}: {} lebih dari {} hari setelah hari ini / is more than {} days after today, {}",
+                                   what, domain::to_string(d), days_ahead, days_ahead, domain::to_string(now))};
+  }
+  return d;
+}
+
+Result<domain::Rupiah> amount(const std::string& text) { return parse_rupiah(text); }
+
 // "NAME:RELATION[:NIK]"
 Result<domain::Heir> parse_heir(const std::string& text) {
   domain::Heir h;
@@ -51,8 +75,10 @@ Result<domain::Heir> parse_heir(const std::string& text) {
   }
   h.name = text.substr(0, a);
   auto b = text.find(':', a + 1);
-  h.relation = text.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
-  if (b != std::string::npos) h.nik = text.substr(b + 1);
+  LONTAR_ASSIGN(h.relation, parse_relation(text.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1)));
+  if (b != std::string::npos) {
+    LONTAR_ASSIGN(h.nik, clean_nik(text.substr(b + 1)));
+  }
   return h;
 }
 
@@ -97,36 +123,50 @@ void add_enroll(CLI::App& app, Context& ctx) {
   struct O {
     Common c;
     domain::ParticipantEnroll p;
-    std::string birth, sex, programmes = "JKK+JKM", start;
+    std::string birth, sex, programmes = "JKK+JKM", start, regency, income, phone;
     std::vector<std::string> heirs;
   };
   auto o = std::make_shared<O>();
   auto* cmd = app.add_subcommand("enroll", "enroll a participant (participant.enroll)");
   cmd->add_option("--nik", o->p.nik, "16-digit NIK")->required();
   cmd->add_option("--name", o->p.name, "full name")->required();
-  cmd->add_option("--birth-date", o->birth, "YYYY-MM-DD")->required();
-  cmd->add_option("--sex", o->sex, "male/female (L/P); default: what the NIK says");
-  cmd->add_option("--regency", o->p.regency_code, "4-digit regency code; default: the NIK's first four digits");
+  cmd->add_option("--birth-date", o->birth, "17-08-1980, 17/8/1980, 17 Agustus 1980 or 1980-08-17; not in the future")
+      ->required();
+  cmd->add_option("--sex", o->sex, "L/P (laki-laki/perempuan, male/female); default: what the NIK says");
+  cmd->add_option("--regency", o->regency,
+                  "regency or city, code or name (3578, Kota Surabaya); default: the NIK's first four digits");
   cmd->add_option("--occupation", o->p.occupation, "occupation group: TAGANA, TKSK, KPM_PKH, ...")->required();
   cmd->add_option("--sponsor", o->p.sponsor, "collective/sponsor code, e.g. DINSOS-JATIM; empty = self");
-  cmd->add_option("--income", o->p.declared_income, "declared monthly income in rupiah");
+  cmd->add_option("--income", o->income, "declared monthly income in rupiah: 1500000, 1.500.000 or Rp 1.500.000");
   cmd->add_option("--programmes", o->programmes, "JKK+JKM[+JHT]")->capture_default_str();
-  cmd->add_option("--coverage-start", o->start, "YYYY-MM-DD")->required();
-  cmd->add_option("--phone", o->p.phone, "phone number");
+  cmd->add_option("--coverage-start", o->start, "a date as for --birth-date; at most 92 days after today")->required();
+  cmd->add_option("--phone", o->phone, "phone number: 0812-3456-7890, +62 812 3456 7890 ...");
   cmd->add_option("--address", o->p.address, "address");
   cmd->add_option("--heir", o->heirs, "an heir as NAME:RELATION[:NIK] (repeat for several)");
   add_common(cmd, o->c);
   cmd->callback([o, &ctx] {
     auto p = o->p;
-    if (!take(ctx, "--birth-date", domain::parse_date(o->birth), p.birth_date)) return;
-    if (!take(ctx, "--coverage-start", domain::parse_date(o->start), p.coverage_start)) return;
-    if (!take(ctx, "--programmes", domain::parse_programmes(o->programmes), p.programmes)) return;
-    if (o->sex.empty()) {
-      p.sex = (p.nik.size() == 16 && p.nik[6] >= '4') ? domain::Sex::female : domain::Sex::male;
-    } else if (!take(ctx, "--sex", domain::parse_sex(o->sex), p.sex)) {
+    if (!take(ctx, "--nik", clean_nik(p.nik), p.nik)) return;
+    if (!take(ctx, "--birth-date", partner_date(o->birth, 0, "birth date"), p.birth_date)) return;
+    if (!take(ctx, "--coverage-start", partner_date(o->start, coverage_start_days_ahead_max, "coverage start"),
+              p.coverage_start)) {
       return;
     }
-    if (p.regency_code.empty()) p.regency_code = p.nik.substr(0, 4);
+    if (!take(ctx, "--programmes", domain::parse_programmes(o->programmes), p.programmes)) return;
+    if (o->sex.empty()) {
+      p.sex = sex_from_nik(p.nik);
+    } else if (!take(ctx, "--sex", parse_partner_sex(o->sex), p.sex)) {
+      return;
+    }
+    const std::string nik_regency = p.nik.substr(0, 4);
+    if (o->regency.empty()) {
+      p.regency_code = nik_regency;
+    } else if (!take(ctx, "--regency", parse_regency(o->regency, nik_regency), p.regency_code)) {
+      return;
+    }
+    if (!o->income.empty() && !take(ctx, "--income", amount(o->income), p.declared_income)) return;
+    if (!take(ctx, "--phone", normalize_phone(o->phone), p.phone)) return;
+    p.occupation = normalize_code(p.occupation);
     if (!heirs(ctx, o->heirs, p.heirs)) return;
     ctx.exit_code = record_one(ctx, o->c, p);
   });
@@ -136,16 +176,16 @@ void add_contribute(CLI::App& app, Context& ctx) {
   struct O {
     Common c;
     domain::ContributionPaid p;
-    std::string first;
-    std::optional<domain::Rupiah> jkk, jkm, jht;
+    std::string first, jkk, jkm, jht;
   };
   auto o = std::make_shared<O>();
   o->p.payer = "SELF";
   auto* cmd = app.add_subcommand("contribute", "record a contribution payment (contribution.paid)");
   cmd->add_option("--nik", o->p.nik, "the participant's NIK")->required();
-  cmd->add_option("--first-month", o->first, "first month paid, YYYY-MM")->required();
+  cmd->add_option("--first-month", o->first, "first month paid: 2018-05, 05/2018 or Mei 2018; at most 12 months ahead")
+      ->required();
   cmd->add_option("--months", o->p.months, "number of months paid (1..120)")->capture_default_str();
-  cmd->add_option("--jkk", o->jkk, "amount paid for JKK, rupiah (total for all months)");
+  cmd->add_option("--jkk", o->jkk, "amount paid for JKK, rupiah (total for all months): 30000, 30.000, Rp 30.000");
   cmd->add_option("--jkm", o->jkm, "amount paid for JKM, rupiah");
   cmd->add_option("--jht", o->jht, "amount paid for JHT, rupiah");
   cmd->add_option("--payer", o->p.payer, "SELF or the sponsor's code")->capture_default_str();
@@ -153,10 +193,27 @@ void add_contribute(CLI::App& app, Context& ctx) {
   add_common(cmd, o->c);
   cmd->callback([o, &ctx] {
     auto p = o->p;
-    if (!take(ctx, "--first-month", domain::parse_year_month(o->first), p.first_month)) return;
-    if (o->jkk) p.amounts.push_back({domain::Programme::jkk, *o->jkk});
-    if (o->jkm) p.amounts.push_back({domain::Programme::jkm, *o->jkm});
-    if (o->jht) p.amounts.push_back({domain::Programme::jht, *o->jht});
+    if (!take(ctx, "--nik", clean_nik(p.nik), p.nik)) return;
+    if (!take(ctx, "--first-month", parse_partner_month(o->first), p.first_month)) return;
+    const domain::YearMonth this_month = domain::month_of(today());
+    if (domain::months_between(this_month, p.first_month) > contribution_months_ahead_max) {
+      ctx.exit_code =
+          fail(Error{Code::bad_input,
+                     fmt::format("--first-month: {} lebih dari {} bulan setelah bulan ini / is more than {} months "
+                                 "after this month, {}",
+                                 domain::to_string(p.first_month), contribution_months_ahead_max,
+                                 contribution_months_ahead_max, domain::to_string(this_month))});
+      return;
+    }
+    const std::pair<const char*, const std::string*> amounts[] = {
+        {"--jkk", &o->jkk}, {"--jkm", &o->jkm}, {"--jht", &o->jht}};
+    const domain::Programme programmes[] = {domain::Programme::jkk, domain::Programme::jkm, domain::Programme::jht};
+    for (std::size_t i = 0; i < std::size(amounts); ++i) {
+      if (amounts[i].second->empty()) continue;
+      domain::Rupiah value = 0;
+      if (!take(ctx, amounts[i].first, amount(*amounts[i].second), value)) return;
+      p.amounts.push_back({programmes[i], value});
+    }
     ctx.exit_code = record_one(ctx, o->c, p);
   });
 }
@@ -165,24 +222,27 @@ void add_claim(CLI::App& app, Context& ctx) {
   struct O {
     Common c;
     domain::ClaimFiled p;
-    std::string programme = "JKM", event;
+    std::string programme = "JKM", event, relation = "other";
   };
   auto o = std::make_shared<O>();
-  o->p.claimant.relation = "other";
   auto* cmd = app.add_subcommand("claim", "file a claim: JKM (death) or JKK (work accident) (claim.filed)");
   cmd->add_option("--claim-no", o->p.claim_no, "claim number, e.g. SBY-RUNGKUT/2018/0001")->required();
   cmd->add_option("--nik", o->p.nik, "the participant's NIK")->required();
   cmd->add_option("--programme", o->programme, "JKM or JKK")->capture_default_str();
-  cmd->add_option("--event-date", o->event, "date of death or accident, YYYY-MM-DD")->required();
+  cmd->add_option("--event-date", o->event, "date of death or accident, as for enroll --birth-date; not in the future")
+      ->required();
   cmd->add_option("--claimant-name", o->p.claimant.name, "who files the claim (the heir)")->required();
-  cmd->add_option("--claimant-relation", o->p.claimant.relation, "spouse, child, parent, sibling, other")
+  cmd->add_option("--claimant-relation", o->relation,
+                  "suami, istri, anak, orang tua, saudara, lainnya (or spouse, child, parent, sibling, other)")
       ->capture_default_str();
   cmd->add_option("--claimant-nik", o->p.claimant.nik, "the claimant's NIK, if known");
   add_common(cmd, o->c);
   cmd->callback([o, &ctx] {
     auto p = o->p;
     if (!take(ctx, "--programme", domain::parse_programme(o->programme), p.programme)) return;
-    if (!take(ctx, "--event-date", domain::parse_date(o->event), p.event_date)) return;
+    if (!take(ctx, "--nik", clean_nik(p.nik), p.nik)) return;
+    if (!take(ctx, "--event-date", partner_date(o->event, 0, "event date"), p.event_date)) return;
+    if (!take(ctx, "--claimant-relation", parse_relation(o->relation), p.claimant.relation)) return;
     ctx.exit_code = record_one(ctx, o->c, p);
   });
 }
@@ -191,19 +251,20 @@ void add_pay(CLI::App& app, Context& ctx) {
   struct O {
     Common c;
     domain::PayoutMade p;
-    std::string method = "bank";
+    std::string method = "bank", amount;
   };
   auto o = std::make_shared<O>();
   auto* cmd = app.add_subcommand("pay", "record a benefit payout on a claim (payout.made)");
   cmd->add_option("--claim-no", o->p.claim_no, "the claim paid")->required();
-  cmd->add_option("--amount", o->p.amount, "amount paid, rupiah")->required();
+  cmd->add_option("--amount", o->amount, "amount paid, rupiah: 24000000, 24.000.000 or Rp 24.000.000")->required();
   cmd->add_option("--beneficiary", o->p.beneficiary, "who received it")->required();
-  cmd->add_option("--method", o->method, "bank or cash")->capture_default_str();
+  cmd->add_option("--method", o->method, "transfer/bank or tunai/cash")->capture_default_str();
   cmd->add_option("--reference", o->p.reference, "bank transfer or cash receipt reference")->required();
   add_common(cmd, o->c);
   cmd->callback([o, &ctx] {
     auto p = o->p;
-    if (!take(ctx, "--method", domain::parse_pay_method(o->method), p.method)) return;
+    if (!take(ctx, "--amount", amount(o->amount), p.amount)) return;
+    if (!take(ctx, "--method", parse_method(o->method), p.method)) return;
     ctx.exit_code = record_one(ctx, o->c, p);
   });
 }

@@ -3,53 +3,123 @@
 #include <fmt/format.h>
 #include <algorithm>
 
+#include "values.hpp"
+
 namespace lontar::agent {
 
 namespace {
-std::string normalize(std::string_view h) {
-  while (!h.empty() && (h.front() == ' ' || h.front() == '\t')) h.remove_prefix(1);
-  while (!h.empty() && (h.back() == ' ' || h.back() == '\t')) h.remove_suffix(1);
-  std::string out;
-  for (char c : h) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c == ' ' || c == '-' || c == '.') c = '_';
-    out.push_back(c);
+// Known headers with no field in an entry: listed as "not recorded".
+constexpr std::string_view not_recorded[] = {
+    "tempat lahir", "tempat lhr", "tmp lahir",  "tempat tanggal lahir", "ttl",    "no",
+    "nomor",        "no urut",    "nomor urut", "keterangan",           "ket",    "catatan",
+    "email",        "e-mail",     "agama",      "status perkawinan",    "status", "nama ibu kandung",
+    "provinsi",     "kode pos",   "pendidikan", "kewarganegaraan",      "no kk",  "nomor kk",
+};
+constexpr std::string_view reason_headers[] = {"reason", "alasan"};
+
+// Edit distance of two folded names, for "did you mean".
+std::size_t distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
   }
-  return out;
+  return row[b.size()];
 }
 
-bool digits(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+// The accepted name nearest to a folded header, when it is close enough to be a typo.
+std::string nearest(const std::vector<FieldSpec>& specs, const std::string& folded) {
+  std::size_t best = std::string::npos;
+  std::string name;
+  for (const auto& spec : specs) {
+    for (auto alias : spec.aliases) {
+      const std::size_t d = distance(folded, fold(alias));
+      if (d < best) {
+        best = d;
+        name = fmt::format("{} ({})", alias, spec.name);
+      }
+    }
+  }
+  return best <= std::max<std::size_t>(2, folded.size() / 3) ? name : std::string();
+}
+
+bool folded_in(const std::string& folded, std::span<const std::string_view> names) {
+  return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return fold(n) == folded; });
+}
+
+std::string flag_for(std::string_view field) {
+  if (field == "coverage_start") return " or pass --coverage-start for every row";
+  if (field == "first_month") return " or pass --first-month for every row";
+  if (field == "occupation") return " or pass --occupation for every row";
+  return "";
 }
 }  // namespace
 
 const std::vector<FieldSpec>& field_specs(ImportKind kind) {
   static const std::vector<FieldSpec> enroll = {
-      {"nik", {"nik", "no_ktp", "nomor_ktp", "ktp", "nomor_induk_kependudukan"}, true},
-      {"name", {"name", "nama", "nama_lengkap", "full_name"}, true},
-      {"birth_date", {"birth_date", "tgl_lahir", "tanggal_lahir", "date_of_birth", "dob"}, true},
-      {"sex", {"sex", "jk", "jenis_kelamin", "gender", "l/p"}, false},
-      {"regency", {"regency", "regency_code", "kab_kota", "kode_kab_kota", "kode_kabupaten"}, false},
-      {"occupation", {"occupation", "pekerjaan", "occupation_group", "kelompok"}, true},
-      {"sponsor", {"sponsor", "collective", "wadah", "penanggung"}, false},
-      {"income", {"income", "declared_income", "penghasilan", "upah"}, false},
-      {"programmes", {"programmes", "programs", "program", "programme"}, false},
-      {"coverage_start", {"coverage_start", "mulai", "tgl_mulai", "mulai_kepesertaan", "start"}, true},
-      {"phone", {"phone", "telp", "telepon", "hp", "no_hp"}, false},
-      {"address", {"address", "alamat"}, false},
-      {"heir_name", {"heir_name", "ahli_waris", "nama_ahli_waris"}, false},
-      {"heir_relation", {"heir_relation", "hubungan", "hubungan_ahli_waris"}, false},
-      {"heir_nik", {"heir_nik", "nik_ahli_waris"}, false},
+      {"nik",
+       {"nik", "no ktp", "no. ktp", "nomor ktp", "ktp", "nik ktp", "no nik", "nomor nik", "nik peserta",
+        "nomor induk kependudukan", "no identitas", "nomor identitas", "nik/no ktp"},
+       true},
+      {"name",
+       {"name", "nama", "nama lengkap", "nama peserta", "full name", "nama sesuai ktp", "nama pekerja",
+        "nama tenaga kerja", "nama anggota"},
+       true},
+      {"birth_date",
+       {"birth_date", "tgl lahir", "tgl. lahir", "tanggal lahir", "tgl lhr", "date of birth", "dob", "birth date",
+        "tanggal lhr"},
+       true},
+      {"sex", {"sex", "jk", "jenis kelamin", "jenis kelamin (l/p)", "l/p", "kelamin", "gender"}, false},
+      {"regency",
+       {"regency", "regency_code", "kab/kota", "kab kota", "kabupaten/kota", "kabupaten", "kota", "kode kab/kota",
+        "kode kabupaten", "kode wilayah", "kab/kota domisili"},
+       false},
+      {"occupation",
+       {"occupation", "pekerjaan", "occupation_group", "kelompok", "jenis pekerjaan", "profesi", "kelompok peserta",
+        "kategori"},
+       true},
+      {"sponsor",
+       {"sponsor", "collective", "wadah", "nama wadah", "penanggung", "penanggung iuran", "instansi"},
+       false},
+      {"income",
+       {"income", "declared_income", "penghasilan", "penghasilan per bulan", "penghasilan bulanan", "upah", "gaji"},
+       false},
+      {"programmes", {"programmes", "programs", "program", "programme", "program bpjs", "jenis program"}, false},
+      {"coverage_start",
+       {"coverage_start", "mulai", "tgl mulai", "tanggal mulai", "mulai kepesertaan", "start", "tmt", "tmt kepesertaan",
+        "tgl kepesertaan", "tanggal kepesertaan", "tanggal efektif"},
+       true},
+      {"phone",
+       {"phone", "telp", "telepon", "hp", "no hp", "no. hp", "nomor hp", "no telp", "no. telp", "no telepon",
+        "nomor telepon", "handphone", "no wa", "nomor wa", "whatsapp", "no hp/wa", "telepon/hp"},
+       false},
+      {"address", {"address", "alamat", "alamat lengkap", "alamat rumah", "alamat domisili", "alamat ktp"}, false},
+      {"rt_rw", {"rt/rw", "rt rw"}, false},
+      {"village", {"kelurahan", "desa", "kelurahan/desa", "desa/kelurahan", "kel/desa", "kel"}, false},
+      {"district", {"kecamatan", "kec", "district"}, false},
+      {"heir_name", {"heir_name", "ahli waris", "nama ahli waris"}, false},
+      {"heir_relation", {"heir_relation", "hubungan", "hubungan ahli waris", "hubungan keluarga"}, false},
+      {"heir_nik", {"heir_nik", "nik ahli waris"}, false},
   };
   static const std::vector<FieldSpec> contribute = {
-      {"nik", {"nik", "no_ktp", "nomor_ktp", "ktp"}, true},
-      {"first_month", {"first_month", "bulan_awal", "bulan", "month"}, true},
-      {"months", {"months", "jumlah_bulan", "lama"}, false},
-      {"jkk", {"jkk", "iuran_jkk"}, false},
-      {"jkm", {"jkm", "iuran_jkm"}, false},
-      {"jht", {"jht", "iuran_jht"}, false},
-      {"payer", {"payer", "pembayar", "sponsor"}, false},
-      {"receipt_no", {"receipt_no", "receipt", "no_kuitansi", "kuitansi", "no_bukti"}, true},
+      {"nik", {"nik", "no ktp", "no. ktp", "nomor ktp", "ktp", "nik ktp", "nik peserta"}, true},
+      {"name", {"name", "nama", "nama lengkap", "nama peserta"}, false},
+      {"first_month", {"first_month", "bulan awal", "bulan", "month", "periode", "bulan iuran", "mulai bulan"}, true},
+      {"months", {"months", "jumlah bulan", "lama", "bulan dibayar"}, false},
+      {"jkk", {"jkk", "iuran jkk"}, false},
+      {"jkm", {"jkm", "iuran jkm"}, false},
+      {"jht", {"jht", "iuran jht"}, false},
+      {"payer", {"payer", "pembayar", "sponsor", "dibayar oleh"}, false},
+      {"receipt_no",
+       {"receipt_no", "receipt", "no kuitansi", "kuitansi", "no kwitansi", "kwitansi", "nomor kuitansi", "no bukti",
+        "nomor bukti", "no referensi"},
+       true},
   };
   return kind == ImportKind::enroll ? enroll : contribute;
 }
@@ -68,20 +138,32 @@ Result<ColumnMap> map_columns(ImportKind kind, const std::vector<std::string>& h
   ColumnMap map;
   map.kind = kind;
   map.column.assign(specs.size(), std::nullopt);
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    const std::string h = normalize(header[c]);
+  map.width = header.size();
+  while (map.width > 0 && fold(header[map.width - 1]).empty()) --map.width;
+  for (std::size_t c = 0; c < map.width; ++c) {
+    const std::string h = fold(header[c]);
     bool matched = false;
     for (std::size_t f = 0; f < specs.size() && !matched; ++f) {
-      if (std::find(specs[f].aliases.begin(), specs[f].aliases.end(), h) == specs[f].aliases.end()) continue;
+      if (!folded_in(h, specs[f].aliases)) continue;
       matched = true;
       if (map.column[f]) {
-        return Error{Code::bad_input,
-                     fmt::format("header: columns {} ('{}') and {} ('{}') both mean '{}'; rename or remove one",
-                                 *map.column[f] + 1, header[*map.column[f]], c + 1, header[c], specs[f].name)};
+        return Error{
+            Code::bad_input,
+            fmt::format("header: kolom {} ('{}') dan {} ('{}') sama-sama berarti '{}' / columns {} and {} both "
+                        "mean '{}'; ganti nama atau hapus salah satu / rename or remove one",
+                        *map.column[f] + 1, header[*map.column[f]], c + 1, header[c], specs[f].name, *map.column[f] + 1,
+                        c + 1, specs[f].name)};
       }
       map.column[f] = c;
     }
-    if (!matched) map.ignored.push_back(header[c]);
+    if (matched) continue;
+    if (folded_in(h, reason_headers)) {
+      map.reason = c;
+    } else if (h.empty() || folded_in(h, not_recorded)) {
+      map.unused.push_back(UnusedColumn{c, header[c], "", !h.empty()});
+    } else {
+      map.unused.push_back(UnusedColumn{c, header[c], nearest(specs, h), false});
+    }
   }
   for (std::size_t f = 0; f < specs.size(); ++f) {
     const bool defaulted =
@@ -89,68 +171,19 @@ Result<ColumnMap> map_columns(ImportKind kind, const std::vector<std::string>& h
     if (specs[f].required && !map.column[f] && !defaulted) {
       std::string names;
       for (auto a : specs[f].aliases) names += (names.empty() ? "" : ", ") + std::string(a);
-      return Error{
-          Code::bad_input,
-          fmt::format(
-              "header: column '{}' is missing (accepted names: {}); add the column{}", specs[f].name, names,
-              specs[f].name == "coverage_start" || specs[f].name == "occupation" || specs[f].name == "first_month"
-                  ? fmt::format(" or pass --{} for every row", specs[f].name == "coverage_start" ? "coverage-start"
-                                                               : specs[f].name == "first_month"  ? "first-month"
-                                                                                                 : "occupation")
-                  : std::string())};
+      std::string near;
+      for (const auto& u : map.unused) {
+        if (u.suggestion.find("(" + std::string(specs[f].name) + ")") != std::string::npos) {
+          near = fmt::format("; kolom / column '{}' mirip / is close to it", u.header);
+        }
+      }
+      return Error{Code::bad_input,
+                   fmt::format("header: kolom '{}' tidak ada / column '{}' is missing (nama yang diterima / accepted "
+                               "names: {}){}; tambahkan kolom itu / add the column{}",
+                               specs[f].name, specs[f].name, names, near, flag_for(specs[f].name))};
     }
   }
   return map;
-}
-
-Result<domain::Date> parse_partner_date(std::string_view t) {
-  if (t.size() == 10 && (t[2] == '-' || t[2] == '/') && t[5] == t[2]) {
-    std::string iso = fmt::format("{}-{}-{}", t.substr(6, 4), t.substr(3, 2), t.substr(0, 2));
-    if (digits(t.substr(0, 2)) && digits(t.substr(3, 2)) && digits(t.substr(6, 4))) return domain::parse_date(iso);
-  }
-  auto d = domain::parse_date(t);
-  if (!d.ok()) {
-    return Error{Code::bad_input, fmt::format("'{}' is not a date; write YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY",
-                                              std::string(t).substr(0, 40))};
-  }
-  return d;
-}
-
-Result<domain::Rupiah> parse_rupiah(std::string_view t) {
-  std::string_view s = t;
-  if (s.size() >= 2 && (s.substr(0, 2) == "Rp" || s.substr(0, 2) == "RP")) s.remove_prefix(2);
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  auto bad = [&] {
-    return Error{Code::bad_input, fmt::format("'{}' is not an amount in rupiah; write whole rupiah, e.g. 1500000 or "
-                                              "1.500.000",
-                                              std::string(t).substr(0, 40))};
-  };
-  if (s.empty()) return bad();
-  std::string plain;
-  const char sep = s.find('.') != std::string_view::npos ? '.' : ',';
-  std::size_t group = 0;
-  bool seen_sep = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == sep && (s.find('.') != std::string_view::npos) != (s.find(',') != std::string_view::npos)) {
-      if ((seen_sep && group != 3) || (!seen_sep && (group == 0 || group > 3))) return bad();
-      seen_sep = true;
-      group = 0;
-      continue;
-    }
-    if (c < '0' || c > '9') return bad();
-    plain.push_back(c);
-    ++group;
-  }
-  if ((seen_sep && group != 3) || plain.size() > 15) return bad();
-  return static_cast<domain::Rupiah>(std::stoll(plain));
-}
-
-domain::Sex sex_from_nik(std::string_view nik) {
-  if (nik.size() >= 8 && digits(nik.substr(6, 2)) && (nik[6] - '0') * 10 + (nik[7] - '0') > 40) {
-    return domain::Sex::female;
-  }
-  return domain::Sex::male;
 }
 
 }  // namespace lontar::agent

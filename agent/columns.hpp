@@ -1,10 +1,12 @@
 // columns.hpp — how a partner's CSV header maps onto entry fields.
 //
-// Headers are matched case-insensitively after trimming and turning spaces,
-// dashes and dots into underscores; each field has English and Indonesian
-// aliases (README, "Office agent"). Columns that match no field are ignored
-// (and listed); a field without a column takes its documented default, or is
-// an error naming the missing column when it has none.
+// Headers are matched case-, space- and punctuation-insensitively (fold(): "No.
+// HP", "No HP" and "no_hp" are one name); each field has English and Indonesian
+// names as Indonesian offices write them (README, "Import"). A header that is
+// no field is listed with the nearest accepted name; a field without a column
+// takes its documented default, or is an error naming the missing column when it
+// has none. Some columns are known but have no field in the entry (Tempat Lahir,
+// No): they are listed as "not recorded", never dropped silently.
 #pragma once
 
 #include <optional>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "base/result.hpp"
-#include "domain/domain.hpp"
 
 namespace lontar::agent {
 
@@ -27,11 +28,21 @@ struct FieldSpec {
 };
 const std::vector<FieldSpec>& field_specs(ImportKind kind);
 
+// A header the import does not use, and why.
+struct UnusedColumn {
+  std::size_t index = 0;   // 0-based
+  std::string header;      // as written
+  std::string suggestion;  // nearest accepted name ("" when none is close), for unknown headers
+  bool known = false;      // a known column with no field in the entry (Tempat Lahir): not recorded
+};
+
 // Which column (0-based) holds each field of field_specs(kind); nullopt = absent.
 struct ColumnMap {
   ImportKind kind = ImportKind::enroll;
   std::vector<std::optional<std::size_t>> column;  // parallel to field_specs(kind)
-  std::vector<std::string> ignored;                // headers that matched nothing
+  std::vector<UnusedColumn> unused;                // unknown headers and known-but-not-recorded ones
+  std::optional<std::size_t> reason;               // a `reason` column (a re-imported rejects file)
+  std::size_t width = 0;                           // header cells, trailing empty ones dropped
   std::optional<std::size_t> find(std::string_view field) const;
 };
 
@@ -39,13 +50,5 @@ struct ColumnMap {
 // supplies by flag (e.g. "coverage_start"), which makes a required column optional.
 Result<ColumnMap> map_columns(ImportKind kind, const std::vector<std::string>& header,
                               const std::vector<std::string_view>& defaults_given);
-
-// Lenient readers for values as partners write them; errors say the accepted forms.
-// Dates: YYYY-MM-DD, DD-MM-YYYY or DD/MM/YYYY.
-Result<domain::Date> parse_partner_date(std::string_view text);
-// Rupiah: digits, optionally "Rp" and thousands separators ("1.500.000", "1,500,000").
-Result<domain::Rupiah> parse_rupiah(std::string_view text);
-// The sex a NIK encodes (day part above 40: female).
-domain::Sex sex_from_nik(std::string_view nik);
 
 }  // namespace lontar::agent

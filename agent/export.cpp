@@ -1,5 +1,7 @@
 #include "export.hpp"
 
+#include "base/private_file.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -21,9 +23,10 @@ class OutFile {
       std::filesystem::remove(path_, ec);
     }
   }
-  Status open() {
-    f_ = std::fopen(path_.c_str(), "wbx");
-    if (!f_) return err("cannot create");
+  Status open() {  // personal data: 0600 whatever the umask
+    auto f = create_private_file(path_, /*exclusive=*/true);
+    if (!f.ok()) return err("cannot create");
+    f_ = *f;
     return {};
   }
   Status write(ByteView b) {

@@ -1,12 +1,21 @@
 // import.hpp — bulk enrollment or contribution lists from a partner's CSV file.
 //
-// Streams the file: each row is mapped (columns.hpp), validated and judged, and
-// the good ones are appended as they come, inside ONE transaction that ends with
-// one seal and one commit — a killed import leaves nothing, a finished one
-// everything. Memory does not grow with the file. Bad rows go to a rejects CSV
-// (the original columns plus a `reason` naming line, column and fix). Rows whose
-// person is already enrolled (or whose receipt is already recorded) are counted
-// as such, so importing the same file twice records nobody twice.
+// Takes the file as the partner sent it (csv.hpp: `;` or tab separators,
+// Windows-1252; columns.hpp: Indonesian headers; values.hpp: dates, amounts,
+// regencies, phones as people write them). Streams the file: each row is read
+// (columns → a payload), checked against this office's own earlier entries, and
+// judged and appended, inside ONE transaction that ends with its seals and one
+// commit — a killed import leaves nothing, a finished one everything. Memory
+// grows by 8 bytes per recorded row (the line each came from, so that a row
+// repeated later in the file names its first line), never with the file's bytes.
+//
+// Bad rows go to a rejects file: the original header (its `reason` column, if
+// any, dropped; trailing empty header cells dropped) plus one `reason` column,
+// each rejected row's cells as read (in UTF-8), and a reason naming the line,
+// the column and the fix. Correcting the rejects file and importing it works.
+// A row whose person this office already enrolled with the same name, birth
+// date and occupation (or whose receipt is already recorded) is counted as
+// "already there"; with different ones it is a conflict, in the rejects file.
 #pragma once
 
 #include <filesystem>
@@ -14,6 +23,7 @@
 #include <string>
 
 #include "columns.hpp"
+#include "csv.hpp"
 #include "office.hpp"
 
 namespace lontar::agent {
@@ -34,18 +44,26 @@ struct ImportOptions {
   std::string payer;
 };
 
+// How far after today (office clock) a coverage start may lie: partners enroll
+// people from the next quarter on, never years ahead.
+constexpr int coverage_start_days_ahead_max = 92;
+
 struct ImportSummary {
   std::uint64_t rows = 0;
   std::uint64_t recorded = 0;
-  std::uint64_t already = 0;   // already enrolled / receipt already recorded
-  std::uint64_t rejected = 0;  // written to the rejects file
+  std::uint64_t already = 0;    // already enrolled / receipt already recorded, the same person or payment
+  std::uint64_t rejected = 0;   // written to the rejects file (conflicts included)
+  std::uint64_t conflicts = 0;  // of `rejected`: already enrolled here with another name, birth date or occupation
+  std::uint64_t seals = 0;      // seals signed by this import (one per chain::batch_entries_max entries)
   std::uint64_t first_seq = 0, last_seq = 0;
-  std::vector<std::string> ignored_columns;
+  csv::Encoding encoding = csv::Encoding::utf8;
+  char separator = ',';
+  std::vector<UnusedColumn> unused_columns;
   std::filesystem::path rejects_file;  // "" when no row was rejected
 };
 
-// Imports the file. An Error means nothing was recorded (a broken file, a
-// missing column, a full disk); rejected rows are not errors.
+// Imports the file. An Error means nothing was recorded (a broken or empty file,
+// a spreadsheet, a missing column, a full disk); rejected rows are not errors.
 Result<ImportSummary> import_csv(Office& office, const ImportOptions& options);
 
 }  // namespace lontar::agent

@@ -77,6 +77,7 @@ Result<chain::Seal> Recorder::seal() {
   chain::Seal s = chain::make_seal(office_->id, head_.seq, head_.hash, now_ms(), office_->key);
   LONTAR_TRY(office_->store->insert_seal(s));
   unsealed_ = 0;
+  ++seals_;
   return s;
 }
 

@@ -56,6 +56,8 @@ class Recorder {
   Result<std::optional<chain::Seal>> commit();
 
   std::uint64_t appended() const { return appended_; }
+  // Seals signed so far (commit() signs the last one).
+  std::uint64_t seals() const { return seals_; }
 
  private:
   Recorder(Office& office, store::Transaction tx, rules::State& state, std::string operator_id, Head head)
@@ -70,6 +72,7 @@ class Recorder {
   std::uint64_t appended_ = 0;
   std::uint64_t first_seq_ = 0;  // of the first appended entry; the run goes to the outbox at commit
   std::uint64_t unsealed_ = 0;
+  std::uint64_t seals_ = 0;
 };
 
 }  // namespace lontar::agent

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "base/private_file.hpp"
+
 namespace lontar::agent {
 
 namespace {
@@ -25,11 +27,17 @@ CREATE TABLE IF NOT EXISTS entries(
   confirmed INTEGER NOT NULL,
   bytes BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS entries_nik ON entries(nik);
+CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
+CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
 CREATE TABLE IF NOT EXISTS seals(last_seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS receipts(seq INTEGER PRIMARY KEY, leaf_index INTEGER NOT NULL, verdict BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL,
   root BLOB NOT NULL, note TEXT NOT NULL);
+)sql";
+constexpr std::string_view lookup_indexes = R"sql(
+CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
+CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
 )sql";
 }  // namespace
 
@@ -49,11 +57,25 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   }
   store::OpenOptions options;
   options.create = create;
+  // Private before SQLite opens it: SQLite gives the -wal and -shm files the store's mode.
+  if (create) LONTAR_TRY(ensure_private_file(path));
   LONTAR_ASSIGN(auto db, store::Db::open(path.string(), options));
-  ::chmod(path.c_str(), 0600);
+  ::chmod(path.c_str(), private_file_mode);
   // A bounded page cache large enough that a big import rarely spills to the WAL
   // mid-transaction; memory stays flat whatever the file size.
   LONTAR_TRY(db->exec(fmt::format("PRAGMA cache_size = -{}", page_cache_kib)));
+  // Stores created before these indexes existed get them at their next open (a
+  // lookup per void target and per kind page instead of a scan per listed row).
+  // A store busy with another writer gets them at a later open: the lookups are
+  // right without them, only slower.
+  if (!create) {
+    auto have =
+        db->query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('entries_kind_seq', 'entries_kind_ref')");
+    if (have.ok() && have->value_or(0) < 2) {
+      const Status indexed = db->exec(lookup_indexes);
+      (void)indexed;
+    }
+  }
   if (const char* fail = std::getenv(fail_write_env); fail && *fail) {
     db->set_write_failure_after(std::atoi(fail));
   }
@@ -322,6 +344,53 @@ Result<std::optional<chain::Seal>> Store::last_seal() {
   if (!row) return std::optional<chain::Seal>{};
   LONTAR_ASSIGN(auto seal, encoding::decode<chain::Seal>(st.blob_view(0), "seal"));
   return std::optional<chain::Seal>{std::move(seal)};
+}
+
+// ---- lookups for the import ----
+
+Result<std::optional<std::uint64_t>> Store::last_seq_of(domain::EntryKind kind, std::string_view nik,
+                                                        std::string_view ref) {
+  if (!last_seq_of_) {
+    LONTAR_ASSIGN(auto st, db_->prepare("SELECT max(seq) FROM entries WHERE nik = ?1 AND kind = ?2 AND "
+                                        "(?3 = '' OR ref = ?3)"));
+    last_seq_of_.emplace(std::move(st));
+  }
+  store::Stmt& st = *last_seq_of_;
+  st.reset();
+  st.bind(1, nik).bind(2, static_cast<int>(kind)).bind(3, ref);
+  LONTAR_ASSIGN(bool row, st.step());
+  std::optional<std::uint64_t> seq;
+  if (row && !st.is_null(0)) seq = st.uint64(0);
+  st.reset();
+  return seq;
+}
+
+Result<std::optional<domain::ParticipantEnroll>> Store::own_enrollment(std::string_view nik) {
+  if (!own_enrollment_) {
+    LONTAR_ASSIGN(auto st, db_->prepare("SELECT bytes FROM entries WHERE nik = ?1 AND kind = ?2 ORDER BY seq DESC "
+                                        "LIMIT 1"));
+    own_enrollment_.emplace(std::move(st));
+  }
+  store::Stmt& st = *own_enrollment_;
+  st.reset();
+  st.bind(1, nik).bind(2, static_cast<int>(domain::EntryKind::participant_enroll));
+  LONTAR_ASSIGN(bool row, st.step());
+  std::optional<domain::ParticipantEnroll> out;
+  if (row) {
+    auto entry = encoding::decode<chain::Entry>(st.blob_view(0), "entry");
+    if (!entry.ok()) {
+      st.reset();
+      return std::move(entry).error();
+    }
+    auto payload = domain::decode_payload(domain::EntryKind::participant_enroll, entry->payload);
+    if (!payload.ok()) {
+      st.reset();
+      return std::move(payload).error();
+    }
+    out = std::get<domain::ParticipantEnroll>(std::move(payload).value());
+  }
+  st.reset();
+  return out;
 }
 
 }  // namespace lontar::agent

@@ -197,6 +197,13 @@ class Store {
   // Seals with last_seq >= from_seq (seq() is the seal's last_seq).
   Result<Cursor> seals_from(std::uint64_t from_seq);
 
+  // ---- lookups for the import (indexed by entries_nik; statements prepared once) ----
+  // The seq of this office's newest entry of `kind` for `nik` whose ref is `ref`
+  // ("" = any ref), if any.
+  Result<std::optional<std::uint64_t>> last_seq_of(domain::EntryKind kind, std::string_view nik, std::string_view ref);
+  // This office's newest enrollment of `nik`, decoded, if any.
+  Result<std::optional<domain::ParticipantEnroll>> own_enrollment(std::string_view nik);
+
  private:
   explicit Store(std::unique_ptr<store::Db> db) : db_(std::move(db)) {}
   std::unique_ptr<store::Db> db_;
@@ -204,6 +211,8 @@ class Store {
   std::optional<store::Stmt> insert_entry_;
   std::optional<store::Stmt> insert_outbox_;
   std::optional<store::Stmt> add_to_outbox_;
+  std::optional<store::Stmt> last_seq_of_;
+  std::optional<store::Stmt> own_enrollment_;
   Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once
 };
 

@@ -24,9 +24,12 @@ namespace lontar::domain {
 
 // ---- limits (checked where input enters and on decode) ----
 constexpr std::size_t principal_id_bytes_max = 32;  // "SBY-RUNGKUT"
-constexpr std::size_t name_bytes_max = 128;         // a person's or office's name, UTF-8
-constexpr std::size_t text_bytes_max = 512;         // addresses, reasons
-constexpr std::size_t code_bytes_max = 32;          // occupation, receipt and claim numbers
+constexpr std::size_t name_chars_max = 128;         // a person's or office's name, in characters (code points)
+constexpr std::size_t text_chars_max = 512;         // addresses, reasons, in characters
+// Encoding bounds of those texts: UTF-8 takes at most 4 bytes a character.
+constexpr std::size_t name_bytes_max = 4 * name_chars_max;
+constexpr std::size_t text_bytes_max = 4 * text_chars_max;
+constexpr std::size_t code_bytes_max = 32;  // occupation, receipt and claim numbers
 constexpr std::size_t heirs_max = 16;
 constexpr std::size_t schedule_items_max = 8;
 constexpr std::uint16_t contribution_months_max = 120;

@@ -21,7 +21,9 @@ constexpr std::string_view self_payer = "SELF";
 constexpr std::string_view heir_relations[] = {"spouse", "child", "parent", "sibling", "other"};
 
 Error field_error(std::string_view field, std::string_view problem) {
-  return Error{Code::bad_input, fmt::format("{}: {}", field, problem)};
+  Error e{Code::bad_input, fmt::format("{}: {}", field, problem)};
+  e.in_field(field);
+  return e;
 }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -58,20 +60,26 @@ Status check_code(std::string_view field, std::string_view value, const CodeRule
   return {};
 }
 
+// Characters (code points) of valid UTF-8 text: every byte that does not continue one.
+std::size_t utf8_chars(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 // Free text (docs/FORMAT.md §2, "Free text"): UTF-8, one line, no invisible
-// character, trimmed, at most `max` bytes; empty only if allowed, and never made only
+// character, trimmed, at most `max` characters; empty only if allowed, and never made only
 // of spaces and invisible characters.
 Status check_text(std::string_view field, std::string_view value, std::size_t max, bool required) {
   if (value.empty()) {
     if (required) return field_error(field, "is empty; fill it in");
     return {};
   }
-  if (value.size() > max) {
-    return field_error(field, fmt::format("has {} bytes, more than the limit of {}; shorten it", value.size(), max));
-  }
   const std::size_t bad = text::first_invalid_utf8(value);
   if (bad != std::string_view::npos) {
     return field_error(field, fmt::format("is not valid UTF-8 at byte {}; re-save the source file as UTF-8", bad));
+  }
+  if (const std::size_t chars = utf8_chars(value); chars > max) {
+    return field_error(field, fmt::format("has {} characters, more than the limit of {}; shorten it", chars, max));
   }
   std::size_t at = 0;
   const long control = text::first_control(value, at);
@@ -96,7 +104,7 @@ Status check_text(std::string_view field, std::string_view value, std::size_t ma
 }
 
 Status check_name(std::string_view field, std::string_view value) {
-  return check_text(field, value, name_bytes_max, true);
+  return check_text(field, value, name_chars_max, true);
 }
 
 Status check_amount(std::string_view field, Rupiah value, Rupiah min) {
@@ -116,7 +124,7 @@ Status check_date(std::string_view field, const Date& d) {
 
 Result<Nik> check_nik(std::string_view field, std::string_view value) {
   auto nik = parse_nik(value);
-  if (!nik.ok()) return std::move(nik).error().prefix(std::string(field));
+  if (!nik.ok()) return std::move(nik).error().prefix(std::string(field)).in_field(field);
   return nik;
 }
 
@@ -184,7 +192,7 @@ Status check(const PrincipalRegister& p) {
 Status check(const PrincipalRevoke& p) {
   LONTAR_TRY(check_code("principal_id", p.principal_id, principal_id_rule));
   LONTAR_TRY(check_key("key", p.key));
-  return check_text("reason", p.reason, text_bytes_max, true);
+  return check_text("reason", p.reason, text_chars_max, true);
 }
 
 Status check(const ScheduleSet& p) {
@@ -250,7 +258,7 @@ Status check(const ParticipantEnroll& p) {
   LONTAR_TRY(check_birth_and_coverage(p));
   if (!valid_sex(p.sex)) return field_error("sex", "is unknown; use male or female");
   auto matches = check_nik_matches(nik, p.birth_date, p.sex);
-  if (!matches.ok()) return std::move(matches).error().prefix("nik");
+  if (!matches.ok()) return std::move(matches).error().prefix("nik").in_field("nik");
   if (p.regency_code.size() != 4 || !all_digits(p.regency_code)) {
     return field_error("regency_code", fmt::format("{} is not 4 digits; use the NIK's first four digits ({})",
                                                    text::quote(p.regency_code), nik.regency()));
@@ -266,7 +274,7 @@ Status check(const ParticipantEnroll& p) {
   LONTAR_TRY(check_programmes(p.programmes));
   LONTAR_TRY(check_heirs(p.heirs, p.nik));
   LONTAR_TRY(check_phone("phone", p.phone));
-  return check_text("address", p.address, text_bytes_max, false);
+  return check_text("address", p.address, text_chars_max, false);
 }
 
 Status check(const ParticipantUpdate& p) {
@@ -280,7 +288,7 @@ Status check(const ParticipantUpdate& p) {
     return field_error("update", "changes nothing; give a phone, an address or a new list of heirs");
   }
   if (p.phone) LONTAR_TRY(check_phone("phone", *p.phone));
-  if (p.address) LONTAR_TRY(check_text("address", *p.address, text_bytes_max, false));
+  if (p.address) LONTAR_TRY(check_text("address", *p.address, text_chars_max, false));
   return check_heirs(p.heirs, p.nik);
 }
 
@@ -340,7 +348,7 @@ Status check(const PayoutMade& p) {
 Status check(const EntryVoid& p) {
   LONTAR_TRY(check_code("target_principal", p.target_principal, principal_id_rule));
   if (p.target_seq < 1) return field_error("target_seq", "is 0; entries are numbered from 1, give the seq to void");
-  return check_text("reason", p.reason, text_bytes_max, true);
+  return check_text("reason", p.reason, text_chars_max, true);
 }
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "protocol/receipts.hpp"
 
+#include "base/private_file.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -54,10 +56,8 @@ Error ReceiptsWriter::io_error(const char* what) const {
 Result<ReceiptsWriter> ReceiptsWriter::create(const std::filesystem::path& path,
                                               const std::vector<std::string>& header_lines) {
   const std::string partial = path.string() + ".partial";
-  std::FILE* f = std::fopen(partial.c_str(), "wb");
-  if (!f) {
-    return Error{Code::io, fmt::format("{}: cannot create: {}; check the folder", partial, std::strerror(errno))};
-  }
+  // Personal data (verdicts of named entries): 0600 whatever the umask.
+  LONTAR_ASSIGN(std::FILE * f, create_private_file(partial));
   ReceiptsWriter w(path, f);
   std::string header = std::string(receipts_magic) + "\n";
   for (const auto& line : header_lines) header += line + "\n";

@@ -76,7 +76,7 @@ TEST_CASE("bad input names the field and exits 1 without recording") {
   args.insert(args.end(), {"--income", "-5"});
   r = a.run(args);
   CHECK(r.rc == 1);
-  CHECK(contains(r.err, "declared_income"));
+  CHECK(contains(r.err, "--income: '-5' bukan jumlah rupiah"));  // the flag, not the entry's field
   r = a.run({"pay", "--claim-no", "C/1", "--amount", "abc", "--beneficiary", "X", "--reference", "T"});
   CHECK(r.rc == 1);
   CHECK(contains(r.err, "--amount"));

@@ -525,7 +525,12 @@ TEST_CASE("an enrollment with a broken field names that field") {
   check_rejected(broken([](auto& e) { e.name = "Agus \xE9"; }),
                  "participant.enroll: name: is not valid UTF-8 at byte 5");
   check_rejected(broken([](auto& e) { e.name = std::string(129, 'a'); }),
-                 "participant.enroll: name: has 129 bytes, more than the limit of 128");
+                 "participant.enroll: name: has 129 characters, more than the limit of 128");
+  // The limit counts characters: 128 two-byte letters are a valid name.
+  check_valid(broken([](auto& e) {
+    e.name.clear();
+    for (int i = 0; i < 128; ++i) e.name += "\xC3\xA9";
+  }));
   check_rejected(broken([](auto& e) {
                    e.birth_date = {1985, 2, 30};
                  }),
