@@ -202,8 +202,7 @@ struct Server::Impl {
   // Makes room for a new connection from `address` (the caller holds mu): nothing to do,
   // an idle untrusted session to evict (returned), or refuse (returns false).
   bool make_room(const std::string& address, std::shared_ptr<SessionBase>& victim) {
-    const std::size_t untrusted_max =
-        config.connections_max > config.connections_reserved ? config.connections_max - config.connections_reserved : 1;
+    const std::size_t untrusted_max = config.connections_max - config.connections_reserved;  // start() checked
     auto by_addr = untrusted_by_address.find(address);
     const bool per_address =
         by_addr != untrusted_by_address.end() && by_addr->second >= config.untrusted_per_address_max;
@@ -599,10 +598,10 @@ class Session : public SessionBase {
     drained_bytes_ = 0;
     buffer_.clear();
     buffer_.shrink_to_fit();
-    if constexpr (!is_tls<Stream>) {
-      error_code ignored;
-      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);  // the client sees our answer end
-    }
+    // The client sees our answer end (for TLS without close_notify: the response carries
+    // Content-Length and Connection: close, so nothing is truncated) while we keep reading.
+    error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
     lowest().expires_after(cfg_.linger_timeout);
     drain();
   }
@@ -811,6 +810,10 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config, Handlers hand
                  "io_threads, worker_threads, connections_max and untrusted_per_address_max must be at least 1"};
   }
   if (!handlers.handle) return Error{Code::bad_input, "http::Server needs a handle hook"};
+  if (config.connections_reserved >= config.connections_max) {
+    return Error{Code::bad_input, fmt::format("connections_reserved ({}) must be less than connections_max ({})",
+                                              config.connections_reserved, config.connections_max)};
+  }
   std::unique_ptr<ssl::context> ctx;
   if (config.tls) {
     LONTAR_ASSIGN(ctx, make_context(*config.tls));

@@ -138,7 +138,7 @@ struct ServerConfig {
   std::size_t connections_max = 1024;
   // Slots only trusted connections (on_connect said so) may use: untrusted ones (strangers,
   // and every connection still in its handshake) are held to connections_max - this.
-  std::size_t connections_reserved = 256;
+  std::size_t connections_reserved = 0;        // must be < connections_max (the log server keeps 256 of 1024)
   std::size_t untrusted_per_address_max = 64;  // untrusted connections from one IP address
   // A new connection past a cap closes the oldest idle untrusted one at least this old
   // instead of being refused (so that an office arriving after an attack still gets in).
