@@ -162,6 +162,10 @@ struct ServerConfig {
   std::size_t body_bytes_in_flight_max = 96 << 20;                    // server-wide budget of request bodies held
   int retry_after_seconds = 2;                                        // in 503s past that budget
   std::chrono::milliseconds log_interval = std::chrono::seconds(10);  // per-source log rate limit
+  // Every this often, when connections have closed since the last time, hand freed heap
+  // memory back to the system (glibc malloc_trim), so that the server's resident memory
+  // returns near its baseline after an attack. 0: never.
+  std::chrono::milliseconds memory_trim_interval = std::chrono::seconds(10);
 };
 
 // Counts since start (and two gauges), for /metrics.
