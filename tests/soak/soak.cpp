@@ -17,6 +17,8 @@
 
 #include <atomic>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "sync/hostile.hpp"
 
@@ -137,6 +139,8 @@ TEST_CASE("soak: offices keep syncing while strangers attack the server") {
   });
 
   std::atomic<int> attempts{0}, successes{0};
+  std::mutex failures_mu;
+  std::map<std::string, int> failures;  // exit code and message -> count
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(soak_seconds);
   std::vector<std::thread> clerks;
   for (std::size_t k = 0; k < offices.size(); ++k) {
@@ -145,7 +149,13 @@ TEST_CASE("soak: offices keep syncing while strangers attack the server") {
       while (std::chrono::steady_clock::now() < until) {
         offices[k]->enroll(person++);
         ++attempts;
-        if (offices[k]->sync().rc == 0) ++successes;
+        auto r = offices[k]->sync();
+        if (r.rc == 0) {
+          ++successes;
+        } else {
+          std::lock_guard lock(failures_mu);
+          failures[std::to_string(r.rc) + ": " + r.err.substr(0, 200)]++;
+        }
       }
     });
   }
@@ -178,6 +188,7 @@ TEST_CASE("soak: offices keep syncing while strangers attack the server") {
       show("lontar_http_connections_evicted_total"), show("lontar_http_tls_handshake_failures_total"),
       show("lontar_http_requests_refused_at_headers_total"), show("lontar_http_headers_too_large_total"),
       show("lontar_http_bodies_over_budget_total"), show("lontar_http_unregistered_keys_total"));
+  for (const auto& [what, n] : failures) std::printf("  failed syncs: %d x exit %s\n", n, what.c_str());
   CHECK(attempts > 0);
 }
 
