@@ -84,6 +84,11 @@ int run_server(const std::filesystem::path& config_file) {
   hc.io_threads = c.io_threads;
   hc.service_threads = c.service_threads;
   hc.connections_max = c.connections_max;
+  hc.connections_reserved = c.connections_reserved;
+  hc.untrusted_per_address_max = c.untrusted_per_address_max;
+  hc.body_bytes_in_flight_max = c.body_bytes_in_flight_max;
+  hc.handshake_timeout = std::chrono::seconds(c.handshake_timeout_s);
+  hc.connection_lifetime_max = std::chrono::seconds(c.connection_lifetime_s);
   hc.push_body_bytes_max = c.push_body_bytes_max;
   hc.idle_timeout = std::chrono::seconds(c.idle_timeout_s);
   hc.body_timeout = std::chrono::seconds(c.body_timeout_s);

@@ -100,8 +100,9 @@ Result<ServerConfig> load_config(const std::filesystem::path& file) {
       {"server", {"listen", "port", "data", "log_level", "public_without_certificate"}},
       {"tls", {"certificate", "key", "key_passphrase_file"}},
       {"limits",
-       {"io_threads", "service_threads", "connections_max", "push_body_bytes_max", "push_queue_max",
-        "integration_entries_max", "idle_timeout_s", "body_timeout_s"}},
+       {"io_threads", "service_threads", "connections_max", "connections_reserved", "untrusted_per_address_max",
+        "body_bytes_in_flight_max", "handshake_timeout_s", "connection_lifetime_s", "push_body_bytes_max",
+        "push_queue_max", "integration_entries_max", "idle_timeout_s", "body_timeout_s"}},
   }));
   ServerConfig c;
   c.config_file = file;
@@ -127,7 +128,17 @@ Result<ServerConfig> load_config(const std::filesystem::path& file) {
   LONTAR_TRY(r.integer("limits", "io_threads", c.io_threads, 1, threads_max));
   LONTAR_TRY(r.integer("limits", "service_threads", c.service_threads, 1, threads_max));
   LONTAR_TRY(r.integer("limits", "connections_max", c.connections_max, 1, connections_max_max));
+  LONTAR_TRY(r.integer("limits", "connections_reserved", c.connections_reserved, 0, connections_max_max));
+  if (c.connections_reserved >= c.connections_max) {
+    return r.error("limits.connections_reserved", fmt::format("is {} but must be less than connections_max ({})",
+                                                              c.connections_reserved, c.connections_max));
+  }
+  LONTAR_TRY(r.integer("limits", "untrusted_per_address_max", c.untrusted_per_address_max, 1, connections_max_max));
   LONTAR_TRY(r.integer("limits", "push_body_bytes_max", c.push_body_bytes_max, 4096, body_bytes_max_max));
+  LONTAR_TRY(r.integer("limits", "body_bytes_in_flight_max", c.body_bytes_in_flight_max,
+                       static_cast<std::int64_t>(c.push_body_bytes_max), body_bytes_max_max * 64));
+  LONTAR_TRY(r.integer("limits", "handshake_timeout_s", c.handshake_timeout_s, 1, timeout_s_max));
+  LONTAR_TRY(r.integer("limits", "connection_lifetime_s", c.connection_lifetime_s, 1, 7 * 24 * 3600));
   LONTAR_TRY(r.integer("limits", "push_queue_max", c.push_queue_max, 1, queue_max_max));
   LONTAR_TRY(r.integer("limits", "integration_entries_max", c.integration_entries_max, 1, 10'000'000));
   LONTAR_TRY(r.integer("limits", "idle_timeout_s", c.idle_timeout_s, 1, timeout_s_max));
@@ -177,6 +188,17 @@ io_threads = 2
 # Service threads bound how many pushes can wait in one group commit.
 service_threads = 32
 connections_max = 1024
+# Of connections_max, slots only registered principals' connections may use: strangers and
+# connections still in their TLS handshake get the rest, at most untrusted_per_address_max
+# from one IP address (past that the oldest idle one is closed, or the new one refused).
+connections_reserved = 256
+untrusted_per_address_max = 64
+# Request bodies held in memory at once, all connections together; past it: 503 + Retry-After.
+# Memory bound: this + connections_max * ~80 KiB + responses being written (docs/PROTOCOL.md).
+body_bytes_in_flight_max = 100663296
+handshake_timeout_s = 5
+# A connection is closed after its response in progress once it is this old.
+connection_lifetime_s = 600
 push_body_bytes_max = 16777216
 push_queue_max = 4096
 integration_entries_max = 200000

@@ -40,6 +40,11 @@ struct ServerConfig {
   std::size_t io_threads = 2;
   std::size_t service_threads = 32;
   std::size_t connections_max = 1024;
+  std::size_t connections_reserved = 256;      // for registered principals only
+  std::size_t untrusted_per_address_max = 64;  // connections not (yet) a registered principal's, per IP address
+  std::size_t body_bytes_in_flight_max = 96 << 20;
+  std::uint32_t handshake_timeout_s = 5;
+  std::uint32_t connection_lifetime_s = 600;
   std::size_t push_body_bytes_max = 16 << 20;
   std::size_t push_queue_max = 4096;
   std::size_t integration_entries_max = 200'000;

@@ -21,7 +21,9 @@ constexpr std::string_view binary_type = "application/octet-stream";
 constexpr std::string_view json_type = "application/json";
 constexpr std::string_view metrics_type = "text/plain; version=0.0.4; charset=utf-8";
 constexpr std::size_t query_params_max = 8;
-constexpr std::string_view immutable = "public, max-age=31536000, immutable";
+constexpr std::string_view immutable = "public, max-age=31536000, immutable";  // hash tiles only
+// Entry bundles and the feed carry personal data: no shared cache may keep them.
+constexpr std::string_view personal = "private, no-store";
 
 enum class Route { healthz, metrics, checkpoint, tile, office_head, feed, inclusion, consistency, push, ledger, none };
 
@@ -218,7 +220,11 @@ Reply dispatch(LogService& service, const Access& access, Route route, const Tar
       auto tile = service.tile(path);
       if (!tile.ok()) return error_reply(tile.error());
       Reply r = ok(binary_type, std::string(as_chars(*tile)));
-      if (path.find(".p/") == std::string_view::npos) r.cache_control = std::string(immutable);
+      if (is_entry_tile(t.path)) {
+        r.cache_control = std::string(personal);
+      } else if (path.find(".p/") == std::string_view::npos) {
+        r.cache_control = std::string(immutable);
+      }
       return r;
     }
     case Route::office_head: {
@@ -253,7 +259,9 @@ Reply dispatch(LogService& service, const Access& access, Route route, const Tar
       if (limit == 0 || limit > protocol::feed_items_max) {
         return error_reply(400, fmt::format("limit must be 1 to {}", protocol::feed_items_max));
       }
-      return encoded(service.feed(*access.caller, *from, static_cast<std::size_t>(limit)));
+      Reply r = encoded(service.feed(*access.caller, *from, static_cast<std::size_t>(limit)));
+      r.cache_control = std::string(personal);
+      return r;
     }
     case Route::inclusion: {
       auto q = Query::parse(t.query, {"index", "size"});

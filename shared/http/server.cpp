@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -134,7 +135,9 @@ struct Server::Impl {
   asio::io_context ioc;
   tcp::acceptor acceptor;
   asio::steady_timer accept_pause;
-  asio::thread_pool workers;  // after ioc: its jobs hold work on ioc
+  asio::steady_timer trim_timer;
+  std::uint64_t trimmed_at_total = 0;  // connections_total at the last trim
+  asio::thread_pool workers;           // after ioc: its jobs hold work on ioc
   std::vector<std::thread> threads;
   std::uint16_t port = 0;
 
@@ -146,6 +149,7 @@ struct Server::Impl {
         ioc(static_cast<int>(config.io_threads)),
         acceptor(asio::make_strand(ioc)),
         accept_pause(acceptor.get_executor()),
+        trim_timer(acceptor.get_executor()),
         workers(config.worker_threads) {
     if (!handlers.log) handlers.log = log_stderr;
   }
@@ -202,8 +206,7 @@ struct Server::Impl {
   // Makes room for a new connection from `address` (the caller holds mu): nothing to do,
   // an idle untrusted session to evict (returned), or refuse (returns false).
   bool make_room(const std::string& address, std::shared_ptr<SessionBase>& victim) {
-    const std::size_t untrusted_max =
-        config.connections_max > config.connections_reserved ? config.connections_max - config.connections_reserved : 1;
+    const std::size_t untrusted_max = config.connections_max - config.connections_reserved;  // start() checked
     auto by_addr = untrusted_by_address.find(address);
     const bool per_address =
         by_addr != untrusted_by_address.end() && by_addr->second >= config.untrusted_per_address_max;
@@ -260,6 +263,21 @@ struct Server::Impl {
   void accept();
   void on_accept(error_code ec, tcp::socket socket);
   void stop();
+
+  // Trims the heap every memory_trim_interval when connections came and went since.
+  void trim_later() {
+    if (config.memory_trim_interval.count() <= 0) return;
+    trim_timer.expires_after(config.memory_trim_interval);
+    trim_timer.async_wait([this](error_code ec) {
+      if (ec || stopping) return;
+      const std::uint64_t total = stats.connections_total + stats.connections_refused_total;
+      if (total != trimmed_at_total) {
+        trimmed_at_total = total;
+        ::malloc_trim(0);
+      }
+      trim_later();
+    });
+  }
 };
 
 namespace {
@@ -599,10 +617,10 @@ class Session : public SessionBase {
     drained_bytes_ = 0;
     buffer_.clear();
     buffer_.shrink_to_fit();
-    if constexpr (!is_tls<Stream>) {
-      error_code ignored;
-      lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);  // the client sees our answer end
-    }
+    // The client sees our answer end (for TLS without close_notify: the response carries
+    // Content-Length and Connection: close, so nothing is truncated) while we keep reading.
+    error_code ignored;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
     lowest().expires_after(cfg_.linger_timeout);
     drain();
   }
@@ -713,6 +731,7 @@ void Server::Impl::stop() {
     error_code ignored;
     acceptor.close(ignored);
     accept_pause.cancel();
+    trim_timer.cancel();
   });
   std::vector<std::shared_ptr<SessionBase>> open;
   {
@@ -811,6 +830,10 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config, Handlers hand
                  "io_threads, worker_threads, connections_max and untrusted_per_address_max must be at least 1"};
   }
   if (!handlers.handle) return Error{Code::bad_input, "http::Server needs a handle hook"};
+  if (config.connections_reserved >= config.connections_max) {
+    return Error{Code::bad_input, fmt::format("connections_reserved ({}) must be less than connections_max ({})",
+                                              config.connections_reserved, config.connections_max)};
+  }
   std::unique_ptr<ssl::context> ctx;
   if (config.tls) {
     LONTAR_ASSIGN(ctx, make_context(*config.tls));
@@ -835,6 +858,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config, Handlers hand
   if (acc.listen(asio::socket_base::max_listen_connections, ec); ec) return fail("listen");
   impl->port = acc.local_endpoint(ec).port();
   impl->accept();
+  impl->trim_later();
   Impl* raw = impl.get();
   for (std::size_t i = 0; i < raw->config.io_threads; ++i) raw->threads.emplace_back([raw] { raw->ioc.run(); });
   return std::unique_ptr<Server>(new Server(std::move(impl)));

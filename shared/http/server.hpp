@@ -138,7 +138,7 @@ struct ServerConfig {
   std::size_t connections_max = 1024;
   // Slots only trusted connections (on_connect said so) may use: untrusted ones (strangers,
   // and every connection still in its handshake) are held to connections_max - this.
-  std::size_t connections_reserved = 256;
+  std::size_t connections_reserved = 0;        // must be < connections_max (the log server keeps 256 of 1024)
   std::size_t untrusted_per_address_max = 64;  // untrusted connections from one IP address
   // A new connection past a cap closes the oldest idle untrusted one at least this old
   // instead of being refused (so that an office arriving after an attack still gets in).
@@ -162,6 +162,10 @@ struct ServerConfig {
   std::size_t body_bytes_in_flight_max = 96 << 20;                    // server-wide budget of request bodies held
   int retry_after_seconds = 2;                                        // in 503s past that budget
   std::chrono::milliseconds log_interval = std::chrono::seconds(10);  // per-source log rate limit
+  // Every this often, when connections have closed since the last time, hand freed heap
+  // memory back to the system (glibc malloc_trim), so that the server's resident memory
+  // returns near its baseline after an attack. 0: never.
+  std::chrono::milliseconds memory_trim_interval = std::chrono::seconds(10);
 };
 
 // Counts since start (and two gauges), for /metrics.

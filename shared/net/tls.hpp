@@ -3,13 +3,14 @@
 // Identity is a key, not a name. A principal (office, auditor, admin) presents a
 // certificate whose public key is its registered Ed25519 key; the server accepts any
 // certificate during the handshake (TLS already proves the client holds the private
-// key) and then decides who the caller is from that key alone (LogService::authenticate).
+// key; its dates are not checked, on purpose: docs/PROTOCOL.md §1) and then decides who
+// the caller is from that key alone, for every request (LogService::authenticate).
 //
 // The client trusts the server in one or both of two ways:
 //   - by pin: the server certificate's Ed25519 public key must equal an expected key
-//     (the server's TLS key, printed by `lontar-server init`; it is a key of its own,
-//     separate from the log's checkpoint-signing key, so that certificates can be
-//     replaced or issued by an organisation's CA without touching the log key);
+//     (by default the certificate `lontar-server init` makes is self-signed over the log
+//     key, so the log's verifier key pins it; an organisation may instead install a
+//     certificate over a TLS key of its own, e.g. from its CA: docs/PROTOCOL.md §1);
 //   - by CA: the chain must verify against an organisation's own CA certificates and
 //     the certificate must name the host (issue 6).
 // When both are configured both must hold. A check that fails aborts the handshake

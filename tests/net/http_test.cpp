@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <thread>
 
@@ -536,4 +537,25 @@ TEST_CASE("connections beyond connections_max are closed at once and counted") {
   auto metrics = first.get("/metrics");
   REQUIRE(metrics.ok());
   CHECK(contains(metrics->body, "lontar_http_connections_refused_total 1\n"));
+}
+
+TEST_CASE("entry bundles and feed pages are served private, no-store; full hash tiles public, immutable") {
+  Fixture f;
+  f.start();
+  auto header_of = [&](const crypto::PrivateKey& who, const std::string& target) {
+    RawTls raw(identity_for(who, "principal"), TLS1_3_VERSION);
+    REQUIRE(!raw.connect_and_handshake(f.server->port()));
+    namespace bhttp = beast::http;
+    bhttp::request<bhttp::empty_body> req(bhttp::verb::get, target, 11);
+    req.set(bhttp::field::host, "x");
+    bhttp::write(*raw.stream, req);
+    beast::flat_buffer buf;
+    bhttp::response<bhttp::string_body> res;
+    bhttp::read(*raw.stream, buf, res);
+    CHECK(res.result_int() == 200);
+    return std::string(res[bhttp::field::cache_control]);
+  };
+  CHECK(header_of(f.auditor, "/tile/entries/000") == "private, no-store");
+  CHECK(header_of(f.office, "/v1/feed?from=0") == "private, no-store");
+  CHECK(header_of(f.office, "/tile/0/000") == "public, max-age=31536000, immutable");
 }

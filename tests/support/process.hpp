@@ -125,6 +125,7 @@ class ServerProcess {
   }
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   bool listening() const { return line_.rfind("listening on https://", 0) == 0; }
   const std::string& line() const { return line_; }
   // "https://HOST:PORT" from the first line.

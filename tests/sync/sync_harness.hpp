@@ -117,6 +117,8 @@ class Server {
 
   const std::string& url() const { return url_; }
   unsigned port() const { return port_; }
+  pid_t pid() const { return process_.pid(); }
+  std::string log() const { return process_.log(); }
   const std::string& verifier_key() const { return verifier_key_; }
   const TempDir& dir() const { return dir_; }
 
