@@ -41,10 +41,10 @@ int sync_exit(Store& store, const Error& e) {
       print_incident(e);
       return exit_incident;
     case SyncFailure::retry:
-      fmt::print(stderr, "sync failed, try again later: {}\n", e.message);
+      fmt::print(stderr, "{}\n", i18n::tr(i18n::lang_from_env(), "sync.retry", e.message));
       return exit_unreachable;
     case SyncFailure::refused:
-      fmt::print(stderr, "the server refused this office: {}\n", e.message);
+      fmt::print(stderr, "{}\n", i18n::tr(i18n::lang_from_env(), "sync.refused", e.message));
       return exit_refused;
     case SyncFailure::local:
       break;
@@ -53,14 +53,11 @@ int sync_exit(Store& store, const Error& e) {
 }
 
 void print_report(const SyncOptions& o, const SyncReport& r) {
-  fmt::print(
-      "synced with {}: pushed {} entries in {} batches ({} accepted, {} rejected, {} flagged); pulled {} "
-      "leaves; checkpoint tree size {}\n",
-      o.server_url, r.entries_pushed, r.batches, r.accepted, r.rejected, r.flagged, r.leaves_pulled, r.checkpoint_size);
-  if (r.replica_rebuilt) fmt::print("replica rebuilt from the central log under the ledger's NIK key\n");
-  if (r.rejected || r.flagged) {
-    fmt::print("see `lontar-agent list --entries --verdict rejected` (or flagged) for the reasons\n");
-  }
+  const i18n::Lang lang = i18n::lang_from_env();
+  fmt::print("{}\n", i18n::tr(lang, "sync.summary", o.server_url, r.entries_pushed, r.batches, r.accepted, r.rejected,
+                              r.flagged, r.leaves_pulled, r.checkpoint_size));
+  if (r.replica_rebuilt) fmt::print("{}\n", i18n::text(lang, "sync.replica_rebuilt"));
+  if (r.rejected || r.flagged) fmt::print("{}\n", i18n::text(lang, "sync.see_reasons"));
   std::fflush(stdout);
 }
 
@@ -231,7 +228,8 @@ int print_sync_status(Office& office) {
       if (v.ok()) ++n[v->outcome == domain::Outcome::accepted ? 0 : v->outcome == domain::Outcome::rejected ? 1 : 2];
     }
   }
-  fmt::print("verdicts:    {} accepted, {} rejected, {} flagged by the server\n", n[0], n[1], n[2]);
+  const i18n::Lang lang = i18n::lang_from_env();
+  fmt::print("{}\n", i18n::tr(lang, "status.verdicts", n[0], n[1], n[2]));
   if (n[1] + n[2] > 0) {
     auto st =
         db.prepare(fmt::format("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref FROM receipts r "
@@ -246,11 +244,11 @@ int print_sync_status(Office& office) {
       fmt::print("  #{} {} {} {} (leaf {}):", st->uint64(0), domain::outcome_name(v->outcome),
                  domain::kind_name(static_cast<domain::EntryKind>(st->int64(3))),
                  st->text(4).empty() ? st->text(5) : st->text(4), st->uint64(1));
-      for (const auto& r : v->reasons) fmt::print(" {}: {}", r.code, r.text);
+      for (const auto& r : v->reasons) fmt::print(" {}: {}", r.code, i18n::reason_text(lang, r.code, r.text));
       fmt::print("\n");
     }
     if (n[1] + n[2] > static_cast<std::uint64_t>(listed)) {
-      fmt::print("  ... all of them: lontar-agent list --entries --verdict rejected (or flagged)\n");
+      fmt::print("{}\n", i18n::text(lang, "status.more"));
     }
   }
   auto i = incident(*office.store);
