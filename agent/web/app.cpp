@@ -798,7 +798,11 @@ std::string form_html(Lang lang, const std::string& kind, const Params& values,
     } else if (f.type == "textarea") {
       input = fmt::format("<textarea {} rows=\"3\">{}</textarea>", common, escape(v));
     } else {
-      const std::string type = f.type == "number" ? "text\" inputmode=\"numeric" : f.type;
+      // Dates as typed text (YYYY-MM-DD, as the CLI and CSV files write them): the same on every browser.
+      const std::string type = f.type == "number"  ? "text\" inputmode=\"numeric"
+                               : f.type == "date"  ? "text\" placeholder=\"YYYY-MM-DD\" inputmode=\"numeric"
+                               : f.type == "month" ? "text\" placeholder=\"YYYY-MM\" inputmode=\"numeric"
+                                                   : f.type;
       input = fmt::format("<input type=\"{}\" {} value=\"{}\"{}>", type, common, escape(v),
                           kind == "enroll" && f.name == "nik" ? " data-live autocomplete=\"off\"" : "");
     }

@@ -7,6 +7,8 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <csignal>
+#include <mutex>
+#include <thread>
 
 namespace lontar::agent::web {
 namespace {
@@ -24,7 +26,7 @@ void set_timeouts(tcp::socket& s) {
   ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-void serve_connection(WebApp& app, tcp::socket socket) {
+void serve_connection(WebApp& app, std::mutex& app_mutex, tcp::socket socket) {
   set_timeouts(socket);
   beast::flat_buffer buffer;
   for (int n = 0; n < requests_per_connection_max; ++n) {
@@ -43,7 +45,10 @@ void serve_connection(WebApp& app, tcp::socket socket) {
       return;
     }
     if (ec) return;  // closed, timed out or garbled: nothing to answer
-    Response res = app.handle(parser.get());
+    Response res = [&] {
+      std::lock_guard lock(app_mutex);  // one request at a time touches the store
+      return app.handle(parser.get());
+    }();
     const bool keep = res.keep_alive();
     http::write(socket, res, ec);
     if (ec || !keep) break;
@@ -112,6 +117,10 @@ Status serve(WebApp& app, const Listen& listen, const std::function<void(std::ui
   std::signal(SIGINT, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
   on_listening(acceptor.local_endpoint().port());
+  // A browser opens several connections at once (and keeps some idle), so each
+  // connection gets its own thread; the app itself runs one request at a time.
+  std::mutex app_mutex;
+  std::atomic<int> open{0};
   while (!stop.load() && !signalled) {
     pollfd p{acceptor.native_handle(), POLLIN, 0};
     const int ready = ::poll(&p, 1, 1000);
@@ -119,7 +128,16 @@ Status serve(WebApp& app, const Listen& listen, const std::function<void(std::ui
     tcp::socket socket(io);
     acceptor.accept(socket, ec);
     if (ec) continue;
-    serve_connection(app, std::move(socket));
+    if (open.load() >= connections_max) continue;  // closes it: the browser retries
+    ++open;
+    std::thread([&app, &app_mutex, &open, s = std::move(socket)]() mutable {
+      serve_connection(app, app_mutex, std::move(s));
+      --open;
+    }).detach();
+  }
+  // Let connections in flight finish (each is bounded by the socket timeouts).
+  for (int i = 0; i < 10 * socket_timeout_s && open.load() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return {};
 }

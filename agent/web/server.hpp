@@ -1,11 +1,11 @@
 // server.hpp — carries WebApp (app.hpp) over HTTP/1.1 on a loopback socket.
 //
 // Interim transport until shared/http (the generic Beast server being extracted
-// from server/http) lands: one thread, one connection at a time, every read and
-// write bounded by a socket timeout, the header and body size-limited before the
-// app sees them. A clerk's browser on the same machine is the only client, so
-// serving connections one after another is enough; several desks on a LAN need
-// TLS and concurrency, which come with shared/http.
+// from server/http) lands: a thread per connection (at most connections_max),
+// blocking reads and writes bounded by socket timeouts, the header and body
+// size-limited before the app sees them, and the app called one request at a time.
+// A clerk's browser on the same machine is the only client; several desks on a
+// LAN need TLS, which comes with shared/http.
 #pragma once
 
 #include <atomic>
@@ -22,6 +22,7 @@ constexpr std::size_t header_bytes_max = 16 << 10;
 constexpr std::size_t body_bytes_max = 8 << 20;  // an uploaded partner list
 constexpr int socket_timeout_s = 15;
 constexpr int requests_per_connection_max = 100;
+constexpr int connections_max = 32;
 
 struct Listen {
   std::string address = "127.0.0.1";

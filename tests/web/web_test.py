@@ -239,7 +239,7 @@ class OfficePage(unittest.TestCase):
 
     def test_06_invalid_nik_is_refused_next_to_the_field(self):
         self.sign_in()
-        self.go("/record/enroll?nik=3578016201800001")  # month 62 does not exist
+        self.go("/record/enroll?nik=3578010113800001")  # month 13 does not exist
         WebDriverWait(self.driver, 30).until(lambda d: "NIK tidak sah" in d.find_element(By.ID, "nik-msg").text)
 
     def test_07_flagged_payout_is_confirmed_in_a_dialog(self):
