@@ -19,15 +19,15 @@ bool same(const domain::Verdict& a, const domain::Verdict& b) {
 // The RFC 6962 hash of the entry leaf the log must hold for this office's stored
 // entry `seq` with `verdict` (docs/FORMAT.md §6: 01 01 || entry fields || verdict fields).
 Result<Hash> entry_leaf_hash(Store& store, std::uint64_t seq, const domain::Verdict& verdict) {
-  LONTAR_ASSIGN(auto st, store.db().prepare("SELECT bytes FROM entries WHERE seq = ?1"));
-  LONTAR_ASSIGN(bool row, st.bind(1, seq).step());
+  LONTAR_ASSIGN(auto row, store.entry_row(seq));
   if (!row) {
-    return Error{Code::internal, fmt::format("the bundle holds a receipt for #{}, which this store does not hold: it "
-                                             "was restored from an older copy, or the bundle is another store's; "
-                                             "stop recording and call the admin",
-                                             seq)};
+    return Error{Code::stale_store,
+                 fmt::format("the bundle holds a receipt for #{}, which this store does not hold: it "
+                             "was restored from an older copy, or the bundle is another store's; "
+                             "stop recording and call the admin",
+                             seq)};
   }
-  ByteView entry = st.blob_view(0);
+  const Bytes& entry = row->bytes;
   LONTAR_ASSIGN(Bytes v, encoding::encode(verdict));
   Bytes leaf = {0x01, static_cast<std::uint8_t>(chain::LeafType::entry)};
   leaf.insert(leaf.end(), entry.begin() + 1, entry.end());
@@ -44,11 +44,11 @@ class Importer {
   // `commit` (the file's signature held) and there is something new.
   Result<BundleReport> run(bool commit) {
     const auto& head = reader_.head();
-    LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_.db()));
+    LONTAR_ASSIGN(auto tx, store_.begin());
     LONTAR_ASSIGN(auto trusted, store_.checkpoint());
     LONTAR_ASSIGN(note::Checkpoint cp, checkpoint(head, trusted));
     report_.checkpoint_size = cp.size;
-    LONTAR_ASSIGN(std::optional<SealLeaf> stored_seal, stored_seal_leaf());
+    LONTAR_ASSIGN(std::optional<SealLeaf> stored_seal, stored_seal_leaf(store_));
     const Store::Checkpoint accepted{cp.size, cp.root, head.checkpoint};
     for (;;) {
       LONTAR_ASSIGN(auto batch, reader_.next());
@@ -71,17 +71,18 @@ class Importer {
   }
 
  private:
-  // Opens the bundle's checkpoint and checks it extends the trusted one (sync.hpp),
-  // with the bundle's consistency proof when its base is the trusted checkpoint.
+  // Opens the bundle's checkpoint and checks it extends the trusted one
+  // (protocol::TrustedLog), with the bundle's consistency proof when its base is
+  // the trusted checkpoint.
   Result<note::Checkpoint> checkpoint(const protocol::ReceiptsHead& head,
                                       const std::optional<Store::Checkpoint>& trusted) {
-    std::optional<TrustedHead> old;
+    std::optional<protocol::TrustedHead> old;
     if (trusted) {
       auto cp = note::open_checkpoint(head.checkpoint, log_, log_.name());
       const bool is_trusted = cp.ok() && cp->size == trusted->size && cp->root == trusted->root;
       const bool from_trusted = head.base_size == trusted->size && head.base_root == trusted->root;
       if (is_trusted || from_trusted) {
-        old = TrustedHead{trusted->size, trusted->root};
+        old = protocol::TrustedHead{trusted->size, trusted->root, trusted->note};
       } else {
         unverifiable_ = true;  // only a bundle with nothing new passes (run)
       }
@@ -90,17 +91,7 @@ class Importer {
       if (old_size != head.base_size) return std::vector<Hash>{};  // not reached: old is the base here
       return head.consistency;
     };
-    return check_checkpoint(head.checkpoint, log_, old, proof);
-  }
-
-  Result<std::optional<SealLeaf>> stored_seal_leaf() {
-    LONTAR_ASSIGN(auto index, store_.setting(seal_leaf_index_setting));
-    LONTAR_ASSIGN(auto hash, store_.setting(seal_leaf_hash_setting));
-    if (!index || !hash || hash->size() != Hash{}.size()) return std::optional<SealLeaf>{};
-    SealLeaf s;
-    s.index = std::stoull(std::string(as_chars(*index)));
-    std::copy(hash->begin(), hash->end(), s.hash.begin());
-    return std::optional<SealLeaf>{s};
+    return protocol::TrustedLog(log_, std::move(old)).check(head.checkpoint, proof);
   }
 
   Status take_batch(const protocol::ReceiptsBatch& batch, const note::Checkpoint& cp, const Store::Checkpoint& accepted,
@@ -191,11 +182,10 @@ Result<BundleReport> import_bundle(Office& office, const std::filesystem::path& 
   Importer importer(office, reader, *log, file.string());
   auto r = importer.run(signed_ok);
   if (!r.ok()) {
-    if (!is_incident(r.error())) return r;
+    if (r.error().code != Code::history_changed) return r;
     if (!signed_ok) {
       // Not the server's statement: no incident, just a bad file.
-      const std::string found = r.error().message.substr(r.error().message.find(": ") + 2);
-      return Error{Code::corrupt, fmt::format("{} (and: {})", altered, found)};
+      return Error{Code::corrupt, fmt::format("{} (and: {})", altered, r.error().message)};
     }
     LONTAR_TRY(mark_incident(store, r.error()));
     return r;

@@ -6,7 +6,6 @@
 #include <optional>
 #include <string>
 
-#include "base/json.hpp"
 #include "base/result.hpp"
 #include "i18n/i18n.hpp"
 #include "office.hpp"

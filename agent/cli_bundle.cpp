@@ -21,7 +21,7 @@ int import_bundle_command(Context& ctx, const BundleArgs& a) {
   if (!office.ok()) return fail(office.error());
   auto r = import_bundle(*office, a.file, a.server_key);
   if (!r.ok()) {
-    if (is_incident(r.error())) {
+    if (r.error().code == Code::history_changed) {
       print_incident(r.error());
       return exit_incident;
     }

@@ -16,9 +16,12 @@ int exit_for(Code c) {
     case Code::not_found:
       return exit_usage;
     case Code::corrupt:
+    case Code::history_changed:
       return exit_verify;
     case Code::unauthorized:
+    case Code::pin_mismatch:
     case Code::io:
+    case Code::stale_store:
     case Code::internal:
       return exit_io;
   }

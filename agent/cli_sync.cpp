@@ -138,7 +138,7 @@ void print_incident(const Error& e) {
   fmt::print(stderr,
              "\n"
              "!!! INCIDENT: THE SYNC SERVER'S HISTORY CHANGED !!!\n"
-             "{}\n"
+             "SERVER HISTORY CHANGED: {}\n"
              "The server showed this office a log that does not extend the one it showed before (rolled back,\n"
              "forked or rewritten), or lost entries it had acknowledged. Syncing is STOPPED for this office.\n"
              "Keep recording offline if needed; nothing here is lost. Tell the server's admin and the auditors\n"
@@ -184,6 +184,10 @@ void add_sync(CLI::App& app, Context& ctx) {
         return;
       }
       fmt::print("{}\n", *i ? **i : "no incident");
+      auto evidence = office->store->setting(incident_evidence_setting);
+      if (*i && evidence.ok() && *evidence && !(*evidence)->empty()) {
+        fmt::print("the signed checkpoints that disagree (trusted first), kept as evidence:\n{}", as_chars(**evidence));
+      }
       ctx.exit_code = *i ? exit_incident : exit_ok;
     });
     auto reason = std::make_shared<std::string>();
@@ -213,46 +217,27 @@ void add_sync(CLI::App& app, Context& ctx) {
 namespace lontar::agent::cli {
 
 namespace {
-constexpr std::int64_t status_verdicts_listed_max = 20;
+constexpr std::size_t status_verdicts_listed_max = 20;
 }
 
 int print_sync_status(Office& office) {
-  auto& db = office.store->db();
-  auto counts = db.prepare("SELECT verdict FROM receipts");
-  std::uint64_t n[3] = {0, 0, 0};
-  if (counts.ok()) {
-    for (;;) {
-      auto row = counts->step();
-      if (!row.ok() || !*row) break;
-      auto v = encoding::decode<domain::Verdict>(counts->blob_view(0), "verdict");
-      if (v.ok()) ++n[v->outcome == domain::Outcome::accepted ? 0 : v->outcome == domain::Outcome::rejected ? 1 : 2];
-    }
-  }
+  auto verdicts = office.store->server_verdicts(status_verdicts_listed_max);
+  if (!verdicts.ok()) return fail(verdicts.error());
+  const auto& n = *verdicts;
   const i18n::Lang lang = i18n::lang_from_env();
-  fmt::print("{}\n", i18n::tr(lang, "status.verdicts", n[0], n[1], n[2]));
-  if (n[1] + n[2] > 0) {
-    auto st =
-        db.prepare(fmt::format("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref FROM receipts r "
-                               "JOIN entries e ON e.seq = r.seq ORDER BY r.seq"));
-    std::int64_t listed = 0;
-    while (st.ok() && listed < status_verdicts_listed_max) {
-      auto row = st->step();
-      if (!row.ok() || !*row) break;
-      auto v = encoding::decode<domain::Verdict>(st->blob_view(2), "verdict");
-      if (!v.ok() || v->outcome == domain::Outcome::accepted) continue;
-      ++listed;
-      fmt::print("  #{} {} {} {} (leaf {}):", st->uint64(0), domain::outcome_name(v->outcome),
-                 domain::kind_name(static_cast<domain::EntryKind>(st->int64(3))),
-                 st->text(4).empty() ? st->text(5) : st->text(4), st->uint64(1));
-      for (const auto& r : v->reasons) fmt::print(" {}: {}", r.code, i18n::reason_text(lang, r.code, r.text));
-      fmt::print("\n");
-    }
-    if (n[1] + n[2] > static_cast<std::uint64_t>(listed)) {
-      fmt::print("{}\n", i18n::text(lang, "status.more"));
-    }
+  fmt::print("{}\n", i18n::tr(lang, "status.verdicts", n.accepted, n.rejected, n.flagged));
+  for (const auto& j : n.not_accepted) {
+    fmt::print("  #{} {} {} {} (leaf {}):", j.seq, domain::outcome_name(j.verdict.outcome), domain::kind_name(j.kind),
+               j.nik.empty() ? j.ref : j.nik, j.leaf_index);
+    for (const auto& r : j.verdict.reasons) fmt::print(" {}: {}", r.code, i18n::reason_text(lang, r.code, r.text));
+    fmt::print("\n");
+  }
+  if (n.rejected + n.flagged > n.not_accepted.size()) {
+    fmt::print("{}\n", i18n::text(lang, "status.more"));
   }
   auto i = incident(*office.store);
-  if (i.ok() && *i) {
+  if (!i.ok()) return fail(i.error());
+  if (*i) {
     fmt::print(
         "INCIDENT:    the sync server's history changed; syncing is stopped.\n  {}\n"
         "  Tell the server's admin and the auditors; after they explain it: "

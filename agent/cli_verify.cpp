@@ -29,6 +29,14 @@ int status(Context& ctx) {
   fmt::print("server:      {}\n",
              server.ok() && *server && !(*server)->empty() ? std::string(as_chars(**server)) : "(none yet)");
   fmt::print("{}\n", i18n::tr(lang, "status.entries", *entries, *outbox));
+  auto lost = st.first_unaccounted();
+  if (!lost.ok()) return fail(lost.error());
+  if (*lost) {
+    fmt::print(
+        "WARNING:     entry #{} and maybe others are neither waiting nor acknowledged (a damaged outbox); "
+        "`lontar-agent sync` puts them back and pushes them\n",
+        **lost);
+  }
   if (*seal) {
     std::time_t t = static_cast<std::time_t>((*seal)->sealed_at_ms / 1000);
     std::tm tm{};

@@ -60,22 +60,16 @@ Result<ExportSummary> export_unsynced(Office& office, const std::filesystem::pat
   if (std::filesystem::exists(out, ec)) {
     return Error{Code::conflict, fmt::format("{}: already exists; choose another --out or remove it", out.string())};
   }
-  auto& db = office.store->db();
-  LONTAR_ASSIGN(auto tx, store::Transaction::begin(db));  // one consistent view while reading
-  LONTAR_ASSIGN(auto first, db.query_int("SELECT min(seq) FROM outbox"));
-  LONTAR_ASSIGN(auto last, db.query_int("SELECT max(seq) FROM outbox"));
+  Store& store = *office.store;
+  LONTAR_ASSIGN(auto tx, store.begin());  // one consistent view while reading
+  LONTAR_ASSIGN(auto waiting, store.outbox_range());
   ExportSummary s;
-  if (!first || !*first) {
-    return Error{Code::not_found, "nothing to export: every entry has been acknowledged by the server"};
-  }
-  s.first_seq = static_cast<std::uint64_t>(*first);
-  s.last_seq = static_cast<std::uint64_t>(last.value_or(0));
-  LONTAR_ASSIGN(auto seals, db.prepare("SELECT last_seq, bytes FROM seals WHERE last_seq >= ?1 ORDER BY last_seq"));
-  LONTAR_ASSIGN(auto entries, db.prepare("SELECT seq, bytes FROM entries WHERE seq >= ?1 ORDER BY seq"));
-  seals.bind(1, s.first_seq);
-  entries.bind(1, s.first_seq);
-  LONTAR_ASSIGN(auto n_batches,
-                db.query_int(fmt::format("SELECT count(*) FROM seals WHERE last_seq >= {}", s.first_seq)));
+  if (!waiting) return Error{Code::not_found, "nothing to export: every entry has been acknowledged by the server"};
+  s.first_seq = waiting->first;
+  s.last_seq = waiting->last;
+  LONTAR_ASSIGN(auto seals, store.seals_from(s.first_seq));
+  LONTAR_ASSIGN(auto entries, store.entries_after(s.first_seq - 1));
+  LONTAR_ASSIGN(std::uint64_t n_batches, store.count_seals_from(s.first_seq));
 
   // The checkpoint this office accepted: the server proves its new one consistent
   // with it in the receipts bundle (import-bundle checks that as a sync does).
@@ -89,21 +83,21 @@ Result<ExportSummary> export_unsynced(Office& office, const std::filesystem::pat
       "{}\noffice: {}\nentries: {}..{}\nbatches: {}\n{}: {}\n"
       "personal-data: yes: NIKs, names, birth dates and heirs (UU 27/2022). Carry this file encrypted "
       "and delete it once the server has imported it.\n\n",
-      export_magic, office.id, s.first_seq, s.last_seq, n_batches.value_or(0), export_checkpoint_key, checkpoint_line);
+      export_magic, office.id, s.first_seq, s.last_seq, n_batches, export_checkpoint_key, checkpoint_line);
   LONTAR_TRY(file.write(as_bytes(header)));
   for (;;) {
-    LONTAR_ASSIGN(bool row, seals.step());
+    LONTAR_ASSIGN(bool row, seals.next());
     if (!row) break;
     chain::Batch batch;
     batch.principal = office.id;
-    LONTAR_ASSIGN(batch.seal, encoding::decode<chain::Seal>(seals.blob_view(1), "seal"));
-    const std::uint64_t upto = seals.uint64(0);
+    LONTAR_ASSIGN(batch.seal, encoding::decode<chain::Seal>(seals.bytes(), "seal"));
+    const std::uint64_t upto = seals.seq();
     for (;;) {
-      LONTAR_ASSIGN(bool e, entries.step());
+      LONTAR_ASSIGN(bool e, entries.next());
       if (!e) return Error{Code::corrupt, fmt::format("seal #{} covers missing entries; run verify", upto)};
-      LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(entries.blob_view(1), "entry"));
+      LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(entries.bytes(), "entry"));
       batch.entries.push_back(std::move(entry));
-      if (entries.uint64(0) == upto) break;
+      if (entries.seq() == upto) break;
     }
     LONTAR_ASSIGN(Bytes bytes, encoding::encode(batch));
     Bytes framed;

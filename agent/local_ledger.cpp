@@ -4,16 +4,9 @@
 
 #include "chain/chain.hpp"
 #include "crypto/crypto.hpp"
+#include "domain/schedule.hpp"
 
 namespace lontar::agent {
-
-domain::ScheduleSet default_schedule() {
-  using domain::Programme;
-  domain::ScheduleSet s;
-  s.effective = domain::Date{2015, 7, 1};  // BPJS Ketenagakerjaan's programmes in force
-  s.items = {{Programme::jkk, 0, 10'000}, {Programme::jkm, 24'000'000, 6'800}, {Programme::jht, 0, 20'000}};
-  return s;
-}
 
 Status seed_local_ledger(const domain::PrincipalRegister& self, rules::State& state) {
   // An ephemeral admin key: nothing it "signs" leaves this state.
@@ -23,7 +16,7 @@ Status seed_local_ledger(const domain::PrincipalRegister& self, rules::State& st
   admin.role = domain::Role::admin;
   admin.key = admin_key.public_key();
   admin.name = "local setup (until first sync)";
-  const domain::Payload payloads[] = {admin, self, default_schedule()};
+  const domain::Payload payloads[] = {admin, self, domain::default_schedule()};
   Hash prev{};
   std::uint64_t seq = 0;
   for (const auto& p : payloads) {

@@ -3,8 +3,9 @@
 // The rules engine only accepts entries of registered principals, and judges
 // payouts against a schedule. Until the first sync brings the real admin
 // entries (and the ledger's NIK key), an office seeds its local state with a
-// stand-in: a local setup admin that registers this office, and the default
-// 2018 schedule (JKM death benefit Rp 24,000,000). These stand-in entries live
+// stand-in: a local setup admin that registers this office, and the ledger's
+// default schedule (domain::default_schedule(), the same one the server's genesis
+// entries carry, so that an office that never synced judges as the server does). These stand-in entries live
 // only in the rules_* tables, never in the office chain; the sync client
 // rebuilds the state from the central log when it first connects.
 #pragma once
@@ -15,9 +16,6 @@
 namespace lontar::agent {
 
 constexpr const char* local_setup_principal = "LOCAL-SETUP";
-
-// The schedule assumed until the first sync (2018 amounts, in rupiah).
-domain::ScheduleSet default_schedule();
 
 // Applies the stand-in admin entries for `self` to `state`.
 Status seed_local_ledger(const domain::PrincipalRegister& self, rules::State& state);

@@ -59,7 +59,7 @@ Result<InitResult> init_office(const std::filesystem::path& dir, const InitOptio
 
   LONTAR_ASSIGN(auto store, Store::open(dir, /*create=*/true));
   LONTAR_TRY(store->create_schema());
-  LONTAR_ASSIGN(auto tx, store::Transaction::begin(store->db()));
+  LONTAR_ASSIGN(auto tx, store->begin());
   LONTAR_ASSIGN(Bytes nik_key, crypto::random_bytes(rules::NikKey{}.size()));
   LONTAR_TRY(store->set_setting("office", options.office));
   LONTAR_TRY(store->set_setting("name", self.name));

@@ -36,7 +36,7 @@ Result<Recorder> Recorder::begin(Office& office, std::string operator_id) {
                                               operator_id)};
   }
   LONTAR_ASSIGN(auto* state, office.store->rules_state());
-  LONTAR_ASSIGN(auto tx, store::Transaction::begin(office.store->db()));
+  LONTAR_ASSIGN(auto tx, office.store->begin());
   LONTAR_ASSIGN(Head head, office.store->head());
   return Recorder(office, std::move(tx), *state, std::move(operator_id), head);
 }
@@ -62,8 +62,14 @@ Result<Appended> Recorder::append(const domain::Payload& payload, bool confirm) 
   LONTAR_ASSIGN(Bytes bytes, encoding::encode(entry));
   const Hash hash = chain::entry_hash_of_bytes(bytes);
   const EntryIndex ix = index_of(payload);
-  LONTAR_TRY(office_->store->insert_entry(entry, bytes, hash, out.verdict,
-                                          out.verdict.outcome == domain::Outcome::flagged, ix.nik, ix.name, ix.ref,
+  LONTAR_TRY(office_->store->insert_entry(Store::NewEntry{.entry = entry,
+                                                          .bytes = bytes,
+                                                          .hash = hash,
+                                                          .local_verdict = out.verdict,
+                                                          .confirmed = out.verdict.outcome == domain::Outcome::flagged,
+                                                          .nik = ix.nik,
+                                                          .name = ix.name,
+                                                          .ref = ix.ref},
                                           Store::Outbox::later));
   LONTAR_TRY(rules::apply(prepared, out.verdict, *state_));
   if (appended_ == 0) first_seq_ = entry.seq;

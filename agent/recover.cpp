@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <set>
 
-#include "base/json.hpp"
 #include "crypto/x509.hpp"
 #include "merkle/merkle.hpp"
 #include "merkle/tiles.hpp"
@@ -49,8 +48,8 @@ Status sync_dir(const std::filesystem::path& dir) {
 
 class Recovery {
  public:
-  Recovery(const RecoverOptions& options, crypto::PrivateKey key, net::Client client, note::Verifier verifier)
-      : options_(options), key_(std::move(key)), client_(std::move(client)), verifier_(std::move(verifier)) {}
+  Recovery(const RecoverOptions& options, crypto::PrivateKey key, protocol::Client client, note::Verifier verifier)
+      : options_(options), key_(std::move(key)), client_(std::move(client)), log_(std::move(verifier), std::nullopt) {}
 
   // Builds the store in `tmp` (an empty folder). Sets failure_ on error.
   Result<RecoverReport> build(const std::filesystem::path& tmp) {
@@ -82,18 +81,30 @@ class Recovery {
                                                                      "server's admin and the auditors"});
   }
 
-  // A request to the server. Transport and server errors are `retry`, except a TLS
-  // pin mismatch (unverified) and a refusal of the key (not_registered).
-  Result<net::Response> get(const std::string& target) {
-    auto r = client_.call("GET", target);
+  // The answer of a request to the server. Transport and server errors are `retry`,
+  // except a refusal of the key (not_registered) and what the protocol client
+  // found wrong in an answer or a TLS pin mismatch (unverified).
+  template <class T>
+  Result<T> answer(Result<T> r) {
     if (r.ok()) return r;
     Error e = std::move(r).error();
-    if (e.code == Code::unauthorized && e.message.find("pinned key") != std::string::npos) {
-      return fail(RecoverFailure::unverified, std::move(e));
+    switch (e.code) {
+      case Code::unauthorized:
+        return not_registered("it answered 403: not registered, or revoked");
+      case Code::io:
+        return fail(RecoverFailure::retry, std::move(e));
+      case Code::corrupt:
+        return unverified(std::move(e.message));
+      case Code::pin_mismatch:
+      case Code::history_changed:
+      case Code::bad_input:
+      case Code::not_found:
+      case Code::conflict:
+      case Code::stale_store:
+      case Code::internal:
+        return fail(RecoverFailure::unverified, std::move(e));
     }
-    if (e.code == Code::unauthorized) return not_registered("it answered 403: not registered, or revoked");
-    failure_ = e.code == Code::io || e.code == Code::corrupt ? RecoverFailure::retry : RecoverFailure::unverified;
-    return e;
+    return fail(RecoverFailure::unverified, std::move(e));
   }
 
   // `why` is kept short: the CLI prints the admin's command after it.
@@ -105,63 +116,54 @@ class Recovery {
                                               report_.fingerprint, options_.office, why, options_.office)});
   }
 
-  Result<protocol::FeedPage> feed(std::uint64_t from, std::uint64_t limit) {
-    LONTAR_ASSIGN(net::Response r, get(fmt::format("/v1/feed?from={}&limit={}", from, limit)));
-    auto page = encoding::decode<protocol::FeedPage>(r.bytes(), "feed page");
-    if (!page.ok()) return unverified("a feed page does not decode: " + page.error().message);
-    return page;
-  }
-
   // GET /v1/ledger: the pinned log key, the new key registered as this office, the NIK key.
   Status take_ledger() {
-    LONTAR_ASSIGN(net::Response r, get("/v1/ledger"));
-    const auto key = json_field(r.body, "verifier_key").value_or("");
-    if (key != verifier_.to_string()) {
+    LONTAR_ASSIGN(protocol::Ledger ledger, answer(client_.ledger()));
+    const std::string pinned = log_.verifier().to_string();
+    if (ledger.verifier_key != pinned) {
       return fail(RecoverFailure::unverified,
-                  Error{Code::corrupt, fmt::format("the server announces the log key '{}' but --server-key pins '{}'; "
-                                                   "check --server and --server-key with the server's admin",
-                                                   key.substr(0, 200), verifier_.to_string())});
+                  Error{Code::pin_mismatch, fmt::format("the server announces the log key '{}' but --server-key pins "
+                                                        "'{}'; check --server and --server-key with the server's admin",
+                                                        ledger.verifier_key.substr(0, 200), pinned)});
     }
-    const auto principal = json_field(r.body, "principal").value_or("");
-    if (principal.empty()) return not_registered("it knows no principal with this key");
+    if (!ledger.caller) return not_registered("it knows no principal with this key");
+    const auto& principal = ledger.caller->principal;
     if (principal != options_.office) {
       return fail(RecoverFailure::local,
                   Error{Code::bad_input, fmt::format("the server knows this laptop's key {} as {}, not as {}; check "
                                                      "--office, or recover into a new --data folder with a new key",
                                                      report_.fingerprint, principal, options_.office)});
     }
-    if (json_field(r.body, "role").value_or("") != "office") {
+    if (ledger.caller->role != domain::Role::office) {
       return fail(RecoverFailure::local, Error{Code::bad_input, fmt::format("{} is not an office", principal)});
     }
-    auto nik = hash_from_hex(json_field(r.body, "nik_key").value_or(""));
-    if (!nik.ok()) return unverified("the /v1/ledger answer holds no valid NIK key");
-    nik_key_ = *nik;
+    nik_key_ = ledger.caller->nik_key;
     return {};
   }
 
   Status take_checkpoint() {
-    LONTAR_ASSIGN(net::Response r, get("/checkpoint"));
-    auto cp = note::open_checkpoint(r.body, verifier_, verifier_.name());
-    if (!cp.ok())
-      return unverified("the checkpoint does not carry the pinned log key's signature: " + cp.error().message);
+    LONTAR_ASSIGN(std::string note, answer(client_.checkpoint()));
+    auto cp = log_.accept(note, nullptr);  // nothing trusted yet: the signature and origin are checked
+    if (!cp.ok()) return unverified(cp.error().message);
     checkpoint_ = *cp;
     report_.leaves = cp->size;
     report_.root = cp->root;
-    report_.checkpoint_note = r.body;
+    report_.checkpoint_note = note;
     progress(fmt::format("checkpoint verified: tree size {}, root {}", cp->size, to_hex(cp->root)));
     return {};
   }
 
-  Status local(Status s) {
-    if (!s.ok()) failure_ = RecoverFailure::local;
-    return s;
+  template <class T>
+  T local(T r) {
+    if (!r.ok()) failure_ = RecoverFailure::local;
+    return r;
   }
 
   Status open_store(const std::filesystem::path& tmp) {
     failure_ = RecoverFailure::local;
     LONTAR_ASSIGN(store_, Store::open(tmp, /*create=*/true));
     LONTAR_TRY(store_->create_schema());
-    LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_->db()));
+    LONTAR_ASSIGN(auto tx, store_->begin());
     LONTAR_TRY(store_->set_setting("nik_key", ByteView(nik_key_)));
     LONTAR_TRY(store_->set_setting("nik_key_origin", "ledger"));
     LONTAR_TRY(tx.commit());
@@ -174,8 +176,8 @@ class Recovery {
   Status next_tile() {
     const std::uint64_t index = tile_first_ / merkle::tile_width_full + (tile_.empty() ? 0 : 1);
     merkle::TileId id{false, 0, index, merkle::tile_width(0, index, checkpoint_.size)};
-    LONTAR_ASSIGN(net::Response r, get("/" + merkle::tile_path(id)));
-    auto hashes = merkle::parse_tile(id, r.bytes());
+    LONTAR_ASSIGN(Bytes tile, answer(client_.tile(merkle::tile_path(id), merkle::tile_bytes_max)));
+    auto hashes = merkle::parse_tile(id, tile);
     if (!hashes.ok()) return unverified(merkle::tile_path(id) + ": " + hashes.error().message);
     tile_ = std::move(*hashes);
     tile_first_ = index * merkle::tile_width_full;
@@ -222,8 +224,14 @@ class Recovery {
     auto payload = domain::decode_payload(e.kind, e.payload);
     if (!payload.ok()) return unverified(fmt::format("leaf {}: payload: {}", leaf_index, payload.error().message));
     const EntryIndex ix = index_of(*payload);
-    LONTAR_TRY(local(store_->insert_entry(e, bytes, hash, verdict, verdict.outcome == domain::Outcome::flagged, ix.nik,
-                                          ix.name, ix.ref)));
+    LONTAR_TRY(local(store_->insert_entry(Store::NewEntry{.entry = e,
+                                                          .bytes = bytes,
+                                                          .hash = hash,
+                                                          .local_verdict = verdict,
+                                                          .confirmed = verdict.outcome == domain::Outcome::flagged,
+                                                          .nik = ix.nik,
+                                                          .name = ix.name,
+                                                          .ref = ix.ref})));
     LONTAR_TRY(local(store_->acknowledge(e.seq, leaf_index, verdict)));
     head_ = Head{e.seq, hash};
     ++report_.entries;
@@ -270,17 +278,12 @@ class Recovery {
     const std::uint64_t to = checkpoint_.size;
     std::uint64_t next = 0, reported = 0;
     progress(fmt::format("pulling {} leaves of the central log and their hash tiles", to));
-    while (next < to) {
-      LONTAR_ASSIGN(protocol::FeedPage page, feed(next, std::min<std::uint64_t>(sync_feed_page_max, to - next)));
-      if (page.items.empty()) {
-        return unverified(fmt::format("the feed is empty at leaf {} below the checkpoint's size {}", next, to));
-      }
-      LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_->db()));
-      for (const auto& item : page.items) {
-        if (next >= to) break;
-        if (item.leaf_index != next) {
-          return unverified(fmt::format("the feed skipped from leaf {} to {}", next, item.leaf_index));
-        }
+    // One transaction per page. The page's own errors are classified where they
+    // happen; only the protocol client's go through answer().
+    std::optional<Error> folding;
+    auto page = [&](std::span<const protocol::FeedItem> items) -> Status {
+      LONTAR_ASSIGN(auto tx, local(store_->begin()));
+      for (const auto& item : items) {
         LONTAR_TRY(fold(item));
         ++next;
       }
@@ -290,7 +293,17 @@ class Recovery {
                              options_.office));
         reported = next;
       }
-    }
+      return {};
+    };
+    auto pulled = client_.feed_range(0, to, [&](std::span<const protocol::FeedItem> items) -> Result<bool> {
+      if (auto s = page(items); !s.ok()) {
+        folding = s.error();
+        return std::move(s).error();
+      }
+      return true;
+    });
+    if (folding) return *folding;
+    LONTAR_TRY(answer(std::move(pulled)));
     if (root_.size() != to || root_.root() != checkpoint_.root) {
       return unverified(fmt::format("the leaf hashes of the tiles do not give the checkpoint's root (size {})", to));
     }
@@ -318,7 +331,7 @@ class Recovery {
       LONTAR_ASSIGN(bool active, state_->key_active(options_.office, pk));
       if (active) report_.former_keys_active.push_back(crypto::fingerprint(pk));
     }
-    LONTAR_ASSIGN(auto tx, store::Transaction::begin(store_->db()));
+    LONTAR_ASSIGN(auto tx, store_->begin());
     LONTAR_TRY(store_->set_setting("office", options_.office));
     LONTAR_TRY(store_->set_setting("name", report_.name));
     LONTAR_TRY(store_->set_setting("scope", scope_));
@@ -350,8 +363,8 @@ class Recovery {
 
   const RecoverOptions& options_;
   crypto::PrivateKey key_;
-  net::Client client_;
-  note::Verifier verifier_;
+  protocol::Client client_;
+  protocol::TrustedLog log_;
   RecoverFailure failure_ = RecoverFailure::local;
   rules::NikKey nik_key_{};
   note::Checkpoint checkpoint_{};
@@ -449,7 +462,7 @@ Result<RecoverReport> recover_office(const std::filesystem::path& dir, const Rec
   LONTAR_TRY(make_private_dir(tmp));
   Result<RecoverReport> report = Error{Code::internal, "recovery did not run"};
   {
-    Recovery recovery(options, std::move(key), std::move(*client), std::move(*verifier));
+    Recovery recovery(options, std::move(key), protocol::Client(std::move(*client)), std::move(*verifier));
     report = recovery.build(tmp);
     *failure = recovery.failure();
   }  // the rebuilt store is closed here, before it is moved

@@ -63,6 +63,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
 
 Status Store::create_schema() { return db_->exec(schema); }
 
+Result<store::Transaction> Store::begin() { return store::Transaction::begin(*db_); }
+
 Status Store::set_setting(std::string_view key, ByteView value) {
   LONTAR_ASSIGN(auto st, db_->prepare("INSERT OR REPLACE INTO settings(key, value) VALUES(?1, ?2)"));
   return st.bind(1, key).bind(2, value).run();
@@ -112,9 +114,9 @@ Result<Head> Store::head() {
   return h;
 }
 
-Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& hash, const domain::Verdict& local,
-                           bool confirmed, std::string_view nik, std::string_view name, std::string_view ref,
-                           Outbox outbox) {
+Status Store::insert_entry(const NewEntry& n, Outbox outbox) {
+  const chain::Entry& e = n.entry;
+  const domain::Verdict& local = n.local_verdict;
   if (!insert_entry_) {
     LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO entries(seq, hash, kind, recorded_at_ms, operator, nik, name, "
                                         "ref, verdict, confirmed, bytes) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"));
@@ -137,16 +139,16 @@ Status Store::insert_entry(const chain::Entry& e, ByteView bytes, const Hash& ha
   auto& st = *insert_entry_;
   st.reset();
   st.bind(1, e.seq)
-      .bind(2, hash)
+      .bind(2, n.hash)
       .bind(3, static_cast<int>(e.kind))
       .bind(4, e.recorded_at_ms)
       .bind(5, e.operator_id)
-      .bind(6, nik)
-      .bind(7, name)
-      .bind(8, ref)
+      .bind(6, n.nik)
+      .bind(7, n.name)
+      .bind(8, n.ref)
       .bind(9, verdict)
-      .bind(10, confirmed ? 1 : 0)
-      .bind(11, bytes);
+      .bind(10, n.confirmed ? 1 : 0)
+      .bind(11, n.bytes);
   LONTAR_TRY(st.run());
   if (outbox == Outbox::later) return {};
   insert_outbox_->reset();
@@ -195,6 +197,22 @@ Result<std::optional<Store::Receipt>> Store::receipt(std::uint64_t seq) {
   return std::optional<Receipt>{std::move(r)};
 }
 
+Result<Store::ServerVerdicts> Store::server_verdicts(std::size_t listed_max) {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref FROM receipts r "
+                                      "JOIN entries e ON e.seq = r.seq ORDER BY r.seq"));
+  ServerVerdicts out;
+  for (;;) {
+    LONTAR_ASSIGN(bool row, st.step());
+    if (!row) break;
+    LONTAR_ASSIGN(auto v, encoding::decode<domain::Verdict>(st.blob_view(2), fmt::format("receipt #{}", st.uint64(0))));
+    out.count(v.outcome);
+    if (v.outcome == domain::Outcome::accepted || out.not_accepted.size() >= listed_max) continue;
+    out.not_accepted.push_back(Judged{st.uint64(0), st.uint64(1), std::move(v),
+                                      static_cast<domain::EntryKind>(st.int64(3)), st.text(4), st.text(5)});
+  }
+  return out;
+}
+
 Status Store::save_checkpoint(const Checkpoint& c) {
   LONTAR_ASSIGN(auto st, db_->prepare("INSERT OR REPLACE INTO checkpoint(id, size, root, note) VALUES(1, ?1, ?2, ?3)"));
   return st.bind(1, c.size).bind(2, c.root).bind(3, c.note).run();
@@ -215,6 +233,87 @@ Result<std::uint64_t> Store::count_entries() {
 Result<std::uint64_t> Store::count_outbox() {
   LONTAR_ASSIGN(auto n, db_->query_int("SELECT count(*) FROM outbox"));
   return static_cast<std::uint64_t>(n.value_or(0));
+}
+
+Status Store::forget_sync_state(std::span<const std::string_view> keys) {
+  LONTAR_TRY(db_->exec("DELETE FROM checkpoint"));
+  LONTAR_ASSIGN(auto st, db_->prepare("DELETE FROM settings WHERE key = ?1"));
+  for (std::string_view key : keys) {
+    st.reset();
+    LONTAR_TRY(st.bind(1, key).run());
+  }
+  return db_->exec("INSERT OR IGNORE INTO outbox(seq) SELECT seq FROM entries");
+}
+
+Status Store::clear_rules_state() {
+  rules_.reset();
+  LONTAR_ASSIGN(auto tables, db_->prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND "
+                                          "name LIKE 'rules\\_%' ESCAPE '\\'"));
+  std::vector<std::string> names;
+  for (;;) {
+    LONTAR_ASSIGN(bool row, tables.step());
+    if (!row) break;
+    names.push_back(tables.text(0));
+  }
+  tables.reset();
+  // The names come from sqlite_master and match rules\_%: safe to splice.
+  for (const auto& n : names) LONTAR_TRY(db_->exec("DELETE FROM " + n));
+  return {};
+}
+
+Result<std::optional<Store::EntryRow>> Store::entry_row(std::uint64_t seq) {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT hash, bytes FROM entries WHERE seq = ?1"));
+  LONTAR_ASSIGN(bool row, st.bind(1, seq).step());
+  if (!row) return std::optional<EntryRow>{};
+  return std::optional<EntryRow>{EntryRow{seq, st.hash(0), st.blob(1)}};
+}
+
+Result<std::optional<std::uint64_t>> Store::first_unaccounted() {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT min(seq) FROM entries WHERE seq NOT IN (SELECT seq FROM outbox) AND "
+                                      "seq NOT IN (SELECT seq FROM receipts)"));
+  LONTAR_ASSIGN(bool row, st.step());
+  if (!row || st.is_null(0)) return std::optional<std::uint64_t>{};
+  return std::optional<std::uint64_t>{st.uint64(0)};
+}
+
+Result<std::uint64_t> Store::repair_outbox() {
+  LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO outbox(seq) SELECT seq FROM entries WHERE seq NOT IN (SELECT seq "
+                                      "FROM outbox) AND seq NOT IN (SELECT seq FROM receipts)"));
+  LONTAR_TRY(st.run());
+  return static_cast<std::uint64_t>(db_->changes());
+}
+
+Result<std::optional<Store::SeqRange>> Store::outbox_range() {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT min(seq), max(seq) FROM outbox"));
+  LONTAR_ASSIGN(bool row, st.step());
+  if (!row || st.is_null(0)) return std::optional<SeqRange>{};
+  return std::optional<SeqRange>{SeqRange{st.uint64(0), st.uint64(1)}};
+}
+
+Result<std::uint64_t> Store::count_seals_from(std::uint64_t seq) {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT count(*) FROM seals WHERE last_seq >= ?1"));
+  LONTAR_ASSIGN(bool row, st.bind(1, seq).step());
+  return row ? st.uint64(0) : 0;
+}
+
+Result<Store::Cursor> Store::entries_after(std::uint64_t after_seq) {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT seq, bytes, hash FROM entries WHERE seq > ?1 ORDER BY seq"));
+  st.bind(1, after_seq);
+  return Cursor(std::move(st));
+}
+
+Result<Store::Cursor> Store::outbox_from(std::uint64_t from_seq) {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT e.seq, e.bytes, e.hash FROM outbox o JOIN entries e ON e.seq = o.seq "
+                                      "WHERE o.seq >= ?1 ORDER BY o.seq"));
+  st.bind(1, from_seq);
+  return Cursor(std::move(st));
+}
+
+Result<Store::Cursor> Store::seals_from(std::uint64_t from_seq) {
+  LONTAR_ASSIGN(auto st,
+                db_->prepare("SELECT last_seq, bytes, NULL FROM seals WHERE last_seq >= ?1 ORDER BY last_seq"));
+  st.bind(1, from_seq);
+  return Cursor(std::move(st));
 }
 
 Result<std::optional<chain::Seal>> Store::last_seal() {

@@ -22,7 +22,9 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "chain/chain.hpp"
@@ -64,10 +66,15 @@ class Store {
   // Opens `dir`/agent.db (must exist unless `create`). Honours LONTAR_FAIL_WRITE_AFTER.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& dir, bool create = false);
 
+  // DEPRECATED: the escape hatch that undoes this class's contract. Only
+  // cli_query.cpp and import.cpp use it still (they are being converted to
+  // operations of Store); do not add uses.
   store::Db& db() { return *db_; }
 
   // Creates every table (idempotent).
   Status create_schema();
+  // A write transaction: every change below happens inside one the caller holds.
+  Result<store::Transaction> begin();
 
   // ---- settings ----
   Status set_setting(std::string_view key, ByteView value);
@@ -88,11 +95,18 @@ class Store {
   // puts a whole run there with add_to_outbox() before it commits (later: one
   // statement for a run instead of one per entry).
   enum class Outbox { now, later };
+  // An entry to insert: its encoding and hash, the local verdict, and the decoded
+  // columns find/list search (record.hpp, EntryIndex).
+  struct NewEntry {
+    const chain::Entry& entry;
+    ByteView bytes;  // encoding::encode(entry)
+    Hash hash{};     // chain::entry_hash_of_bytes(bytes)
+    const domain::Verdict& local_verdict;
+    bool confirmed = false;  // a flagged entry the clerk confirmed
+    std::string_view nik, name, ref;
+  };
   // Inserts an encoded entry (and, with Outbox::now, adds it to the outbox).
-  // `hash` = entry_hash_of_bytes(bytes).
-  Status insert_entry(const chain::Entry& e, ByteView bytes, const Hash& hash, const domain::Verdict& local,
-                      bool confirmed, std::string_view nik, std::string_view name, std::string_view ref,
-                      Outbox outbox = Outbox::now);
+  Status insert_entry(const NewEntry& e, Outbox outbox = Outbox::now);
   // Adds the stored entries first_seq..last_seq to the outbox.
   Status add_to_outbox(std::uint64_t first_seq, std::uint64_t last_seq);
   Status insert_seal(const chain::Seal& s);
@@ -107,6 +121,19 @@ class Store {
     domain::Verdict verdict;
   };
   Result<std::optional<Receipt>> receipt(std::uint64_t seq);
+  // The server's verdicts on this office's entries: how many of each, and the first
+  // `listed_max` entries (by seq) it rejected or flagged, with their reasons.
+  struct Judged {
+    std::uint64_t seq = 0;
+    std::uint64_t leaf_index = 0;
+    domain::Verdict verdict;
+    domain::EntryKind kind = domain::EntryKind::participant_enroll;
+    std::string nik, ref;
+  };
+  struct ServerVerdicts : domain::OutcomeCounts {
+    std::vector<Judged> not_accepted;
+  };
+  Result<ServerVerdicts> server_verdicts(std::size_t listed_max);
   // The last checkpoint accepted (after its signature and a consistency proof from
   // the previous one were checked by the caller).
   struct Checkpoint {
@@ -117,10 +144,61 @@ class Store {
   Status save_checkpoint(const Checkpoint& c);
   Result<std::optional<Checkpoint>> checkpoint();
 
+  // Forgets what the server acknowledged, after an operator cleared an incident:
+  // the accepted checkpoint and the settings `keys` go, and every entry is put
+  // back in the outbox (re-pushing is idempotent).
+  Status forget_sync_state(std::span<const std::string_view> keys);
+  // Empties every rules_* table and forgets the opened rules state (the replica is
+  // about to be rebuilt from the log).
+  Status clear_rules_state();
+
   // ---- reading ----
   Result<std::uint64_t> count_entries();
   Result<std::uint64_t> count_outbox();
   Result<std::optional<chain::Seal>> last_seal();
+
+  // A stored entry as stored: its seq, hash column and encoded bytes (not checked
+  // against each other here: verify does that).
+  struct EntryRow {
+    std::uint64_t seq = 0;
+    Hash hash{};
+    Bytes bytes;
+  };
+  Result<std::optional<EntryRow>> entry_row(std::uint64_t seq);
+  // The first entry that is neither waiting in the outbox nor acknowledged by the
+  // server (a damaged outbox: it would never be pushed); nullopt when there is none.
+  Result<std::optional<std::uint64_t>> first_unaccounted();
+  // Puts back in the outbox every entry that has no receipt and is not waiting;
+  // returns how many (call inside a Transaction).
+  Result<std::uint64_t> repair_outbox();
+  // The first and last seq waiting in the outbox; nullopt when it is empty.
+  struct SeqRange {
+    std::uint64_t first = 0, last = 0;
+  };
+  Result<std::optional<SeqRange>> outbox_range();
+  // How many seals cover entries from `seq` on (last_seq >= seq).
+  Result<std::uint64_t> count_seals_from(std::uint64_t seq);
+
+  // A forward cursor over stored rows in seq order, read in the caller's
+  // transaction (or snapshot). The views are valid until the next call of next().
+  class Cursor {
+   public:
+    Result<bool> next() { return st_.step(); }
+    std::uint64_t seq() const { return st_.uint64(0); }
+    ByteView bytes() const { return st_.blob_view(1); }
+    Hash hash() const { return st_.hash(2); }  // entries only; zero for seals
+
+   private:
+    friend class Store;
+    explicit Cursor(store::Stmt st) : st_(std::move(st)) {}
+    store::Stmt st_;
+  };
+  // Entries with seq > after_seq.
+  Result<Cursor> entries_after(std::uint64_t after_seq);
+  // Entries waiting in the outbox with seq >= from_seq.
+  Result<Cursor> outbox_from(std::uint64_t from_seq);
+  // Seals with last_seq >= from_seq (seq() is the seal's last_seq).
+  Result<Cursor> seals_from(std::uint64_t from_seq);
 
  private:
   explicit Store(std::unique_ptr<store::Db> db) : db_(std::move(db)) {}

@@ -53,7 +53,9 @@
 #include "note/checkpoint.hpp"
 #include "note/note.hpp"
 #include "office.hpp"
+#include "protocol/client.hpp"
 #include "protocol/protocol.hpp"
+#include "protocol/trusted_log.hpp"
 
 namespace lontar::agent {
 
@@ -66,9 +68,10 @@ constexpr std::size_t sync_feed_page_max = protocol::feed_items_max;
 
 // Settings keys the sync keeps in the store.
 constexpr const char* incident_setting = "incident";
-constexpr const char* feed_next_setting = "feed_next";              // next leaf index to pull (decimal)
-constexpr const char* seal_leaf_index_setting = "seal_leaf_index";  // last own seal leaf acknowledged
-constexpr const char* seal_leaf_hash_setting = "seal_leaf_hash";    // its RFC 6962 leaf hash (32 bytes)
+constexpr const char* incident_evidence_setting = "incident_evidence";  // the signed checkpoints that disagree
+constexpr const char* feed_next_setting = "feed_next";                  // next leaf index to pull (decimal)
+constexpr const char* seal_leaf_index_setting = "seal_leaf_index";      // last own seal leaf acknowledged
+constexpr const char* seal_leaf_hash_setting = "seal_leaf_hash";        // its RFC 6962 leaf hash (32 bytes)
 
 struct SyncOptions {
   std::string server_url;                 // "" = the one stored at init
@@ -93,8 +96,18 @@ enum class SyncFailure {
   incident,  // the server's history changed: the store is marked; never retried
   local,     // this store is at fault (the message says what)
 };
-// Classifies an error of sync_once; `store` tells whether an incident is recorded.
+// Classifies an error of sync_once by its code; `store` tells whether an incident
+// is recorded and whether the outbox is damaged (check_outbox).
 SyncFailure classify(Store& store, const Error& e);
+
+// The local checks a sync makes before it sends anything: every entry without a
+// receipt is put back in the outbox (a damaged outbox loses nothing), and the
+// entries waiting there are re-checked: each hashes to its stored hash, decodes as
+// its own seq, and links to the one before it, the first to the last acknowledged
+// entry. A damaged store is Code::corrupt naming the entry and what to run; it is
+// this office's fault, never the server's (SyncFailure::local).
+Result<std::uint64_t> repair_outbox(Store& store);
+Status check_outbox(Store& store);
 
 // The server URL and verifier key: the options' when given, else the stored ones.
 // A bad_input error names what is missing.
@@ -109,36 +122,25 @@ Result<std::optional<std::string>> incident(Store& store);
 
 // ---- The checks of a sync, shared with import-bundle (bundle.hpp) ----
 
-// An error meaning that the server's history changed (see Incidents): its message
-// starts with "SERVER HISTORY CHANGED: ". mark_incident records it in the store.
-Error incident_error(std::string what);
-bool is_incident(const Error& e);
+// An error meaning that the server's history changed (see Incidents):
+// Code::history_changed (protocol::history_changed), with the signed checkpoints
+// that contradict each other as its evidence when there are two. mark_incident
+// records it (and its evidence) in the store.
+Error incident_error(std::string what, std::vector<std::string> evidence = {});
 Status mark_incident(Store& store, const Error& e);
 
-// A tree size and root this office accepted.
-struct TrustedHead {
-  std::uint64_t size = 0;
-  Hash root{};
-};
+// The log as this office trusts it: the pinned verifier `log` and the last
+// checkpoint the store accepted (protocol/trusted_log.hpp decides what extends it).
+Result<protocol::TrustedLog> trusted_log(Store& store, const note::Verifier& log);
+using protocol::check_included;
+
 // A seal leaf of this office in the log: its index and RFC 6962 leaf hash.
 struct SealLeaf {
   std::uint64_t index = 0;
   Hash hash{};
 };
-
-// Opens a signed checkpoint with the pinned log key and checks that it extends
-// `old` (when there is one): not smaller, the same root at the same size, and a
-// consistency proof (asked of `consistency` only when both sizes are non-zero and differ) that
-// verifies. Every failure is an incident_error; an error of `consistency` itself
-// is returned as it is.
-using ProofSource = std::function<Result<std::vector<Hash>>(std::uint64_t old_size, std::uint64_t new_size)>;
-Result<note::Checkpoint> check_checkpoint(std::string_view note_text, const note::Verifier& log,
-                                          const std::optional<TrustedHead>& old, const ProofSource& consistency);
-
-// Checks that leaf `index` with hash `leaf_hash` is in `cp` by `proof`; `what`
-// names the leaf in the incident_error otherwise.
-Status check_included(std::uint64_t index, const Hash& leaf_hash, const note::Checkpoint& cp,
-                      std::span<const Hash> proof, std::string_view what);
+// The last seal leaf of this office the server acknowledged, if any.
+Result<std::optional<SealLeaf>> stored_seal_leaf(Store& store);
 
 // The leaf bytes at `index` must be a seal of `office` under its own key, validly
 // signed, covering at least `last_seq` (an incident_error otherwise).

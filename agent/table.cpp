@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "cli.hpp"
 #include "csv.hpp"
@@ -10,6 +11,11 @@ namespace lontar::agent {
 
 namespace {
 constexpr std::size_t human_cell_chars_max = 40;
+
+// `s` as a JSON string literal (nlohmann's escaping; invalid UTF-8 replaced).
+std::string quoted(const std::string& s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 // Display width: count UTF-8 lead bytes only.
 std::size_t width(const std::string& s) {
@@ -33,7 +39,7 @@ std::string Table::json() const {
   for (std::size_t r = 0; r < rows.size(); ++r) {
     out += r ? ",\n  {" : "\n  {";
     for (std::size_t c = 0; c < headers.size() && c < rows[r].size(); ++c) {
-      out += fmt::format("{}{}: {}", c ? ", " : "", lontar::json_string(headers[c]), lontar::json_string(rows[r][c]));
+      out += fmt::format("{}{}: {}", c ? ", " : "", quoted(headers[c]), quoted(rows[r][c]));
     }
     out += "}";
   }

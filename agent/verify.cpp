@@ -30,19 +30,18 @@ Result<std::vector<crypto::PublicKey>> sealing_keys(Office& office) {
 }  // namespace
 
 Result<VerifyReport> verify_chain(Office& office) {
-  auto& db = office.store->db();
   LONTAR_ASSIGN(const std::vector<crypto::PublicKey> keys, sealing_keys(office));
-  LONTAR_ASSIGN(auto entries, db.prepare("SELECT seq, hash, bytes FROM entries ORDER BY seq"));
-  LONTAR_ASSIGN(auto seals, db.prepare("SELECT last_seq, bytes FROM seals ORDER BY last_seq"));
+  LONTAR_ASSIGN(auto entries, office.store->entries_after(0));
+  LONTAR_ASSIGN(auto seals, office.store->seals_from(0));
   VerifyReport report;
   std::vector<chain::Entry> run;
   std::uint64_t after_seq = 0;
   Hash after_head{};
   for (;;) {
-    LONTAR_ASSIGN(bool seal_row, seals.step());
+    LONTAR_ASSIGN(bool seal_row, seals.next());
     if (!seal_row) break;
-    const std::uint64_t seal_seq = seals.uint64(0);
-    LONTAR_ASSIGN(auto seal, encoding::decode<chain::Seal>(seals.blob_view(1), "seal"));
+    const std::uint64_t seal_seq = seals.seq();
+    LONTAR_ASSIGN(auto seal, encoding::decode<chain::Seal>(seals.bytes(), "seal"));
     if (seal.last_seq != seal_seq) return corrupt(fmt::format("seal #{}: its bytes say #{}", seal_seq, seal.last_seq));
     if (seal.principal != office.id || std::find(keys.begin(), keys.end(), seal.key) == keys.end()) {
       return corrupt(fmt::format("seal #{}: not made by this office's key", seal_seq));
@@ -54,11 +53,11 @@ Result<VerifyReport> verify_chain(Office& office) {
     }
     run.clear();
     while (run.size() < seal_seq - after_seq) {
-      LONTAR_ASSIGN(bool row, entries.step());
+      LONTAR_ASSIGN(bool row, entries.next());
       if (!row) return corrupt(fmt::format("seal #{} covers entries that are missing", seal_seq));
-      const std::uint64_t seq = entries.uint64(0);
-      const ByteView bytes = entries.blob_view(2);
-      if (entries.hash(1) != chain::entry_hash_of_bytes(bytes)) {
+      const std::uint64_t seq = entries.seq();
+      const ByteView bytes = entries.bytes();
+      if (entries.hash() != chain::entry_hash_of_bytes(bytes)) {
         return corrupt(fmt::format("entry #{}: its bytes do not match its stored hash", seq));
       }
       auto e = encoding::decode<chain::Entry>(bytes, fmt::format("entry #{}", seq));
@@ -75,8 +74,16 @@ Result<VerifyReport> verify_chain(Office& office) {
     after_seq = seal_seq;
     after_head = seal.head;
   }
-  LONTAR_ASSIGN(bool extra, entries.step());
-  if (extra) return corrupt(fmt::format("entry #{} and after are not covered by any seal", entries.uint64(0)));
+  LONTAR_ASSIGN(bool extra, entries.next());
+  if (extra) return corrupt(fmt::format("entry #{} and after are not covered by any seal", entries.seq()));
+  LONTAR_ASSIGN(auto lost, office.store->first_unaccounted());
+  if (lost) {
+    return Error{Code::corrupt, fmt::format("entry #{} is neither waiting in the outbox nor acknowledged by the "
+                                            "server: the outbox was damaged and it would never be pushed; run "
+                                            "`lontar-agent sync`, which puts every unacknowledged entry back in the "
+                                            "outbox and pushes it",
+                                            *lost)};
+  }
   return report;
 }
 

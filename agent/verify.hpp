@@ -4,9 +4,10 @@
 // stored hash equals the hash of its bytes, seqs run 1, 2, 3... without gaps,
 // each entry's prev is the hash of the one before, its payload decodes, and
 // every seal is signed by this office's key over the head it names. Every
-// entry must be covered by a seal. After a recovery (recover.hpp) the seals
-// taken from the central log may be signed by the office's former keys, listed
-// in the setting former_keys_setting: those are accepted too.
+// entry must be covered by a seal, and be either waiting in the outbox or
+// acknowledged by the server (else it would never be pushed: `sync` repairs that). After a recovery (recover.hpp) the
+// seals taken from the central log may be signed by the office's former keys, listed in the setting
+// former_keys_setting: those are accepted too.
 #pragma once
 
 #include <cstdint>

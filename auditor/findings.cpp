@@ -1,6 +1,7 @@
 #include "findings.hpp"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace lontar::audit {
 
@@ -27,13 +28,13 @@ std::string to_line(const Finding& f) {
   return out;
 }
 
-std::string to_json(const Finding& f) {
-  std::string out = "{\"check\":" + json_string(f.check);
-  out += ",\"leaf\":" + (f.leaf ? std::to_string(*f.leaf) : std::string("null"));
-  out += ",\"office\":" + (f.office.empty() ? std::string("null") : json_string(f.office));
-  out += ",\"seq\":" + (f.seq ? std::to_string(*f.seq) : std::string("null"));
-  out += ",\"message\":" + json_string(f.message) + "}";
-  return out;
+void to_json(nlohmann::ordered_json& j, const Finding& f) {
+  j = nlohmann::ordered_json::object();
+  j["check"] = f.check;
+  j["leaf"] = f.leaf ? nlohmann::ordered_json(*f.leaf) : nlohmann::ordered_json(nullptr);
+  j["office"] = f.office.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(f.office);
+  j["seq"] = f.seq ? nlohmann::ordered_json(*f.seq) : nlohmann::ordered_json(nullptr);
+  j["message"] = f.message;
 }
 
 }  // namespace lontar::audit

@@ -6,7 +6,7 @@
 // counts the rest, so a badly broken ledger cannot exhaust memory.
 #pragma once
 
-#include "base/json.hpp"
+#include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <map>
@@ -74,6 +74,8 @@ class Findings {
 // "leaf 1234 office SBY-RUNGKUT seq 17: verdict_mismatch: ..." — one line.
 std::string to_line(const Finding& f);
 // A JSON object for one finding.
-std::string to_json(const Finding& f);
+// As a JSON object {"check", "leaf", "office", "seq", "message"} (null when absent);
+// nlohmann's to_json convention, so that a vector of findings converts as a whole.
+void to_json(nlohmann::ordered_json& j, const Finding& f);
 
 }  // namespace lontar::audit

@@ -1,9 +1,10 @@
-// https_source.cpp — a Source over the server's HTTPS API (net::Client, mutual TLS).
+// https_source.cpp — a Source over the server's HTTPS API (protocol::Client, mutual TLS).
 #include <list>
 #include <mutex>
 #include <thread>
 
 #include "net/client.hpp"
+#include "protocol/client.hpp"
 #include "source.hpp"
 
 namespace lontar::audit {
@@ -14,43 +15,34 @@ class HttpsSource final : public Source {
   explicit HttpsSource(net::ClientConfig config) : config_(std::move(config)) {}
 
   Result<std::string> checkpoint() override {
-    LONTAR_ASSIGN(Bytes b, get("/checkpoint", checkpoint_bytes_max));
-    return std::string(as_chars(b));
+    LONTAR_ASSIGN(protocol::Client * c, client());
+    return c->checkpoint();
   }
 
-  Result<Bytes> tile(std::string_view path) override { return get("/" + std::string(path), resource_bytes_max); }
+  Result<Bytes> tile(std::string_view path) override {
+    LONTAR_ASSIGN(protocol::Client * c, client());
+    return c->tile(path, resource_bytes_max);
+  }
 
   std::string describe() const override { return config_.url; }
 
  private:
   // One client per calling thread (net::Client is not thread-safe): the audit's
   // parallel stage fetches bundles while the sequential stage fetches hash tiles.
-  Result<net::Client*> client() {
+  Result<protocol::Client*> client() {
     std::lock_guard lock(mu_);
     auto id = std::this_thread::get_id();
     for (auto& [owner, c] : clients_) {
       if (owner == id) return &c;
     }
     LONTAR_ASSIGN(net::Client c, net::Client::create(config_));
-    clients_.emplace_back(id, std::move(c));
+    clients_.emplace_back(id, protocol::Client(std::move(c)));
     return &clients_.back().second;
-  }
-
-  Result<Bytes> get(const std::string& target, std::size_t max) {
-    LONTAR_ASSIGN(net::Client * c, client());
-    LONTAR_ASSIGN(net::Response r, c->get(target));
-    if (r.status == 404) return Error{Code::not_found, config_.url + target + ": not found (404)"};
-    if (!r.ok()) return net::response_error(r, config_.url + target);
-    if (r.body.size() > max) {
-      return Error{Code::corrupt, config_.url + target + ": " + std::to_string(r.body.size()) +
-                                      " bytes, more than the limit " + std::to_string(max)};
-    }
-    return Bytes(r.body.begin(), r.body.end());
   }
 
   net::ClientConfig config_;
   std::mutex mu_;
-  std::list<std::pair<std::thread::id, net::Client>> clients_;  // list: stable addresses
+  std::list<std::pair<std::thread::id, protocol::Client>> clients_;  // list: stable addresses
 };
 
 }  // namespace

@@ -9,16 +9,15 @@ namespace {
 constexpr std::string_view heads_schema =
     "CREATE TABLE IF NOT EXISTS audit_offices (principal TEXT PRIMARY KEY, seq INTEGER NOT NULL, head BLOB NOT NULL)";
 constexpr std::string_view open_seal_name = "open_seal";
-constexpr std::string_view seals_total_name = "seals_total";
 
 // The saved form of an open seal.
 struct SavedSeal {
   std::uint64_t leaf = 0;
   chain::Seal seal;
-  bool genesis = false;
+  bool key_pending = false;
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(leaf, seal, encoding::flag(genesis, "genesis"));
+    ar(leaf, seal, encoding::flag(key_pending, "key_pending"));
   }
 };
 
@@ -49,9 +48,8 @@ Result<LedgerChecker> LedgerChecker::load(AuditState& state) {
   LONTAR_ASSIGN(auto saved, state.get(open_seal_name));
   if (saved && !saved->empty()) {
     LONTAR_ASSIGN(SavedSeal open, encoding::decode<SavedSeal>(*saved, "saved open seal"));
-    c.open_ = OpenSeal{open.leaf, std::move(open.seal), open.genesis};
+    c.open_ = OpenSeal{open.leaf, std::move(open.seal), open.key_pending};
   }
-  LONTAR_ASSIGN(c.seals_total_, state.get_u64(seals_total_name));
   return c;
 }
 
@@ -65,10 +63,9 @@ Status LedgerChecker::save() {
   }
   Bytes open;
   if (open_) {
-    LONTAR_ASSIGN(open, encoding::encode(SavedSeal{open_->leaf, open_->seal, open_->genesis}));
+    LONTAR_ASSIGN(open, encoding::encode(SavedSeal{open_->leaf, open_->seal, open_->key_pending}));
   }
-  LONTAR_TRY(state_->put(open_seal_name, open));
-  return state_->put_u64(seals_total_name, seals_total_);
+  return state_->put(open_seal_name, open);
 }
 
 Status LedgerChecker::on_leaf(const DecodedLeaf& d, Findings& findings) {
@@ -79,21 +76,24 @@ Status LedgerChecker::on_leaf(const DecodedLeaf& d, Findings& findings) {
   return d.leaf.type == chain::LeafType::seal ? on_seal(d, findings) : on_entry(d, findings);
 }
 
-Status LedgerChecker::check_key(std::uint64_t leaf, const chain::Seal& s, Findings& findings) {
-  LONTAR_ASSIGN(bool active, state_->rules().key_active(s.principal, s.key));
-  if (active) return {};
+Result<rules::SealGrant> LedgerChecker::check_key(const chain::Entry* first, Findings& findings) {
+  const chain::Seal& s = open_->seal;
+  open_->key_pending = false;
+  LONTAR_ASSIGN(rules::SealGrant grant, rules::seal_allowed(s, first, state_->rules()));
+  if (grant != rules::SealGrant::refused) return grant;
   LONTAR_ASSIGN(auto who, state_->rules().principal(s.principal));
-  findings.add(check::seal_key, leaf, s.principal, s.last_seq,
+  findings.add(check::seal_key, open_->leaf, s.principal, s.last_seq,
                "sealed with key " + crypto::fingerprint(s.key) +
                    (who ? ", which is not registered for this office or was revoked before this point of the log"
                         : ", but no principal of this id is registered at this point of the log"));
-  return {};
+  return grant;
 }
 
 Status LedgerChecker::on_seal(const DecodedLeaf& d, Findings& findings) {
   const chain::Seal& s = d.leaf.seal;
   ++seals_;
   if (open_) {
+    if (open_->key_pending) LONTAR_TRY(check_key(nullptr, findings));
     findings.add(check::seal_coverage, open_->leaf, open_->seal.principal, open_->seal.last_seq,
                  "the seal covers entries up to seq " + std::to_string(open_->seal.last_seq) + ", but " +
                      leaf_str(d.index) + " starts another seal before they all appeared");
@@ -103,21 +103,29 @@ Status LedgerChecker::on_seal(const DecodedLeaf& d, Findings& findings) {
     findings.add(check::seal_signature, d.index, s.principal, s.last_seq,
                  "the seal's signature does not verify with the key it names (" + crypto::fingerprint(s.key) + ")");
   }
-  bool genesis = seals_total_++ == 0;
-  if (!genesis) LONTAR_TRY(check_key(d.index, s, findings));
+  // Whether its key may seal is asked (rules::seal_allowed) once its first entry is known
+  // (genesis depends on it); the state is the same then, since a seal changes no state.
+  open_ = OpenSeal{d.index, s, true};
   const OfficeHead& head = heads_[s.principal];
   if (s.last_seq <= head.seq) {
+    LONTAR_TRY(check_key(nullptr, findings));
+    open_.reset();
     findings.add(check::seal_coverage, d.index, s.principal, s.last_seq,
                  "the seal covers no new entry: the office's chain already reaches seq " + std::to_string(head.seq));
-    return {};
   }
-  open_ = OpenSeal{d.index, s, genesis};
   return {};
 }
 
 Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
   const chain::Entry& e = d.leaf.entry;
   ++entries_;
+  // The open seal's key, judged from the state before its first entry. (The genesis
+  // entry's author is registered by the entry itself: it is no admin before it.)
+  bool genesis = false;
+  if (open_ && open_->key_pending) {
+    LONTAR_ASSIGN(rules::SealGrant grant, check_key(&e, findings));
+    genesis = grant == rules::SealGrant::genesis;
+  }
   if (!open_) {
     findings.add(check::unsealed_entry, d.index, e.principal, e.seq, "no seal of this office precedes the entry");
   } else if (open_->seal.principal != e.principal) {
@@ -138,7 +146,6 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
 
   // Replay: the verdict from the state before this entry, and the state advances by it
   // (the author's role is read first, from the state before the entry).
-  bool genesis_group = open_ && open_->genesis;
   std::optional<rules::StateView::Principal> author;
   if (domain::is_admin_kind(e.kind)) {
     LONTAR_ASSIGN(author, state_->rules().principal(e.principal));
@@ -149,7 +156,7 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
         check::verdict_mismatch, d.index, e.principal, e.seq,
         "the log says " + verdict_text(d.leaf.verdict) + ", replaying the rules gives " + verdict_text(verdict));
   }
-  if (domain::is_admin_kind(e.kind) && verdict.outcome != domain::Outcome::rejected && !genesis_group &&
+  if (domain::is_admin_kind(e.kind) && verdict.outcome != domain::Outcome::rejected && !genesis &&
       (!author || author->role != domain::Role::admin)) {
     findings.add(check::admin_not_by_admin, d.index, e.principal, e.seq,
                  std::string(domain::kind_name(e.kind)) + " by a principal that is not an admin");
@@ -164,17 +171,18 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
                        ? "entries continue past the seal's last seq " + std::to_string(open_->seal.last_seq)
                        : "the seal's head hash is not the hash of the entry at " + leaf_str(d.index));
     }
-    if (open_->genesis) LONTAR_TRY(check_key(open_->leaf, open_->seal, findings));
     open_.reset();
   }
   return {};
 }
 
-void LedgerChecker::finish(Findings& findings) const {
-  if (!open_) return;
+Status LedgerChecker::finish(Findings& findings) {
+  if (!open_) return {};
+  if (open_->key_pending) LONTAR_TRY(check_key(nullptr, findings));
   findings.add(
       check::seal_coverage, open_->leaf, open_->seal.principal, open_->seal.last_seq,
       "the log ends before the entries this seal covers (up to seq " + std::to_string(open_->seal.last_seq) + ")");
+  return {};
 }
 
 }  // namespace lontar::audit

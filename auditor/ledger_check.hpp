@@ -2,10 +2,10 @@
 //
 // Fed the decoded leaves in log order, it checks:
 //   - every office chain is contiguous (seq n+1 after n) and hash-linked (prev);
-//   - every seal verified (signature from the parallel stage), by a key registered
-//     for its office and not revoked at that point of the log (the rules state's
-//     key_active; the first seal of a log is the genesis admin's, whose key is
-//     registered by the very entries it seals);
+//   - every seal verified (signature from the parallel stage), by a key the rules
+//     engine allows at that point of the log (rules::seal_allowed: registered for its
+//     office and not revoked, or the genesis admin's, whose key is registered by the
+//     very entries it seals), asked when its first entry is known;
 //   - every seal is followed by exactly the entries it covers: the office's next
 //     seqs up to last_seq, the last one hashing to the seal's head;
 //   - every admin entry (principal.*, schedule.set) is by an admin;
@@ -23,6 +23,7 @@
 #include "findings.hpp"
 #include "leaf_stream.hpp"
 #include "report_book.hpp"
+#include "rules/rules.hpp"
 
 namespace lontar::audit {
 
@@ -33,15 +34,15 @@ struct OfficeHead {
 
 class LedgerChecker {
  public:
-  // Loads chain heads, the open seal and counters from `state`.
+  // Loads chain heads and the open seal from `state`.
   static Result<LedgerChecker> load(AuditState& state);
 
   // Checks one leaf (the next in log order). Errors are failures of the audit
   // state itself (SQLite), not findings.
   Status on_leaf(const DecodedLeaf& d, Findings& findings);
   // The log ends here (for now): a seal still waiting for entries is a finding.
-  void finish(Findings& findings) const;
-  // Writes chain heads, the open seal and counters back to `state`.
+  Status finish(Findings& findings);
+  // Writes chain heads and the open seal back to `state`.
   Status save();
 
   std::uint64_t entries_checked() const { return entries_; }
@@ -51,19 +52,20 @@ class LedgerChecker {
   struct OpenSeal {
     std::uint64_t leaf = 0;
     chain::Seal seal;
-    bool genesis = false;  // key checked once its entries have been applied
+    bool key_pending = false;  // rules::seal_allowed not asked yet (it is at the first entry)
   };
   LedgerChecker(AuditState& state, ReportBook book) : state_(&state), book_(std::move(book)) {}
   Status on_seal(const DecodedLeaf& d, Findings& findings);
   Status on_entry(const DecodedLeaf& d, Findings& findings);
-  Status check_key(std::uint64_t leaf, const chain::Seal& s, Findings& findings);
+  // Asks rules::seal_allowed for the open seal, whose first entry is `first` (nullptr:
+  // it has none); a refusal is a finding. Clears key_pending.
+  Result<rules::SealGrant> check_key(const chain::Entry* first, Findings& findings);
 
   AuditState* state_;
   ReportBook book_;
   std::map<std::string, OfficeHead, std::less<>> heads_;  // one per office: bounded by the principals
   std::optional<OpenSeal> open_;
-  std::uint64_t seals_total_ = 0;  // seals seen in the whole log (0: the next is the genesis seal)
-  std::uint64_t entries_ = 0;      // checked in this run
+  std::uint64_t entries_ = 0;  // checked in this run
   std::uint64_t seals_ = 0;
 };
 

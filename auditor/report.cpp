@@ -1,6 +1,8 @@
 #include "report.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -69,17 +71,22 @@ void write_csv(const std::string& section, const Table& t, std::ostream& out) {
   }
 }
 
+// `"name":[{row}, ...]`: numeric columns as JSON integers, the others as strings.
 void write_json(const std::string& name, const Table& t, std::ostream& out) {
-  out << json_string(name) << ":[";
-  for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    out << (i ? "," : "") << "{";
+  using nlohmann::ordered_json;
+  ordered_json rows = ordered_json::array();
+  for (const auto& r : t.rows) {
+    ordered_json row = ordered_json::object();
     for (std::size_t c = 0; c < t.header.size(); ++c) {
-      out << (c ? "," : "") << json_string(t.header[c]) << ":"
-          << (t.numeric[c] ? t.rows[i][c] : json_string(t.rows[i][c]));
+      std::int64_t n = 0;
+      const auto [end, ec] = std::from_chars(r[c].data(), r[c].data() + r[c].size(), n);
+      const bool integer = t.numeric[c] && ec == std::errc() && end == r[c].data() + r[c].size();
+      row[t.header[c]] = integer ? ordered_json(n) : ordered_json(r[c]);
     }
-    out << "}";
+    rows.push_back(std::move(row));
   }
-  out << "]";
+  constexpr auto replace = ordered_json::error_handler_t::replace;
+  out << ordered_json(name).dump(-1, ' ', false, replace) << ":" << rows.dump(-1, ' ', false, replace);
 }
 
 #define LONTAR_NOT_VOIDED " NOT EXISTS (SELECT 1 FROM report_voids v WHERE v.office = i.office AND v.seq = i.seq) "

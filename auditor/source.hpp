@@ -15,11 +15,12 @@
 #include "base/bytes.hpp"
 #include "base/result.hpp"
 #include "merkle/tiles.hpp"
+#include "protocol/protocol.hpp"
 
 namespace lontar::audit {
 
 // Named limits for what a Source may return.
-constexpr std::size_t checkpoint_bytes_max = 16 << 10;
+using protocol::checkpoint_bytes_max;                                 // one signed checkpoint note
 constexpr std::size_t resource_bytes_max = merkle::bundle_bytes_max;  // the largest: a full entry bundle
 
 class Source {

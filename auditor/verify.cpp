@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "audit_state.hpp"
 #include "leaf_stream.hpp"
@@ -176,7 +177,7 @@ Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& 
                                  : ": an entry differs from what was signed"));
   }
   LONTAR_TRY(tree.tiles.finish(cp.size, source, r.findings));
-  ledger.finish(r.findings);
+  LONTAR_TRY(ledger.finish(r.findings));
   if (!r.findings.empty()) return {};
 
   LONTAR_TRY(state.put(frontier_name, save_frontier(tree.builder.frontier())));
@@ -249,28 +250,28 @@ std::string summary_line(const VerifyReport& r) {
 }
 
 std::string to_json(const VerifyReport& r) {
-  std::string out = "{\"passed\":" + std::string(r.passed() ? "true" : "false");
-  out += ",\"source\":" + json_string(r.source);
+  using nlohmann::ordered_json;
+  ordered_json j;
+  j["passed"] = r.passed();
+  j["source"] = r.source;
   if (r.checkpoint) {
-    out += ",\"checkpoint\":{\"origin\":" + json_string(r.checkpoint->origin) +
-           ",\"size\":" + std::to_string(r.checkpoint->size) + ",\"root\":\"" + to_hex(r.checkpoint->root) + "\"}";
+    j["checkpoint"] = ordered_json{
+        {"origin", r.checkpoint->origin}, {"size", r.checkpoint->size}, {"root", to_hex(r.checkpoint->root)}};
   } else {
-    out += ",\"checkpoint\":null";
+    j["checkpoint"] = nullptr;
   }
-  out += ",\"from\":" + std::to_string(r.from) + ",\"to\":" + std::to_string(r.to);
-  out += ",\"entries\":" + std::to_string(r.entries) + ",\"seals\":" + std::to_string(r.seals);
-  out += ",\"seconds\":" + std::to_string(r.seconds);
-  out += ",\"peak_rss_kib\":" + std::to_string(r.peak_rss_kib);
-  out += ",\"checkpoints_accepted\":" + std::to_string(r.checkpoints_accepted);
-  out += ",\"findings_total\":" + std::to_string(r.findings.total()) + ",\"by_check\":{";
-  bool first = true;
-  for (const auto& [code, n] : r.findings.by_check()) {
-    out += (first ? "" : ",") + json_string(code) + ":" + std::to_string(n);
-    first = false;
-  }
-  out += "},\"findings\":[";
-  for (std::size_t i = 0; i < r.findings.kept().size(); ++i) out += (i ? "," : "") + to_json(r.findings.kept()[i]);
-  return out + "]}";
+  j["from"] = r.from;
+  j["to"] = r.to;
+  j["entries"] = r.entries;
+  j["seals"] = r.seals;
+  j["seconds"] = r.seconds;
+  j["peak_rss_kib"] = r.peak_rss_kib;
+  j["checkpoints_accepted"] = r.checkpoints_accepted;
+  j["findings_total"] = r.findings.total();
+  j["by_check"] = ordered_json::object();
+  for (const auto& [code, n] : r.findings.by_check()) j["by_check"][code] = n;
+  j["findings"] = r.findings.kept();
+  return j.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
 }  // namespace lontar::audit

@@ -13,10 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -144,11 +146,17 @@ double ed25519_verify_rate() {
   return n / s;
 }
 
-std::string json_field(const std::string& json, const std::string& name) {
-  auto at = json.find("\"" + name + "\":");
-  if (at == std::string::npos) return "?";
-  at += name.size() + 3;
-  return json.substr(at, json.find_first_of(",}", at) - at);
+// Member `name` of the JSON object on the last line of `output` (lontar-audit verify --json), as text.
+std::string json_field(const std::string& output, const std::string& name) {
+  std::string last;
+  for (std::size_t at = 0; at < output.size();) {
+    const auto end = std::min(output.find('\n', at), output.size());
+    if (output[at] == '{') last = output.substr(at, end - at);
+    at = end + 1;
+  }
+  auto j = nlohmann::json::parse(last, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains(name)) return "?";
+  return j[name].dump();
 }
 
 }  // namespace

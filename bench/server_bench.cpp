@@ -26,8 +26,8 @@
 #include "encoding/encoding.hpp"
 #include "limits.hpp"
 #include "log/log_store.hpp"
-#include "log/tree.hpp"
 #include "merkle/merkle.hpp"
+#include "merkle/tile_writer.hpp"
 #include "note/checkpoint.hpp"
 #include "server/log_fixture.hpp"
 #include "store/db.hpp"
@@ -148,12 +148,12 @@ std::unique_ptr<server::LogStore> large_log(const Args& a, std::uint64_t leaves,
     auto leaf_put = take(db->prepare("INSERT INTO log_leaves(idx, leaf) VALUES(?, ?)"), "prepare");
     auto tile_put =
         take(db->prepare("INSERT OR REPLACE INTO log_tiles(level, idx, hashes) VALUES(?, ?, ?)"), "prepare");
-    server::tree::Edge edge;
+    merkle::TileWriter edge;
     auto flush = [&] {
       for (auto& t : edge.take_writes()) {
         tile_put.reset();
-        if (!tile_put.bind(1, static_cast<std::int64_t>(t.level))
-                 .bind(2, t.index)
+        if (!tile_put.bind(1, static_cast<std::int64_t>(t.id.level))
+                 .bind(2, t.id.index)
                  .bind(3, ByteView(t.hashes))
                  .run()
                  .ok())
@@ -163,16 +163,17 @@ std::unique_ptr<server::LogStore> large_log(const Args& a, std::uint64_t leaves,
     for (std::uint64_t i = 0; i < leaves; ++i) {
       std::uint8_t leaf[9] = {0x02};
       std::memcpy(leaf + 1, &i, 8);
-      Hash h = server::tree::leaf_hash(ByteView(leaf, 9));
+      Hash h = merkle::leaf_hash(ByteView(leaf, 9));
       leaf_put.reset();
       if (!leaf_put.bind(1, static_cast<std::int64_t>(i)).bind(2, ByteView(leaf, 9)).run().ok()) std::abort();
       edge.append(h);
       if (i % 65536 == 65535) flush();
     }
     flush();
-    std::string note = take(server::tree::sign_checkpoint("bench.lontar/log", leaves, edge.root(), log_key()), "sign");
+    const note::Checkpoint checkpoint{"bench.lontar/log", leaves, edge.root(), {}};
+    std::string signed_note = take(note::sign_checkpoint(checkpoint, "bench.lontar/log", log_key()), "sign");
     auto cp = take(db->prepare("INSERT INTO log_checkpoints(size, note, signed_at_ms) VALUES(?, ?, 0)"), "prepare");
-    if (!cp.bind(1, leaves).bind(2, note).run().ok() || !tx.commit().ok()) std::abort();
+    if (!cp.bind(1, leaves).bind(2, signed_note).run().ok() || !tx.commit().ok()) std::abort();
   }
   *build_s = seconds_since(t0);
   return take(server::LogStore::open(db_path.string(), log_key()), "open");
@@ -192,7 +193,7 @@ void proof_latency(server::LogStore& s, std::uint64_t size, const char* what) {
     if (i % 100 == 0) {  // check some against the signed root (outside the timing)
       std::uint64_t t = index / 256;
       auto w = static_cast<std::uint32_t>(std::min<std::uint64_t>(256, size - t * 256));
-      Bytes tile = take(s.tile(server::tree::format_tile_path({false, 0, t, w})), "tile");
+      Bytes tile = take(s.tile(merkle::tile_path({false, 0, t, w})), "tile");
       Hash leaf;
       std::copy_n(tile.begin() + static_cast<std::ptrdiff_t>((index % 256) * 32), 32, leaf.begin());
       if (!merkle::verify_inclusion(leaf, index, size, p.hashes, cp.root).ok()) {

@@ -117,89 +117,65 @@ Result<std::unique_ptr<Session>> Session::open(const Connection& c) {
       new Session(std::move(*key), std::move(client), std::move(*verifier), std::move(lock)));
 }
 
-Result<net::Response> Session::get(std::string_view target) { return client_.call("GET", target); }
+Result<net::Response> Session::get(std::string_view target) { return client_.get(std::string(target)); }
 
-Result<LedgerParams> Session::ledger() {
-  LONTAR_ASSIGN(net::Response r, get("/v1/ledger"));
-  LedgerParams p;
-  p.origin = json_field(r.body, "origin").value_or("");
-  p.verifier_key = json_field(r.body, "verifier_key").value_or("");
-  p.principal = json_field(r.body, "principal").value_or("");
-  p.role = json_field(r.body, "role").value_or("");
-  p.nik_key = json_field(r.body, "nik_key").value_or("");
-  if (p.verifier_key != verifier_.to_string()) {
+Result<protocol::Ledger> Session::ledger() {
+  LONTAR_ASSIGN(protocol::Ledger ledger, client_.ledger());
+  const std::string pinned = log_.verifier().to_string();
+  if (ledger.verifier_key != pinned) {
     return Error{Code::conflict, fmt::format("the server says its log key is {} but --server-key is {}; check that "
                                              "you are talking to the right server",
-                                             p.verifier_key.substr(0, 200), verifier_.to_string())};
+                                             ledger.verifier_key.substr(0, 200), pinned)};
   }
-  return p;
+  return ledger;
+}
+
+Result<note::Checkpoint> Session::verified(std::string_view note_text, std::string_view what) const {
+  auto cp = log_.check(note_text, nullptr);
+  if (!cp.ok())
+    return Error{Code::corrupt, fmt::format("{} does not verify with --server-key: {}", what, cp.error().message)};
+  return cp;
 }
 
 Result<note::Checkpoint> Session::checkpoint() {
-  LONTAR_ASSIGN(net::Response r, get("/checkpoint"));
-  auto cp = note::open_checkpoint(r.body, verifier_, verifier_.name());
-  if (!cp.ok()) {
-    return Error{Code::corrupt, "the server's checkpoint does not verify with --server-key: " + cp.error().message};
-  }
-  return cp;
+  LONTAR_ASSIGN(std::string note, client_.checkpoint());
+  return verified(note, "the server's checkpoint");
 }
 
 Result<Submitted> Session::submit(const domain::Payload& payload) {
   LONTAR_TRY(domain::validate(payload));
   LONTAR_ASSIGN(FileLock lock, FileLock::take(lock_path_));
-  LONTAR_ASSIGN(LedgerParams params, ledger());
-  if (params.role != "admin") {
+  LONTAR_ASSIGN(protocol::Ledger params, ledger());
+  if (!params.caller || params.caller->role != domain::Role::admin) {
     return Error{Code::unauthorized,
                  fmt::format("this key ({}) is principal '{}', {}; admin commands need the admin key written by "
                              "`lontar-server init`",
-                             crypto::fingerprint(key_.public_key()), params.principal,
-                             params.role.empty() ? "not registered" : "whose role is " + params.role)};
+                             crypto::fingerprint(key_.public_key()), params.caller ? params.caller->principal : "",
+                             params.caller ? fmt::format("whose role is {}", domain::role_name(params.caller->role))
+                                           : std::string("not registered"))};
   }
-  LONTAR_ASSIGN(net::Response head_r, get(fmt::format("/v1/offices/{}/head", params.principal)));
-  auto seq_text = json_field(head_r.body, "seq");
-  auto head_text = json_field(head_r.body, "head");
-  if (!seq_text || !head_text) {
-    return Error{Code::corrupt, "the server's head answer lacks seq or head: " + head_r.body.substr(0, 200)};
-  }
-  std::uint64_t seq = 0;
-  try {
-    seq = std::stoull(*seq_text);
-  } catch (const std::exception&) {
-    return Error{Code::corrupt, "the server's head answer has a bad seq: " + seq_text->substr(0, 40)};
-  }
-  LONTAR_ASSIGN(Hash head, hash_from_hex(*head_text));
+  const std::string& principal = params.caller->principal;
+  LONTAR_ASSIGN(protocol::OfficeHead head, client_.head(principal));
+  const std::uint64_t seq = head.seq;
 
   const std::int64_t now = now_ms();
-  LONTAR_ASSIGN(chain::Entry entry, chain::make_entry(params.principal, seq + 1, head, now, params.principal, payload));
+  LONTAR_ASSIGN(chain::Entry entry, chain::make_entry(principal, seq + 1, head.head, now, principal, payload));
   chain::Batch batch;
-  batch.principal = params.principal;
-  batch.seal = chain::make_seal(params.principal, seq + 1, chain::entry_hash(entry), now, key_);
+  batch.principal = principal;
+  batch.seal = chain::make_seal(principal, seq + 1, chain::entry_hash(entry), now, key_);
   batch.entries.push_back(entry);
-  LONTAR_ASSIGN(Bytes body, encoding::encode(batch));
-  LONTAR_ASSIGN(net::Response r, client_.call("POST", "/v1/push", as_chars(body)));
-  LONTAR_ASSIGN(protocol::PushResponse resp, encoding::decode<protocol::PushResponse>(r.bytes(), "push response"));
-  if (resp.receipts.size() != 1 || resp.receipts[0].seq != seq + 1) {
-    return Error{Code::corrupt,
-                 "the server's push response does not hold one receipt for seq " + std::to_string(seq + 1)};
-  }
-  auto cp = note::open_checkpoint(resp.checkpoint, verifier_, verifier_.name());
-  if (!cp.ok()) {
-    return Error{Code::corrupt, "the receipt's checkpoint does not verify with --server-key: " + cp.error().message};
-  }
+  LONTAR_ASSIGN(protocol::PushResponse resp, client_.push(batch));
+  LONTAR_ASSIGN(note::Checkpoint cp, verified(resp.checkpoint, "the receipt's checkpoint"));
   // The entry's leaf must be in the tree the receipt's checkpoint signs.
   const auto& receipt = resp.receipts[0];
   LONTAR_ASSIGN(Bytes leaf, encoding::encode(chain::entry_leaf(entry, receipt.verdict)));
-  LONTAR_ASSIGN(net::Response pr,
-                get(fmt::format("/v1/proof/inclusion?index={}&size={}", receipt.leaf_index, cp->size)));
-  LONTAR_ASSIGN(protocol::Proof proof, encoding::decode<protocol::Proof>(pr.bytes(), "inclusion proof"));
-  auto included =
-      merkle::verify_inclusion(merkle::leaf_hash(leaf), receipt.leaf_index, cp->size, proof.hashes, cp->root);
-  if (!included.ok()) {
-    return Error{Code::corrupt, fmt::format("the server's receipt for seq {} (leaf {}) is not proven in its "
-                                            "checkpoint of size {}: {}; report this as an incident",
-                                            receipt.seq, receipt.leaf_index, cp->size, included.error().message)};
+  LONTAR_ASSIGN(protocol::Proof proof, client_.inclusion_proof(receipt.leaf_index, cp.size));
+  if (auto s = protocol::check_included(receipt.leaf_index, merkle::leaf_hash(leaf), cp, proof.hashes,
+                                        fmt::format("the server's receipt for seq {}: leaf", receipt.seq));
+      !s.ok()) {
+    return Error{Code::corrupt, s.error().message + "; report this as an incident"};
   }
-  return Submitted{std::move(entry), std::move(resp), std::move(*cp)};
+  return Submitted{std::move(entry), std::move(resp), std::move(cp)};
 }
 
 }  // namespace lontar::server::admin

@@ -18,7 +18,6 @@
 #include <optional>
 #include <string>
 
-#include "base/json.hpp"
 #include "base/result.hpp"
 #include "chain/chain.hpp"
 #include "crypto/crypto.hpp"
@@ -26,7 +25,10 @@
 #include "net/client.hpp"
 #include "note/checkpoint.hpp"
 #include "note/note.hpp"
+#include "protocol/client.hpp"
+#include "protocol/ledger.hpp"
 #include "protocol/protocol.hpp"
+#include "protocol/trusted_log.hpp"
 
 namespace lontar::server::admin {
 
@@ -37,15 +39,6 @@ struct Connection {
   std::optional<std::filesystem::path> ca_file;  // trust an organisation's CA instead of the pin
   std::filesystem::path key_file;                // the principal's private key (PEM)
   std::optional<std::string> passphrase;
-};
-
-// What GET /v1/ledger said.
-struct LedgerParams {
-  std::string origin;
-  std::string verifier_key;
-  std::string principal;  // "" when the caller is not registered
-  std::string role;
-  std::string nik_key;  // hex; "" when not registered
 };
 
 // The outcome of one admin entry.
@@ -60,7 +53,8 @@ class Session {
   // Reads the key, builds the TLS client; connects at the first request.
   static Result<std::unique_ptr<Session>> open(const Connection& c);
 
-  Result<LedgerParams> ledger();
+  // GET /v1/ledger; the log key it announces must be the pinned one (conflict).
+  Result<protocol::Ledger> ledger();
   // GET `target`; a non-2xx status is an Error with the server's message.
   Result<net::Response> get(std::string_view target);
   // The latest checkpoint, opened with the log's verifier key.
@@ -76,11 +70,14 @@ class Session {
   Session(crypto::PrivateKey key, net::Client client, note::Verifier verifier, std::filesystem::path lock_path)
       : key_(std::move(key)),
         client_(std::move(client)),
-        verifier_(std::move(verifier)),
+        log_(std::move(verifier), std::nullopt),
         lock_path_(std::move(lock_path)) {}
+  // The checkpoint `note_text` opened with the log's key (Code::corrupt naming `what`).
+  Result<note::Checkpoint> verified(std::string_view note_text, std::string_view what) const;
+
   crypto::PrivateKey key_;
-  net::Client client_;
-  note::Verifier verifier_;
+  protocol::Client client_;
+  protocol::TrustedLog log_;  // the pinned log key; admin commands keep no checkpoint between runs
   std::filesystem::path lock_path_;
 };
 

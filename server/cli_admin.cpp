@@ -310,7 +310,8 @@ int run_status(const ConnArgs& a) {
   auto metrics = (*session)->get("/metrics");
   if (!metrics.ok()) return fail(metrics.error());
   std::printf("ledger: %s\nverifier key: %s\nyou are: %s (%s)\n", ledger->origin.c_str(), ledger->verifier_key.c_str(),
-              ledger->principal.c_str(), ledger->role.c_str());
+              ledger->caller ? ledger->caller->principal.c_str() : "",
+              ledger->caller ? domain::role_name(ledger->caller->role) : "");
   std::printf("tree size: %llu\nroot: %s\ncheckpoint (signature verified):\n",
               static_cast<unsigned long long>(cp->size), to_hex(cp->root).c_str());
   auto raw = (*session)->get("/checkpoint");

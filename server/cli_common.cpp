@@ -12,12 +12,15 @@ int exit_for(const Error& e) {
     case Code::not_found:
       return exit_usage;
     case Code::unauthorized:
+    case Code::pin_mismatch:
     case Code::conflict:
       return exit_refused;
     case Code::io:
       return exit_unreachable;
     case Code::corrupt:
+    case Code::history_changed:
       return exit_corrupt;
+    case Code::stale_store:
     case Code::internal:
       return exit_failure;
   }

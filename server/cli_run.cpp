@@ -88,7 +88,7 @@ int run_server(const std::filesystem::path& config_file) {
   hc.idle_timeout = std::chrono::seconds(c.idle_timeout_s);
   hc.body_timeout = std::chrono::seconds(c.body_timeout_s);
   const auto& nik = (*store)->nik_key();
-  hc.ledger = http::LedgerInfo{(*store)->origin(), (*store)->verifier_key(), to_hex(ByteView(nik.data(), nik.size()))};
+  hc.ledger = http::LedgerInfo{(*store)->origin(), (*store)->verifier_key(), nik};
   auto server = http::HttpServer::start(**store, std::move(hc));
   if (!server.ok()) return fail(server.error());
 

@@ -1,13 +1,14 @@
 // http_server.hpp — the HTTPS front of the central log (docs/PROTOCOL.md).
 //
-// An asynchronous Boost.Beast server: TLS 1.3 with client certificates, one session
-// object per connection, a deadline on every handshake, read and write, a body limit
-// per route decided from the request line. Each connection is authenticated once,
-// after its handshake, by the Ed25519 key of its client certificate
-// (LogService::authenticate). Socket work runs on `io_threads`; calls into the
-// LogService run on `service_threads`, so that slow pushes (which wait for a durable
-// group commit) never hold up other connections' I/O and many pushes can wait in
-// the same commit.
+// A thin layer over the generic server (shared/http/server.hpp): mutual TLS 1.3, and
+// for every request, when its headers arrive and before any of its body is read, the
+// standing of the client certificate's Ed25519 key is looked up (LogService::authenticate)
+// and the route's access rule and body limit applied: an unregistered or revoked key is
+// refused there, also on a connection that was open before the revocation. A connection
+// whose key is registered is trusted (it may use the slots reserved for principals).
+// Socket work runs on `io_threads`; calls into the LogService run on `service_threads`,
+// so that slow pushes (which wait for a durable group commit) never hold up other
+// connections' I/O and many pushes can wait in the same commit.
 //
 // Usage:
 //   auto server = HttpServer::start(service, config);   // listening when it returns
@@ -41,18 +42,27 @@ struct HttpServerConfig {
 
   std::size_t io_threads = 2;
   std::size_t service_threads = 32;  // bounds the pushes that can wait in one group commit
+  // Connection caps (see http::ServerConfig): strangers and connections still in their
+  // handshake get at most connections_max - connections_reserved slots, and at most
+  // untrusted_per_address_max from one address.
   std::size_t connections_max = 1024;
+  std::size_t connections_reserved = 256;
+  std::size_t untrusted_per_address_max = 64;
 
-  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);
-  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);   // waiting for (the header of) a request
-  std::chrono::milliseconds body_timeout = std::chrono::seconds(120);  // reading one request body
-  std::chrono::milliseconds write_timeout = std::chrono::seconds(60);  // writing one response
+  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(5);
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);        // waiting for (the header of) a request
+  std::chrono::milliseconds idle_timeout_scarce = std::chrono::seconds(2);  // the same, > 3/4 of the slots used
+  std::chrono::milliseconds body_timeout = std::chrono::seconds(120);       // reading one request body
+  std::chrono::milliseconds write_timeout = std::chrono::seconds(60);       // writing one response
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(2);
-  std::chrono::milliseconds linger_timeout = std::chrono::seconds(10);  // draining a refused body
-  std::chrono::milliseconds stop_timeout = std::chrono::seconds(30);    // stop(): waiting for requests in flight
+  std::chrono::milliseconds linger_timeout = std::chrono::seconds(5);  // draining a refused body
+  std::chrono::milliseconds stop_timeout = std::chrono::seconds(30);   // stop(): waiting for requests in flight
+  std::chrono::milliseconds connection_lifetime_max = std::chrono::minutes(10);
 
   std::size_t header_bytes_max = 8 << 10;
   std::size_t push_body_bytes_max = protocol::push_body_bytes_max;
+  // Server-wide budget of request-body bytes held at once (503 + Retry-After past it).
+  std::size_t body_bytes_in_flight_max = 96 << 20;
 };
 
 class HttpServer {

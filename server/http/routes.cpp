@@ -1,5 +1,4 @@
 #include "server/http/routes.hpp"
-#include "base/json.hpp"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -11,6 +10,7 @@
 #include <map>
 
 #include "encoding/encoding.hpp"
+#include "protocol/ledger.hpp"
 #include "protocol/protocol.hpp"
 
 namespace lontar::server::http {
@@ -189,13 +189,11 @@ std::optional<Reply> refuse(const Access& access, Route route, std::string_view 
 // principal and the NIK key only to a registered principal.
 Reply ledger_reply(const Access& access, const LedgerInfo* ledger) {
   if (!ledger) return error_reply(404, "this server does not publish its ledger parameters");
-  std::string body = fmt::format("{{\"origin\":{},\"verifier_key\":{}", json_string(ledger->origin),
-                                 json_string(ledger->verifier_key));
+  protocol::Ledger body{ledger->origin, ledger->verifier_key, std::nullopt};
   if (access.caller) {
-    body += fmt::format(",\"principal\":{},\"role\":\"{}\",\"nik_key\":{}", json_string(access.caller->principal),
-                        domain::role_name(access.caller->role), json_string(ledger->nik_key_hex));
+    body.caller = protocol::Ledger::Caller{access.caller->principal, access.caller->role, ledger->nik_key};
   }
-  Reply r = ok(json_type, body + "}\n");
+  Reply r = ok(json_type, protocol::encode_json(body));
   r.cache_control = "no-store";
   return r;
 }
@@ -232,8 +230,7 @@ Reply dispatch(LogService& service, const Access& access, Route route, const Tar
       }
       auto head = service.head(id);
       if (!head.ok()) return error_reply(head.error());
-      return ok(json_type, fmt::format("{{\"principal\":\"{}\",\"seq\":{},\"head\":\"{}\"}}\n", id, head->first,
-                                       to_hex(head->second)));
+      return ok(json_type, protocol::encode_json(protocol::OfficeHead{std::string(id), head->first, head->second}));
     }
     case Route::feed: {
       // `from` is the first leaf index wanted; `after` (DESIGN.md's name) the last one
@@ -299,6 +296,7 @@ int status_for(Code code) {
     case Code::bad_input:
       return 400;
     case Code::unauthorized:
+    case Code::pin_mismatch:
       return 403;
     case Code::not_found:
       return 404;
@@ -307,6 +305,8 @@ int status_for(Code code) {
     case Code::io:
       return 503;
     case Code::corrupt:
+    case Code::history_changed:
+    case Code::stale_store:
     case Code::internal:
       return 500;
   }
@@ -327,8 +327,7 @@ std::size_t body_limit_for(std::string_view method, std::string_view target, std
   return request_body_bytes_max;
 }
 
-Reply handle(LogService& service, const Access& access, std::string_view method, std::string_view target,
-             std::string_view body, const std::function<std::string()>& http_metrics, const LedgerInfo* ledger) {
+std::optional<Reply> check(const Access& access, std::string_view method, std::string_view target) {
   if (target.size() > target_bytes_max) return error_reply(414, "the request target is too long");
   const Target t = split_target(target);
   const Route route = route_of(t.path);
@@ -341,9 +340,15 @@ Reply handle(LogService& service, const Access& access, std::string_view method,
     r.allow = post ? "POST" : "GET";
     return r;
   }
-  if (auto refusal = refuse(access, route, t.path)) return *refusal;
+  return refuse(access, route, t.path);
+}
+
+Reply handle(LogService& service, const Access& access, std::string_view method, std::string_view target,
+             std::string_view body, const std::function<std::string()>& http_metrics, const LedgerInfo* ledger) {
+  if (auto refusal = check(access, method, target)) return *refusal;
+  const Target t = split_target(target);
   try {
-    return dispatch(service, access, route, t, body, http_metrics, ledger);
+    return dispatch(service, access, route_of(t.path), t, body, http_metrics, ledger);
   } catch (const std::exception& e) {
     spdlog::error("http: {} {}: unexpected exception: {}", method, t.path, e.what());
     return error_reply(500, "internal error; the server's log has details");

@@ -43,7 +43,7 @@ struct Reply {
 struct LedgerInfo {
   std::string origin;
   std::string verifier_key;
-  std::string nik_key_hex;
+  Hash nik_key{};
 };
 
 // The HTTP status for an Error code: bad_input 400, unauthorized 403, not_found 404,
@@ -55,6 +55,11 @@ Reply error_reply(const Error& error);
 // The largest body the route for `method target` accepts; decided from the request
 // line before any of the body is read.
 std::size_t body_limit_for(std::string_view method, std::string_view target, std::size_t push_body_bytes_max);
+
+// Whether `access` may send `method target` at all (unknown route 404, wrong method 405,
+// target too long 414, no registered key 403 or 503...): the refusal, or nullopt. Decided
+// from the request's headers, before its body is read; handle() applies it too.
+std::optional<Reply> check(const Access& access, std::string_view method, std::string_view target);
 
 // Answers one request. `http_metrics` supplies the transport's own Prometheus lines;
 // `ledger` answers /v1/ledger (404 when null).

@@ -2,21 +2,10 @@
 
 #include "chain/chain.hpp"
 #include "crypto/crypto.hpp"
+#include "domain/schedule.hpp"
 #include "log/log_store.hpp"
 
 namespace lontar::server {
-
-domain::ScheduleSet genesis_schedule() {
-  using domain::Programme;
-  domain::ScheduleSet s;
-  s.effective = domain::Date{2018, 1, 1};
-  s.items = {
-      {Programme::jkk, 0, 10'000},
-      {Programme::jkm, 24'000'000, 6'800},
-      {Programme::jht, 0, 20'000},
-  };
-  return s;
-}
 
 Result<InitResult> init_ledger(const InitOptions& o) {
   InitResult out;
@@ -49,7 +38,7 @@ Result<InitResult> init_ledger(const InitOptions& o) {
   reg.key = admin_key.public_key();
   reg.name = o.admin_name;
   LONTAR_TRY(domain::validate(reg));
-  domain::ScheduleSet schedule = genesis_schedule();
+  domain::ScheduleSet schedule = domain::default_schedule();
   LONTAR_TRY(domain::validate(schedule));
 
   chain::Batch batch;

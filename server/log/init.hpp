@@ -7,7 +7,7 @@
 //                keep it offline; admin commands are signed with it;
 // then pushes the genesis batch, sealed by the admin key like any office batch:
 //   seq 1: principal.register of the admin by the admin (genesis),
-//   seq 2: schedule.set of the 2018 defaults (genesis_schedule()).
+//   seq 2: schedule.set of the 2018 defaults (domain::default_schedule()).
 // Returns the verifier key string that agents and auditors pin.
 #pragma once
 
@@ -41,11 +41,6 @@ struct InitResult {
   std::string verifier_key;
   std::string checkpoint;  // the first signed checkpoint (covering the genesis batch)
 };
-
-// The 2018 schedule for BPU participants, effective 2018-01-01: JKM death benefit
-// Rp 24,000,000 and Rp 6,800/month; JKK Rp 10,000/month (care costs, no fixed
-// ceiling); JHT Rp 20,000/month.
-domain::ScheduleSet genesis_schedule();
 
 // Creates the ledger; refuses (Code::conflict) if the folder already holds one.
 Result<InitResult> init_ledger(const InitOptions& options);

@@ -1,5 +1,13 @@
 // log_store.hpp — the central log of lontar-server: a LogService over one SQLite file.
 //
+// The parts, each in a file of its own (docs/ARCHITECTURE.md draws them):
+//   log_store.cpp      this class: opening, the push queue, the integrator's thread;
+//   integrator.hpp     the one writer: a group of pushes → leaves, verdicts, one checkpoint;
+//   mirror_restore.cpp the integrator rebuilding the log from a mirror;
+//   publisher.hpp      recording and serving checkpoints, answering pushes;
+//   reader.hpp         tiles, the feed, proofs, heads, keys;
+//   storage.hpp        the seam to the database; sqlite_storage.hpp is its SQLite backend.
+//
 // Promises:
 //  - Every pushed entry and every seal becomes a leaf of one append-only RFC 6962
 //    tree, in log order: for each batch its seal leaf first, then its new entry
@@ -38,6 +46,9 @@
 
 #include "base/result.hpp"
 #include "crypto/crypto.hpp"
+#include "log/integrator.hpp"
+#include "log/publisher.hpp"
+#include "log/storage.hpp"
 #include "rules/rules.hpp"
 #include "service.hpp"
 
@@ -53,32 +64,10 @@ constexpr std::size_t integration_entries_max_default = 200'000;
 constexpr std::size_t bundle_leaf_bytes_max = 65'535;
 constexpr std::size_t entry_bytes_max = bundle_leaf_bytes_max - 8 * 1024;
 
-// Called by the integrator with each new checkpoint after its commit and before it is served
-// (in push answers, /checkpoint, proofs, tiles). An error keeps the checkpoint unserved and
-// fails the pushes of that group (their leaves stay logged; a re-push replays them and tries
-// to publish again). lontar-server records it outside the store (server/ops/published.hpp).
-using BeforePublishFn = std::function<Status(std::uint64_t size, const std::string& checkpoint)>;
-
 struct LogStoreOptions {
   std::size_t push_queue_max = push_queue_max_default;
   std::size_t integration_entries_max = integration_entries_max_default;
   BeforePublishFn before_publish = nullptr;  // optional
-};
-
-// A tree size and the root the log must have at that size (from a signed checkpoint).
-struct TreeHead {
-  std::uint64_t size = 0;
-  Hash root{};
-};
-
-// One recorded equivocation: the principal signed two different entries under one seq.
-struct Equivocation {
-  std::string principal;
-  std::uint64_t seq = 0;
-  Hash logged_hash{};   // entry hash in the log (or the logged head the offered chain forks from)
-  Hash offered_hash{};  // what the refused batch carried under that seq
-  Bytes offered_batch;  // the refused batch, encoded (its signed seal is the evidence)
-  std::int64_t detected_at_ms = 0;
 };
 
 class LogStore final : public LogService {

@@ -16,6 +16,12 @@ const char* code_name(Code code) {
       return "io";
     case Code::corrupt:
       return "corrupt";
+    case Code::pin_mismatch:
+      return "pin_mismatch";
+    case Code::history_changed:
+      return "history_changed";
+    case Code::stale_store:
+      return "stale_store";
     case Code::internal:
       return "internal";
   }

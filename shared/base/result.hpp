@@ -6,20 +6,26 @@
 
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace lontar {
 
-// Stable error categories. Programs map them to exit codes.
+// Stable error categories. Programs map them to exit codes, and callers decide by
+// them (a switch on the code), never by an error's text.
 enum class Code {
-  bad_input,     // the caller's input is malformed or violates a rule
-  not_found,     // a thing that was named does not exist
-  conflict,      // the request contradicts existing state (e.g. equivocation)
-  unauthorized,  // signature, key or role does not allow this
-  io,            // the file system or network failed
-  corrupt,       // stored or received data fails an integrity check
-  internal,      // a bug: an invariant did not hold
+  bad_input,        // the caller's input is malformed or violates a rule
+  not_found,        // a thing that was named does not exist
+  conflict,         // the request contradicts existing state (e.g. equivocation)
+  unauthorized,     // signature, key or role does not allow this
+  io,               // the file system or network failed
+  corrupt,          // stored or received data fails an integrity check
+  pin_mismatch,     // a server's key (TLS or log) is not the one pinned: maybe not our server at all
+  history_changed,  // a log's signed history does not extend the one trusted before (Error::evidence)
+  stale_store,      // this store is older than what the server acknowledged (restored from an older copy)
+  internal,         // a bug: an invariant did not hold
 };
 
 const char* code_name(Code code);
@@ -27,10 +33,24 @@ const char* code_name(Code code);
 struct Error {
   Code code = Code::internal;
   std::string message;
+  // bad_input about one field of the input (a CSV column, a JSON member): its
+  // name, so that a report can point at it; empty when the error is not about one.
+  std::string field;
+  // history_changed: the signed notes that contradict each other, the trusted one
+  // first, as received (either may be empty when it was not at hand).
+  std::vector<std::string> evidence;
+
+  Error() = default;
+  Error(Code c, std::string m) : code(c), message(std::move(m)) {}
 
   // Prefixes the message with where it happened: "context: message".
   Error& prefix(const std::string& context) {
     message = context + ": " + message;
+    return *this;
+  }
+  // Marks the error as about input field `name` (see `field`).
+  Error& in_field(std::string_view name) {
+    field = name;
     return *this;
   }
 };

@@ -194,8 +194,7 @@ struct Client::Impl {
     ec = run([&](auto handler) { stream->async_handshake(ssl::stream_base::client, handler); });
     if (ec) {
       drop();
-      std::string why = verifier.failure();
-      if (!why.empty()) return Error{Code::unauthorized, where + ": " + why};
+      if (auto why = verifier.failure()) return std::move(why->prefix(where));
       if (ec == beast::error::timeout) {
         return Error{Code::io, "TLS handshake with " + where + " did not finish within " +
                                    std::to_string(to_ms(config.handshake_timeout)) +
@@ -207,7 +206,7 @@ struct Client::Impl {
     auto key = peer_public_key(stream->native_handle());
     if (config.trust.pinned_key && (!key.ok() || *key != *config.trust.pinned_key)) {
       drop();
-      return Error{Code::unauthorized, where + ": server certificate key does not match the pinned key " +
+      return Error{Code::pin_mismatch, where + ": server certificate key does not match the pinned key " +
                                            crypto::fingerprint(*config.trust.pinned_key)};
     }
     if (key.ok()) server_key = *key;

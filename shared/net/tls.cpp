@@ -168,11 +168,11 @@ struct ServerVerifier::State {
   ServerTrust trust;
   std::string host;
   mutable std::mutex mu;
-  std::string failure;
+  std::optional<Error> failure;
 
-  bool refuse(std::string why) {
+  bool refuse(Code code, std::string why) {
     std::lock_guard lock(mu);
-    failure = std::move(why);
+    failure = Error{code, std::move(why)};
     return false;
   }
 };
@@ -187,13 +187,14 @@ bool ServerVerifier::operator()(bool preverified, ssl::verify_context& vctx) con
   const int depth = X509_STORE_CTX_get_error_depth(sctx);
   if (!state_->trust.ca_pem.empty()) {
     if (!preverified) {
-      return state_->refuse(std::string("the server certificate does not verify against the CA file (") +
-                            X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)) + " at depth " +
-                            std::to_string(depth) + ")");
+      return state_->refuse(Code::unauthorized,
+                            std::string("the server certificate does not verify against the CA file (") +
+                                X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)) + " at depth " +
+                                std::to_string(depth) + ")");
     }
     if (depth == 0 && !ssl::host_name_verification(state_->host)(true, vctx)) {
-      return state_->refuse("the server certificate does not name the host '" + state_->host +
-                            "'; connect by a name the certificate lists");
+      return state_->refuse(Code::unauthorized, "the server certificate does not name the host '" + state_->host +
+                                                    "'; connect by a name the certificate lists");
     }
   }
   if (state_->trust.pinned_key && depth == 0) {
@@ -201,20 +202,22 @@ bool ServerVerifier::operator()(bool preverified, ssl::verify_context& vctx) con
     auto key = cert ? ed25519_key(cert) : Result<crypto::PublicKey>(Error{Code::unauthorized, "no certificate"});
     const auto& want = *state_->trust.pinned_key;
     if (!key.ok()) {
-      return state_->refuse("server certificate key does not match the pinned key " + crypto::fingerprint(want) + ": " +
-                            key.error().message);
+      return state_->refuse(Code::pin_mismatch, "server certificate key does not match the pinned key " +
+                                                    crypto::fingerprint(want) + ": " + key.error().message);
     }
     if (*key != want) {
-      return state_->refuse("server certificate key does not match the pinned key: the server presented " +
-                            crypto::fingerprint(*key) + " but " + crypto::fingerprint(want) +
-                            " is pinned; if the server's TLS key was replaced on purpose, pin the new key its "
-                            "admin gives you, otherwise do not continue: someone may be intercepting the connection");
+      return state_->refuse(
+          Code::pin_mismatch,
+          "server certificate key does not match the pinned key: the server presented " + crypto::fingerprint(*key) +
+              " but " + crypto::fingerprint(want) +
+              " is pinned; if the server's TLS key was replaced on purpose, pin the new key its "
+              "admin gives you, otherwise do not continue: someone may be intercepting the connection");
     }
   }
   return true;
 }
 
-std::string ServerVerifier::failure() const {
+std::optional<Error> ServerVerifier::failure() const {
   std::lock_guard lock(state_->mu);
   return state_->failure;
 }

@@ -73,8 +73,10 @@ class ServerVerifier {
  public:
   ServerVerifier(ServerTrust trust, std::string host);
   bool operator()(bool preverified, ssl::verify_context& ctx) const;
-  // Why the last refusal happened ("" if none): names both keys on a pin mismatch.
-  std::string failure() const;
+  // Why the last refusal happened, if one did: Code::pin_mismatch naming both keys
+  // when the server's key is not the pinned one, Code::unauthorized for a CA or
+  // host name failure.
+  std::optional<Error> failure() const;
 
  private:
   struct State;

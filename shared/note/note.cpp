@@ -243,6 +243,40 @@ Result<std::string> sign_note(std::string_view text, std::string_view name, cons
   return out;
 }
 
+namespace {
+
+// One signature line after the "— " prefix: "<key name> <base64(key id || signature)>".
+struct SignatureLine {
+  std::string_view name;
+  KeyId id{};
+  Bytes signature;
+};
+
+// Parses signature line `line_no` of a signed note (C2SP signed-note, "Signatures");
+// the error names the line and what is wrong with it.
+Result<SignatureLine> parse_signature_line(std::string_view line, std::size_t line_no) {
+  if (!line.starts_with(signature_line_prefix)) {
+    return malformed(line_no, "a signature line must start with an em dash (U+2014) and a space");
+  }
+  line.remove_prefix(signature_line_prefix.size());
+  const std::size_t space = line.find(' ');
+  if (space == std::string_view::npos) return malformed(line_no, "signature line has no space before its signature");
+  SignatureLine out;
+  out.name = line.substr(0, space);
+  if (auto ok = check_key_name(out.name); !ok.ok()) return malformed(line_no, ok.error().message);
+  auto raw = from_base64(line.substr(space + 1));
+  if (!raw.ok()) return malformed(line_no, "signature: " + raw.error().message);
+  if (raw->size() <= key_id_bytes) {
+    return malformed(line_no,
+                     fmt::format("signature is {} bytes; it must hold a 4-byte key id and a signature", raw->size()));
+  }
+  out.id = read_key_id(*raw);
+  out.signature.assign(raw->begin() + key_id_bytes, raw->end());
+  return out;
+}
+
+}  // namespace
+
 Result<Note> open_note(std::string_view message, std::span<const Verifier> known) {
   if (message.size() > note_bytes_max) {
     return Error{Code::bad_input,
@@ -278,21 +312,9 @@ Result<Note> open_note(std::string_view message, std::span<const Verifier> known
     if (++count > signatures_max) {
       return malformed(line_no, fmt::format("more than {} signatures", signatures_max));
     }
-    if (!line.starts_with(signature_line_prefix)) {
-      return malformed(line_no, "a signature line must start with an em dash (U+2014) and a space");
-    }
-    line.remove_prefix(signature_line_prefix.size());
-    const std::size_t space = line.find(' ');
-    if (space == std::string_view::npos) return malformed(line_no, "signature line has no space before its signature");
-    const std::string_view name = line.substr(0, space);
-    if (auto ok = check_key_name(name); !ok.ok()) return malformed(line_no, ok.error().message);
-    auto raw = from_base64(line.substr(space + 1));
-    if (!raw.ok()) return malformed(line_no, "signature: " + raw.error().message);
-    if (raw->size() <= key_id_bytes) {
-      return malformed(line_no,
-                       fmt::format("signature is {} bytes; it must hold a 4-byte key id and a signature", raw->size()));
-    }
-    const KeyId id = read_key_id(*raw);
+    LONTAR_ASSIGN(const SignatureLine sig_line, parse_signature_line(line, line_no));
+    const std::string_view name = sig_line.name;
+    const KeyId id = sig_line.id;
     const auto verifier =
         std::find_if(known.begin(), known.end(), [&](const Verifier& v) { return v.name() == name && v.id() == id; });
     if (verifier == known.end()) {
@@ -305,7 +327,7 @@ Result<Note> open_note(std::string_view message, std::span<const Verifier> known
       return malformed(line_no,
                        fmt::format("key {}+{} signs a second time; a key signs a note once", name, key_id_hex(id)));
     }
-    const ByteView sig = ByteView(*raw).subspan(key_id_bytes);
+    const ByteView sig = sig_line.signature;
     if (!verifier->verify(note.text, sig)) {
       return Error{Code::unauthorized, fmt::format("signed note: line {}: the signature by key {}+{} does not verify; "
                                                    "the note was altered or signed by another key under that name",

@@ -253,9 +253,12 @@ struct Judge {
   }
 };
 
-bool is_genesis(const chain::Entry& entry, const domain::Payload& payload) {
+// Genesis (rules.hpp): the entry registers its own writer as admin. The one place
+// that says who may write into a ledger without principals; seal_allowed() and
+// judge_decoded() both ask it.
+const domain::PrincipalRegister* genesis_registration(const chain::Entry& entry, const domain::Payload& payload) {
   const auto* reg = std::get_if<domain::PrincipalRegister>(&payload);
-  return reg && reg->role == domain::Role::admin && reg->principal_id == entry.principal;
+  return reg && reg->role == domain::Role::admin && reg->principal_id == entry.principal ? reg : nullptr;
 }
 
 // The person key of the payload's NIK; zero for kinds without a NIK. Computed once
@@ -401,7 +404,7 @@ Result<Verdict> judge_decoded(const chain::Entry& entry, const Result<domain::Pa
   LONTAR_ASSIGN(auto writer, state.principal(entry.principal));
   if (!writer) {
     LONTAR_ASSIGN(bool any, state.has_principals());
-    if (!any && is_genesis(entry, *payload)) return Verdict{};
+    if (!any && genesis_registration(entry, *payload) != nullptr) return Verdict{};
     return rejected(reason::unknown_principal,
                     fmt::format("principal {} is not registered in this ledger; ask the server admin to register "
                                 "its key before its entries are pushed",
@@ -470,6 +473,22 @@ Status apply(const Prepared& entry, const Verdict& verdict, State& state) {
   if (verdict.outcome == Outcome::rejected) return {};
   LONTAR_TRY(check_applied(*entry.entry_, entry.payload_));
   return apply_decoded(*entry.entry_, *entry.payload_, verdict, entry.person_, state);
+}
+
+Result<SealGrant> seal_allowed(const chain::Seal& seal, const chain::Entry* first, const StateView& state) {
+  LONTAR_ASSIGN(bool any, state.has_principals());
+  if (any) {
+    LONTAR_ASSIGN(bool active, state.key_active(seal.principal, seal.key));
+    return active ? SealGrant::registered_key : SealGrant::refused;
+  }
+  if (first == nullptr || first->seq != 1 || first->principal != seal.principal ||
+      first->kind != domain::EntryKind::principal_register) {
+    return SealGrant::refused;
+  }
+  auto payload = domain::decode_payload(first->kind, first->payload);
+  if (!payload.ok()) return SealGrant::refused;
+  const domain::PrincipalRegister* reg = genesis_registration(*first, *payload);
+  return reg != nullptr && reg->key == seal.key ? SealGrant::genesis : SealGrant::refused;
 }
 
 Result<Verdict> judge(const chain::Entry& entry, const StateView& state) {

@@ -160,6 +160,25 @@ class State : public StateView {
 // cannot be read (I/O); every bad entry gets a verdict.
 Result<domain::Verdict> judge(const chain::Entry& entry, const StateView& state);
 
+// ---- genesis and seals ----
+// Genesis — who may write the first entries of a ledger — is decided here and
+// nowhere else: into a state with no principals, the only entry accepted is a
+// principal.register by which its writer registers itself as admin (judge() above),
+// and the only seal accepted is that writer's, with the key its first entry (seq 1,
+// that registration) registers. After that, a seal's key must be registered for the
+// seal's principal and not revoked at that point of the log. The server asks before
+// integrating a batch (a refused seal refuses the batch); the auditor asks for each
+// seal of the log it replays (a refused seal is a finding).
+enum class SealGrant {
+  refused,         // neither of the two below
+  registered_key,  // the key is registered for the seal's principal and not revoked
+  genesis,         // the state has no principals and `first` registers the sealer as admin with this key
+};
+// Whether `seal` may seal its batch at this point: `state` is the state before the
+// batch's first entry, `first` that entry (nullptr when it is not known: then no
+// genesis). An Error only when the state cannot be read.
+Result<SealGrant> seal_allowed(const chain::Seal& seal, const chain::Entry* first, const StateView& state);
+
 // Folds an entry into the state with the verdict it was given (here, or by the
 // server in the feed). Does nothing when verdict is rejected. An Error (corrupt)
 // when a non-rejected entry's payload does not decode.

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "domain/schedule.hpp"
 #include "encoding/encoding.hpp"
 #include "note/checkpoint.hpp"
 
@@ -130,13 +131,6 @@ Person person(std::uint64_t n) {
   return Person{nik.str(), birth, sex};
 }
 
-domain::Payload default_schedule() {
-  domain::ScheduleSet s;
-  s.effective = {2018, 1, 1};
-  s.items = {{domain::Programme::jkk, 0, 10'000}, {domain::Programme::jkm, 24'000'000, 6'800}};
-  return s;
-}
-
 domain::Payload enroll(std::uint64_t person_no, const std::string& occupation) {
   Person who = person(person_no);
   domain::ParticipantEnroll e;
@@ -201,7 +195,7 @@ LedgerBuilder::LedgerBuilder(Sink sink)
   state_ = rules::make_memory_state(rules::NikKey{});
   admin_ = std::make_unique<Principal>(Principal{"ADMIN", must(crypto::PrivateKey::generate(), "admin key")});
   domain::PrincipalRegister reg{"ADMIN", domain::Role::admin, admin_->key.public_key(), "Kantor Pusat", ""};
-  push(*admin_, {reg, default_schedule()});
+  push(*admin_, {reg, domain::default_schedule()});
 }
 
 Principal& LedgerBuilder::add_office(const std::string& id, const std::string& scope) {

@@ -96,7 +96,6 @@ class LedgerBuilder {
 };
 
 // Typical payloads (valid, so the rules decide only by state).
-domain::Payload default_schedule();
 domain::Payload enroll(std::uint64_t person_no, const std::string& occupation = "TAGANA");
 domain::Payload contribution(std::uint64_t person_no, const std::string& receipt, domain::YearMonth first,
                              std::uint16_t months = 1);

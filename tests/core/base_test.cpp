@@ -41,19 +41,3 @@ TEST_CASE("base64 round-trips any bytes") {
     RC_ASSERT(*back == b);
   }));
 }
-
-#include "base/json.hpp"
-
-TEST_CASE("json strings escape quotes, backslashes and control characters, and json_field reads them back") {
-  using lontar::json_field;
-  using lontar::json_string;
-  CHECK(json_string("Sri \"Tini\"\\\n\x01") == R"("Sri \"Tini\"\\\n\u0001")");
-  std::string body = "{\"origin\":" + json_string("lontar.example/jatim \"x\"") + ",\"size\":42,\"ok\": true}";
-  CHECK(json_field(body, "origin") == std::optional<std::string>("lontar.example/jatim \"x\""));
-  CHECK(json_field(body, "size") == std::optional<std::string>("42"));
-  CHECK(json_field(body, "ok") == std::optional<std::string>("true"));
-  CHECK_FALSE(json_field(body, "missing").has_value());
-  CHECK_FALSE(json_field("{\"a\":\"unterminated", "a").has_value());
-  CHECK_FALSE(json_field("{\"a\":\"\\u00e9\"}", "a").has_value());  // only ASCII \u escapes
-  CHECK(json_field("{\"a\":\"\\u0041\"}", "a") == std::optional<std::string>("A"));
-}

@@ -188,6 +188,42 @@ TEST_CASE("the first entry of an empty ledger may register its own writer as adm
   CHECK(second.reasons[0].text.find("ADMIN-2 is not registered") != std::string::npos);
 }
 
+TEST_CASE(
+    "a seal is allowed for a registered, unrevoked key, or at genesis for the key its first entry registers as "
+    "admin") {
+  SqliteFixture f;
+  auto seal_by = [](const std::string& principal, const crypto::PublicKey& key) {
+    chain::Seal s;
+    s.principal = principal;
+    s.key = key;
+    return s;
+  };
+  auto grant = [&](const chain::Seal& s, const chain::Entry* first) {
+    auto g = rules::seal_allowed(s, first, *f.state);
+    REQUIRE(g.ok());
+    return *g;
+  };
+  const PrincipalRegister self{admin, Role::admin, key_of(1), "Admin Pusat", ""};
+  const chain::Entry genesis = f.ledger.entry(admin, self);
+  // An empty ledger: only the writer registering itself as admin, with the seal's own key.
+  CHECK(grant(seal_by(admin, key_of(1)), &genesis) == rules::SealGrant::genesis);
+  CHECK(grant(seal_by(admin, key_of(1)), nullptr) == rules::SealGrant::refused);
+  CHECK(grant(seal_by(admin, key_of(9)), &genesis) == rules::SealGrant::refused);
+  CHECK(grant(seal_by("SOMEONE", key_of(1)), &genesis) == rules::SealGrant::refused);
+  const chain::Entry office_self =
+      f.ledger.entry(rungkut, PrincipalRegister{rungkut, Role::office, key_of(2), "R", ""});
+  CHECK(grant(seal_by(rungkut, key_of(2)), &office_self) == rules::SealGrant::refused);
+  // Once principals exist: the registered keys, and no second genesis.
+  f.ledger.found();
+  CHECK(grant(seal_by(admin, key_of(1)), &genesis) == rules::SealGrant::registered_key);
+  CHECK(grant(seal_by(rungkut, key_of(2)), nullptr) == rules::SealGrant::registered_key);
+  CHECK(grant(seal_by(rungkut, key_of(3)), nullptr) == rules::SealGrant::refused);  // darmo's key
+  const chain::Entry second = f.ledger.entry("ADMIN-2", PrincipalRegister{"ADMIN-2", Role::admin, key_of(9), "2", ""});
+  CHECK(grant(seal_by("ADMIN-2", key_of(9)), &second) == rules::SealGrant::refused);
+  REQUIRE(f.ledger.record(admin, PrincipalRevoke{rungkut, key_of(2), "laptop stolen"}) == accepted);
+  CHECK(grant(seal_by(rungkut, key_of(2)), nullptr) == rules::SealGrant::refused);
+}
+
 TEST_CASE("an undecodable or invalid payload is rejected with the validation message") {
   SqliteFixture f;
   f.ledger.found();

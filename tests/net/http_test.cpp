@@ -197,9 +197,10 @@ TEST_CASE("an office with a registered key gets answers over one kept-alive mutu
   REQUIRE(metrics.ok());
   CHECK(contains(metrics->body, "lontar_tree_size 5\n"));
   CHECK(contains(metrics->body, "lontar_pushes_total 1\n"));
-  // Every request above travelled over the first connection, authenticated once.
+  // Every request above travelled over the first connection; the key's standing was looked
+  // up at the handshake and again for every request (so that a revocation takes effect at once).
   CHECK(contains(metrics->body, "lontar_http_connections_total 1\n"));
-  CHECK(f.service.authentications == 1);
+  CHECK(f.service.authentications > 5);
 }
 
 TEST_CASE("a client without a certificate is refused during TLS") {

@@ -11,8 +11,8 @@
 
 #include "encoding/encoding.hpp"
 #include "log/log_store.hpp"
-#include "log/tree.hpp"
 #include "merkle/merkle.hpp"
+#include "merkle/tiles.hpp"
 #include "note/checkpoint.hpp"
 #include "server/log_fixture.hpp"
 #include "store/db.hpp"
@@ -42,8 +42,8 @@ note::Checkpoint open_checkpoint(const Ledger& l, const std::string& signed_note
 std::vector<Hash> leaf_hashes(LogStore& s, std::uint64_t size) {
   std::vector<Hash> out;
   for (std::uint64_t t = 0; t * 256 < size; ++t) {
-    tree::TilePath p{false, 0, t, static_cast<std::uint32_t>(std::min<std::uint64_t>(256, size - t * 256))};
-    Bytes data = take(s.tile(tree::format_tile_path(p)), "tile");
+    merkle::TileId p{false, 0, t, static_cast<std::uint32_t>(std::min<std::uint64_t>(256, size - t * 256))};
+    Bytes data = take(s.tile(merkle::tile_path(p)), "tile");
     for (std::size_t i = 0; i + 32 <= data.size(); i += 32) {
       Hash h;
       std::copy_n(data.begin() + static_cast<std::ptrdiff_t>(i), 32, h.begin());
@@ -298,49 +298,18 @@ TEST_CASE("inclusion and consistency proofs from the stored tiles verify against
   CHECK_FALSE(l.store->tile("tile/0/3").ok());  // not canonical
 }
 
-TEST_CASE("the tree edge over stored tiles gives RFC 9162 roots and proofs at every size") {
-  std::map<std::pair<unsigned, std::uint64_t>, Bytes> tiles;
-  tree::TileReadFn read = [&](unsigned level, std::uint64_t index) -> Result<Bytes> {
-    auto it = tiles.find({level, index});
-    return it == tiles.end() ? Bytes{} : it->second;
-  };
-  tree::Edge edge;
-  merkle::MemoryTree mirror;
-  std::vector<std::uint64_t> sizes = {1, 2, 3, 255, 256, 257, 511, 65535, 65536, 65537, 70'001};
-  std::size_t next = 0;
-  for (std::uint64_t n = 1; n <= sizes.back(); ++n) {
-    Hash h = merkle::leaf_hash(as_bytes(std::to_string(n)));
-    edge.append(h);
-    mirror.append(h);
-    if (n != sizes[next]) continue;
-    ++next;
-    for (auto& t : edge.take_writes()) tiles[{t.level, t.index}] = t.hashes;
-    CHECK(edge.root() == mirror.root());
-    auto reloaded = take(tree::Edge::load(n, read), "load");
-    CHECK(reloaded.root() == mirror.root());
-    for (std::uint64_t i : {std::uint64_t{0}, n / 3, n - 1}) {
-      auto p = take(tree::inclusion_proof(read, i, n), "inclusion");
-      CHECK(p == take(merkle::inclusion_proof(mirror, i, n), "mirror"));
-    }
-    for (std::uint64_t old : {std::uint64_t{1}, n / 2 + 1, n}) {
-      auto p = take(tree::consistency_proof(read, old, n), "consistency");
-      CHECK(p == take(merkle::consistency_proof(mirror, old, n), "mirror"));
-    }
-  }
-}
-
 TEST_CASE("tile paths are parsed and written in the C2SP form") {
-  auto t = take(tree::parse_tile_path("tile/1/x001/x234/067.p/8"), "parse");
+  auto t = take(merkle::parse_tile_path("tile/1/x001/x234/067.p/8"), "parse");
   CHECK(t.level == 1);
   CHECK(t.index == 1'234'067);
   CHECK(t.width == 8);
-  CHECK(tree::format_tile_path(t) == "tile/1/x001/x234/067.p/8");
-  auto e = take(tree::parse_tile_path("tile/entries/000"), "parse");
+  CHECK(merkle::tile_path(t) == "tile/1/x001/x234/067.p/8");
+  auto e = take(merkle::parse_tile_path("tile/entries/000"), "parse");
   CHECK(e.entries);
   CHECK(e.width == 256);
   for (const char* bad : {"tile/0/67", "tile/0/x067", "tile/0/000.p/0", "tile/0/000.p/256", "tile/64/000",
                           "tile/entries/1000", "tiles/0/000", "tile/0/000.p/08"}) {
-    CHECK_MESSAGE(!tree::parse_tile_path(bad).ok(), bad);
+    CHECK_MESSAGE(!merkle::parse_tile_path(bad).ok(), bad);
   }
 }
 

@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
-#include "base/json.hpp"
 #include "chain/chain.hpp"
 #include "encoding/encoding.hpp"
+#include "protocol/ledger.hpp"
 
 namespace lontar::test {
 namespace {
@@ -22,9 +22,9 @@ std::uint64_t server_head(const Office& reader, const Server& server, const std:
   auto c = reader.client(server);
   auto r = c.call("GET", "/v1/offices/" + office + "/head");
   REQUIRE(r.ok());
-  auto seq = json_field(r->body, "seq");
-  REQUIRE(seq);
-  return std::stoull(*seq);
+  auto head = protocol::decode_office_head(r->body);
+  REQUIRE(head.ok());
+  return head->seq;
 }
 
 TEST_CASE(

@@ -194,6 +194,47 @@ TEST_CASE(
   }
 }
 
+TEST_CASE(
+    "an office that has never synced judges claims and payouts as the server does: both use the one default "
+    "schedule") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  auto record = [&](std::vector<std::string> args) {
+    auto r = a.agent.run(args, args.front());
+    INFO(r.out << r.err);
+    REQUIRE(r.rc == 0);
+  };
+  // A death in 2017, before the default schedule's 2018-01-01: no ceiling in force, so a
+  // payout of Rp 30,000,000 is accepted; a death in 2018: above the Rp 24,000,000 benefit.
+  struct Case {
+    int person;
+    std::string coverage, first_month, event;
+  };
+  for (const Case& c :
+       {Case{1, "2017-03-01", "2017-03", "2017-06-10"}, Case{2, "2018-05-14", "2018-05", "2018-05-20"}}) {
+    const std::string nik = Agent::nik(c.person),
+                      claim_no = "SBY-RUNGKUT/" + c.event.substr(0, 4) + "/000" + std::to_string(c.person);
+    record({"enroll", "--nik", nik, "--name", "Peserta", "--birth-date", "1980-01-01", "--occupation", "TAGANA",
+            "--coverage-start", c.coverage});
+    record({"contribute", "--nik", nik, "--first-month", c.first_month, "--months", "12", "--jkk", "120000", "--jkm",
+            "81600", "--receipt", "KW/" + std::to_string(c.person)});
+    record({"claim", "--claim-no", claim_no, "--nik", nik, "--event-date", c.event, "--claimant-name", "Budi Santoso",
+            "--claimant-relation", "spouse"});
+    record({"pay", "--claim-no", claim_no, "--amount", "30000000", "--beneficiary", "Budi Santoso", "--reference",
+            "TRF-" + std::to_string(c.person), "--confirm"});
+  }
+  CHECK(contains(a.agent.run({"status"}).out, "not synced yet"));
+  auto s = a.sync();
+  INFO(s.out << s.err);
+  REQUIRE(s.rc == 0);
+  CHECK(contains(s.out, "pushed 8 entries in 1 batches (7 accepted, 0 rejected, 1 flagged)"));
+  // Entry by entry: the verdict the office reached offline is the one the log gave.
+  CHECK(a.agent.count("SELECT count(*) FROM receipts") == 8);
+  CHECK(a.agent.count("SELECT count(*) FROM entries e JOIN receipts r ON r.seq = e.seq WHERE e.verdict = r.verdict") ==
+        8);
+}
+
 TEST_CASE("the server killed mid-push and restarted: the sync resumes with nothing lost or logged twice") {
   Server server;
   server.start();
@@ -273,6 +314,78 @@ TEST_CASE("a rolled-back server store and a forked one are incidents: syncing st
   CHECK(a.agent.count("SELECT count(*) FROM outbox") == 0);
   auto client = a.client(server);
   CHECK(logged_seqs(client, a.id).size() == 4);
+}
+
+// Damages the office's agent.db as a failing disk or a careless hand would (the agent not running).
+void damage(const Office& o, const std::string& sql) {
+  auto db = store::Db::open(o.agent.data() + "/agent.db", store::OpenOptions{false, false});
+  REQUIRE(db.ok());
+  REQUIRE((*db)->exec(sql).ok());
+}
+
+// Flips one byte near the end of entry `seq`'s stored bytes (inside its payload).
+void flip_byte(const Office& o, std::uint64_t seq) {
+  auto db = store::Db::open(o.agent.data() + "/agent.db", store::OpenOptions{false, false});
+  REQUIRE(db.ok());
+  auto st = (*db)->prepare("SELECT bytes FROM entries WHERE seq = ?1");
+  REQUIRE(st.ok());
+  st->bind(1, seq);
+  REQUIRE(*st->step());
+  Bytes b = st->blob(0);
+  st->reset();
+  REQUIRE(b.size() > 10);
+  b[b.size() - 5] ^= 0x01;
+  auto put = (*db)->prepare("UPDATE entries SET bytes = ?1 WHERE seq = ?2");
+  REQUIRE(put.ok());
+  put->bind(1, ByteView(b)).bind(2, seq);
+  REQUIRE(put->run().ok());
+}
+
+TEST_CASE("an entry lost from a damaged outbox: verify and status say so, and sync puts it back and pushes it") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  for (int i = 1; i <= 3; ++i) REQUIRE(a.enroll(i).rc == 0);
+  damage(a, "DELETE FROM outbox WHERE seq = 2");
+
+  auto verify = a.agent.run({"verify"});
+  INFO(verify.out << verify.err);
+  CHECK(verify.rc == 5);
+  CHECK(contains(verify.err, "entry #2 is neither waiting in the outbox nor acknowledged"));
+  auto status = a.agent.run({"status"});
+  CHECK(contains(status.out, "entry #2 and maybe others are neither waiting nor acknowledged"));
+
+  auto synced = a.sync();
+  INFO(synced.out << synced.err);
+  CHECK(synced.rc == 0);
+  CHECK(contains(synced.out, "1 entries had neither a receipt nor a place in the outbox"));
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 0);
+  CHECK(a.agent.count("SELECT count(*) FROM receipts") == 3);
+  CHECK(a.agent.run({"verify"}).rc == 0);
+  auto client = a.client(server);
+  CHECK(logged_seqs(client, a.id).size() == 3);
+}
+
+TEST_CASE("a flipped byte in agent.db is local damage: sync exits 5 saying what to run and pushes nothing") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  for (int i = 1; i <= 2; ++i) REQUIRE(a.enroll(i).rc == 0);
+  REQUIRE(a.sync().rc == 0);
+  for (int i = 3; i <= 4; ++i) REQUIRE(a.enroll(i).rc == 0);
+
+  SUBCASE("in an entry waiting to be pushed") { flip_byte(a, 4); }
+  SUBCASE("in the last acknowledged entry, which the first waiting one links to") { flip_byte(a, 2); }
+
+  auto synced = a.sync();
+  INFO(synced.out << synced.err);
+  CHECK(synced.rc == 5);
+  CHECK(contains(synced.err, "this office's store is damaged, not the server's; nothing was pushed"));
+  CHECK(contains(synced.err, "lontar-agent verify"));
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 2);
+  auto client = a.client(server);
+  CHECK(logged_seqs(client, a.id).size() == 2);
+  CHECK(a.agent.run({"verify"}).rc == 5);
 }
 
 TEST_CASE("run keeps retrying while the server is down, resumes when it is back, and stops on SIGTERM") {
