@@ -5,12 +5,17 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "clerks.hpp"
 #include "cli.hpp"
 
 namespace lontar::agent::cli {
 namespace {
+
+std::string json_text(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 Result<std::unique_ptr<Store>> open_store(const Context& ctx) { return Store::open(ctx.data); }
 
@@ -113,8 +118,8 @@ void add_clerk(CLI::App& app, Context& ctx) {
     if (o->json) {
       std::string out = "[";
       for (const auto& c : *clerks) {
-        out += fmt::format("{}{{\"id\":{},\"name\":{},\"active\":{}}}", out.size() > 1 ? "," : "", json_string(c.id),
-                           json_string(c.name), c.active ? "true" : "false");
+        out += fmt::format("{}{{\"id\":{},\"name\":{},\"active\":{}}}", out.size() > 1 ? "," : "", json_text(c.id),
+                           json_text(c.name), c.active ? "true" : "false");
       }
       fmt::print("{}]\n", out);
       return;

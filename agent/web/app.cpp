@@ -3,10 +3,11 @@
 #include <fmt/format.h>
 #include <qrencode.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <ctime>
 
-#include "base/json.hpp"
 #include "clerks.hpp"
 #include "crypto/crypto.hpp"
 #include "encoding/encoding.hpp"
@@ -21,6 +22,11 @@ namespace {
 using html::escape;
 using i18n::Lang;
 using Params = std::map<std::string, std::string>;
+
+// A JSON string literal (quotes and escapes) of `s`.
+std::string json_text(std::string_view s) {
+  return nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 constexpr std::string_view session_cookie = "lontar_session";
 constexpr std::string_view lang_cookie = "lontar_lang";
@@ -1269,7 +1275,7 @@ Response WebApp::nik_api(Ctx& c) {
   auto nik = domain::parse_nik(text);
   std::string json;
   if (!nik.ok()) {
-    json = fmt::format("{{\"ok\":false,\"error\":{}}}", json_string(c.tr("web.nik_invalid", nik.error().message)));
+    json = fmt::format("{{\"ok\":false,\"error\":{}}}", json_text(c.tr("web.nik_invalid", nik.error().message)));
   } else {
     const std::string& d = nik->str();
     int day = (d[6] - '0') * 10 + (d[7] - '0');
@@ -1287,9 +1293,9 @@ Response WebApp::nik_api(Ctx& c) {
     json = fmt::format(
         "{{\"ok\":true,\"birth_date\":{},\"sex\":{},\"regency\":{},\"summary\":{},\"text\":{{\"birth_mismatch\":{},"
         "\"sex_mismatch\":{},\"regency_mismatch\":{}}}}}",
-        json_string(birth), json_string(female ? "female" : "male"), json_string(std::string(nik->regency())),
-        json_string(summary), json_string(c.t("web.nik_birth_mismatch")), json_string(c.t("web.nik_sex_mismatch")),
-        json_string(c.t("web.nik_regency_mismatch")));
+        json_text(birth), json_text(female ? "female" : "male"), json_text(std::string(nik->regency())),
+        json_text(summary), json_text(c.t("web.nik_birth_mismatch")), json_text(c.t("web.nik_sex_mismatch")),
+        json_text(c.t("web.nik_regency_mismatch")));
   }
   return make(c.req, http::status::ok, json, "application/json");
 }
