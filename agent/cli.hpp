@@ -7,6 +7,7 @@
 #include <string>
 
 #include "base/result.hpp"
+#include "i18n/i18n.hpp"
 #include "office.hpp"
 
 namespace lontar::agent::cli {
@@ -37,6 +38,7 @@ struct Context {
   std::string data;             // --data, default $LONTAR_DATA or ./lontar-data
   std::string passphrase_file;  // --passphrase-file, default $LONTAR_PASSPHRASE_FILE
   int exit_code = exit_ok;
+  i18n::Lang lang = i18n::lang_from_env();  // LC_ALL, LC_MESSAGES, LANG (README "Language")
 };
 
 // Prints "error: <message>" on stderr and returns the exit code for the error.
@@ -56,6 +58,8 @@ void add_generate(CLI::App& app, Context& ctx);
 void add_sync(CLI::App& app, Context& ctx);    // sync, run, incident
 void add_bundle(CLI::App& app, Context& ctx);  // import-bundle
 void add_recover(CLI::App& app, Context& ctx);
+void add_clerk(CLI::App& app, Context& ctx);  // clerk add|disable|enable|passphrase|list
+void add_serve(CLI::App& app, Context& ctx);  // the web page (agent/web/)
 // The loud "server history changed" message on stderr (sync, import-bundle).
 void print_incident(const Error& e);
 // status's sync part: verdict counts and the rejected/flagged entries with their

@@ -29,7 +29,7 @@ int exit_for(Code c) {
 }
 
 int fail(const Error& e) {
-  fmt::print(stderr, "error: {}\n", e.message);
+  fmt::print(stderr, "{}\n", i18n::tr(i18n::lang_from_env(), "error", e.message));
   return exit_for(e.code);
 }
 

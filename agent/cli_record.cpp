@@ -22,19 +22,6 @@ void add_common(CLI::App* cmd, Common& c) {
   cmd->add_flag("--confirm", c.confirm, "record a flagged entry (e.g. a payout above the schedule) anyway");
 }
 
-std::string hint_for(const std::string& code) {
-  if (code == rules::reason::duplicate_enrollment) {
-    return "look the person up with `lontar-agent show --nik NIK`; to fix a wrong enrollment, void it and enroll again";
-  }
-  if (code == rules::reason::unknown_participant) return "enroll the participant first (`lontar-agent enroll`)";
-  if (code == rules::reason::duplicate_receipt) return "each receipt number can be recorded once; check the receipt";
-  if (code == rules::reason::duplicate_claim) return "use a new claim number, or `lontar-agent find --claim NO`";
-  if (code == rules::reason::unknown_claim) return "file the claim first (`lontar-agent claim`)";
-  if (code == rules::reason::programme_not_enrolled) return "the participant is not enrolled in that programme";
-  if (code == rules::reason::void_target_invalid) return "check the seq with `lontar-agent list --entries`";
-  return "";
-}
-
 template <class T>
 bool take(Context& ctx, const char* flag, Result<T> r, T& out) {
   if (!r.ok()) {
@@ -94,28 +81,27 @@ bool heirs(Context& ctx, const std::vector<std::string>& texts, std::vector<doma
 int record_one(Context& ctx, const Common& c, domain::Payload payload) {
   auto office = open(ctx);
   if (!office.ok()) return fail(office.error());
-  if (auto* v = std::get_if<domain::EntryVoid>(&payload); v && v->target_principal.empty()) {
-    v->target_principal = office->id;  // an office voids its own entries
-  }
-  auto rec = Recorder::begin(*office, c.operator_id);
-  if (!rec.ok()) return fail(rec.error());
-  auto a = rec->append(payload, c.confirm);
+  auto a = record_entry(*office, c.operator_id, payload, c.confirm);
   if (!a.ok()) return fail(a.error());
+  const i18n::Lang lang = ctx.lang;
   if (a->status != AppendStatus::recorded) {
     const bool rejected = a->status == AppendStatus::rejected;
     for (const auto& r : a->verdict.reasons) {
-      fmt::print(stderr, "{}: {} [{}]\n", rejected ? "rejected" : "flagged", r.text, r.code);
-      if (auto hint = hint_for(r.code); rejected && !hint.empty()) fmt::print(stderr, "hint: {}\n", hint);
+      fmt::print(stderr, "{}\n",
+                 i18n::tr(lang, rejected ? "record.rejected" : "record.flagged",
+                          i18n::reason_text(lang, r.code, r.text), r.code));
+      if (auto hint = i18n::reason_hint(lang, r.code); rejected && !hint.empty()) {
+        fmt::print(stderr, "{}\n", i18n::tr(lang, "record.hint", hint));
+      }
     }
-    if (!rejected)
-      fmt::print(stderr, "nothing recorded: repeat the command with --confirm to record it flagged for audit\n");
+    if (!rejected) fmt::print(stderr, "{}\n", i18n::text(lang, "record.needs_confirm"));
     return rejected ? exit_rejected : exit_confirm;
   }
-  auto seal = rec->commit();
-  if (!seal.ok()) return fail(seal.error());
-  fmt::print("recorded {} as {} #{} (entry {}), sealed\n", domain::kind_name(domain::kind_of(payload)), office->id,
-             a->seq, to_hex(a->hash).substr(0, 16));
-  for (const auto& r : a->verdict.reasons) fmt::print("flagged for audit: {} [{}]\n", r.text, r.code);
+  fmt::print("{}\n", i18n::tr(lang, "record.recorded", domain::kind_name(domain::kind_of(payload)), office->id, a->seq,
+                              to_hex(a->hash).substr(0, 16)));
+  for (const auto& r : a->verdict.reasons) {
+    fmt::print("{}\n", i18n::tr(lang, "record.flagged_note", i18n::reason_text(lang, r.code, r.text), r.code));
+  }
   return exit_ok;
 }
 

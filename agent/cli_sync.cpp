@@ -41,10 +41,10 @@ int sync_exit(Store& store, const Error& e) {
       print_incident(e);
       return exit_incident;
     case SyncFailure::retry:
-      fmt::print(stderr, "sync failed, try again later: {}\n", e.message);
+      fmt::print(stderr, "{}\n", i18n::tr(i18n::lang_from_env(), "sync.retry", e.message));
       return exit_unreachable;
     case SyncFailure::refused:
-      fmt::print(stderr, "the server refused this office: {}\n", e.message);
+      fmt::print(stderr, "{}\n", i18n::tr(i18n::lang_from_env(), "sync.refused", e.message));
       return exit_refused;
     case SyncFailure::local:
       break;
@@ -53,14 +53,11 @@ int sync_exit(Store& store, const Error& e) {
 }
 
 void print_report(const SyncOptions& o, const SyncReport& r) {
-  fmt::print(
-      "synced with {}: pushed {} entries in {} batches ({} accepted, {} rejected, {} flagged); pulled {} "
-      "leaves; checkpoint tree size {}\n",
-      o.server_url, r.entries_pushed, r.batches, r.accepted, r.rejected, r.flagged, r.leaves_pulled, r.checkpoint_size);
-  if (r.replica_rebuilt) fmt::print("replica rebuilt from the central log under the ledger's NIK key\n");
-  if (r.rejected || r.flagged) {
-    fmt::print("see `lontar-agent list --entries --verdict rejected` (or flagged) for the reasons\n");
-  }
+  const i18n::Lang lang = i18n::lang_from_env();
+  fmt::print("{}\n", i18n::tr(lang, "sync.summary", o.server_url, r.entries_pushed, r.batches, r.accepted, r.rejected,
+                              r.flagged, r.leaves_pulled, r.checkpoint_size));
+  if (r.replica_rebuilt) fmt::print("{}\n", i18n::text(lang, "sync.replica_rebuilt"));
+  if (r.rejected || r.flagged) fmt::print("{}\n", i18n::text(lang, "sync.see_reasons"));
   std::fflush(stdout);
 }
 
@@ -227,15 +224,16 @@ int print_sync_status(Office& office) {
   auto verdicts = office.store->server_verdicts(status_verdicts_listed_max);
   if (!verdicts.ok()) return fail(verdicts.error());
   const auto& n = *verdicts;
-  fmt::print("verdicts:    {} accepted, {} rejected, {} flagged by the server\n", n.accepted, n.rejected, n.flagged);
+  const i18n::Lang lang = i18n::lang_from_env();
+  fmt::print("{}\n", i18n::tr(lang, "status.verdicts", n.accepted, n.rejected, n.flagged));
   for (const auto& j : n.not_accepted) {
     fmt::print("  #{} {} {} {} (leaf {}):", j.seq, domain::outcome_name(j.verdict.outcome), domain::kind_name(j.kind),
                j.nik.empty() ? j.ref : j.nik, j.leaf_index);
-    for (const auto& r : j.verdict.reasons) fmt::print(" {}: {}", r.code, r.text);
+    for (const auto& r : j.verdict.reasons) fmt::print(" {}: {}", r.code, i18n::reason_text(lang, r.code, r.text));
     fmt::print("\n");
   }
   if (n.rejected + n.flagged > n.not_accepted.size()) {
-    fmt::print("  ... all of them: lontar-agent list --entries --verdict rejected (or flagged)\n");
+    fmt::print("{}\n", i18n::text(lang, "status.more"));
   }
   auto i = incident(*office.store);
   if (!i.ok()) return fail(i.error());

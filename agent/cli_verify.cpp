@@ -22,12 +22,13 @@ int status(Context& ctx) {
   auto server = st.setting("server_url");
   auto origin = st.setting("nik_key_origin");
   auto cp = st.checkpoint();
-  fmt::print("office:      {} ({})\n", office->id, office->name);
+  const i18n::Lang lang = ctx.lang;
+  fmt::print("{}\n", i18n::tr(lang, "status.office", office->id, office->name));
   fmt::print("public key:  {} ({})\n", to_hex(office->key.public_key()), crypto::fingerprint(office->key.public_key()));
   fmt::print("data:        {}\n", ctx.data);
   fmt::print("server:      {}\n",
              server.ok() && *server && !(*server)->empty() ? std::string(as_chars(**server)) : "(none yet)");
-  fmt::print("entries:     {} recorded, {} not yet synced\n", *entries, *outbox);
+  fmt::print("{}\n", i18n::tr(lang, "status.entries", *entries, *outbox));
   auto lost = st.first_unaccounted();
   if (!lost.ok()) return fail(lost.error());
   if (*lost) {
@@ -48,9 +49,9 @@ int status(Context& ctx) {
   }
   if (!cp.ok()) return fail(cp.error());
   if (*cp) {
-    fmt::print("checkpoint:  tree size {}, root {}\n", (*cp)->size, to_hex((*cp)->root).substr(0, 16));
+    fmt::print("{}\n", i18n::tr(lang, "status.checkpoint", (*cp)->size, to_hex((*cp)->root).substr(0, 16)));
   } else {
-    fmt::print("checkpoint:  (none: not synced yet)\n");
+    fmt::print("{}\n", i18n::text(lang, "status.no_checkpoint"));
   }
   if (origin.ok() && *origin && as_chars(**origin) == "local") {
     fmt::print("note:        rules checks use this office's own records only until the first sync\n");

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   add_sync(app, ctx);
   add_bundle(app, ctx);
   add_recover(app, ctx);
+  add_clerk(app, ctx);
+  add_serve(app, ctx);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

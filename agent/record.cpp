@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "clerks.hpp"
+
 namespace lontar::agent {
 
 EntryIndex index_of(const domain::Payload& p) {
@@ -26,6 +28,12 @@ Result<Recorder> Recorder::begin(Office& office, std::string operator_id) {
     return Error{Code::bad_input, fmt::format("--operator: must be 1..{} bytes (the clerk's id); set it or "
                                               "LONTAR_OPERATOR",
                                               chain::operator_bytes_max)};
+  }
+  LONTAR_ASSIGN(bool allowed, may_record(office.store->db(), operator_id));
+  if (!allowed) {
+    return Error{Code::bad_input, fmt::format("--operator {}: not an active clerk of this office (see `lontar-agent "
+                                              "clerk list`)",
+                                              operator_id)};
   }
   LONTAR_ASSIGN(auto* state, office.store->rules_state());
   LONTAR_ASSIGN(auto tx, office.store->begin());
@@ -91,6 +99,16 @@ Result<std::optional<chain::Seal>> Recorder::commit() {
   if (appended_ > 0) LONTAR_TRY(office_->store->add_to_outbox(first_seq_, head_.seq));
   LONTAR_TRY(tx_.commit());
   return last;
+}
+
+Result<Appended> record_entry(Office& office, const std::string& operator_id, domain::Payload payload, bool confirm) {
+  if (auto* v = std::get_if<domain::EntryVoid>(&payload); v && v->target_principal.empty()) {
+    v->target_principal = office.id;  // an office voids its own entries
+  }
+  LONTAR_ASSIGN(auto rec, Recorder::begin(office, operator_id));
+  LONTAR_ASSIGN(Appended a, rec.append(payload, confirm));
+  if (a.status == AppendStatus::recorded) LONTAR_TRY(rec.commit());
+  return a;
 }
 
 }  // namespace lontar::agent

@@ -75,4 +75,10 @@ class Recorder {
   std::uint64_t seals_ = 0;
 };
 
+// One interactive record: begin, append `payload`, commit (the CLI's record
+// commands and the web page both call this). An entry.void with no target office
+// voids one of `office`'s own entries. Nothing is durable unless the result says
+// `recorded`; a rejected or unconfirmed flagged entry leaves the store unchanged.
+Result<Appended> record_entry(Office& office, const std::string& operator_id, domain::Payload payload, bool confirm);
+
 }  // namespace lontar::agent

@@ -3,12 +3,21 @@
 // Exit codes: 0 the audit passed (or the report was written); 1 the audit found
 // something wrong (each finding printed); 2 the audit could not run (bad options,
 // unusable state folder, I/O).
+#include <fcntl.h>
+#include <unistd.h>
 #include <CLI/CLI.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
+#include <sstream>
 
 #include "audit_state.hpp"
 #include "report.hpp"
+#include "report_html.hpp"
 #include "source.hpp"
 #include "verify.hpp"
 
@@ -64,7 +73,43 @@ int run_verify(const SourceOptions& so, const VerifyOptions& vo, bool json) {
   return report->passed() ? exit_passed : exit_findings;
 }
 
-int run_report(const SourceOptions& so, const VerifyOptions& vo, ReportFormat format) {
+struct HtmlOptions {
+  std::string file;  // --html: write the page here ("" = no page)
+  std::string lang = "id";
+};
+
+// Writes the page to `file` through a temporary file renamed into place (mode 0600:
+// the reasons may name people), so a reader never sees half a page.
+Status write_html_file(AuditState& state, const VerifyReport* run, const HtmlOptions& h) {
+  auto lang = i18n::parse_lang(h.lang);
+  if (!lang) return Error{Code::bad_input, "--lang: '" + h.lang + "' is not id or en"};
+  std::ostringstream page;
+  LONTAR_TRY(write_html_report(state, run, *lang, page));
+  const std::string tmp = h.file + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Error{Code::io, "--html " + h.file + ": cannot create " + tmp + ": " + std::strerror(errno)};
+  const std::string text = page.str();
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Error{Code::io, "--html " + h.file + ": write failed: " + why};
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(tmp.c_str(), h.file.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Error{Code::io, "--html " + h.file + ": " + std::strerror(errno)};
+  }
+  return {};
+}
+
+int run_report(const SourceOptions& so, const VerifyOptions& vo, ReportFormat format, const HtmlOptions& h) {
+  std::optional<VerifyReport> run;
   if (!so.dir.empty() || !so.https.url.empty()) {
     // Audit first (into the state folder), then report what was audited.
     auto source = open_source(so);
@@ -75,9 +120,16 @@ int run_report(const SourceOptions& so, const VerifyOptions& vo, ReportFormat fo
       std::cerr << "lontar-audit: the audit failed; the report covers only what was accepted before\n"
                 << summary_line(*v) << "\n";
     }
+    run = std::move(*v);
   }
   auto state = AuditState::open_existing(vo.state_dir);
   if (!state.ok()) return fail(state.error());
+  if (!h.file.empty()) {
+    auto st = write_html_file(**state, run ? &*run : nullptr, h);
+    if (!st.ok()) return fail(st.error());
+    std::cout << "report written to " << h.file << "\n";
+    return run && !run->passed() ? exit_findings : exit_passed;
+  }
   auto st = write_report(**state, format, std::cout);
   if (!st.ok()) return fail(st.error());
   return exit_passed;
@@ -110,7 +162,16 @@ int main(int argc, char** argv) {
   report_cmd->add_option("--key", vo.verifier_key, "the log's verifier key (with --dir or --server: audit first)");
   report_cmd->add_option("--state", vo.state_dir, "the auditor's state folder");
   auto* csv_flag = report_cmd->add_flag("--csv", csv, "CSV for spreadsheets");
-  report_cmd->add_flag("--json", json, "JSON for tools")->excludes(csv_flag);
+  auto* json_flag = report_cmd->add_flag("--json", json, "JSON for tools")->excludes(csv_flag);
+  HtmlOptions html;
+  report_cmd
+      ->add_option("--html", html.file,
+                   "write one self-contained HTML page (charts, tables; prints on A4) to FILE instead of tables; "
+                   "exit 1 if the audit made with --dir/--server failed")
+      ->excludes(csv_flag)
+      ->excludes(json_flag);
+  report_cmd->add_option("--lang", html.lang, "language of the HTML page: id (Bahasa Indonesia) or en")
+      ->capture_default_str();
 
   CLI11_PARSE(app, argc, argv);
 
@@ -118,5 +179,5 @@ int main(int argc, char** argv) {
   if ((!so.dir.empty() || !so.https.url.empty()) && vo.verifier_key.empty()) {
     return fail(Error{Code::bad_input, "report --dir/--server audits first: give the log's --key"});
   }
-  return run_report(so, vo, csv ? ReportFormat::csv : json ? ReportFormat::json : ReportFormat::table);
+  return run_report(so, vo, csv ? ReportFormat::csv : json ? ReportFormat::json : ReportFormat::table, html);
 }

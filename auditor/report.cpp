@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "findings.hpp"
+#include "i18n/i18n.hpp"
 #include "report_book.hpp"
 
 namespace lontar::audit {
@@ -103,15 +104,7 @@ constexpr std::string_view exceptions_sql =
 
 }  // namespace
 
-std::string format_rupiah(std::int64_t rupiah) {
-  std::string digits = std::to_string(rupiah < 0 ? -rupiah : rupiah);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += '.';
-    out += digits[i];
-  }
-  return std::string(rupiah < 0 ? "-Rp " : "Rp ") + out;
-}
+std::string format_rupiah(std::int64_t rupiah) { return i18n::rupiah(rupiah); }
 
 Status write_report(AuditState& state, ReportFormat format, std::ostream& out) {
   // The tables exist once a verify has run; create them empty otherwise.

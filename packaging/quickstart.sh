@@ -123,5 +123,17 @@ sed -n '1,/^Flagged and rejected entries/p' "$work/audit-report.txt"
 grep -A5 '^Flagged and rejected entries' "$work/audit-report.txt" | tail -n +2 || true
 echo "  ... $(grep -c '  rejected  \|  flagged  ' "$work/audit-report.txt") flagged or rejected in all: see $work/audit-report.txt"
 
+"$audit" report --state "$work/audit" --html "$work/audit-report.html" --lang id
+echo "The auditor's page (charts and tables, prints on A4): $work/audit-report.html"
+
+step "10. The office page for clerks: an account for Siti at Rungkut"
+printf 'siti-rungkut-2018\n' >"$work/clerk-siti.pass"
+chmod 600 "$work/clerk-siti.pass"
+"$agent" --data "$work/SBY-RUNGKUT" clerk add siti --name "Siti Aminah" --clerk-passphrase-file "$work/clerk-siti.pass"
+
 step "Done"
 echo "The scenario's files are in $work (server, both offices, the export, the audit state)."
+echo
+echo "The office page (Bahasa Indonesia; English by the switch at the top right). Start it with:"
+echo "  $agent --data $work/SBY-RUNGKUT serve --listen 127.0.0.1:8080"
+echo "then open http://127.0.0.1:8080/ and sign in as siti, passphrase siti-rungkut-2018."

@@ -1,0 +1,84 @@
+// app.hpp — the office's web page (`lontar-agent serve`) as request -> response.
+//
+// WebApp answers one HTTP request at a time with Beast's message types and knows
+// nothing of sockets (server.hpp carries them), so tests can drive it directly. It
+// renders plain HTML (every string from shared/i18n, Indonesian unless the
+// remembered `lontar_lang` cookie says English) and works over the same agent
+// operations as the CLI: record_entry (record.hpp), sync_once (sync.hpp), the store.
+//
+// Security (README "Web page"):
+//   - every request's Host must be one of the agent's own (DNS rebinding), else 421;
+//   - a state-changing request (POST) must come from the agent's own Origin (or,
+//     without Origin, Referer) and carry the session's CSRF token, else 403;
+//   - every page but sign-in, the language switch and the assets needs a session:
+//     an HttpOnly, SameSite=Strict cookie naming a random 256-bit token kept only in
+//     memory (restart = sign in again), expiring after `session_idle_ms`;
+//   - responses carry a Content-Security-Policy allowing only the agent's own assets.
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "i18n/i18n.hpp"
+#include "office.hpp"
+
+namespace lontar::agent::web {
+
+namespace http = boost::beast::http;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+constexpr std::size_t sessions_max = 256;
+constexpr std::int64_t session_idle_ms = 8LL * 3600 * 1000;  // one working day
+constexpr std::size_t page_rows = 50;                        // rows per page of any long list
+constexpr std::size_t form_body_bytes_max = 1 << 20;
+
+struct WebConfig {
+  std::vector<std::string> hosts;         // Host header values accepted, e.g. "127.0.0.1:8080", "localhost:8080"
+  bool tls = false;                       // cookies get Secure; origins are https://
+  std::filesystem::path data_dir;         // for sync (the TLS identity files)
+  std::optional<std::string> passphrase;  // the office key's, for sync
+};
+
+class WebApp {
+ public:
+  WebApp(Office& office, WebConfig config);
+  Response handle(const Request& req);
+  // The Host values accepted (set once the port is bound).
+  void allow_hosts(std::vector<std::string> hosts) { config_.hosts = std::move(hosts); }
+
+  struct Session {
+    std::string clerk;
+    std::string name;
+    std::string csrf;
+    std::int64_t last_ms = 0;
+  };
+
+ private:
+  struct Ctx;
+  Response route(Ctx& c);
+  Response login_page(Ctx& c, const std::string& error, int status);
+  Response login_post(Ctx& c);
+  Response logout(Ctx& c);
+  Response dashboard(Ctx& c);
+  Response search(Ctx& c);
+  Response record_form(Ctx& c, const std::string& kind);
+  Response record_post(Ctx& c, const std::string& kind);
+  Response person(Ctx& c);
+  Response void_page(Ctx& c);
+  Response sync_page(Ctx& c, const std::string& message, bool error);
+  Response sync_post(Ctx& c);
+  Response receipt(Ctx& c);
+  Response nik_api(Ctx& c);
+
+  Office* office_;
+  WebConfig config_;
+  std::map<std::string, Session> sessions_;
+};
+
+}  // namespace lontar::agent::web
