@@ -2,6 +2,8 @@
 // and session checks, sign-in, and recording through a form.
 #include <doctest/doctest.h>
 
+#include <optional>
+
 #include "agent_process.hpp"
 #include "clerks.hpp"
 #include "office.hpp"
@@ -16,7 +18,7 @@ namespace {
 
 struct Page {
   Agent a;
-  lontar::agent::Office office;
+  std::optional<lontar::agent::Office> office;
   std::unique_ptr<web::WebApp> app;
   std::string cookie;
   std::string csrf;
@@ -25,9 +27,9 @@ struct Page {
     REQUIRE(a.init().rc == 0);
     auto o = lontar::agent::open_office(a.data(), std::nullopt);
     REQUIRE(o.ok());
-    office = std::move(*o);
-    REQUIRE(lontar::agent::add_clerk(office.store->db(), "siti", "Siti Aminah", "rahasia-123").ok());
-    app = std::make_unique<web::WebApp>(office,
+    office.emplace(std::move(*o));
+    REQUIRE(lontar::agent::add_clerk(office->store->db(), "siti", "Siti Aminah", "rahasia-123").ok());
+    app = std::make_unique<web::WebApp>(*office,
                                         web::WebConfig{{"127.0.0.1:8080", "localhost:8080"}, false, a.data(), {}});
   }
 

@@ -769,7 +769,8 @@ TEST_CASE("office payloads with a broken field name that field") {
   check_rejected(payout([](auto& p) { p.beneficiary = ""; }), "payout.made: beneficiary: is empty");
   check_rejected(payout([](auto& p) { p.method = static_cast<PayMethod>(0); }), "payout.made: method:");
   check_rejected(payout([](auto& p) { p.reference = ""; }), "payout.made: reference: is empty");
-  check_rejected(payout([](auto& p) { p.reference = std::string(65, '1'); }), "payout.made: reference: has 65 bytes");
+  check_rejected(payout([](auto& p) { p.reference = std::string(65, '1'); }),
+                 "payout.made: reference: has 65 characters");
 
   check_rejected(EntryVoid{"SBY-RUNGKUT", 0, "typo"}, "entry.void: target_seq: is 0");
   check_rejected(EntryVoid{"SBY-RUNGKUT", 3, ""}, "entry.void: reason: is empty");
