@@ -76,15 +76,16 @@ step "3. Offline at Rungkut: the Dinas Sosial list (1,600 Tagana, 664 TKSK, 200 
   --rejects "$work/rungkut-rejects.csv"
 
 step "4. Offline at Rungkut: the sponsor pays May-July 2018 (JKK Rp 10,000 + JKM Rp 6,800 a month)"
-# One contribution row per enrolled person, built from the list's NIK column.
-awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "nik") c = i; print "nik,first_month,months,jkk,jkm,payer,receipt_no"; next }
+# One contribution row per enrolled person, built from the list's NIK column (the list starts
+# with a UTF-8 byte-order mark, as spreadsheets write it: drop it before reading the header).
+awk -F, 'NR == 1 { sub(/^\357\273\277/, ""); for (i = 1; i <= NF; i++) if ($i == "nik") c = i; print "nik,first_month,months,jkk,jkm,payer,receipt_no"; next }
          { printf "%s,2018-05,3,30000,20400,DINSOS-JATIM,DS-2018-%05d\n", $c, NR - 1 }' \
   "$work/dinsos-jatim.csv" >"$work/contributions.csv"
 "$agent" --data "$work/SBY-RUNGKUT" import "$work/contributions.csv" --kind contribute --operator clerk-rungkut \
   --rejects "$work/contribution-rejects.csv"
 
 step "5. Offline at Rungkut: three Tagana died; their heirs are paid the JKM death benefit"
-niks=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "nik") c = i; next } NR <= 4 { print $c }' \
+niks=$(awk -F, 'NR == 1 { sub(/^\357\273\277/, ""); for (i = 1; i <= NF; i++) if ($i == "nik") c = i; next } NR <= 4 { print $c }' \
   "$work/dinsos-jatim.csv")
 n=0
 for nik in $niks; do
