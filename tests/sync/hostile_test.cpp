@@ -45,7 +45,13 @@ TEST_CASE("strangers' 16 MiB push bodies are refused at their headers: 403, and 
                                      << " MiB");
   // Reading the bodies would hold 8 x 16 MiB; refusing at the headers holds none of them.
   INFO("server log:\n" << server.log().substr(0, 4000));
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's quarantine keeps freed memory resident (up to 256 MiB), so under it the
+  // resident-memory bound says nothing: it is checked in the plain build (.ci/run runs both).
+  MESSAGE("AddressSanitizer build: the memory bound is checked in the plain build only");
+#else
   CHECK(peak_kib < baseline_kib + (32 << 10));
+#endif
   // And the server did not read them: at most what it drained.
   CHECK(server.log().find("in=16777216B") == std::string::npos);
 }
