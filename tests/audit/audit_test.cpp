@@ -103,6 +103,31 @@ TEST_CASE("one byte of one entry changed on disk: the recomputed root and the ti
   CHECK(has(line_with(r, "tile_mismatch"), "leaf 255 "));
 }
 
+TEST_CASE("an old leaf changed after it was audited: only --from-start re-reads it, and finds it") {
+  Fixture f;
+  f.write();
+  REQUIRE(f.verify().exit_code == 0);
+  fs::path bundle = fs::path(f.dir()) / "tile/entries/000";
+  std::fstream io(bundle, std::ios::in | std::ios::out | std::ios::binary);
+  io.seekg(-1, std::ios::end);
+  char c = 0;
+  io.get(c);
+  io.seekp(-1, std::ios::end);
+  io.put(static_cast<char>(c ^ 0x01));
+  io.close();
+  Run incremental = f.verify();  // nothing new since the last run: nothing re-read
+  CHECK(incremental.exit_code == 0);
+  Run full = f.verify("--from-start");
+  INFO(full.output);
+  CHECK(full.exit_code == 1);
+  CHECK(has(full, "checked leaves [0, "));
+  CHECK(has(full, "root_mismatch"));
+  CHECK(has(line_with(full, "tile_mismatch"), "leaf 255 "));
+  CHECK_FALSE(fs::exists(fs::path(f.state()) / "from-start.tmp"));
+  CHECK(f.verify().exit_code == 0);                // the incremental audit still has nothing new to read
+  CHECK(f.verify("--from-start").exit_code == 1);  // and every full re-read finds it again
+}
+
 TEST_CASE("one byte of one entry changed and re-signed by the log: the office chain breaks at that entry") {
   Fixture f;
   std::size_t i = f.find([](const chain::Leaf& l) { return l.entry.principal == "SBY-RUNGKUT" && l.entry.seq == 10; });
