@@ -73,17 +73,16 @@ std::vector<std::string> headers_of(View v) {
 }
 
 // In place of an entry whose stored bytes no longer hash to its stored hash: never shown as
-// if it were fine (the row holds only its seq and this).
-constexpr const char* damaged_row =
-    "(RUSAK: isi tersimpan tidak cocok dengan hash-nya; jalankan lontar-agent verify / DAMAGED: its stored bytes "
-    "do not match its hash; run lontar-agent verify)";
+// if it were fine (the row holds only its seq and this; short enough for a table cell, the
+// message on stderr says the rest).
+constexpr const char* damaged_row = "RUSAK/DAMAGED: lontar-agent verify";
 
 bool is_damaged(const std::vector<std::string>& row) { return row.size() == 2 && row[1] == damaged_row; }
 
 int damaged_exit() {
   fmt::print(stderr,
-             "sebagian entri rusak di penyimpanan kantor; jalankan lontar-agent verify / some entries are damaged in "
-             "the office store; run lontar-agent verify\n");
+             "RUSAK: isi tersimpan sebagian entri tidak cocok lagi dengan hash-nya; jalankan lontar-agent verify / "
+             "DAMAGED: the stored bytes of some entries no longer match their hash; run lontar-agent verify\n");
   return exit_verify;
 }
 

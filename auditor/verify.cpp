@@ -133,7 +133,9 @@ Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& 
   LONTAR_ASSIGN(auto frontier_bytes, state.get(frontier_name));
   LONTAR_ASSIGN(auto frontier, load_frontier(frontier_bytes.value_or(Bytes{})));
   merkle::RootBuilder builder;
-  if (from > 0) LONTAR_ASSIGN(builder, merkle::RootBuilder::resume(FrontierReader(std::move(frontier)), from));
+  if (from > 0) {
+    LONTAR_ASSIGN(builder, merkle::RootBuilder::resume(FrontierReader(std::move(frontier)), from));
+  }
   LONTAR_ASSIGN(auto tiles_bytes, state.get(tiles_name));
   LONTAR_ASSIGN(tree.tiles, merkle::TileWriter::restore(std::move(builder), tiles_bytes.value_or(Bytes{})));
   LONTAR_ASSIGN(LedgerChecker ledger, LedgerChecker::load(state));

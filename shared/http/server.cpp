@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <malloc.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -99,6 +100,17 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
 
 }  // namespace
 
+namespace {
+
+// Whether bytes wait on socket `fd` (or it was closed by the peer: then not).
+bool has_pending_bytes(int fd) {
+  if (fd < 0) return false;
+  char c = 0;
+  return ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+}  // namespace
+
 struct Server::Impl {
   struct Stats {
     std::atomic<std::uint64_t> connections_total{0}, connections_refused_total{0}, connections_evicted_total{0},
@@ -113,6 +125,7 @@ struct Server::Impl {
     bool trusted = false;
     bool busy = false;
     bool silent = true;    // no byte received since accept (a flood's raw connection)
+    int fd = -1;           // the socket, to look for bytes not yet noticed (see make_room)
     bool evicted = false;  // counted out already; closing
   };
 
@@ -224,12 +237,19 @@ struct Server::Impl {
     const auto now = clock::now();
     Slot* oldest = nullptr;
     Slot* oldest_silent = nullptr;
-    for (auto& [raw, slot] : sessions) {
-      if (slot.trusted || slot.busy || slot.evicted) continue;
-      if (per_address && slot.address != address) continue;
-      if (slot.silent && (!oldest_silent || slot.accepted < oldest_silent->accepted)) oldest_silent = &slot;
-      if (now - slot.accepted < config.evict_age_min) continue;
-      if (!oldest || slot.accepted < oldest->accepted) oldest = &slot;
+    for (;;) {
+      oldest = oldest_silent = nullptr;
+      for (auto& [raw, slot] : sessions) {
+        if (slot.trusted || slot.busy || slot.evicted) continue;
+        if (per_address && slot.address != address) continue;
+        if (slot.silent && (!oldest_silent || slot.accepted < oldest_silent->accepted)) oldest_silent = &slot;
+        if (now - slot.accepted < config.evict_age_min) continue;
+        if (!oldest || slot.accepted < oldest->accepted) oldest = &slot;
+      }
+      // Its first bytes may have arrived without its strand having run yet (a loaded server):
+      // then it has spoken. (A stale descriptor, of a session closing, is a harmless victim.)
+      if (!oldest_silent || !has_pending_bytes(oldest_silent->fd)) break;
+      oldest_silent->silent = false;
     }
     if (oldest_silent) oldest = oldest_silent;
     if (!oldest) return false;
@@ -724,6 +744,7 @@ void Server::Impl::on_accept(error_code ec, tcp::socket socket) {
   error_code ep_ec;
   auto ep = socket.remote_endpoint(ep_ec);
   const std::string address = ep_ec ? std::string("?") : ep.address().to_string();
+  const int fd = socket.native_handle();
   std::shared_ptr<SessionBase> victim;
   std::shared_ptr<SessionBase> session;
   {
@@ -734,7 +755,9 @@ void Server::Impl::on_accept(error_code ec, tcp::socket socket) {
       } else {
         session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this);
       }
-      sessions.emplace(session.get(), Slot{session, address, clock::now()});
+      Slot slot{session, address, clock::now()};
+      slot.fd = fd;
+      sessions.emplace(session.get(), std::move(slot));
       ++live;
       ++untrusted;
       ++untrusted_by_address[address];
