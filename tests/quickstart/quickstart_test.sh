@@ -26,7 +26,7 @@ expect '2464 rows: 2464 recorded' "the Dinas Sosial list goes in whole"
 grep -q 'Rp 72.000.000' "$work/qs/audit-report.html" || fail "the HTML report lacks the payout total"
 
 # Files holding personal data: owner only.
-for f in SBY-RUNGKUT/agent.db SBY-DARMO/agent.db dinsos-jatim.csv darmo.csv; do
+for f in SBY-RUNGKUT/agent.db SBY-DARMO/agent.db dinsos-jatim.csv darmo.csv contributions.csv audit-report.txt; do
   mode=$(stat -c %a "$work/qs/$f")
   [[ "$mode" == 600 ]] || fail "$f has mode $mode; a file with personal data must be 600"
 done
