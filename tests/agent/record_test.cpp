@@ -123,27 +123,30 @@ TEST_CASE("a voided enrollment frees the NIK; update and void are recorded") {
   CHECK(a.run({"verify"}).rc == 0);
 }
 
+// Changes one byte of entry 2's name inside its stored bytes ("Peserta 2" becomes
+// "Peserta 9"), as a damaged disk or a careless edit would, leaving its stored hash.
+static void rename_in_store(Agent& a) {
+  auto db = lontar::store::Db::open(a.data() + "/agent.db");
+  REQUIRE(db.ok());
+  auto get = (*db)->prepare("SELECT bytes FROM entries WHERE seq = 2");
+  REQUIRE(get.ok());
+  REQUIRE(*get->step());
+  lontar::Bytes bytes = get->blob(0);
+  std::string text(lontar::as_chars(bytes));
+  auto at = text.find("Peserta 2");
+  REQUIRE(at != std::string::npos);
+  bytes[at + 8] = '9';
+  auto put = (*db)->prepare("UPDATE entries SET bytes = ?1 WHERE seq = 2");
+  REQUIRE(put.ok());
+  REQUIRE(put->bind(1, lontar::ByteView(bytes)).run().ok());
+}
+
 TEST_CASE("verify fails with exit 5 when a stored entry is altered") {
   Agent a;
   REQUIRE(a.init().rc == 0);
   for (int i = 1; i <= 3; ++i) REQUIRE(a.run(Agent::enroll_args(i)).rc == 0);
   REQUIRE(a.run({"verify"}).rc == 0);
-  {
-    auto db = lontar::store::Db::open(a.data() + "/agent.db");
-    REQUIRE(db.ok());
-    // Change one byte of entry 2's name inside its encoded bytes.
-    auto get = (*db)->prepare("SELECT bytes FROM entries WHERE seq = 2");
-    REQUIRE(get.ok());
-    REQUIRE(*get->step());
-    lontar::Bytes bytes = get->blob(0);
-    std::string text(lontar::as_chars(bytes));
-    auto at = text.find("Peserta 2");
-    REQUIRE(at != std::string::npos);
-    bytes[at + 8] = '9';
-    auto put = (*db)->prepare("UPDATE entries SET bytes = ?1 WHERE seq = 2");
-    REQUIRE(put.ok());
-    REQUIRE(put->bind(1, lontar::ByteView(bytes)).run().ok());
-  }
+  rename_in_store(a);
   auto r = a.run({"verify"});
   CHECK(r.rc == 5);
   CHECK(contains(r.err, "#2"));
@@ -202,21 +205,7 @@ TEST_CASE("show and list mark an entry whose stored bytes no longer match its ha
   REQUIRE(a.init().rc == 0);
   for (int i = 1; i <= 2; ++i) REQUIRE(a.run(Agent::enroll_args(i)).rc == 0);
   REQUIRE(a.run({"show", "--nik", Agent::nik(2)}).rc == 0);
-  {
-    auto db = lontar::store::Db::open(a.data() + "/agent.db");
-    REQUIRE(db.ok());
-    auto get = (*db)->prepare("SELECT bytes FROM entries WHERE seq = 2");
-    REQUIRE(get.ok());
-    REQUIRE(*get->step());
-    lontar::Bytes bytes = get->blob(0);
-    std::string text(lontar::as_chars(bytes));
-    auto at = text.find("Peserta 2");
-    REQUIRE(at != std::string::npos);
-    bytes[at + 8] = '9';  // the name now reads "Peserta 9", still a valid entry
-    auto put = (*db)->prepare("UPDATE entries SET bytes = ?1 WHERE seq = 2");
-    REQUIRE(put.ok());
-    REQUIRE(put->bind(1, lontar::ByteView(bytes)).run().ok());
-  }
+  rename_in_store(a);  // the name now reads "Peserta 9", still a valid entry
   auto show = a.run({"show", "--nik", Agent::nik(2)});
   CHECK(show.rc == 5);
   CHECK(contains(show.out, "DAMAGED"));
