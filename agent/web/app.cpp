@@ -8,13 +8,18 @@
 #include <algorithm>
 #include <ctime>
 
+#include "base/private_file.hpp"
 #include "clerks.hpp"
+#include "columns.hpp"
 #include "crypto/crypto.hpp"
+#include "crypto/x509.hpp"
+#include "csv.hpp"
 #include "encoding/encoding.hpp"
 #include "html/html.hpp"
 #include "record.hpp"
 #include "sync.hpp"
 #include "web/assets.hpp"
+#include "web/import_job.hpp"
 
 namespace lontar::agent::web {
 namespace {
@@ -171,6 +176,7 @@ struct WebApp::Ctx {
   Lang lang = Lang::id;
   Session* session = nullptr;
   std::vector<std::string> set_cookies;
+  std::optional<Multipart> upload;  // a multipart/form-data POST (the import form)
 
   std::string_view t(std::string_view key) const { return i18n::text(lang, key); }
   template <class... A>
@@ -222,12 +228,34 @@ constexpr NavItem nav_items[] = {
     {"/record/contribute", "web.nav.contribute"},
     {"/record/claim", "web.nav.claim"},
     {"/record/pay", "web.nav.pay"},
+    {"/import", "web.nav.import"},
     {"/sync", "web.nav.sync"},
 };
 
 }  // namespace
 
 WebApp::WebApp(Office& office, WebConfig config) : office_(&office), config_(std::move(config)) {}
+
+WebApp::~WebApp() { stop(); }
+
+void WebApp::stop() {
+  std::unique_ptr<ImportJob> job;
+  {
+    std::lock_guard lock(mu_);
+    job = std::move(job_);
+  }
+  if (job) job->stop();  // its destructor waits for the thread
+}
+
+std::size_t WebApp::body_limit(std::string_view method, std::string_view target, std::string_view cookie_header) {
+  if (method != "POST") return 0;
+  if (target != "/import") return form_body_bytes_max;
+  std::lock_guard lock(mu_);
+  const auto cookies = parse_cookies(cookie_header);
+  auto it = sessions_.find(get(cookies, std::string(session_cookie)));
+  return it != sessions_.end() && now_ms() - it->second.last_ms <= session_idle_ms ? upload_bytes_max
+                                                                                   : form_body_bytes_max;
+}
 
 namespace {
 
@@ -307,7 +335,8 @@ std::size_t page_of(const Params& q) {
 }  // namespace
 
 Response WebApp::handle(const Request& req) {
-  Ctx c{req, {}, {}, {}, {}, Lang::id, nullptr, {}};
+  std::lock_guard lock(mu_);
+  Ctx c{req, {}, {}, {}, {}, Lang::id, nullptr, {}, {}};
   const std::string target(req.target());
   const auto qmark = target.find('?');
   c.path = target.substr(0, qmark);
@@ -339,10 +368,19 @@ Response WebApp::handle(const Request& req) {
       return make(req, http::status::forbidden, std::string(c.t("web.refused_origin")) + "\n",
                   "text/plain; charset=utf-8");
     }
-    if (req[http::field::content_type].substr(0, 33) != "application/x-www-form-urlencoded") {
+    const std::string type(req[http::field::content_type]);
+    if (c.path == "/import" && type.substr(0, 19) == "multipart/form-data") {
+      auto parts = parse_multipart(type, req.body());
+      if (!parts.ok()) {
+        return make(req, http::status::bad_request, parts.error().message + "\n", "text/plain; charset=utf-8");
+      }
+      c.form = Params(parts->fields.begin(), parts->fields.end());
+      c.upload = std::move(*parts);
+    } else if (type.substr(0, 33) != "application/x-www-form-urlencoded") {
       return make(req, http::status::unsupported_media_type, "form bodies only\n", "text/plain; charset=utf-8");
+    } else {
+      c.form = parse_params(req.body());
     }
-    c.form = parse_params(req.body());
   }
   // The session, if any (expired ones are forgotten).
   const auto now = now_ms();
@@ -397,6 +435,11 @@ Response WebApp::route(Ctx& c) {
   if (c.path == "/sync") return post ? sync_post(c) : sync_page(c, "", false);
   if (c.path == "/receipt") return receipt(c);
   if (c.path == "/api/nik") return nik_api(c);
+  if (c.path == "/import") return post ? import_upload(c) : import_form(c, "");
+  if (c.path == "/import/job") return import_job_page(c);
+  if (c.path == "/import/run" && post) return import_run(c);
+  if (c.path == "/import/rejects") return import_rejects(c);
+  if (c.path == "/api/import") return import_status_api(c);
   for (std::string kind : {"enroll", "contribute", "claim", "pay"}) {
     if (c.path == "/record/" + kind) return post ? record_post(c, kind) : record_form(c, kind);
   }
@@ -1298,6 +1341,262 @@ Response WebApp::nik_api(Ctx& c) {
         json_text(c.t("web.nik_regency_mismatch")));
   }
   return make(c.req, http::status::ok, json, "application/json");
+}
+
+// ---- import: upload, preview, progress, summary, rejects ----
+
+namespace {
+
+Response html_page(const WebApp::Session* session, const std::string& office_name, const Request& req, Lang lang,
+                   std::string_view path, const std::string& title, const std::string& body, http::status status) {
+  return make(req, status, layout(session, office_name, lang, path, title, body, session ? session->csrf : ""),
+              "text/html; charset=utf-8");
+}
+
+// The header and the first `rows` records of a CSV file, as the import reads them.
+struct CsvHead {
+  std::vector<std::string> header;
+  std::vector<csv::Record> rows;
+};
+CsvHead read_head(const std::filesystem::path& file, std::size_t rows) {
+  CsvHead out;
+  auto reader = csv::Reader::open(file);
+  if (!reader.ok()) return out;
+  csv::Record r;
+  if (auto any = reader->next(r); !any.ok() || !*any) return out;
+  out.header = r.fields;
+  while (out.rows.size() < rows) {
+    auto more = reader->next(r);
+    if (!more.ok() || !*more) break;
+    out.rows.push_back(r);
+  }
+  return out;
+}
+
+std::string cells_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                        const std::string& id) {
+  std::string out = fmt::format("<div class=\"scroll\"><table class=\"list\" id=\"{}\"><thead><tr>", id);
+  for (const auto& h : header) out += "<th>" + escape(h) + "</th>";
+  out += "</tr></thead><tbody>";
+  for (const auto& row : rows) {
+    out += "<tr>";
+    for (std::size_t i = 0; i < header.size(); ++i) out += "<td>" + escape(i < row.size() ? row[i] : "") + "</td>";
+    out += "</tr>";
+  }
+  return out + "</tbody></table></div>";
+}
+
+}  // namespace
+
+ImportJob* WebApp::job_for(Ctx& c) {
+  const std::string id = get(c.req.method() == http::verb::post ? c.form : c.query, "id");
+  return job_ && !id.empty() && constant_equal(job_->id(), id) ? job_.get() : nullptr;
+}
+
+Response WebApp::import_form(Ctx& c, const std::string& error) {
+  std::string body;
+  if (!error.empty()) body += fmt::format("<div class=\"alert error\" role=\"alert\">{}</div>", escape(error));
+  if (job_ && !job_->done()) {
+    body += fmt::format("<div class=\"alert ok\" role=\"status\"><a href=\"/import/job?id={}\">{}</a></div>",
+                        job_->id(), c.e("web.import.running_link"));
+  }
+  body += fmt::format(
+      "<p>{}</p><form class=\"fields card\" method=\"post\" action=\"/import\" enctype=\"multipart/form-data\">"
+      "<input type=\"hidden\" name=\"csrf\" value=\"{}\">"
+      "<label for=\"import-kind\">{}</label><select id=\"import-kind\" name=\"kind\"><option value=\"enroll\">{}"
+      "</option><option value=\"contribute\">{}</option></select>"
+      "<label for=\"import-file\">{}</label><div><input type=\"file\" id=\"import-file\" name=\"file\" "
+      "accept=\".csv,.txt,text/csv\" required><div class=\"field-info\">{}</div></div>"
+      "<label for=\"import-sponsor\">{}</label><input id=\"import-sponsor\" name=\"sponsor\">"
+      "<label for=\"import-occupation\">{}</label><input id=\"import-occupation\" name=\"occupation\">"
+      "<label for=\"import-coverage\">{}</label><input id=\"import-coverage\" name=\"coverage_start\" type=\"date\">"
+      "<label for=\"import-first-month\">{}</label><input id=\"import-first-month\" name=\"first_month\" "
+      "placeholder=\"2018-05\">"
+      "<div></div><div class=\"actions\"><button type=\"submit\" id=\"import-preview\">{}</button></div></form>",
+      c.e("web.import.intro"), escape(c.session->csrf), c.e("web.import.kind"), c.e("web.import.kind_enroll"),
+      c.e("web.import.kind_contribute"), c.e("web.import.file"), c.e("web.import.file_help"), c.e("web.import.sponsor"),
+      c.e("web.import.occupation"), c.e("web.import.coverage_start"), c.e("web.import.first_month"),
+      c.e("web.import.preview_button"));
+  return html_page(c.session, office_->name, c.req, c.lang, "/import", std::string(c.t("web.nav.import")), body,
+                   error.empty() ? http::status::ok : http::status::bad_request);
+}
+
+Response WebApp::import_upload(Ctx& c) {
+  if (job_ && !job_->done()) return import_form(c, std::string(c.t("web.import.busy")));
+  if (!c.upload || !c.upload->has_file || c.upload->file.empty()) {
+    return import_form(c, std::string(c.t("web.import.no_file")));
+  }
+  const auto dir = config_.data_dir / "web-imports";
+  // One list at a time: the previous upload and its rejects files (personal data) go.
+  job_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (auto st = ensure_private_dir(dir); !st.ok()) return import_form(c, st.error().message);
+  const std::string id = random_token();
+  ImportOptions o;
+  o.kind = get(c.form, "kind") == "contribute" ? ImportKind::contribute : ImportKind::enroll;
+  // The name the clerk knows the file by, in messages; the bytes are kept under the job's id.
+  o.file = dir / (id.substr(0, 16) + ".csv");
+  o.rejects = dir / (id.substr(0, 16) + ".preview-rejects.csv");
+  o.operator_id = c.session->clerk;
+  o.sponsor = trim(get(c.form, "sponsor"));
+  o.occupation = trim(get(c.form, "occupation"));
+  o.coverage_start = trim(get(c.form, "coverage_start"));
+  o.first_month = trim(get(c.form, "first_month"));
+  auto f = create_private_file(o.file, true);
+  if (!f.ok()) return import_form(c, f.error().message);
+  const bool written = std::fwrite(c.upload->file.data(), 1, c.upload->file.size(), *f) == c.upload->file.size();
+  if (std::fclose(*f) != 0 || !written) return import_form(c, o.file.string() + ": cannot write (disk full?)");
+  job_ = ImportJob::start(id, config_.data_dir, config_.passphrase, std::move(o), true);
+  return redirect(c.req, "/import/job?id=" + id);
+}
+
+Response WebApp::import_run(Ctx& c) {
+  ImportJob* job = job_for(c);
+  if (!job || !job->done() || !job->dry_run() || !job->result().ok()) {
+    return import_form(c, std::string(c.t("web.import.gone")));
+  }
+  ImportOptions o = job->options();
+  o.rejects = o.file.parent_path() / (o.file.stem().string() + ".rejects.csv");
+  o.confirm = get(c.form, "confirm") == "1";
+  o.operator_id = c.session->clerk;
+  const std::string id = random_token();
+  job_.reset();
+  job_ = ImportJob::start(id, config_.data_dir, config_.passphrase, std::move(o), false);
+  return redirect(c.req, "/import/job?id=" + id);
+}
+
+Response WebApp::import_status_api(Ctx& c) {
+  ImportJob* job = job_for(c);
+  if (!job) return make(c.req, http::status::not_found, "{\"error\":\"no such import\"}", "application/json");
+  const ImportProgress p = job->progress();
+  const int pct = job->done()    ? 100
+                  : p.file_bytes ? static_cast<int>(std::min<std::uint64_t>(99, 100 * p.bytes_read / p.file_bytes))
+                                 : 0;
+  return make(c.req, http::status::ok,
+              fmt::format("{{\"done\":{},\"rows\":{},\"percent\":{},\"text\":{}}}", job->done(), p.rows, pct,
+                          json_text(c.tr("web.import.progress", p.rows, pct))),
+              "application/json");
+}
+
+Response WebApp::import_rejects(Ctx& c) {
+  ImportJob* job = job_for(c);
+  if (!job || !job->done() || !job->result().ok() || job->result()->rejects_file.empty()) {
+    return make(c.req, http::status::not_found, std::string(c.t("web.import.gone")) + "\n",
+                "text/plain; charset=utf-8");
+  }
+  auto bytes = crypto::read_file(job->result()->rejects_file);
+  if (!bytes.ok()) return make(c.req, http::status::internal_server_error, bytes.error().message + "\n", "text/plain");
+  Response res = make(c.req, http::status::ok, std::move(*bytes), "text/csv; charset=utf-8");
+  res.set(http::field::content_disposition,
+          fmt::format("attachment; filename=\"{}-{}.csv\"", job->dry_run() ? "pratinjau-ditolak" : "ditolak",
+                      job->id().substr(0, 8)));
+  return res;
+}
+
+Response WebApp::import_job_page(Ctx& c) {
+  ImportJob* job = job_for(c);
+  if (!job) return import_form(c, std::string(c.t("web.import.gone")));
+  const std::string title(c.t(job->dry_run() ? "web.import.preview_title" : "web.nav.import"));
+  if (!job->done()) {
+    const ImportProgress p = job->progress();
+    const std::string body = fmt::format(
+        "<div class=\"card\" id=\"import-running\" data-job=\"{0}\"><p>{1}</p><progress id=\"import-progress\" "
+        "max=\"100\" value=\"{2}\">{2}%</progress> <span id=\"import-rows\" role=\"status\">{3}</span>"
+        "<p class=\"muted\"><a href=\"/import/job?id={0}\">{4}</a></p></div>",
+        job->id(), c.e(job->dry_run() ? "web.import.checking" : "web.import.recording"),
+        p.file_bytes ? 100 * p.bytes_read / p.file_bytes : 0, escape(c.tr("web.import.progress", p.rows, 0)),
+        c.e("web.import.reload"));
+    return html_page(c.session, office_->name, c.req, c.lang, "/import", title, body, http::status::ok);
+  }
+  const auto& result = job->result();
+  if (!result.ok()) {
+    return import_form(c, c.tr("web.import.failed", result.error().message));
+  }
+  const ImportSummary& s = *result;
+  const auto& o = job->options();
+  std::string body;
+  if (!job->dry_run()) {
+    body += fmt::format("<div class=\"alert ok\" role=\"status\" id=\"import-done\">{}</div>",
+                        escape(c.tr("web.import.done", s.recorded, s.rows)));
+  }
+  body += fmt::format(
+      "<div class=\"grid\" id=\"import-counts\"><div class=\"stat\"><div class=\"n\" id=\"count-rows\">{}</div>"
+      "<div class=\"l\">{}</div></div><div class=\"stat\"><div class=\"n\" id=\"count-recorded\">{}</div><div "
+      "class=\"l\">{}</div></div><div class=\"stat\"><div class=\"n\" id=\"count-already\">{}</div><div class=\"l\">"
+      "{}</div></div><div class=\"stat\"><div class=\"n\" id=\"count-rejected\">{}</div><div class=\"l\">{}</div>"
+      "</div></div>",
+      s.rows, c.e("web.import.rows"), s.recorded,
+      c.e(job->dry_run() ? "web.import.would_record" : "web.import.recorded"), s.already,
+      c.e(o.kind == ImportKind::enroll ? "web.import.already_enrolled" : "web.import.already_recorded"), s.rejected,
+      escape(c.tr("web.import.rejected", s.conflicts)));
+  std::string notes;
+  if (s.encoding == csv::Encoding::windows1252) notes += "<li>" + c.e("web.import.windows1252") + "</li>";
+  if (s.separator != ',') {
+    notes += "<li>" + escape(c.tr("web.import.separator", s.separator == ';' ? "';'" : "tab")) + "</li>";
+  }
+  for (const auto& u : s.unused_columns) {
+    const std::string name = u.header.empty() ? c.tr("web.import.column_n", u.index + 1) : "'" + u.header + "'";
+    if (u.known || u.header.empty()) {
+      notes += "<li>" + escape(c.tr("web.import.not_recorded", name)) + "</li>";
+    } else if (!u.suggestion.empty()) {
+      notes += "<li class=\"warn\">" + escape(c.tr("web.import.unknown_column_hint", name, u.suggestion)) + "</li>";
+    } else {
+      notes += "<li class=\"warn\">" + escape(c.tr("web.import.unknown_column", name)) + "</li>";
+    }
+  }
+  if (!notes.empty()) body += "<ul class=\"card notes\" id=\"import-notes\">" + notes + "</ul>";
+  if (job->dry_run()) {
+    // The columns as the import maps them, and the first rows as it reads them.
+    const CsvHead head = read_head(o.file, import_preview_rows);
+    std::vector<std::string_view> defaults;
+    if (!o.coverage_start.empty()) defaults.push_back("coverage_start");
+    if (!o.occupation.empty()) defaults.push_back("occupation");
+    if (!o.first_month.empty()) defaults.push_back("first_month");
+    if (auto map = map_columns(o.kind, head.header, defaults); map.ok()) {
+      std::vector<std::string> field_of(head.header.size());
+      const auto& specs = field_specs(o.kind);
+      for (std::size_t i = 0; i < specs.size(); ++i) {
+        if (map->column[i] && *map->column[i] < field_of.size()) field_of[*map->column[i]] = std::string(specs[i].name);
+      }
+      std::vector<std::string> mapped;
+      for (std::size_t i = 0; i < head.header.size(); ++i) {
+        mapped.push_back(field_of[i].empty() ? "—" : "→ " + field_of[i]);
+      }
+      std::vector<std::vector<std::string>> rows{mapped};
+      for (const auto& r : head.rows) rows.push_back(r.fields);
+      body += fmt::format("<h2>{}</h2>", escape(c.tr("web.import.first_rows", head.rows.size())));
+      body += cells_table(head.header, rows, "import-head");
+    }
+  }
+  if (s.rejected) {
+    const CsvHead rejects = read_head(s.rejects_file, import_preview_rejects);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : rejects.rows) rows.push_back(r.fields);
+    body += fmt::format("<h2>{}</h2>", escape(c.tr("web.import.rejects_title", rows.size(), s.rejected)));
+    body += cells_table(rejects.header, rows, "import-rejects");
+    body += fmt::format(
+        "<p><a class=\"button secondary\" id=\"rejects-download\" href=\"/import/rejects?id={}\" "
+        "download>{}</a></p>",
+        job->id(), c.e("web.import.rejects_download"));
+  }
+  if (job->dry_run()) {
+    body += fmt::format(
+        "<form method=\"post\" action=\"/import/run\" class=\"card\" id=\"import-confirm-form\"><input "
+        "type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\"><p>{}</p>"
+        "<label><input type=\"checkbox\" name=\"confirm\" value=\"1\" id=\"import-flagged\" class=\"inline\"> {}"
+        "</label><div class=\"actions\"><button type=\"submit\" id=\"import-confirm\"{}>{}</button><a "
+        "class=\"button secondary\" href=\"/import\">{}</a></div></form>",
+        escape(c.session->csrf), job->id(), escape(c.tr("web.import.confirm_text", s.recorded)),
+        c.e("web.import.confirm_flagged"), s.recorded ? "" : " disabled",
+        escape(c.tr("web.import.confirm", s.recorded)), c.e("web.cancel"));
+  } else {
+    body += fmt::format(
+        "<p class=\"actions\"><a class=\"button\" href=\"/\">{}</a><a class=\"button secondary\" "
+        "href=\"/import\">{}</a></p>",
+        c.e("web.nav.home"), c.e("web.import.another"));
+  }
+  return html_page(c.session, office_->name, c.req, c.lang, "/import", title, body, http::status::ok);
 }
 
 }  // namespace lontar::agent::web
