@@ -334,6 +334,12 @@ std::size_t page_of(const Params& q) {
 
 }  // namespace
 
+Response WebApp::show(Ctx& c, std::string_view path, const std::string& title, const std::string& body,
+                      http::status status) {
+  return make(c.req, status, layout(c.session, office_->name, c.lang, path, title, body, c.session->csrf),
+              "text/html; charset=utf-8");
+}
+
 Response WebApp::handle(const Request& req) {
   std::lock_guard lock(mu_);
   Ctx c{req, {}, {}, {}, {}, Lang::id, nullptr, {}, {}};
@@ -443,9 +449,7 @@ Response WebApp::route(Ctx& c) {
   for (std::string kind : {"enroll", "contribute", "claim", "pay"}) {
     if (c.path == "/record/" + kind) return post ? record_post(c, kind) : record_form(c, kind);
   }
-  return make(req, http::status::not_found,
-              layout(c.session, office_->name, c.lang, c.path, std::string(c.t("web.not_found")), "", c.session->csrf),
-              "text/html; charset=utf-8");
+  return show(c, c.path, std::string(c.t("web.not_found")), "", http::status::not_found);
 }
 
 // ---- sign in ----
@@ -563,9 +567,7 @@ Response WebApp::dashboard(Ctx& c) {
       "<p><a href=\"/sync\">{}</a></p>",
       c.e("web.nav.sync"), w.outbox, c.e("web.waiting"), w.rejected, c.e("web.rejected_waiting"), w.flagged,
       c.e("web.flagged_waiting"), c.e("web.to_sync_page"));
-  return make(c.req, http::status::ok,
-              layout(c.session, office_->name, c.lang, "/", std::string(c.t("web.nav.home")), body, c.session->csrf),
-              "text/html; charset=utf-8");
+  return show(c, "/", std::string(c.t("web.nav.home")), body);
 }
 
 Response WebApp::search(Ctx& c) {
@@ -577,10 +579,7 @@ Response WebApp::search(Ctx& c) {
       "id=\"search-go\">{}</button><div class=\"field-info\">{}</div></form>",
       c.e("web.search_label"), escape(q), c.e("web.search_button"), c.e("web.search_help"));
   if (q.empty()) {
-    return make(
-        c.req, http::status::ok,
-        layout(c.session, office_->name, c.lang, "/search", std::string(c.t("web.nav.search")), body, c.session->csrf),
-        "text/html; charset=utf-8");
+    return show(c, "/search", std::string(c.t("web.nav.search")), body);
   }
   auto& db = office_->store->db();
   const bool is_nik = q.size() == 16 && std::all_of(q.begin(), q.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
@@ -646,10 +645,7 @@ Response WebApp::search(Ctx& c) {
     body += fmt::format("<p><a class=\"button\" id=\"enroll-new\" href=\"/record/enroll?nik={}\">{}</a></p>",
                         is_nik ? url_encode(q) : "", c.e("web.enroll_new"));
   }
-  return make(
-      c.req, http::status::ok,
-      layout(c.session, office_->name, c.lang, "/search", std::string(c.t("web.nav.search")), body, c.session->csrf),
-      "text/html; charset=utf-8");
+  return show(c, "/search", std::string(c.t("web.nav.search")), body);
 }
 
 // ---- recording ----
@@ -657,8 +653,7 @@ Response WebApp::search(Ctx& c) {
 namespace {
 
 struct Field {
-  std::string name;
-  std::string label_key;
+  std::string name;  // the form field; its label is the message "web.f.<name>"
   std::string type;  // text, date, month, number, select:<a|b|c>, checks:<a|b>, textarea
   bool required = false;
   std::string help_key;
@@ -666,40 +661,39 @@ struct Field {
 
 std::vector<Field> fields_of(const std::string& kind) {
   if (kind == "enroll") {
-    return {{"nik", "web.f.nik", "text", true, ""},
-            {"name", "web.f.name", "text", true, ""},
-            {"birth_date", "web.f.birth_date", "date", true, ""},
-            {"sex", "web.f.sex", "select:|male|female", true, ""},
-            {"regency", "web.f.regency", "text", true, ""},
-            {"occupation", "web.f.occupation", "select:TAGANA|TKSK|KPM_PKH|PEKERJA_INFORMAL", true, ""},
-            {"sponsor", "web.f.sponsor", "text", false, "web.f.sponsor_help"},
-            {"income", "web.f.income", "number", false, ""},
-            {"programmes", "web.f.programmes", "checks:JKK|JKM|JHT", true, ""},
-            {"coverage_start", "web.f.coverage_start", "date", true, ""},
-            {"phone", "web.f.phone", "text", false, ""},
-            {"address", "web.f.address", "text", false, ""},
-            {"heirs", "web.f.heirs", "textarea", false, "web.f.heirs_help"}};
+    return {{"nik", "text", true, ""},
+            {"name", "text", true, ""},
+            {"birth_date", "date", true, ""},
+            {"sex", "select:|male|female", true, ""},
+            {"regency", "text", true, ""},
+            {"occupation", "select:TAGANA|TKSK|KPM_PKH|PEKERJA_INFORMAL", true, ""},
+            {"sponsor", "text", false, "web.f.sponsor_help"},
+            {"income", "number", false, ""},
+            {"programmes", "checks:JKK|JKM|JHT", true, ""},
+            {"coverage_start", "date", true, ""},
+            {"phone", "text", false, ""},
+            {"address", "text", false, ""},
+            {"heirs", "textarea", false, "web.f.heirs_help"}};
   }
   if (kind == "contribute") {
-    return {{"nik", "web.f.nik", "text", true, ""},         {"first_month", "web.f.first_month", "month", true, ""},
-            {"months", "web.f.months", "number", true, ""}, {"jkk", "web.f.jkk", "number", false, ""},
-            {"jkm", "web.f.jkm", "number", false, ""},      {"jht", "web.f.jht", "number", false, ""},
-            {"payer", "web.f.payer", "text", true, ""},     {"receipt_no", "web.f.receipt_no", "text", true, ""}};
+    return {{"nik", "text", true, ""},    {"first_month", "month", true, ""}, {"months", "number", true, ""},
+            {"jkk", "number", false, ""}, {"jkm", "number", false, ""},       {"jht", "number", false, ""},
+            {"payer", "text", true, ""},  {"receipt_no", "text", true, ""}};
   }
   if (kind == "claim") {
-    return {{"claim_no", "web.f.claim_no", "text", true, ""},
-            {"nik", "web.f.nik", "text", true, ""},
-            {"programme", "web.f.programme", "select:JKM|JKK", true, ""},
-            {"event_date", "web.f.event_date", "date", true, ""},
-            {"claimant_name", "web.f.claimant_name", "text", true, ""},
-            {"claimant_relation", "web.f.claimant_relation", "select:spouse|child|parent|sibling|other", true, ""},
-            {"claimant_nik", "web.f.claimant_nik", "text", false, ""}};
+    return {{"claim_no", "text", true, ""},
+            {"nik", "text", true, ""},
+            {"programme", "select:JKM|JKK", true, ""},
+            {"event_date", "date", true, ""},
+            {"claimant_name", "text", true, ""},
+            {"claimant_relation", "select:spouse|child|parent|sibling|other", true, ""},
+            {"claimant_nik", "text", false, ""}};
   }
-  return {{"claim_no", "web.f.claim_no", "text", true, ""},
-          {"amount", "web.f.amount", "number", true, ""},
-          {"beneficiary", "web.f.beneficiary", "text", true, ""},
-          {"method", "web.f.method", "select:bank|cash", true, ""},
-          {"reference", "web.f.reference", "text", true, ""}};
+  return {{"claim_no", "text", true, ""},
+          {"amount", "number", true, ""},
+          {"beneficiary", "text", true, ""},
+          {"method", "select:bank|cash", true, ""},
+          {"reference", "text", true, ""}};
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -863,7 +857,7 @@ std::string form_html(Lang lang, const std::string& kind, const Params& values,
     below +=
         fmt::format("<div class=\"field-msg\" id=\"{}-msg\" aria-live=\"polite\">{}</div>", id,
                     bad ? escape(errors.at(f.name) == "*" ? i18n::text(lang, "web.required") : errors.at(f.name)) : "");
-    out += fmt::format("<label for=\"{}\">{}</label><div>{}{}</div>", id, t(f.label_key), input, below);
+    out += fmt::format("<label for=\"{}\">{}</label><div>{}{}</div>", id, t("web.f." + f.name), input, below);
     first = false;
   }
   out += fmt::format("<div></div><div class=\"actions\"><button type=\"submit\" id=\"save\">{}</button></div></form>",
@@ -882,10 +876,7 @@ Response WebApp::record_form(Ctx& c, const std::string& kind) {
   if (kind == "contribute" && get(values, "payer").empty()) values["payer"] = "SELF";
   if (kind == "contribute" && get(values, "months").empty()) values["months"] = "1";
   const std::string title(c.t("web.title." + kind));
-  return make(c.req, http::status::ok,
-              layout(c.session, office_->name, c.lang, "/record/" + kind, title,
-                     form_html(c.lang, kind, values, {}, c.session->csrf), c.session->csrf),
-              "text/html; charset=utf-8");
+  return show(c, "/record/" + kind, title, form_html(c.lang, kind, values, {}, c.session->csrf));
 }
 
 Response WebApp::record_post(Ctx& c, const std::string& kind) {
@@ -893,10 +884,8 @@ Response WebApp::record_post(Ctx& c, const std::string& kind) {
   auto payload = payload_of(kind, c.form, errors);
   const std::string title(c.t("web.title." + kind));
   auto again = [&](const std::string& top, const std::string& dialog, http::status status) {
-    std::string body = top + form_html(c.lang, kind, c.form, errors, c.session->csrf) + dialog;
-    return make(c.req, status,
-                layout(c.session, office_->name, c.lang, "/record/" + kind, title, body, c.session->csrf),
-                "text/html; charset=utf-8");
+    return show(c, "/record/" + kind, title, top + form_html(c.lang, kind, c.form, errors, c.session->csrf) + dialog,
+                status);
   };
   if (!payload) {
     return again(fmt::format("<div class=\"alert error\" role=\"alert\">{}</div>", c.e("web.fix_fields")), "",
@@ -1054,10 +1043,7 @@ Response WebApp::person(Ctx& c) {
     }
     body += "</tbody></table>" + pager(c.session, c.lang, "/person?nik=" + url_encode(nik), page, more);
   }
-  return make(
-      c.req, http::status::ok,
-      layout(c.session, office_->name, c.lang, "/person", std::string(c.t("web.person")), body, c.session->csrf),
-      "text/html; charset=utf-8");
+  return show(c, "/person", std::string(c.t("web.person")), body);
 }
 
 // A correction: void an entry, after a preview of what changes.
@@ -1100,10 +1086,7 @@ Response WebApp::void_page(Ctx& c) {
       c.e("web.void_preview"), c.e("web.seq"), r.seq, c.e("report.col.kind"), escape(kind_text(c.lang, r.kind)),
       escape(r.nik), c.e("web.name"), escape(r.name), c.e("web.ref"), escape(r.ref), escape(c.session->csrf), r.seq,
       c.e("web.void_reason"), c.e("web.void"));
-  return make(
-      c.req, http::status::ok,
-      layout(c.session, office_->name, c.lang, "/void", std::string(c.t("web.void_title")), body, c.session->csrf),
-      "text/html; charset=utf-8");
+  return show(c, "/void", std::string(c.t("web.void_title")), body);
 }
 
 // ---- sync ----
@@ -1177,10 +1160,7 @@ Response WebApp::sync_page(Ctx& c, const std::string& message, bool error) {
         c.e("web.what_to_do"), rows);
     body += pager(c.session, c.lang, "/sync", page, more);
   }
-  return make(
-      c.req, http::status::ok,
-      layout(c.session, office_->name, c.lang, "/sync", std::string(c.t("web.nav.sync")), body, c.session->csrf),
-      "text/html; charset=utf-8");
+  return show(c, "/sync", std::string(c.t("web.nav.sync")), body);
 }
 
 Response WebApp::sync_post(Ctx& c) {
@@ -1305,10 +1285,7 @@ Response WebApp::receipt(Ctx& c) {
       escape(i18n::timestamp(c.lang, r.at_ms)), c.e("report.col.kind"), escape(kind_text(c.lang, r.kind)), what,
       escape(r.nik), c.e("web.seq"), seq, escape(hash_hex), c.e("web.central_verdict"), escape(synced),
       qr_svg(qr_text));
-  return make(c.req, http::status::ok,
-              layout(c.session, office_->name, c.lang, "/receipt", std::string(c.t("web.receipt_title")), body,
-                     c.session->csrf),
-              "text/html; charset=utf-8");
+  return show(c, "/receipt", std::string(c.t("web.receipt_title")), body);
 }
 
 // ---- the live NIK check ----
@@ -1346,12 +1323,6 @@ Response WebApp::nik_api(Ctx& c) {
 // ---- import: upload, preview, progress, summary, rejects ----
 
 namespace {
-
-Response html_page(const WebApp::Session* session, const std::string& office_name, const Request& req, Lang lang,
-                   std::string_view path, const std::string& title, const std::string& body, http::status status) {
-  return make(req, status, layout(session, office_name, lang, path, title, body, session ? session->csrf : ""),
-              "text/html; charset=utf-8");
-}
 
 // The header and the first `rows` records of a CSV file, as the import reads them.
 struct CsvHead {
@@ -1417,8 +1388,8 @@ Response WebApp::import_form(Ctx& c, const std::string& error) {
       c.e("web.import.kind_contribute"), c.e("web.import.file"), c.e("web.import.file_help"), c.e("web.import.sponsor"),
       c.e("web.import.occupation"), c.e("web.import.coverage_start"), c.e("web.import.first_month"),
       c.e("web.import.preview_button"));
-  return html_page(c.session, office_->name, c.req, c.lang, "/import", std::string(c.t("web.nav.import")), body,
-                   error.empty() ? http::status::ok : http::status::bad_request);
+  return show(c, "/import", std::string(c.t("web.nav.import")), body,
+              error.empty() ? http::status::ok : http::status::bad_request);
 }
 
 Response WebApp::import_upload(Ctx& c) {
@@ -1507,7 +1478,7 @@ Response WebApp::import_job_page(Ctx& c) {
         job->id(), c.e(job->dry_run() ? "web.import.checking" : "web.import.recording"),
         p.file_bytes ? 100 * p.bytes_read / p.file_bytes : 0, escape(c.tr("web.import.progress", p.rows, 0)),
         c.e("web.import.reload"));
-    return html_page(c.session, office_->name, c.req, c.lang, "/import", title, body, http::status::ok);
+    return show(c, "/import", title, body);
   }
   const auto& result = job->result();
   if (!result.ok()) {
@@ -1596,7 +1567,7 @@ Response WebApp::import_job_page(Ctx& c) {
         "href=\"/import\">{}</a></p>",
         c.e("web.nav.home"), c.e("web.import.another"));
   }
-  return html_page(c.session, office_->name, c.req, c.lang, "/import", title, body, http::status::ok);
+  return show(c, "/import", title, body);
 }
 
 }  // namespace lontar::agent::web

@@ -79,6 +79,9 @@ class WebApp {
  private:
   struct Ctx;
   Response route(Ctx& c);
+  // An HTML page for a signed-in clerk: the layout (menu, language switch) around `body`.
+  Response show(Ctx& c, std::string_view path, const std::string& title, const std::string& body,
+                http::status status = http::status::ok);
   Response login_page(Ctx& c, const std::string& error, int status);
   Response login_post(Ctx& c);
   Response logout(Ctx& c);
