@@ -141,10 +141,6 @@ std::int64_t start_of_today_ms() {
 }
 
 std::string date_text(Lang lang, const domain::Date& d) { return i18n::date(lang, d.year, d.month, d.day); }
-std::string date_int_text(Lang lang, std::int64_t yyyymmdd) {
-  return i18n::date(lang, static_cast<int>(yyyymmdd / 10000), static_cast<int>(yyyymmdd / 100 % 100),
-                    static_cast<int>(yyyymmdd % 100));
-}
 
 // The QR code of `text` as inline SVG (libqrencode), one <path> of unit squares.
 std::string qr_svg(const std::string& text) {
@@ -525,14 +521,9 @@ struct Waiting {
 Waiting waiting(Store& store) {
   Waiting w;
   if (auto n = store.count_outbox(); n.ok()) w.outbox = static_cast<std::int64_t>(*n);
-  auto s = store.db().prepare("SELECT verdict FROM receipts");
-  while (s.ok()) {
-    auto row = s->step();
-    if (!row.ok() || !*row) break;
-    auto v = encoding::decode<domain::Verdict>(s->blob_view(0), "verdict");
-    if (!v.ok()) continue;
-    if (v->outcome == domain::Outcome::rejected) ++w.rejected;
-    if (v->outcome == domain::Outcome::flagged) ++w.flagged;
+  if (auto v = store.server_verdicts(0); v.ok()) {
+    w.rejected = static_cast<std::int64_t>(v->rejected);
+    w.flagged = static_cast<std::int64_t>(v->flagged);
   }
   return w;
 }
@@ -540,20 +531,15 @@ Waiting waiting(Store& store) {
 }  // namespace
 
 Response WebApp::dashboard(Ctx& c) {
-  auto& db = office_->store->db();
   std::string body = incident_banner(*office_->store, c.lang);
   body += fmt::format("<p><a class=\"button\" href=\"/search\" id=\"start-search\">{}</a></p>", c.e("web.nav.search"));
   body += fmt::format("<h2>{}</h2><div class=\"grid\" id=\"today\">", c.e("web.today"));
-  auto s = db.prepare("SELECT kind, count(*) FROM entries WHERE recorded_at_ms >= ? GROUP BY kind ORDER BY kind");
   bool any = false;
-  if (s.ok()) {
-    s->bind(1, start_of_today_ms());
-    for (;;) {
-      auto row = s->step();
-      if (!row.ok() || !*row) break;
+  if (auto kinds = office_->store->count_kinds_since(start_of_today_ms()); kinds.ok()) {
+    for (const auto& [kind, n] : *kinds) {
       any = true;
-      body += fmt::format("<div class=\"stat\"><div class=\"n\">{}</div><div class=\"l\">{}</div></div>", s->int64(1),
-                          escape(kind_text(c.lang, static_cast<domain::EntryKind>(s->int64(0)))));
+      body += fmt::format("<div class=\"stat\"><div class=\"n\">{}</div><div class=\"l\">{}</div></div>", n,
+                          escape(kind_text(c.lang, kind)));
     }
   }
   if (!any)
@@ -628,16 +614,12 @@ Response WebApp::search(Ctx& c) {
   if (is_nik) {
     auto state = office_->store->rules_state();
     if (state.ok()) {
-      auto r = db.prepare("SELECT principal, seq, coverage_start FROM rules_participants WHERE person = ?");
-      if (r.ok()) {
-        r->bind(1, rules::person_key((*state)->nik_key(), q));
-        auto row = r->step();
-        if (row.ok() && *row && r->text(0) != office_->id) {
-          elsewhere = true;
-          body += fmt::format(
-              "<div class=\"alert error\" id=\"elsewhere\">{}</div>",
-              escape(c.tr("web.enrolled_elsewhere", r->text(0), r->int64(1), date_int_text(c.lang, r->int64(2)))));
-        }
+      auto p = (*state)->participant(rules::person_key((*state)->nik_key(), q));
+      if (p.ok() && *p && (*p)->principal != office_->id) {
+        elsewhere = true;
+        body += fmt::format("<div class=\"alert error\" id=\"elsewhere\">{}</div>",
+                            escape(c.tr("web.enrolled_elsewhere", (*p)->principal, (*p)->seq,
+                                        date_text(c.lang, (*p)->coverage_start))));
       }
     }
   }
@@ -1121,34 +1103,23 @@ Response WebApp::sync_page(Ctx& c, const std::string& message, bool error) {
   // The queue: entries the centre rejected or flagged, with what to do.
   const std::size_t page = page_of(c.query);
   body += fmt::format("<h2>{}</h2>", c.e("web.queue"));
-  auto s = store.db().prepare(
-      "SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref, e.name FROM receipts r JOIN entries e ON e.seq = "
-      "r.seq ORDER BY r.seq");
+  // The store lists them in seq order; a page skips the ones before it.
+  auto judged = store.server_verdicts((page + 1) * page_rows + 1);
   std::string rows;
-  std::size_t skipped = 0, shown = 0;
   bool more = false;
-  while (s.ok()) {
-    auto row = s->step();
-    if (!row.ok() || !*row) break;
-    auto v = encoding::decode<domain::Verdict>(s->blob_view(2), "verdict");
-    if (!v.ok() || v->outcome == domain::Outcome::accepted) continue;
-    if (skipped < page * page_rows) {
-      ++skipped;
-      continue;
+  if (judged.ok()) {
+    const auto& all = judged->not_accepted;
+    more = all.size() > (page + 1) * page_rows;
+    for (std::size_t i = page * page_rows; i < std::min(all.size(), (page + 1) * page_rows); ++i) {
+      const Store::Judged& j = all[i];
+      const bool rejected = j.verdict.outcome == domain::Outcome::rejected;
+      rows += fmt::format(
+          "<tr><td>#{}</td><td>{}</td><td><a href=\"/person?nik={}\">{}</a> {}</td><td>{}</td><td>{}</td><td>{}</td>"
+          "</tr>",
+          j.seq, escape(kind_text(c.lang, j.kind)), escape(url_encode(j.nik)), escape(j.nik),
+          escape(j.nik.empty() ? j.ref : j.name), badge(c.lang, domain::outcome_name(j.verdict.outcome)),
+          reasons_html(c.lang, j.verdict), c.e(rejected ? "hint.central_rejected" : "hint.central_flagged"));
     }
-    if (shown == page_rows) {
-      more = true;
-      break;
-    }
-    ++shown;
-    const bool rejected = v->outcome == domain::Outcome::rejected;
-    rows += fmt::format(
-        "<tr><td>#{}</td><td>{}</td><td><a href=\"/person?nik={}\">{}</a> {}</td><td>{}</td><td>{}</td><td>{}</td>"
-        "</tr>",
-        s->int64(0), escape(kind_text(c.lang, static_cast<domain::EntryKind>(s->int64(3)))),
-        escape(url_encode(s->text(4))), escape(s->text(4)), escape(s->text(4).empty() ? s->text(5) : s->text(6)),
-        badge(c.lang, domain::outcome_name(v->outcome)), reasons_html(c.lang, *v),
-        c.e(rejected ? "hint.central_rejected" : "hint.central_flagged"));
   }
   if (rows.empty()) {
     body += fmt::format("<p id=\"queue-empty\">{}</p>", c.e("web.queue_empty"));
@@ -1208,13 +1179,12 @@ Response WebApp::receipt(Ctx& c) {
   if (!rows.ok() || rows->empty())
     return make(c.req, http::status::not_found, "not found\n", "text/plain; charset=utf-8");
   const Row& r = rows->front();
-  auto hash = office_->store->db().prepare("SELECT hash, bytes FROM entries WHERE seq = ?");
+  auto stored = office_->store->entry_row(seq);
   std::string hash_hex, what;
-  if (hash.ok()) {
-    hash->bind(1, static_cast<std::int64_t>(seq));
-    if (auto row = hash->step(); row.ok() && *row) {
-      hash_hex = to_hex(hash->blob_view(0));
-      auto e = encoding::decode<chain::Entry>(hash->blob_view(1), "entry");
+  if (stored.ok()) {
+    if (const auto& row = *stored) {
+      hash_hex = to_hex(row->hash);
+      auto e = encoding::decode<chain::Entry>(row->bytes, "entry");
       if (e.ok()) {
         if (auto p = domain::decode_payload(e->kind, e->payload); p.ok()) {
           std::visit(
@@ -1344,13 +1314,15 @@ CsvHead read_head(const std::filesystem::path& file, std::size_t rows) {
   return out;
 }
 
+// A table of CSV cells; with `map_row` its first row is the column mapping.
 std::string cells_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
-                        const std::string& id) {
+                        const std::string& id, bool map_row = false) {
   std::string out = fmt::format("<div class=\"scroll\"><table class=\"list\" id=\"{}\"><thead><tr>", id);
   for (const auto& h : header) out += "<th>" + escape(h) + "</th>";
   out += "</tr></thead><tbody>";
-  for (const auto& row : rows) {
-    out += "<tr>";
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    out += r == 0 && map_row ? "<tr class=\"map\">" : "<tr>";
     for (std::size_t i = 0; i < header.size(); ++i) out += "<td>" + escape(i < row.size() ? row[i] : "") + "</td>";
     out += "</tr>";
   }
@@ -1537,7 +1509,7 @@ Response WebApp::import_job_page(Ctx& c) {
       std::vector<std::vector<std::string>> rows{mapped};
       for (const auto& r : head.rows) rows.push_back(r.fields);
       body += fmt::format("<h2>{}</h2>", escape(c.tr("web.import.first_rows", head.rows.size())));
-      body += cells_table(head.header, rows, "import-head");
+      body += cells_table(head.header, rows, "import-head", true);
     }
   }
   if (s.rejected) {

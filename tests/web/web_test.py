@@ -346,6 +346,7 @@ class OfficePage(unittest.TestCase):
             f.write("%s;Bambang Lagi;01-01-1980;L;TAGANA;14-05-2018;;\r\n" % nik(32))
         self.go("/import")
         self.driver.find_element(By.ID, "import-file").send_keys(path)
+        self.shot("09-import-form")
         self.driver.find_element(By.ID, "import-preview").click()
         counts = self.wait_for("#import-counts")
         self.assertEqual(self.driver.find_element(By.ID, "count-rows").text, "7")
@@ -363,7 +364,12 @@ class OfficePage(unittest.TestCase):
         self.assertIn("is not 16 digits", rejects)
         self.assertIn("bukan tanggal yang ada", rejects)
         self.assertIn("baris 3", rejects)
-        self.shot("09-import-preview")
+        self.shot("10-import-preview")
+        # Everything the page loaded came from the agent itself.
+        urls = self.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        self.assertTrue(urls)
+        for u in urls:
+            self.assertTrue(u.startswith(self.base + "/"), u)
         # Nothing is recorded by the preview.
         self.go("/search?q=Bambang")
         self.assertNotIn("Bambang Hartono", self.text())
@@ -371,7 +377,7 @@ class OfficePage(unittest.TestCase):
         self.wait_for("#import-confirm").click()
         done = self.wait_for("#import-done")
         self.assertIn("3 dari 7 baris dicatat", done.text)
-        self.shot("10-import-done")
+        self.shot("11-import-done")
         # The rejects file: the rows as read plus a reason column, for correcting and importing again.
         link = self.driver.find_element(By.ID, "rejects-download").get_attribute("href")
         status, body = self.raw("GET", urllib.parse.urlparse(link).path + "?" + urllib.parse.urlparse(link).query,
@@ -409,7 +415,7 @@ class OfficePage(unittest.TestCase):
         self.assertTrue(self.driver.current_url.startswith(base))
         cookie = self.driver.get_cookie("lontar_session")
         self.assertTrue(cookie["secure"] and cookie["httpOnly"])
-        self.shot("11-lan-https")
+        self.shot("12-lan-https")
         token = self.csrf()
         # The plain-HTTP origin of the same address is not this page's origin.
         status, _ = self.raw("POST", "/sync", {"Host": "127.0.0.1:%d" % port, "Origin": "http://127.0.0.1:%d" % port,
