@@ -92,7 +92,7 @@ std::string status_html(const StatusPage& page, Lang lang) {
       "</head><body>\n<h1>{}</h1>\n<p class=\"muted\">{}</p>\n",
       i18n::lang_code(lang), t("status.title"), esc(page.origin), style, t("status.title"),
       esc(i18n::tr(lang, "status.generated", i18n::timestamp(lang, page.generated_ms), page.caller, page.caller_role)));
-  out += fmt::format("<h2>{}</h2>\n<table id=\"ledger\">\n", t("report.ledger"));
+  out += fmt::format("<h2>{}</h2>\n<table id=\"ledger\">\n", t("status.ledger"));
   auto row = [&](std::string_view key, const std::string& value_html) {
     out += fmt::format("<tr><th>{}</th><td>{}</td></tr>\n", t(key), value_html);
   };
@@ -110,7 +110,6 @@ std::string status_html(const StatusPage& page, Lang lang) {
     std::string_view metric, key;
   };
   constexpr Known known[] = {
-      {"lontar_tree_size", "status.m.tree_size"},
       {"lontar_entries_integrated_total", "status.m.entries_integrated"},
       {"lontar_verdicts_rejected_total", "status.m.verdicts_rejected"},
       {"lontar_verdicts_flagged_total", "status.m.verdicts_flagged"},

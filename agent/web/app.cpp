@@ -434,6 +434,7 @@ Response WebApp::route(Ctx& c) {
   if (c.path == "/search") return search(c);
   if (c.path == "/person") return person(c);
   if (c.path == "/void") return void_page(c);
+  if (c.path == "/update") return update_page(c);
   if (c.path == "/sync") return post ? sync_post(c) : sync_page(c, "", false);
   if (c.path == "/receipt") return receipt(c);
   if (c.path == "/api/nik") return nik_api(c);
@@ -1008,8 +1009,10 @@ Response WebApp::person(Ctx& c) {
     body += fmt::format(
         "<div class=\"card\"><div><strong id=\"person-name\">{0}</strong></div><div class=\"mono\">NIK {1}</div>"
         "<div class=\"actions noprint\"><a class=\"button secondary\" href=\"/record/contribute?nik={2}\">{3}</a>"
-        "<a class=\"button secondary\" href=\"/record/claim?nik={2}\">{4}</a></div></div>",
-        escape(name), escape(nik), escape(url_encode(nik)), c.e("web.nav.contribute"), c.e("web.nav.claim"));
+        "<a class=\"button secondary\" href=\"/record/claim?nik={2}\">{4}</a><a class=\"button secondary\" "
+        "id=\"update-link\" href=\"/update?nik={2}\">{5}</a></div></div>",
+        escape(name), escape(nik), escape(url_encode(nik)), c.e("web.nav.contribute"), c.e("web.nav.claim"),
+        c.e("web.update"));
     body += fmt::format(
         "<table class=\"list\" id=\"entries\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
         "<th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
@@ -1026,6 +1029,136 @@ Response WebApp::person(Ctx& c) {
     body += "</tbody></table>" + pager(c.session, c.lang, "/person?nik=" + url_encode(nik), page, more);
   }
   return show(c, "/person", std::string(c.t("web.person")), body);
+}
+
+// ---- a correction: update contact details or heirs, after a preview of what changes ----
+
+namespace {
+
+struct Contact {
+  std::string phone, address, heirs;  // heirs as the form writes them: NAME:RELATION[:NIK] a line
+};
+
+std::string heirs_text(const std::vector<domain::Heir>& heirs) {
+  std::string out;
+  for (const auto& h : heirs) out += h.name + ":" + h.relation + (h.nik.empty() ? "" : ":" + h.nik) + "\n";
+  return out;
+}
+
+// The participant's contact details as this office's entries leave them: the
+// enrollment, then each participant.update in seq order.
+Result<std::optional<Contact>> current_contact(Store& store, const std::string& nik) {
+  LONTAR_ASSIGN(auto enrolled, store.own_enrollment(nik));
+  if (!enrolled) return std::optional<Contact>{};
+  Contact c{enrolled->phone, enrolled->address, heirs_text(enrolled->heirs)};
+  LONTAR_ASSIGN(auto updates,
+                rows_where(store, "kind = ?1 AND nik = ?2",
+                           {std::to_string(static_cast<int>(domain::EntryKind::participant_update)), nik}, 10000, 0));
+  for (const auto& r : updates) {
+    if (r.local.outcome == domain::Outcome::rejected) continue;
+    LONTAR_ASSIGN(auto row, store.entry_row(r.seq));
+    if (!row) continue;
+    LONTAR_ASSIGN(auto e, encoding::decode<chain::Entry>(row->bytes, "entry"));
+    LONTAR_ASSIGN(auto payload, domain::decode_payload(e.kind, e.payload));
+    if (const auto* u = std::get_if<domain::ParticipantUpdate>(&payload)) {
+      if (u->phone) c.phone = *u->phone;
+      if (u->address) c.address = *u->address;
+      if (u->replace_heirs) c.heirs = heirs_text(u->heirs);
+    }
+  }
+  return std::optional<Contact>{c};
+}
+
+}  // namespace
+
+Response WebApp::update_page(Ctx& c) {
+  const bool post = c.req.method() == http::verb::post;
+  const Params& p = post ? c.form : c.query;
+  const std::string nik = trim(get(p, "nik"));
+  auto now = current_contact(*office_->store, nik);
+  if (!now.ok())
+    return show(c, "/update", std::string(c.t("web.update_title")),
+                fmt::format("<div class=\"alert error\">{}</div>", escape(now.error().message)));
+  if (!*now) {
+    return show(c, "/update", std::string(c.t("web.update_title")),
+                fmt::format("<p>{}</p>", c.e("web.update_not_here")), http::status::not_found);
+  }
+  const Contact& was = **now;
+  Contact want = post ? Contact{trim(get(c.form, "phone")), trim(get(c.form, "address")), get(c.form, "heirs")} : was;
+  // Heirs compared as lines, whatever the line ends and blank lines.
+  auto norm = [](const std::string& text) {
+    std::string out;
+    for (const auto& line : split(text, '\n')) {
+      const std::string l = trim(line);
+      if (!l.empty()) out += l + "\n";
+    }
+    return out;
+  };
+  want.heirs = norm(want.heirs);
+  const bool phone = want.phone != was.phone, address = want.address != was.address,
+             heirs = want.heirs != norm(was.heirs);
+  std::string body;
+  const std::string step = get(c.form, "step");
+  if (post && !phone && !address && !heirs) {
+    body += fmt::format("<div class=\"alert error\" role=\"alert\">{}</div>", c.e("web.update_nothing"));
+  } else if (post && step == "record") {
+    domain::ParticipantUpdate u;
+    u.nik = nik;
+    if (phone) u.phone = want.phone;
+    if (address) u.address = want.address;
+    u.replace_heirs = heirs;
+    std::string error;
+    for (const auto& line : split(want.heirs, '\n')) {
+      if (!heirs || line.empty()) continue;
+      auto parts = split(line, ':');
+      if (parts.size() < 2) {
+        error = "'" + line + "': NAMA:HUBUNGAN[:NIK]";
+        break;
+      }
+      u.heirs.push_back(domain::Heir{parts[0], parts[1], parts.size() > 2 ? parts[2] : ""});
+    }
+    if (error.empty()) {
+      auto a = record_entry(*office_, c.session->clerk, u, false);
+      if (a.ok() && a->status == AppendStatus::recorded) {
+        return redirect(c.req, fmt::format("/receipt?seq={}&recorded=1", a->seq));
+      }
+      error = a.ok() ? "" : a.error().message;
+      if (a.ok()) {
+        for (const auto& r : a->verdict.reasons) error += i18n::reason_text(c.lang, r.code, r.text) + " ";
+      }
+    }
+    body += fmt::format("<div class=\"alert error\" role=\"alert\" id=\"update-error\">{}</div>", escape(error));
+  } else if (post) {
+    // The preview: each field now and after, the changed ones marked; confirming records it.
+    auto line = [&](std::string_view key, const std::string& before, const std::string& after, bool changed) {
+      return fmt::format("<tr{}><th>{}</th><td>{}</td><td>{}</td></tr>", changed ? " class=\"changed\"" : "", c.e(key),
+                         escape(before), changed ? "<strong>" + escape(after) + "</strong>" : escape(after));
+    };
+    body += fmt::format(
+        "<div class=\"card\" id=\"update-preview\"><p>{}</p><table class=\"list\"><thead><tr><th></th><th>{}</th>"
+        "<th>{}</th></tr></thead><tbody>{}{}{}</tbody></table><form method=\"post\" action=\"/update\" "
+        "class=\"actions\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"nik\" "
+        "value=\"{}\"><input type=\"hidden\" name=\"step\" value=\"record\"><input type=\"hidden\" name=\"phone\" "
+        "value=\"{}\"><input type=\"hidden\" name=\"address\" value=\"{}\"><input type=\"hidden\" name=\"heirs\" "
+        "value=\"{}\"><button type=\"submit\" id=\"update-yes\">{}</button><a class=\"button secondary\" "
+        "href=\"/person?nik={}\">{}</a></form></div>",
+        c.e("web.update_preview"), c.e("web.update_now"), c.e("web.update_after"),
+        line("web.f.phone", was.phone, want.phone, phone), line("web.f.address", was.address, want.address, address),
+        line("web.f.heirs", was.heirs, want.heirs, heirs), escape(c.session->csrf), escape(nik), escape(want.phone),
+        escape(want.address), escape(want.heirs), c.e("web.update_record"), escape(url_encode(nik)), c.e("web.cancel"));
+  }
+  body += fmt::format(
+      "<form class=\"fields card\" method=\"post\" action=\"/update\"><input type=\"hidden\" name=\"csrf\" "
+      "value=\"{}\"><input type=\"hidden\" name=\"nik\" value=\"{}\"><label>NIK</label><div class=\"mono\">{}</div>"
+      "<label for=\"phone\">{}</label><input id=\"phone\" name=\"phone\" value=\"{}\" autofocus>"
+      "<label for=\"address\">{}</label><input id=\"address\" name=\"address\" value=\"{}\">"
+      "<label for=\"heirs\">{}</label><div><textarea id=\"heirs\" name=\"heirs\" rows=\"3\">{}</textarea>"
+      "<div class=\"field-info\">{}</div></div><div></div><div class=\"actions\"><button type=\"submit\" "
+      "id=\"update-preview-button\">{}</button></div></form>",
+      escape(c.session->csrf), escape(nik), escape(nik), c.e("web.f.phone"), escape(want.phone), c.e("web.f.address"),
+      escape(want.address), c.e("web.f.heirs"), escape(want.heirs), c.e("web.f.heirs_help"),
+      c.e("web.update_preview_button"));
+  return show(c, "/update", std::string(c.t("web.update_title")), body);
 }
 
 // A correction: void an entry, after a preview of what changes.

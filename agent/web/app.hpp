@@ -91,6 +91,7 @@ class WebApp {
   Response record_post(Ctx& c, const std::string& kind);
   Response person(Ctx& c);
   Response void_page(Ctx& c);
+  Response update_page(Ctx& c);
   Response sync_page(Ctx& c, const std::string& message, bool error);
   Response sync_post(Ctx& c);
   Response receipt(Ctx& c);

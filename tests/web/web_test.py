@@ -394,6 +394,23 @@ class OfficePage(unittest.TestCase):
         self.go("/search?q=" + nik(31, female=True))
         self.assertIn('Siti "Ani" Rahayu', self.text())
 
+    def test_11b_update_from_the_person_page_with_a_preview(self):
+        self.sign_in()
+        self.go("/person?nik=" + nik(31, female=True))
+        self.wait_for("#update-link").click()
+        self.fill({"phone": "081234567890", "heirs": "Budi Rahayu:spouse"})
+        self.driver.find_element(By.ID, "update-preview-button").click()
+        preview = self.wait_for("#update-preview")
+        self.assertIn("081234567890", preview.text)
+        self.assertIn("Budi Rahayu:spouse", preview.text)
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#update-preview tr.changed")), 2)
+        self.shot("12-update-preview")
+        self.driver.find_element(By.ID, "update-yes").click()
+        self.wait_for("#recorded")
+        # The form now starts from the new details.
+        self.go("/update?nik=" + nik(31, female=True))
+        self.assertEqual(self.wait_for("#phone").get_attribute("value"), "081234567890")
+
     def test_12_lan_desks_get_https_with_the_office_certificate(self):
         # A LAN address always means TLS; tests may bind loopback only, so --tls asks for the
         # same server on 127.0.0.1 (tests/agent/web_test.cpp checks that a LAN address
@@ -415,7 +432,7 @@ class OfficePage(unittest.TestCase):
         self.assertTrue(self.driver.current_url.startswith(base))
         cookie = self.driver.get_cookie("lontar_session")
         self.assertTrue(cookie["secure"] and cookie["httpOnly"])
-        self.shot("12-lan-https")
+        self.shot("13-lan-https")
         token = self.csrf()
         # The plain-HTTP origin of the same address is not this page's origin.
         status, _ = self.raw("POST", "/sync", {"Host": "127.0.0.1:%d" % port, "Origin": "http://127.0.0.1:%d" % port,
