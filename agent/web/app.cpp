@@ -1132,7 +1132,8 @@ Response WebApp::update_page(Ctx& c) {
     // The preview: each field now and after, the changed ones marked; confirming records it.
     auto line = [&](std::string_view key, const std::string& before, const std::string& after, bool changed) {
       return fmt::format("<tr{}><th>{}</th><td>{}</td><td>{}</td></tr>", changed ? " class=\"changed\"" : "", c.e(key),
-                         escape(before), changed ? "<strong>" + escape(after) + "</strong>" : escape(after));
+                         before.empty() ? "—" : escape(before),
+                         changed ? "<strong>" + escape(after.empty() ? "—" : after) + "</strong>" : escape(after));
     };
     body += fmt::format(
         "<div class=\"card\" id=\"update-preview\"><p>{}</p><table class=\"list\"><thead><tr><th></th><th>{}</th>"
@@ -1140,7 +1141,7 @@ Response WebApp::update_page(Ctx& c) {
         "class=\"actions\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"nik\" "
         "value=\"{}\"><input type=\"hidden\" name=\"step\" value=\"record\"><input type=\"hidden\" name=\"phone\" "
         "value=\"{}\"><input type=\"hidden\" name=\"address\" value=\"{}\"><input type=\"hidden\" name=\"heirs\" "
-        "value=\"{}\"><button type=\"submit\" id=\"update-yes\">{}</button><a class=\"button secondary\" "
+        "value=\"{}\"><button type=\"submit\" id=\"update-yes\" autofocus>{}</button><a class=\"button secondary\" "
         "href=\"/person?nik={}\">{}</a></form></div>",
         c.e("web.update_preview"), c.e("web.update_now"), c.e("web.update_after"),
         line("web.f.phone", was.phone, want.phone, phone), line("web.f.address", was.address, want.address, address),
@@ -1150,12 +1151,13 @@ Response WebApp::update_page(Ctx& c) {
   body += fmt::format(
       "<form class=\"fields card\" method=\"post\" action=\"/update\"><input type=\"hidden\" name=\"csrf\" "
       "value=\"{}\"><input type=\"hidden\" name=\"nik\" value=\"{}\"><label>NIK</label><div class=\"mono\">{}</div>"
-      "<label for=\"phone\">{}</label><input id=\"phone\" name=\"phone\" value=\"{}\" autofocus>"
+      "<label for=\"phone\">{}</label><input id=\"phone\" name=\"phone\" value=\"{}\"{}>"
       "<label for=\"address\">{}</label><input id=\"address\" name=\"address\" value=\"{}\">"
       "<label for=\"heirs\">{}</label><div><textarea id=\"heirs\" name=\"heirs\" rows=\"3\">{}</textarea>"
       "<div class=\"field-info\">{}</div></div><div></div><div class=\"actions\"><button type=\"submit\" "
       "id=\"update-preview-button\">{}</button></div></form>",
-      escape(c.session->csrf), escape(nik), escape(nik), c.e("web.f.phone"), escape(want.phone), c.e("web.f.address"),
+      escape(c.session->csrf), escape(nik), escape(nik), c.e("web.f.phone"), escape(want.phone),
+      post && step != "record" && (phone || address || heirs) ? "" : " autofocus", c.e("web.f.address"),
       escape(want.address), c.e("web.f.heirs"), escape(want.heirs), c.e("web.f.heirs_help"),
       c.e("web.update_preview_button"));
   return show(c, "/update", std::string(c.t("web.update_title")), body);

@@ -39,7 +39,7 @@ constexpr std::size_t sessions_max = 256;
 constexpr std::int64_t session_idle_ms = 8LL * 3600 * 1000;  // one working day
 constexpr std::size_t page_rows = 50;                        // rows per page of any long list
 constexpr std::size_t form_body_bytes_max = 1 << 20;
-constexpr std::size_t upload_bytes_max = 64 << 20;  // a partner list (a 200,000-row list is about 30 MiB)
+constexpr std::size_t upload_bytes_max = 64 << 20;  // a partner list (a 200,000-row list is about 12 MiB)
 constexpr std::size_t import_preview_rows = 5;      // rows of the file shown in the import preview
 constexpr std::size_t import_preview_rejects = 20;  // rejected rows shown there (all are in the rejects file)
 
