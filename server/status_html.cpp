@@ -47,21 +47,11 @@ std::int64_t value_of(const std::vector<Metric>& metrics, std::string_view name)
   return -1;
 }
 
+// The page's own rules, after html::print_style().
 constexpr std::string_view style = R"css(
-@page { size: A4; margin: 14mm; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 12px; color: #111;
-       max-width: 190mm; margin: 0 auto; padding: 8px; }
-h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 18px 0 6px; border-bottom: 1px solid #999; }
-table { border-collapse: collapse; width: 100%; margin: 4px 0 10px; }
-th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
-th { background: #eef2f6; } td.n { text-align: right; white-space: nowrap; }
-tr, figure { break-inside: avoid; page-break-inside: avoid; }
-thead { display: table-header-group; }
-.mono { font-family: "DejaVu Sans Mono", monospace; word-break: break-all; }
 pre { font-size: 11px; white-space: pre-wrap; word-break: break-all; background: #f6f6f6; padding: 6px; }
 .revoked { color: #b0281a; font-weight: bold; }
-figure { margin: 8px 0 14px; } figcaption { font-weight: bold; margin-bottom: 4px; }
-.muted { color: #555; } table.metrics td { font-size: 11px; }
+table.metrics td { font-size: 11px; }
 )css";
 
 void principals(const std::vector<StatusPrincipal>& rows, Lang lang, std::string_view title_key, std::string_view id,
@@ -88,9 +78,9 @@ void principals(const std::vector<StatusPrincipal>& rows, Lang lang, std::string
 std::string status_html(const StatusPage& page, Lang lang) {
   auto t = [&](std::string_view k) { return esc(i18n::text(lang, k)); };
   std::string out = fmt::format(
-      "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{} — {}</title><style>{}</style>"
+      "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{} — {}</title><style>{}{}</style>"
       "</head><body>\n<h1>{}</h1>\n<p class=\"muted\">{}</p>\n",
-      i18n::lang_code(lang), t("status.title"), esc(page.origin), style, t("status.title"),
+      i18n::lang_code(lang), t("status.title"), esc(page.origin), html::print_style(), style, t("status.title"),
       esc(i18n::tr(lang, "status.generated", i18n::timestamp(lang, page.generated_ms), page.caller, page.caller_role)));
   out += fmt::format("<h2>{}</h2>\n<table id=\"ledger\">\n", t("status.ledger"));
   auto row = [&](std::string_view key, const std::string& value_html) {
