@@ -1487,7 +1487,8 @@ Response WebApp::import_form(Ctx& c, const std::string& error) {
       "accept=\".csv,.txt,text/csv\" required><div class=\"field-info\">{}</div></div>"
       "<label for=\"import-sponsor\">{}</label><input id=\"import-sponsor\" name=\"sponsor\">"
       "<label for=\"import-occupation\">{}</label><input id=\"import-occupation\" name=\"occupation\">"
-      "<label for=\"import-coverage\">{}</label><input id=\"import-coverage\" name=\"coverage_start\" type=\"date\">"
+      "<label for=\"import-coverage\">{}</label><input id=\"import-coverage\" name=\"coverage_start\" "
+      "placeholder=\"2018-05-14\" inputmode=\"numeric\">"
       "<label for=\"import-first-month\">{}</label><input id=\"import-first-month\" name=\"first_month\" "
       "placeholder=\"2018-05\">"
       "<div></div><div class=\"actions\"><button type=\"submit\" id=\"import-preview\">{}</button></div></form>",
