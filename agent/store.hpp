@@ -126,7 +126,7 @@ class Store {
     std::uint64_t leaf_index = 0;
     domain::Verdict verdict;
     domain::EntryKind kind = domain::EntryKind::participant_enroll;
-    std::string nik, ref;
+    std::string nik, ref, name;
   };
   struct ServerVerdicts : domain::OutcomeCounts {
     std::vector<Judged> not_accepted;
@@ -153,6 +153,9 @@ class Store {
   // ---- reading ----
   Result<std::uint64_t> count_entries();
   Result<std::uint64_t> count_outbox();
+  // How many entries of each kind were recorded at or after `since_ms` (the web
+  // page's "today"), by kind.
+  Result<std::vector<std::pair<domain::EntryKind, std::uint64_t>>> count_kinds_since(std::int64_t since_ms);
   Result<std::optional<chain::Seal>> last_seal();
 
   // A stored entry as stored: its seq, hash column and encoded bytes (not checked

@@ -243,6 +243,26 @@ TEST_CASE(
   CHECK(auditors.out.find("BPK-JATIM") != std::string::npos);
   CHECK(auditors.out.find(crypto::fingerprint(auditor.public_key())) != std::string::npos);
   CHECK(auditors.out.find("SBY-") == std::string::npos);
+  // The same as one printable page, in both languages: every principal, no external asset.
+  for (const char* lang : {"id", "en"}) {
+    const auto page_file = tmp.path() / (std::string("status-") + lang + ".html");
+    auto html =
+        run(tmp, admin_args({"status", "--html", page_file.string(), "--lang", lang}, server.url(), i, admin_key));
+    REQUIRE(html.rc == 0);
+    const std::string page = take(crypto::read_file(page_file), "status page");
+    CHECK(page.find("Darmo Baru") != std::string::npos);
+    CHECK(page.find("BPK Jawa Timur") != std::string::npos);
+    CHECK(page.find(crypto::fingerprint(auditor.public_key())) != std::string::npos);
+    CHECK(page.find("<svg") != std::string::npos);
+    CHECK(page.find("lontar_entries_integrated_total") != std::string::npos);
+    CHECK(page.find(std::string(lang) == "id" ? "Kantor terdaftar" : "Registered offices") != std::string::npos);
+    CHECK(page.find("src=") == std::string::npos);
+    CHECK(page.find("href=") == std::string::npos);
+    CHECK(page.find("<script") == std::string::npos);
+  }
+  CHECK(run(tmp, admin_args({"status", "--html", (tmp.path() / "x.html").string(), "--lang", "fr"}, server.url(), i,
+                            admin_key))
+            .rc == 2);
   auto private_given =
       run(tmp, admin_args({"office", "add", "--id", "SBY-X", "--name", "X", "--key", office_key_file.string()},
                           server.url(), i, admin_key));
