@@ -89,6 +89,10 @@ constexpr Message catalog[] = {
      "tidak ada yang dicatat: ulangi perintah dengan --confirm untuk mencatatnya dengan tanda audit",
      "nothing recorded: repeat the command with --confirm to record it flagged for audit"},
     {"error", "galat: {}", "error: {}"},
+    // ---- lontar-agent: list / find / show ----
+    {"query.more", "masih ada lagi: halaman berikut dengan --after {} (atau --limit N)",
+     "more rows: next page with --after {} (or --limit N)"},
+    {"query.nothing_for", "tidak ada catatan di kantor ini untuk {}", "nothing recorded here for {}"},
     // ---- lontar-agent: sync ----
     {"sync.summary",
      "tersinkron dengan {}: {} catatan dikirim dalam {} kiriman ({} diterima, {} ditolak, {} ditandai); {} daun "

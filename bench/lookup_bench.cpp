@@ -1,0 +1,227 @@
+// lookup_bench — the clerk's lookups on a large office, through the real lontar-agent
+// binary (process start, store open, query, print: what a clerk waits for):
+//   1. an office of N enrollments (default 400,000) imported from a generated
+//      partner list; the server's verdicts stored as a sync would (1 in 200 rejected,
+//      1 in 500 flagged, the rest accepted);
+//   2. p50 / p99 wall time of: the first page of `list`, a page deep in `list
+//      --after`, `find --name` (part of a name, folded), `show --nik`, `list --entries
+//      --verdict rejected` (goal: each p99 < 50 ms);
+//   3. a full `list --csv` and `list --json`: rows/s (goal >= 100,000 rows/s) and the
+//      child's peak RSS, next to the peak RSS of a `list --limit 10` (flat memory).
+// Usage: lookup_bench [--entries N] [--runs N] [--dir DIR] [--keep]
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "generate.hpp"
+#include "import.hpp"
+#include "office.hpp"
+#include "values.hpp"
+
+using namespace lontar;
+using namespace lontar::agent;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+[[noreturn]] void die(const std::string& message) {
+  fmt::print(stderr, "lookup_bench: {}\n", message);
+  std::exit(2);
+}
+template <class T>
+T must(Result<T> r) {
+  if (!r.ok()) die(r.error().message);
+  return std::move(r).value();
+}
+void must(Status s) {
+  if (!s.ok()) die(s.error().message);
+}
+
+struct Run {
+  double ms = 0;
+  long rss_kib = 0;
+  int status = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Runs lontar-agent with `args`, stdout to `out` (or /dev/null); waits for it.
+Run run_agent(const std::vector<std::string>& args, const std::string& out = "/dev/null") {
+  std::vector<char*> argv;
+  std::string bin = LONTAR_AGENT_BINARY;
+  argv.push_back(bin.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const auto t0 = Clock::now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(fd, 1);
+    ::dup2(null, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  rusage ru{};
+  ::wait4(pid, &status, 0, &ru);
+  Run r;
+  r.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  r.rss_kib = ru.ru_maxrss;
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+  std::error_code ec;
+  if (out != "/dev/null") r.bytes = std::filesystem::file_size(out, ec);
+  return r;
+}
+
+double pct(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::uint64_t entries = 400'000;
+  int runs = 100;
+  bool keep = false;
+  std::filesystem::path root =
+      std::filesystem::temp_directory_path() / fmt::format("lontar-lookup-bench-{}", ::getpid());
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--entries") && has_value)
+      entries = std::strtoull(argv[++i], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--runs") && has_value)
+      runs = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--dir") && has_value)
+      root = argv[++i];
+    else if (!std::strcmp(argv[i], "--keep"))
+      keep = true;
+    else
+      die(fmt::format("unknown option {}; usage: lookup_bench [--entries N] [--runs N] [--dir DIR] [--keep]", argv[i]));
+  }
+  std::filesystem::create_directories(root);
+  const auto dir = root / "office";
+  const auto csv = root / "partners.csv";
+  fmt::print("lookup_bench in {}: an office of {} enrollments, {} runs per lookup, binary {}\n", root.string(), entries,
+             runs, LONTAR_AGENT_BINARY);
+
+  // 1. The office.
+  std::string some_nik, deep_nik, a_name;
+  std::uint64_t mid_seq = 0;
+  {
+    std::filesystem::remove_all(dir);
+    InitOptions init;
+    init.office = "SBY-BENCH";
+    must(init_office(dir, init));
+    GenerateOptions g;
+    g.out = csv;
+    g.tagana = entries;
+    must(generate_partner_csv(g));
+    auto office = must(open_office(dir, std::nullopt));
+    ImportOptions o;
+    o.file = csv;
+    o.operator_id = "bench";
+    const auto t0 = Clock::now();
+    auto s = must(import_csv(office, o));
+    fmt::print("  import: {} recorded in {:.1f} s\n", s.recorded,
+               std::chrono::duration<double>(Clock::now() - t0).count());
+    if (s.recorded != entries) die(fmt::format("imported {} of {} rows", s.recorded, entries));
+    // The server's verdicts, as a sync stores them.
+    const auto t1 = Clock::now();
+    auto tx = must(office.store->begin());
+    domain::Verdict rejected{domain::Outcome::rejected, {{"duplicate_enrollment", "already enrolled elsewhere"}}};
+    domain::Verdict flagged{domain::Outcome::flagged, {{"late_enrollment", "enrolled after the event"}}};
+    for (std::uint64_t seq = 1; seq <= entries; ++seq) {
+      const domain::Verdict& v = seq % 200 == 0 ? rejected : seq % 500 == 0 ? flagged : domain::Verdict{};
+      must(office.store->acknowledge(seq, seq - 1, v));
+    }
+    must(tx.commit());
+    fmt::print("  server verdicts stored for every entry in {:.1f} s\n",
+               std::chrono::duration<double>(Clock::now() - t1).count());
+    Store::EntryQuery q;
+    q.office_id = office.id;
+    auto pick = [&](std::uint64_t seq, std::string& nik, std::string* name) {
+      q.seq = seq;
+      q.kind = domain::EntryKind::participant_enroll;
+      must(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
+        nik = std::string(e.nik);
+        if (name) *name = std::string(e.name);
+        return false;
+      }));
+    };
+    pick(17, some_nik, nullptr);
+    pick(entries - 3, deep_nik, &a_name);
+    mid_seq = entries / 2;
+  }
+  // Part of a name, lower case: the first word's middle and the second word's start.
+  std::string part = a_name;
+  if (auto sp = part.find(' '); sp != std::string::npos && sp + 3 < part.size()) part = part.substr(1, sp + 2);
+  for (auto& c : part) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string data = dir.string();
+
+  // 2. Lookups.
+  struct Lookup {
+    std::string what;
+    std::vector<std::string> args;
+  };
+  const std::vector<Lookup> lookups = {
+      {"list (first page, 100 rows)", {"--data", data, "list"}},
+      {fmt::format("list --after {} (a page deep in the store)", mid_seq),
+       {"--data", data, "list", "--after", std::to_string(mid_seq)}},
+      {fmt::format("find --name '{}' (part of a name, folded)", part), {"--data", data, "find", "--name", part}},
+      {"show --nik (the newest person)", {"--data", data, "show", "--nik", deep_nik}},
+      {"show --nik (an early person)", {"--data", data, "show", "--nik", some_nik}},
+      {"list --entries --verdict rejected (first page)",
+       {"--data", data, "list", "--entries", "--verdict", "rejected"}},
+      {"list --verdict flagged --json (every flagged, 800 rows)",
+       {"--data", data, "list", "--verdict", "flagged", "--json"}},
+  };
+  bool all_met = true;
+  for (const auto& l : lookups) {
+    std::vector<double> ms;
+    for (int i = 0; i < runs; ++i) {
+      auto r = run_agent(l.args);
+      if (r.status != 0) die(fmt::format("{} exited {}", l.what, r.status));
+      ms.push_back(r.ms);
+    }
+    const double p99 = pct(ms, 0.99);
+    all_met = all_met && p99 < 50;
+    fmt::print("  {:<58} p50 {:6.1f} ms  p99 {:6.1f} ms  (goal p99 < 50 ms) {}\n", l.what, pct(ms, 0.5), p99,
+               p99 < 50 ? "MET" : "NOT MET");
+  }
+  // The floor: the same binary doing nothing but parse --version.
+  {
+    std::vector<double> ms;
+    for (int i = 0; i < runs; ++i) ms.push_back(run_agent({"--version"}).ms);
+    fmt::print("  floor: `lontar-agent --version` (process start only)        p50 {:6.1f} ms  p99 {:6.1f} ms\n",
+               pct(ms, 0.5), pct(ms, 0.99));
+  }
+
+  // 3. Full exports.
+  const long small_rss = run_agent({"--data", data, "list", "--csv", "--limit", "10"}).rss_kib;
+  for (const char* format : {"--csv", "--json"}) {
+    const auto out = (root / fmt::format("export{}", format + 1)).string();
+    auto r = run_agent({"--data", data, "list", format}, out);
+    if (r.status != 0) die(fmt::format("list {} exited {}", format, r.status));
+    const double rate = static_cast<double>(entries) / (r.ms / 1000);
+    fmt::print(
+        "  list {} of {} participants: {:.2f} s = {:.0f} rows/s, {:.1f} MB (goal >= 100000 rows/s) {}; peak RSS "
+        "{} KiB (a 10-row list: {} KiB)\n",
+        format, entries, r.ms / 1000, rate, static_cast<double>(r.bytes) / 1e6, rate >= 100'000 ? "MET" : "NOT MET",
+        r.rss_kib, small_rss);
+    all_met = all_met && (std::strcmp(format, "--csv") != 0 || rate >= 100'000);
+    std::filesystem::remove(out);
+  }
+  if (!keep) std::filesystem::remove_all(root);
+  return all_met ? 0 : 1;
+}
