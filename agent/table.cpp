@@ -13,7 +13,21 @@ namespace {
 constexpr std::size_t human_cell_chars_max = 40;
 
 // `s` as a JSON string literal (nlohmann's escaping; invalid UTF-8 replaced).
+// Plain ASCII without quotes, backslashes or control characters (nearly every
+// cell) is only wrapped in quotes: a full export stays fast.
 std::string quoted(const std::string& s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b >= 0x20 && b < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    out += s;
+    out += '"';
+    return out;
+  }
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -37,7 +51,10 @@ std::string cut(const std::string& s) {
 void append_object(std::string& out, const std::vector<std::string>& headers, const std::vector<std::string>& cells) {
   out += "{";
   for (std::size_t c = 0; c < headers.size() && c < cells.size(); ++c) {
-    out += fmt::format("{}{}: {}", c ? ", " : "", quoted(headers[c]), quoted(cells[c]));
+    if (c) out += ", ";
+    out += quoted(headers[c]);
+    out += ": ";
+    out += quoted(cells[c]);
   }
   out += "}";
 }

@@ -89,6 +89,22 @@ constexpr Message catalog[] = {
      "tidak ada yang dicatat: ulangi perintah dengan --confirm untuk mencatatnya dengan tanda audit",
      "nothing recorded: repeat the command with --confirm to record it flagged for audit"},
     {"error", "galat: {}", "error: {}"},
+    {"record.nik_length", "NIK harus 16 angka, yang ini {} angka: salin lagi dari KTP atau KK",
+     "a NIK has 16 digits, this one has {}: copy it again from the KTP or KK"},
+    {"record.too_long", "{} karakter, lebih dari batas {}: persingkat",
+     "{} characters, more than the limit of {}: shorten it"},
+    {"record.update_empty", "tidak ada yang diubah: berikan --phone, --address, --heir atau --clear-heirs",
+     "nothing to change: give --phone, --address, --heir or --clear-heirs"},
+    {"record.update_same",
+     "tidak ada yang berubah: data {} sudah seperti itu (lihat `show --nik {}`); tidak ada yang dicatat",
+     "nothing changes: {}'s details are already so (see `show --nik {}`); nothing recorded"},
+    {"void.preview", "akan dibatalkan: #{} {} {} {} (dicatat {} oleh {})",
+     "will cancel: #{} {} {} {} (recorded {} by {})"},
+    {"void.needs_confirm",
+     "tidak ada yang dicatat: ulangi perintah dengan --confirm untuk membatalkannya (tidak ada yang dihapus; "
+     "pembatalan dicatat sebagai catatan baru)",
+     "nothing recorded: repeat the command with --confirm to cancel it (nothing is erased; the void is recorded as a "
+     "new entry)"},
     // ---- lontar-agent: list / find / show ----
     {"query.more", "masih ada lagi: halaman berikut dengan --after {} (atau --limit N)",
      "more rows: next page with --after {} (or --limit N)"},
