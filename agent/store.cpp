@@ -30,7 +30,6 @@ CREATE TABLE IF NOT EXISTS entries(
   outcome INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS entries_nik ON entries(nik);
 CREATE INDEX IF NOT EXISTS entries_outcome ON entries(outcome, seq);
-CREATE VIRTUAL TABLE IF NOT EXISTS entry_names USING fts5(folded, content='', tokenize='trigram');
 CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
 CREATE TABLE IF NOT EXISTS seals(last_seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
@@ -39,6 +38,12 @@ CREATE TABLE IF NOT EXISTS receipts(seq INTEGER PRIMARY KEY, leaf_index INTEGER 
 CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL,
   root BLOB NOT NULL, note TEXT NOT NULL);
 )sql";
+// Every name (enrollments, claimants, payees), folded (values.hpp fold()), by seq:
+// substring search through trigrams. Contentless and without column sizes: only
+// rowids come back, and nothing ranks.
+constexpr std::string_view name_index =
+    "CREATE VIRTUAL TABLE IF NOT EXISTS entry_names USING fts5(folded, content='', columnsize=0, "
+    "tokenize='trigram')";
 constexpr std::string_view lookup_indexes = R"sql(
 CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
@@ -70,9 +75,7 @@ Status add_lookup_columns(store::Db& db) {
       LONTAR_TRY(set.bind(1, static_cast<int>(v.outcome)).bind(2, rows.uint64(0)).run());
     }
   }
-  LONTAR_TRY(
-      db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS entry_names USING fts5(folded, content='', "
-              "tokenize='trigram')"));
+  LONTAR_TRY(db.exec(name_index));
   {
     LONTAR_ASSIGN(auto rows, db.prepare("SELECT seq, name FROM entries WHERE name != ''"));
     LONTAR_ASSIGN(auto put, db.prepare("INSERT INTO entry_names(rowid, folded) VALUES(?1, ?2)"));
@@ -131,7 +134,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   return s;
 }
 
-Status Store::create_schema() { return db_->exec(schema); }
+Status Store::create_schema() {
+  LONTAR_TRY(db_->exec(schema));
+  return db_->exec(name_index);
+}
 
 Result<store::Transaction> Store::begin() { return store::Transaction::begin(*db_); }
 

@@ -105,17 +105,21 @@ int main(int argc, char** argv) {
       std::filesystem::temp_directory_path() / fmt::format("lontar-lookup-bench-{}", ::getpid());
   for (int i = 1; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
-    if (!std::strcmp(argv[i], "--entries") && has_value)
+    const std::string arg = argv[i];
+    if (arg == "--entries" && has_value) {
       entries = std::strtoull(argv[++i], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--runs") && has_value)
+    } else if (arg == "--runs" && has_value) {
       runs = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--dir") && has_value)
+    } else if (arg == "--dir" && has_value) {
       root = argv[++i];
-    else if (!std::strcmp(argv[i], "--keep"))
+    } else if (arg == "--keep") {
       keep = true;
-    else
+    } else if (arg == "--reuse") {
+      reuse = keep = true;
+    } else {
       die(fmt::format("unknown option {}; usage: lookup_bench [--entries N] [--runs N] [--dir DIR] [--keep] [--reuse]",
-                      argv[i]));
+                      arg));
+    }
   }
   std::filesystem::create_directories(root);
   const auto dir = root / "office";
@@ -190,6 +194,7 @@ int main(int argc, char** argv) {
   struct Lookup {
     std::string what;
     std::vector<std::string> args;
+    bool goal = true;  // the p99 goal applies (a page, or one person)
   };
   const std::vector<Lookup> lookups = {
       {"list (first page, 100 rows)", {"--data", data, "list"}},
@@ -201,7 +206,8 @@ int main(int argc, char** argv) {
       {"list --entries --verdict rejected (first page)",
        {"--data", data, "list", "--entries", "--verdict", "rejected"}},
       {fmt::format("list --verdict flagged --json (every flagged: {} rows)", flagged_count),
-       {"--data", data, "list", "--verdict", "flagged", "--json"}},
+       {"--data", data, "list", "--verdict", "flagged", "--json"},
+       false},
   };
   bool all_met = true;
   for (const auto& l : lookups) {
@@ -213,10 +219,9 @@ int main(int argc, char** argv) {
       cpu.push_back(r.cpu_ms);
     }
     const double p99 = pct(ms, 0.99);
-    all_met = all_met && p99 < 50;
-    fmt::print(
-        "  {:<58} wall p50 {:6.1f} ms  p99 {:6.1f} ms  (goal p99 < 50 ms) {:<7}  cpu p50 {:5.1f} ms  p99 {:5.1f} ms\n",
-        l.what, pct(ms, 0.5), p99, p99 < 50 ? "MET" : "NOT MET", pct(cpu, 0.5), pct(cpu, 0.99));
+    if (l.goal) all_met = all_met && p99 < 50;
+    fmt::print("  {:<58} wall p50 {:6.1f} ms  p99 {:6.1f} ms  {:<26}  cpu p50 {:5.1f} ms  p99 {:5.1f} ms\n", l.what,
+               pct(ms, 0.5), p99, p99 < 50 ? "MET" : "NOT MET", pct(cpu, 0.5), pct(cpu, 0.99));
   }
   // The floor: the same binary doing nothing but parse --version.
   {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <memory>
 
+#include "base/private_file.hpp"
 #include "store/db.hpp"
 
 namespace lontar::server::ops {
@@ -54,6 +55,8 @@ Status copy_database(const std::filesystem::path& from, const std::filesystem::p
   auto partial = to;
   partial += ".partial";
   std::filesystem::remove(partial, ec);
+  // The copy holds what the ledger holds: owner-only whatever the umask.
+  LONTAR_TRY(ensure_private_file(partial));
   {
     LONTAR_ASSIGN(DbHandle src, open_raw(from, SQLITE_OPEN_READONLY));
     LONTAR_ASSIGN(DbHandle dst, open_raw(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
