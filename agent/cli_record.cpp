@@ -111,6 +111,20 @@ bool heirs(Context& ctx, const std::vector<std::string>& texts, std::vector<doma
   return true;
 }
 
+// Which other office enrolled the person of an enrollment, from the replica's
+// redacted view (office, seq, coverage start); "" when it is this office or unknown.
+std::string enrolled_elsewhere(Office& office, const domain::Payload& payload, i18n::Lang lang) {
+  const auto* p = std::get_if<domain::ParticipantEnroll>(&payload);
+  if (!p) return "";
+  auto state = office.store->rules_state();
+  if (!state.ok()) return "";
+  auto who = (*state)->participant(rules::person_key((*state)->nik_key(), p->nik));
+  if (!who.ok() || !*who || (*who)->principal == office.id) return "";
+  const domain::Date d = (*who)->coverage_start;
+  return i18n::tr(lang, "record.enrolled_elsewhere", (*who)->principal, (*who)->seq,
+                  i18n::date(lang, d.year, d.month, d.day));
+}
+
 int record_one(Context& ctx, const Common& c, domain::Payload payload) {
   auto office = open(ctx);
   if (!office.ok()) return fail(office.error());
@@ -123,6 +137,13 @@ int record_one(Context& ctx, const Common& c, domain::Payload payload) {
       fmt::print(stderr, "{}\n",
                  i18n::tr(lang, rejected ? "record.rejected" : "record.flagged",
                           i18n::reason_text(lang, r.code, r.text), r.code));
+      if (r.code == "duplicate_enrollment") {
+        // At a second office `show --nik` finds nothing: say what the replica knows instead.
+        if (auto other = enrolled_elsewhere(*office, payload, lang); !other.empty()) {
+          fmt::print(stderr, "{}\n", i18n::tr(lang, "record.hint", other));
+          continue;
+        }
+      }
       if (auto hint = i18n::reason_hint(lang, r.code); rejected && !hint.empty()) {
         fmt::print(stderr, "{}\n", i18n::tr(lang, "record.hint", hint));
       }

@@ -22,6 +22,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,70 @@ double pct(std::vector<double> v, double q) {
   return v[static_cast<std::size_t>(q * static_cast<double>(v.size() - 1))];
 }
 
+// Imports `entries` generated enrollments into a new office at `dir` (unless
+// `reuse` and one is there), stores the server's verdicts, and writes to
+// `picks_file` two NIKs, a name, the entry count and how many are flagged.
+void build_office(const std::filesystem::path& dir, const std::filesystem::path& csv, std::uint64_t entries, bool reuse,
+                  const std::filesystem::path& picks_file) {
+  if (!reuse || !std::filesystem::exists(dir / db_file_name)) {
+    std::filesystem::remove_all(dir);
+    InitOptions init;
+    init.office = "SBY-BENCH";
+    must(init_office(dir, init));
+    GenerateOptions g;
+    g.out = csv;
+    g.tagana = entries;
+    must(generate_partner_csv(g));
+    auto office = must(open_office(dir, std::nullopt));
+    ImportOptions o;
+    o.file = csv;
+    o.operator_id = "bench";
+    const auto t0 = Clock::now();
+    auto s = must(import_csv(office, o));
+    fmt::print("  import: {} recorded in {:.1f} s\n", s.recorded,
+               std::chrono::duration<double>(Clock::now() - t0).count());
+    if (s.recorded != entries) die(fmt::format("imported {} of {} rows", s.recorded, entries));
+    // The server's verdicts, as a sync stores them.
+    const auto t1 = Clock::now();
+    auto tx = must(office.store->begin());
+    domain::Verdict rejected{domain::Outcome::rejected, {{"duplicate_enrollment", "already enrolled elsewhere"}}};
+    domain::Verdict flagged{domain::Outcome::flagged, {{"late_enrollment", "enrolled after the event"}}};
+    for (std::uint64_t seq = 1; seq <= entries; ++seq) {
+      const domain::Verdict& v = seq % 200 == 0 ? rejected : seq % 500 == 0 ? flagged : domain::Verdict{};
+      must(office.store->acknowledge(seq, seq - 1, v));
+    }
+    must(tx.commit());
+    fmt::print("  server verdicts stored for every entry in {:.1f} s\n",
+               std::chrono::duration<double>(Clock::now() - t1).count());
+  }
+  {
+    std::string some_nik, deep_nik, a_name;
+    std::uint64_t flagged_count = 0;
+    auto office = must(open_office(dir, std::nullopt));
+    entries = must(office.store->count_entries());
+    Store::EntryQuery q;
+    q.office_id = office.id;
+    auto pick = [&](std::uint64_t seq, std::string& nik, std::string* name) {
+      q.seq = seq;
+      q.kind = domain::EntryKind::participant_enroll;
+      must(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
+        nik = std::string(e.nik);
+        if (name) *name = std::string(e.name);
+        return false;
+      }));
+    };
+    q.outcome = domain::Outcome::flagged;
+    flagged_count =
+        must(office.store->query_entries(q, [](const Store::ListedEntry&) -> Result<bool> { return true; }));
+    q.outcome.reset();
+    pick(17, some_nik, nullptr);
+    pick(entries - 3, deep_nik, &a_name);
+    std::ofstream out(picks_file);
+    out << some_nik << '\n' << deep_nik << '\n' << a_name << '\n' << entries << ' ' << flagged_count << '\n';
+    if (!out) die("cannot write " + picks_file.string());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,61 +192,29 @@ int main(int argc, char** argv) {
   fmt::print("lookup_bench in {}: an office of {} enrollments, {} runs per lookup, binary {}\n", root.string(), entries,
              runs, LONTAR_AGENT_BINARY);
 
-  // 1. The office.
-  std::string some_nik, deep_nik, a_name;
-  std::uint64_t mid_seq = 0;
-  if (!reuse || !std::filesystem::exists(dir / db_file_name)) {
-    std::filesystem::remove_all(dir);
-    InitOptions init;
-    init.office = "SBY-BENCH";
-    must(init_office(dir, init));
-    GenerateOptions g;
-    g.out = csv;
-    g.tagana = entries;
-    must(generate_partner_csv(g));
-    auto office = must(open_office(dir, std::nullopt));
-    ImportOptions o;
-    o.file = csv;
-    o.operator_id = "bench";
-    const auto t0 = Clock::now();
-    auto s = must(import_csv(office, o));
-    fmt::print("  import: {} recorded in {:.1f} s\n", s.recorded,
-               std::chrono::duration<double>(Clock::now() - t0).count());
-    if (s.recorded != entries) die(fmt::format("imported {} of {} rows", s.recorded, entries));
-    // The server's verdicts, as a sync stores them.
-    const auto t1 = Clock::now();
-    auto tx = must(office.store->begin());
-    domain::Verdict rejected{domain::Outcome::rejected, {{"duplicate_enrollment", "already enrolled elsewhere"}}};
-    domain::Verdict flagged{domain::Outcome::flagged, {{"late_enrollment", "enrolled after the event"}}};
-    for (std::uint64_t seq = 1; seq <= entries; ++seq) {
-      const domain::Verdict& v = seq % 200 == 0 ? rejected : seq % 500 == 0 ? flagged : domain::Verdict{};
-      must(office.store->acknowledge(seq, seq - 1, v));
-    }
-    must(tx.commit());
-    fmt::print("  server verdicts stored for every entry in {:.1f} s\n",
-               std::chrono::duration<double>(Clock::now() - t1).count());
+  // 1. The office, built and read in a child process: this process stays small, so
+  // that the peak RSS of the lontar-agent processes it starts is their own (Linux
+  // carries a parent's peak over fork and exec).
+  std::fflush(stdout);
+  const auto picks_file = root / "picks";
+  if (pid_t builder = ::fork(); builder == 0) {
+    build_office(dir, csv, entries, reuse, picks_file);
+    std::fflush(stdout);
+    ::_exit(0);
+  } else {
+    int status = 0;
+    ::waitpid(builder, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die("building the office failed");
   }
-  std::uint64_t flagged_count = 0;
+  std::string some_nik, deep_nik, a_name;
+  std::uint64_t mid_seq = 0, flagged_count = 0;
   {
-    auto office = must(open_office(dir, std::nullopt));
-    entries = must(office.store->count_entries());
-    Store::EntryQuery q;
-    q.office_id = office.id;
-    auto pick = [&](std::uint64_t seq, std::string& nik, std::string* name) {
-      q.seq = seq;
-      q.kind = domain::EntryKind::participant_enroll;
-      must(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
-        nik = std::string(e.nik);
-        if (name) *name = std::string(e.name);
-        return false;
-      }));
-    };
-    q.outcome = domain::Outcome::flagged;
-    flagged_count =
-        must(office.store->query_entries(q, [](const Store::ListedEntry&) -> Result<bool> { return true; }));
-    q.outcome.reset();
-    pick(17, some_nik, nullptr);
-    pick(entries - 3, deep_nik, &a_name);
+    std::ifstream in(picks_file);
+    std::getline(in, some_nik);
+    std::getline(in, deep_nik);
+    std::getline(in, a_name);
+    in >> entries >> flagged_count;
+    if (!in) die("cannot read " + picks_file.string());
     mid_seq = entries / 2;
   }
   // Part of a name, lower case: the first word's middle and the second word's start.
@@ -221,7 +254,11 @@ int main(int argc, char** argv) {
     const double p99 = pct(ms, 0.99);
     if (l.goal) all_met = all_met && p99 < 50;
     fmt::print("  {:<58} wall p50 {:6.1f} ms  p99 {:6.1f} ms  {:<26}  cpu p50 {:5.1f} ms  p99 {:5.1f} ms\n", l.what,
-               pct(ms, 0.5), p99, p99 < 50 ? "MET" : "NOT MET", pct(cpu, 0.5), pct(cpu, 0.99));
+               pct(ms, 0.5), p99,
+               !l.goal      ? "(no goal: every row)"
+               : p99 < 50.0 ? "(goal p99 < 50 ms) MET"
+                            : "(goal p99 < 50 ms) NOT MET",
+               pct(cpu, 0.5), pct(cpu, 0.99));
   }
   // The floor: the same binary doing nothing but parse --version.
   {

@@ -98,6 +98,12 @@ constexpr Message catalog[] = {
     {"record.update_same",
      "tidak ada yang berubah: data {} sudah seperti itu (lihat `show --nik {}`); tidak ada yang dicatat",
      "nothing changes: {}'s details are already so (see `show --nik {}`); nothing recorded"},
+    {"record.enrolled_elsewhere",
+     "orang ini sudah didaftarkan oleh {} (catatan #{}, kepesertaan mulai {}); datanya ada di kantor itu, bukan di "
+     "sini: "
+     "jangan daftarkan lagi, catat iuran dan klaim dengan NIK ini",
+     "this person was enrolled by {} (entry #{}, coverage from {}); the details are kept at that office, not here: do "
+     "not enroll again, record contributions and claims under this NIK"},
     {"void.preview", "akan dibatalkan: #{} {} {} {} (dicatat {} oleh {})",
      "will cancel: #{} {} {} {} (recorded {} by {})"},
     {"void.needs_confirm",
