@@ -2,16 +2,23 @@
 // bookkeeping and the rules state.
 //
 // Tables (all created by create_schema; nothing is ever updated in place except
-// the sync bookkeeping):
+// the sync bookkeeping, entries.outcome included):
 //   settings(key, value)      office id, name, ledger NIK key, server URL/key
 //   entries(seq, ...)         the office chain: encoded entry bytes + hash, and a
-//                             few decoded columns (nik, name, ref) for find/list
+//                             few decoded columns (nik, name, ref) for find/list,
+//                             and `outcome`: the server's verdict once it answered,
+//                             else the local one (kept by acknowledge(); indexed)
+//   entry_names               FTS5 trigram index of every name, folded, by seq
+//   clerks(id, ...)           the office's clerk accounts (clerks.hpp)
 //   seals(last_seq, ...)      one per commit (and one per batch_entries_max entries
 //                             inside a big import, so any run can be pushed)
 //   outbox(seq)               entries the server has not acknowledged yet
 //   receipts(seq, ...)        the server's leaf index and verdict per entry
 //   checkpoint(id=1, ...)     the last checkpoint accepted from the server
 //   rules_*                   the rules state (replica + own entries), rules.hpp
+//
+// Stores made before `outcome` and entry_names existed get them at their next
+// open (one transaction).
 //
 // Every change happens inside a store::Transaction that the caller holds; the
 // store reads the chain head inside that transaction, so two clerks' processes
