@@ -82,8 +82,23 @@ std::vector<std::string> headers_of(View v) {
   return {"seq", "kind", "recorded", "operator", "nik", "name", "ref", "voided", "verdict", "synced"};
 }
 
+// In place of an entry whose stored bytes no longer hash to its stored hash: never shown as
+// if it were fine (the row holds only its seq and this; short enough for a table cell, the
+// message on stderr says the rest).
+constexpr const char* damaged_row = "RUSAK/DAMAGED: lontar-agent verify";
+
+bool is_damaged(const std::vector<std::string>& row) { return row.size() == 2 && row[1] == damaged_row; }
+
+int damaged_exit() {
+  fmt::print(stderr,
+             "RUSAK: isi tersimpan sebagian entri tidak cocok lagi dengan hash-nya; jalankan lontar-agent verify / "
+             "DAMAGED: the stored bytes of some entries no longer match their hash; run lontar-agent verify\n");
+  return exit_verify;
+}
+
 std::vector<std::string> row_of(View v, const Store::ListedEntry& e, bool reason_texts) {
   const auto seq = std::to_string(e.seq);
+  if (chain::entry_hash_of_bytes(e.bytes) != e.hash) return {seq, damaged_row};
   const std::string verdict = verdict_text(e.verdict, reason_texts);
   const std::string synced = e.synced ? "yes" : "no";
   const std::string voided = e.voided ? "yes" : "no";
@@ -225,6 +240,7 @@ Result<Store::EntryQuery> query_of(const Office& office, View view, const Filter
 struct Streamed {
   std::uint64_t rows = 0, last_seq = 0;
   bool more = false;
+  bool damaged = false;  // some row's bytes no longer match its hash
 };
 Result<Streamed> stream_query(Office& office, View view, const Filter& f, RowWriter& out) {
   LONTAR_ASSIGN(auto q, query_of(office, view, f));
@@ -236,7 +252,9 @@ Result<Streamed> stream_query(Office& office, View view, const Filter& f, RowWri
       s.more = true;
       return false;
     }
-    out.row(row_of(view, e, texts));
+    auto row = row_of(view, e, texts);
+    s.damaged = s.damaged || is_damaged(row);
+    out.row(std::move(row));
     ++s.rows;
     s.last_seq = e.seq;
     return true;
@@ -294,6 +312,7 @@ int print_query(Context& ctx, View view, Filter f, const Output& o, bool need_ro
   if (o.format() == Format::human && s->more) {
     fmt::print(stderr, "{}\n", i18n::tr(ctx.lang, "query.more", s->last_seq));
   }
+  if (s->damaged) return damaged_exit();
   return need_rows && s->rows == 0 ? exit_not_found : exit_ok;
 }
 
@@ -369,7 +388,7 @@ void add_query(CLI::App& app, Context& ctx) {
         ctx.exit_code = fail(office.error());
         return;
       }
-      bool any = false;
+      bool any = false, damaged = false;
       std::vector<std::string> claim_nos;
       std::vector<std::uint64_t> voided;
       std::string json;
@@ -407,6 +426,7 @@ void add_query(CLI::App& app, Context& ctx) {
           for (const auto& row : all.rows) claim_nos.push_back(row.at(1));
         }
         any = any || !all.rows.empty();
+        damaged = damaged || std::any_of(all.rows.begin(), all.rows.end(), is_damaged);
         if (o->o.json) {
           json += fmt::format("{}\n\"{}\": {}", json.empty() ? "{" : ",", part.title, all.json());
           continue;
@@ -419,7 +439,7 @@ void add_query(CLI::App& app, Context& ctx) {
       if (!any) {
         fmt::print(stderr, "{}\n", i18n::tr(ctx.lang, "query.nothing_for", o->f.nik.empty() ? o->f.ref : o->f.nik));
       }
-      ctx.exit_code = any ? exit_ok : exit_not_found;
+      ctx.exit_code = damaged ? damaged_exit() : any ? exit_ok : exit_not_found;
     });
   }
 }

@@ -91,11 +91,6 @@ Status add_lookup_columns(store::Db& db) {
 }
 }  // namespace
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, bool create) {
   const auto path = dir / db_file_name;
   std::error_code ec;
@@ -450,7 +445,7 @@ Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry&
   const std::string sql = fmt::format(
       "SELECT e.seq, e.kind, e.recorded_at_ms, e.operator, e.nik, e.name, e.ref, e.bytes, "
       "COALESCE(r.verdict, e.verdict), o.seq IS NOT NULL, "
-      "EXISTS(SELECT 1 FROM entries v WHERE v.kind = {} AND v.ref = ?1 || '#' || e.seq) "
+      "EXISTS(SELECT 1 FROM entries v WHERE v.kind = {} AND v.ref = ?1 || '#' || e.seq), e.hash "
       "FROM {} LEFT JOIN receipts r ON r.seq = e.seq LEFT JOIN outbox o ON o.seq = e.seq{} ORDER BY {}{}",
       static_cast<int>(EntryKind::entry_void), from, where, order, q.limit ? " LIMIT ?12" : "");
   LONTAR_ASSIGN(auto st, db_->prepare(sql));
@@ -483,6 +478,7 @@ Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry&
     e.verdict = st.blob_view(8);
     e.synced = st.int64(9) == 0;
     e.voided = st.int64(10) != 0;
+    e.hash = st.hash(11);
     ++seen;
     LONTAR_ASSIGN(bool more, each(e));
     if (!more) break;

@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.hpp"  // now_ms(), used throughout the agent
 #include "base/result.hpp"
 #include "chain/chain.hpp"
 #include "rules/rules.hpp"
@@ -232,6 +233,7 @@ class Store {
     std::int64_t recorded_at_ms = 0;
     std::string_view operator_id, nik, name, ref;
     ByteView bytes;    // encoding::encode(chain::Entry)
+    Hash hash{};       // the stored hash column (not checked against bytes here)
     ByteView verdict;  // encoding::encode(Verdict): the server's once it answered, else the local one
     bool synced = false;
     bool voided = false;
@@ -279,8 +281,5 @@ class Store {
   std::optional<store::Stmt> own_enrollment_;
   Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once
 };
-
-// Milliseconds since the Unix epoch by the office clock (informational only).
-std::int64_t now_ms();
 
 }  // namespace lontar::agent
