@@ -102,90 +102,54 @@ Result<bool> check_passphrase(std::string_view passphrase, std::string_view stor
   return CRYPTO_memcmp(got.data(), key->data(), key_bytes) == 0;
 }
 
-Status create_clerks_schema(store::Db& db) {
-  return db.exec(
-      "CREATE TABLE IF NOT EXISTS clerks (id TEXT PRIMARY KEY, name TEXT NOT NULL, passphrase TEXT NOT NULL, "
-      "active INTEGER NOT NULL, created_at_ms INTEGER NOT NULL) WITHOUT ROWID");
-}
-
-Status add_clerk(store::Db& db, const std::string& id, const std::string& name, std::string_view passphrase) {
+Status add_clerk(Store& store, const std::string& id, const std::string& name, std::string_view passphrase) {
   LONTAR_TRY(check_id(id));
   LONTAR_TRY(check_passphrase_fit(passphrase));
-  LONTAR_TRY(create_clerks_schema(db));
   LONTAR_ASSIGN(std::string hash, hash_passphrase(passphrase));
-  LONTAR_ASSIGN(auto tx, store::Transaction::begin(db));
-  LONTAR_ASSIGN(auto exists, db.prepare("SELECT 1 FROM clerks WHERE id = ?"));
-  exists.bind(1, id);
-  LONTAR_ASSIGN(bool found, exists.step());
-  if (found) return Error{Code::conflict, fmt::format("clerk '{}' exists already (see `clerk list`)", id)};
-  LONTAR_ASSIGN(auto s, db.prepare("INSERT INTO clerks (id, name, passphrase, active, created_at_ms) "
-                                   "VALUES (?, ?, ?, 1, ?)"));
-  s.bind(1, id).bind(2, name.empty() ? id : name).bind(3, hash).bind(4, now_ms());
-  LONTAR_TRY(s.run());
+  LONTAR_ASSIGN(auto tx, store.begin());
+  LONTAR_ASSIGN(bool added, store.insert_clerk(Store::ClerkRow{id, name.empty() ? id : name, hash, true, now_ms()}));
+  if (!added) return Error{Code::conflict, fmt::format("clerk '{}' exists already (see `clerk list`)", id)};
   return tx.commit();
 }
 
-Status set_clerk_active(store::Db& db, const std::string& id, bool active) {
-  LONTAR_TRY(create_clerks_schema(db));
-  LONTAR_ASSIGN(auto s, db.prepare("UPDATE clerks SET active = ? WHERE id = ?"));
-  s.bind(1, active ? 1 : 0).bind(2, id);
-  LONTAR_TRY(s.run());
-  LONTAR_ASSIGN(auto changed, db.query_int("SELECT changes()"));
-  if (!changed || *changed == 0) return Error{Code::not_found, fmt::format("no clerk '{}' (see `clerk list`)", id)};
+Status set_clerk_active(Store& store, const std::string& id, bool active) {
+  LONTAR_ASSIGN(bool changed, store.set_clerk_active(id, active));
+  if (!changed) return Error{Code::not_found, fmt::format("no clerk '{}' (see `clerk list`)", id)};
   return {};
 }
 
-Status set_clerk_passphrase(store::Db& db, const std::string& id, std::string_view passphrase) {
+Status set_clerk_passphrase(Store& store, const std::string& id, std::string_view passphrase) {
   LONTAR_TRY(check_passphrase_fit(passphrase));
-  LONTAR_TRY(create_clerks_schema(db));
   LONTAR_ASSIGN(std::string hash, hash_passphrase(passphrase));
-  LONTAR_ASSIGN(auto s, db.prepare("UPDATE clerks SET passphrase = ? WHERE id = ?"));
-  s.bind(1, hash).bind(2, id);
-  LONTAR_TRY(s.run());
-  LONTAR_ASSIGN(auto changed, db.query_int("SELECT changes()"));
-  if (!changed || *changed == 0) return Error{Code::not_found, fmt::format("no clerk '{}' (see `clerk list`)", id)};
+  LONTAR_ASSIGN(bool changed, store.set_clerk_passphrase(id, hash));
+  if (!changed) return Error{Code::not_found, fmt::format("no clerk '{}' (see `clerk list`)", id)};
   return {};
 }
 
-Result<std::vector<Clerk>> list_clerks(store::Db& db) {
-  LONTAR_TRY(create_clerks_schema(db));
-  LONTAR_ASSIGN(auto s, db.prepare("SELECT id, name, active, created_at_ms FROM clerks ORDER BY id"));
+Result<std::vector<Clerk>> list_clerks(Store& store) {
+  LONTAR_ASSIGN(auto rows, store.clerks());
   std::vector<Clerk> out;
-  for (;;) {
-    LONTAR_ASSIGN(bool row, s.step());
-    if (!row) break;
-    out.push_back({s.text(0), s.text(1), s.int64(2) != 0, s.int64(3)});
-  }
+  for (auto& r : rows) out.push_back({std::move(r.id), std::move(r.name), r.active, r.created_at_ms});
   return out;
 }
 
-Result<std::optional<Clerk>> authenticate_clerk(store::Db& db, const std::string& id, std::string_view passphrase) {
-  LONTAR_TRY(create_clerks_schema(db));
-  LONTAR_ASSIGN(auto s, db.prepare("SELECT id, name, active, created_at_ms, passphrase FROM clerks WHERE id = ?"));
-  s.bind(1, id);
-  LONTAR_ASSIGN(bool row, s.step());
+Result<std::optional<Clerk>> authenticate_clerk(Store& store, const std::string& id, std::string_view passphrase) {
+  LONTAR_ASSIGN(auto row, store.clerk(id));
   if (!row) {
     // Spend the same work as for a real clerk, so that timing does not tell which ids exist.
     (void)hash_passphrase(passphrase);
     return std::optional<Clerk>{};
   }
-  Clerk c{s.text(0), s.text(1), s.int64(2) != 0, s.int64(3)};
-  const std::string stored = s.text(4);
-  LONTAR_ASSIGN(bool good, check_passphrase(passphrase, stored));
-  if (!good || !c.active) return std::optional<Clerk>{};
-  return std::optional<Clerk>{std::move(c)};
+  LONTAR_ASSIGN(bool good, check_passphrase(passphrase, row->passphrase));
+  if (!good || !row->active) return std::optional<Clerk>{};
+  return std::optional<Clerk>{Clerk{row->id, row->name, row->active, row->created_at_ms}};
 }
 
-Result<bool> may_record(store::Db& db, const std::string& operator_id) {
-  LONTAR_ASSIGN(auto table,
-                db.query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'clerks'"));
-  if (!table || *table == 0) return true;
-  LONTAR_ASSIGN(auto any, db.query_int("SELECT count(*) FROM clerks"));
-  if (!any || *any == 0) return true;
-  LONTAR_ASSIGN(auto s, db.prepare("SELECT active FROM clerks WHERE id = ?"));
-  s.bind(1, operator_id);
-  LONTAR_ASSIGN(bool row, s.step());
-  return row && s.int64(0) != 0;
+Result<bool> may_record(Store& store, const std::string& operator_id) {
+  LONTAR_ASSIGN(auto any, store.count_clerks());
+  if (any == 0) return true;
+  LONTAR_ASSIGN(auto row, store.clerk(operator_id));
+  return row && row->active;
 }
 
 }  // namespace lontar::agent

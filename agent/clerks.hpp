@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "base/result.hpp"
-#include "store/db.hpp"
+#include "store.hpp"
 
 namespace lontar::agent {
 
@@ -37,21 +37,19 @@ Result<std::string> hash_passphrase(std::string_view passphrase);
 // `stored` is an Error.
 Result<bool> check_passphrase(std::string_view passphrase, std::string_view stored);
 
-// Creates the table if missing.
-Status create_clerks_schema(store::Db& db);
 // Adds a clerk. conflict if the id exists; bad_input if the id or passphrase is unfit
 // (the message says which and why).
-Status add_clerk(store::Db& db, const std::string& id, const std::string& name, std::string_view passphrase);
+Status add_clerk(Store& store, const std::string& id, const std::string& name, std::string_view passphrase);
 // Sets a clerk active or not; not_found if there is no such clerk.
-Status set_clerk_active(store::Db& db, const std::string& id, bool active);
+Status set_clerk_active(Store& store, const std::string& id, bool active);
 // Changes a clerk's passphrase; not_found if there is no such clerk.
-Status set_clerk_passphrase(store::Db& db, const std::string& id, std::string_view passphrase);
-Result<std::vector<Clerk>> list_clerks(store::Db& db);
+Status set_clerk_passphrase(Store& store, const std::string& id, std::string_view passphrase);
+Result<std::vector<Clerk>> list_clerks(Store& store);
 // The clerk `id` if `passphrase` is right and the account active; nullopt otherwise
 // (the caller says only "wrong id or passphrase").
-Result<std::optional<Clerk>> authenticate_clerk(store::Db& db, const std::string& id, std::string_view passphrase);
+Result<std::optional<Clerk>> authenticate_clerk(Store& store, const std::string& id, std::string_view passphrase);
 // Whether `operator_id` may record: true when no clerk exists (an office that has
 // not set up accounts), else only for an active clerk.
-Result<bool> may_record(store::Db& db, const std::string& operator_id);
+Result<bool> may_record(Store& store, const std::string& operator_id);
 
 }  // namespace lontar::agent

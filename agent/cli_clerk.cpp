@@ -74,7 +74,7 @@ void add_clerk(CLI::App& app, Context& ctx) {
     if (!store.ok()) return void(ctx.exit_code = fail(store.error()));
     auto pass = new_passphrase(o->file);
     if (!pass.ok()) return void(ctx.exit_code = fail(pass.error()));
-    if (auto st = agent::add_clerk((*store)->db(), o->id, o->name, *pass); !st.ok()) {
+    if (auto st = agent::add_clerk(**store, o->id, o->name, *pass); !st.ok()) {
       return void(ctx.exit_code = fail(st.error()));
     }
     fmt::print("{}\n", i18n::tr(ctx.lang, "clerk.added", o->id));
@@ -88,7 +88,7 @@ void add_clerk(CLI::App& app, Context& ctx) {
     if (!store.ok()) return void(ctx.exit_code = fail(store.error()));
     auto pass = new_passphrase(o->file);
     if (!pass.ok()) return void(ctx.exit_code = fail(pass.error()));
-    if (auto st = set_clerk_passphrase((*store)->db(), o->id, *pass); !st.ok()) {
+    if (auto st = set_clerk_passphrase(**store, o->id, *pass); !st.ok()) {
       return void(ctx.exit_code = fail(st.error()));
     }
   });
@@ -101,7 +101,7 @@ void add_clerk(CLI::App& app, Context& ctx) {
     cmd->callback([o, &ctx, active] {
       auto store = open_store(ctx);
       if (!store.ok()) return void(ctx.exit_code = fail(store.error()));
-      if (auto st = set_clerk_active((*store)->db(), o->id, active); !st.ok()) {
+      if (auto st = set_clerk_active(**store, o->id, active); !st.ok()) {
         return void(ctx.exit_code = st.error().code == Code::not_found ? exit_not_found : fail(st.error()));
       }
       fmt::print("{}\n", i18n::tr(ctx.lang, active ? "clerk.enabled" : "clerk.disabled", o->id));
@@ -113,7 +113,7 @@ void add_clerk(CLI::App& app, Context& ctx) {
   list->callback([o, &ctx] {
     auto store = open_store(ctx);
     if (!store.ok()) return void(ctx.exit_code = fail(store.error()));
-    auto clerks = list_clerks((*store)->db());
+    auto clerks = list_clerks(**store);
     if (!clerks.ok()) return void(ctx.exit_code = fail(clerks.error()));
     if (o->json) {
       std::string out = "[";

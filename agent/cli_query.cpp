@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <ctime>
+#include <functional>
 
 #include "cli.hpp"
 #include "table.hpp"
@@ -10,7 +11,7 @@ namespace lontar::agent::cli {
 
 namespace {
 
-enum class View { entries, participants, contributions, claims, payouts };
+enum class View { entries, participants, updates, contributions, claims, payouts, voids };
 
 struct Filter {
   std::optional<domain::EntryKind> kind;
@@ -19,13 +20,18 @@ struct Filter {
   std::string sync;      // "", "synced", "unsynced"
   std::string verdict;   // "", "accepted", "rejected", "flagged" (the server's when it answered)
   std::optional<std::uint64_t> seq;
-  std::size_t limit = 0;
+  std::uint64_t limit = 0;
+  std::uint64_t after = 0;  // paging: entries after this seq
 };
 
 struct Output {
   bool json = false, csv = false;
   Format format() const { return json ? Format::json : csv ? Format::csv : Format::human; }
 };
+
+// A human table shows this many rows unless --limit says otherwise; CSV and JSON
+// stream everything.
+constexpr std::uint64_t human_page_rows = 100;
 
 std::string when(std::int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -41,8 +47,13 @@ Result<std::int64_t> day_ms(const std::string& text, bool end_of_day) {
   return (domain::days_since_epoch(d) + (end_of_day ? 1 : 0)) * 86'400'000LL - (end_of_day ? 1 : 0);
 }
 
-// The outcome and reason codes; with `texts`, each reason's text too.
+// The outcome and reason codes; with `texts`, each reason's whole text too.
+// Accepted verdicts without reasons (nearly all) are recognised by their bytes.
 std::string verdict_text(ByteView bytes, bool texts = false) {
+  static const Bytes accepted = encoding::encode(domain::Verdict{}).value();
+  if (bytes.size() == accepted.size() && std::equal(bytes.begin(), bytes.end(), accepted.begin())) {
+    return domain::outcome_name(domain::Outcome::accepted);
+  }
   auto v = encoding::decode<domain::Verdict>(bytes, "verdict");
   if (!v.ok()) return "?";
   std::string out = domain::outcome_name(v->outcome);
@@ -50,26 +61,25 @@ std::string verdict_text(ByteView bytes, bool texts = false) {
   return out;
 }
 
-bool verdict_is(ByteView bytes, const std::string& outcome) {
-  auto v = encoding::decode<domain::Verdict>(bytes, "verdict");
-  return v.ok() && domain::outcome_name(v->outcome) == outcome;
-}
-
 std::vector<std::string> headers_of(View v) {
   switch (v) {
     case View::participants:
       return {"seq",     "nik",        "name",           "birth_date", "sex",     "occupation",
               "sponsor", "programmes", "coverage_start", "voided",     "verdict", "synced"};
+    case View::updates:
+      return {"seq", "recorded", "nik", "phone", "address", "heirs", "voided", "verdict", "synced"};
     case View::contributions:
-      return {"seq", "nik", "first_month", "months", "total", "payer", "receipt_no", "verdict", "synced"};
+      return {"seq", "nik", "first_month", "months", "total", "payer", "receipt_no", "voided", "verdict", "synced"};
     case View::claims:
-      return {"seq", "claim_no", "nik", "programme", "event_date", "claimant", "verdict", "synced"};
+      return {"seq", "claim_no", "nik", "programme", "event_date", "claimant", "voided", "verdict", "synced"};
     case View::payouts:
-      return {"seq", "claim_no", "amount", "beneficiary", "method", "reference", "verdict", "synced"};
+      return {"seq", "claim_no", "amount", "beneficiary", "method", "reference", "voided", "verdict", "synced"};
+    case View::voids:
+      return {"seq", "recorded", "operator", "target", "reason", "verdict", "synced"};
     case View::entries:
       break;
   }
-  return {"seq", "kind", "recorded", "operator", "nik", "name", "ref", "verdict", "synced"};
+  return {"seq", "kind", "recorded", "operator", "nik", "name", "ref", "voided", "verdict", "synced"};
 }
 
 // In place of an entry whose stored bytes no longer hash to its stored hash: never shown as
@@ -86,20 +96,27 @@ int damaged_exit() {
   return exit_verify;
 }
 
-std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& synced, const std::string& voided,
-                                bool reason_texts) {
-  const auto seq = std::to_string(st.uint64(0));
-  const Hash stored = st.hash(11);
-  if (chain::entry_hash_of_bytes(st.blob_view(7)) != stored) return {seq, damaged_row};
-  const auto kind = static_cast<domain::EntryKind>(st.int64(1));
-  const std::string verdict = verdict_text(st.blob_view(8), reason_texts);
+std::vector<std::string> row_of(View v, const Store::ListedEntry& e, bool reason_texts) {
+  const auto seq = std::to_string(e.seq);
+  if (chain::entry_hash_of_bytes(e.bytes) != e.hash) return {seq, damaged_row};
+  const std::string verdict = verdict_text(e.verdict, reason_texts);
+  const std::string synced = e.synced ? "yes" : "no";
+  const std::string voided = e.voided ? "yes" : "no";
   if (v == View::entries) {
-    return {seq,   domain::kind_name(kind), when(st.int64(2)), st.text(3), st.text(4), st.text(5), st.text(6), verdict,
+    return {seq,
+            domain::kind_name(e.kind),
+            when(e.recorded_at_ms),
+            std::string(e.operator_id),
+            std::string(e.nik),
+            std::string(e.name),
+            std::string(e.ref),
+            voided,
+            verdict,
             synced};
   }
-  auto entry = encoding::decode<chain::Entry>(st.blob_view(7), "entry");
+  auto entry = encoding::decode<chain::Entry>(e.bytes, "entry");
   if (!entry.ok()) return {seq, "(undecodable: run verify)"};
-  auto payload = domain::decode_payload(kind, entry->payload);
+  auto payload = domain::decode_payload(e.kind, entry->payload);
   if (!payload.ok()) return {seq, "(undecodable: run verify)"};
   if (auto* p = std::get_if<domain::ParticipantEnroll>(&*payload)) {
     return {seq,
@@ -115,6 +132,16 @@ std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& sync
             verdict,
             synced};
   }
+  if (auto* p = std::get_if<domain::ParticipantUpdate>(&*payload)) {
+    std::string heirs;
+    if (p->replace_heirs) {
+      for (const auto& h : p->heirs) heirs += (heirs.empty() ? "" : "; ") + h.name + " (" + h.nik + ")";
+      if (heirs.empty()) heirs = "(none)";
+    }
+    return {
+        seq,   when(e.recorded_at_ms), p->nik, p->phone.value_or(""), p->address.value_or(""), heirs, voided, verdict,
+        synced};
+  }
   if (auto* p = std::get_if<domain::ContributionPaid>(&*payload)) {
     domain::Rupiah total = 0;
     for (const auto& a : p->amounts) total += a.amount;
@@ -125,6 +152,7 @@ std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& sync
             std::to_string(total),
             p->payer,
             p->receipt_no,
+            voided,
             verdict,
             synced};
   }
@@ -135,6 +163,7 @@ std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& sync
             domain::programme_name(p->programme),
             domain::to_string(p->event_date),
             p->claimant.name,
+            voided,
             verdict,
             synced};
   }
@@ -145,61 +174,104 @@ std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& sync
             p->beneficiary,
             domain::pay_method_name(p->method),
             p->reference,
+            voided,
+            verdict,
+            synced};
+  }
+  if (auto* p = std::get_if<domain::EntryVoid>(&*payload)) {
+    return {seq,
+            when(e.recorded_at_ms),
+            std::string(e.operator_id),
+            fmt::format("{}#{}", p->target_principal, p->target_seq),
+            p->reason,
             verdict,
             synced};
   }
   return {seq};
 }
 
-Result<Table> run_query(Office& office, View view, Filter f) {
-  if (view == View::participants) f.kind = domain::EntryKind::participant_enroll;
-  if (view == View::contributions) f.kind = domain::EntryKind::contribution_paid;
-  if (view == View::claims) f.kind = domain::EntryKind::claim_filed;
-  if (view == View::payouts) f.kind = domain::EntryKind::payout_made;
-  std::string sql =
-      "SELECT e.seq, e.kind, e.recorded_at_ms, e.operator, e.nik, e.name, e.ref, e.bytes, "
-      "COALESCE((SELECT r.verdict FROM receipts r WHERE r.seq = e.seq), e.verdict), "
-      "EXISTS(SELECT 1 FROM outbox o WHERE o.seq = e.seq), "
-      "EXISTS(SELECT 1 FROM entries v WHERE v.kind = 15 AND v.ref = ?1 || '#' || e.seq), e.hash "
-      "FROM entries e WHERE 1";
-  if (f.kind) sql += " AND e.kind = ?2";
-  if (!f.nik.empty()) sql += " AND e.nik = ?3";
-  if (!f.name.empty()) sql += " AND e.name LIKE '%' || ?4 || '%'";
-  if (!f.ref.empty()) sql += " AND e.ref = ?5";
-  if (!f.from.empty()) sql += " AND e.recorded_at_ms >= ?6";
-  if (!f.to.empty()) sql += " AND e.recorded_at_ms <= ?7";
-  if (f.seq) sql += " AND e.seq = ?8";
-  if (f.sync == "unsynced") sql += " AND e.seq IN (SELECT seq FROM outbox)";
-  if (f.sync == "synced") sql += " AND e.seq NOT IN (SELECT seq FROM outbox)";
-  sql += " ORDER BY e.seq";
-  if (f.limit && f.verdict.empty()) sql += " LIMIT ?9";
-  LONTAR_ASSIGN(auto st, office.store->db().prepare(sql));
-  st.bind(1, office.id);
-  if (f.kind) st.bind(2, static_cast<int>(*f.kind));
-  if (!f.nik.empty()) st.bind(3, f.nik);
-  if (!f.name.empty()) st.bind(4, f.name);
-  if (!f.ref.empty()) st.bind(5, f.ref);
+std::optional<domain::EntryKind> kind_of_view(View view) {
+  switch (view) {
+    case View::participants:
+      return domain::EntryKind::participant_enroll;
+    case View::updates:
+      return domain::EntryKind::participant_update;
+    case View::contributions:
+      return domain::EntryKind::contribution_paid;
+    case View::claims:
+      return domain::EntryKind::claim_filed;
+    case View::payouts:
+      return domain::EntryKind::payout_made;
+    case View::voids:
+      return domain::EntryKind::entry_void;
+    case View::entries:
+      break;
+  }
+  return std::nullopt;
+}
+
+Result<Store::EntryQuery> query_of(const Office& office, View view, const Filter& f) {
+  Store::EntryQuery q;
+  q.office_id = office.id;
+  q.kind = kind_of_view(view);
+  if (!q.kind) q.kind = f.kind;
+  q.nik = f.nik;
+  q.name = f.name;
+  q.ref = f.ref;
   if (!f.from.empty()) {
-    LONTAR_ASSIGN(auto ms, day_ms(f.from, false));
-    st.bind(6, ms);
+    LONTAR_ASSIGN(q.from_ms, day_ms(f.from, false));
   }
   if (!f.to.empty()) {
-    LONTAR_ASSIGN(auto ms, day_ms(f.to, true));
-    st.bind(7, ms);
+    LONTAR_ASSIGN(q.to_ms, day_ms(f.to, true));
   }
-  if (f.seq) st.bind(8, *f.seq);
-  if (f.limit && f.verdict.empty()) st.bind(9, static_cast<std::int64_t>(f.limit));
+  if (f.sync == "synced") q.sync = Store::EntryQuery::Sync::synced;
+  if (f.sync == "unsynced") q.sync = Store::EntryQuery::Sync::unsynced;
+  if (f.verdict == "accepted") q.outcome = domain::Outcome::accepted;
+  if (f.verdict == "rejected") q.outcome = domain::Outcome::rejected;
+  if (f.verdict == "flagged") q.outcome = domain::Outcome::flagged;
+  q.seq = f.seq;
+  q.after_seq = f.after;
+  q.limit = f.limit;
+  return q;
+}
+
+// Streams the matching rows to `out` (at most f.limit when set); says whether more
+// rows were there and the last seq printed.
+struct Streamed {
+  std::uint64_t rows = 0, last_seq = 0;
+  bool more = false;
+  bool damaged = false;  // some row's bytes no longer match its hash
+};
+Result<Streamed> stream_query(Office& office, View view, const Filter& f, RowWriter& out) {
+  LONTAR_ASSIGN(auto q, query_of(office, view, f));
+  if (q.limit) ++q.limit;  // one more, to know whether there is a next page
+  Streamed s;
+  const bool texts = !f.verdict.empty() || view == View::entries;
+  LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
+    if (f.limit && s.rows == f.limit) {
+      s.more = true;
+      return false;
+    }
+    auto row = row_of(view, e, texts);
+    s.damaged = s.damaged || is_damaged(row);
+    out.row(std::move(row));
+    ++s.rows;
+    s.last_seq = e.seq;
+    return true;
+  }));
+  return s;
+}
+
+Result<Table> run_query(Office& office, View view, const Filter& f,
+                        const std::function<void(const Store::ListedEntry&)>& also = {}) {
   Table t;
   t.headers = headers_of(view);
-  for (;;) {
-    LONTAR_ASSIGN(bool row, st.step());
-    if (!row) break;
-    if (!f.verdict.empty()) {
-      if (!verdict_is(st.blob_view(8), f.verdict)) continue;
-      if (f.limit && t.rows.size() >= f.limit) break;
-    }
-    t.rows.push_back(row_of(view, st, st.int64(9) ? "no" : "yes", st.int64(10) ? "yes" : "no", !f.verdict.empty()));
-  }
+  LONTAR_ASSIGN(auto q, query_of(office, view, f));
+  LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
+    t.rows.push_back(row_of(view, e, true));
+    if (also) also(e);
+    return true;
+  }));
   return t;
 }
 
@@ -215,19 +287,33 @@ void add_filter_options(CLI::App* cmd, Filter& f, Output& o) {
   cmd->add_option("--verdict", f.verdict,
                   "only entries with this verdict (the server's once synced), shown with the reasons")
       ->check(CLI::IsMember({"accepted", "rejected", "flagged"}));
-  cmd->add_option("--limit", f.limit, "at most this many rows");
+  cmd->add_option("--limit", f.limit,
+                  "at most this many rows (a table shows 100 unless told; --csv and --json give every row)");
+  cmd->add_option("--after", f.after, "paging: only entries after this seq (the last seq of the previous page)");
   cmd->add_flag("--json", o.json, "print JSON");
   cmd->add_flag("--csv", o.csv, "print CSV (for spreadsheets)");
 }
 
-int print_query(Context& ctx, View view, const Filter& f, const Output& o, bool need_rows) {
+Filter by_ref(std::string ref) {
+  Filter f;
+  f.ref = std::move(ref);
+  return f;
+}
+
+int print_query(Context& ctx, View view, Filter f, const Output& o, bool need_rows) {
   auto office = open(ctx);
   if (!office.ok()) return fail(office.error());
-  auto t = run_query(*office, view, f);
-  if (!t.ok()) return fail(t.error());
-  t->print(o.format());
-  if (std::any_of(t->rows.begin(), t->rows.end(), is_damaged)) return damaged_exit();
-  return need_rows && t->rows.empty() ? exit_not_found : exit_ok;
+  const bool paged = o.format() == Format::human && f.limit == 0;
+  if (paged) f.limit = human_page_rows;
+  RowWriter out(o.format(), headers_of(view));
+  auto s = stream_query(*office, view, f, out);
+  if (!s.ok()) return fail(s.error());
+  out.finish();
+  if (o.format() == Format::human && s->more) {
+    fmt::print(stderr, "{}\n", i18n::tr(ctx.lang, "query.more", s->last_seq));
+  }
+  if (s->damaged) return damaged_exit();
+  return need_rows && s->rows == 0 ? exit_not_found : exit_ok;
 }
 
 }  // namespace
@@ -302,31 +388,34 @@ void add_query(CLI::App& app, Context& ctx) {
         ctx.exit_code = fail(office.error());
         return;
       }
-      bool any = false;
+      bool any = false, damaged = false;
       std::vector<std::string> claim_nos;
+      std::vector<std::uint64_t> voided;
       std::string json;
       struct Part {
         View view;
         const char* title;
       };
-      bool damaged = false;
-      for (Part part : {Part{View::participants, "enrollment"}, Part{View::contributions, "contributions"},
-                        Part{View::claims, "claims"}, Part{View::payouts, "payouts"}}) {
+      const bool by_nik = !o->f.nik.empty();
+      for (Part part : {Part{View::participants, "enrollment"}, Part{View::updates, "updates"},
+                        Part{View::contributions, "contributions"}, Part{View::claims, "claims"},
+                        Part{View::payouts, "payouts"}, Part{View::voids, "voids"}}) {
         Table all;
         all.headers = headers_of(part.view);
-        // A person's payouts are found through their claims' numbers.
+        // A person's payouts are found through their claims' numbers, and the voids
+        // through the entries they cancel.
         std::vector<Filter> filters;
-        if (part.view == View::payouts && !o->f.nik.empty()) {
-          for (const auto& no : claim_nos) {
-            Filter f;
-            f.ref = no;
-            filters.push_back(f);
-          }
-        } else {
+        if (part.view == View::payouts && by_nik) {
+          for (const auto& no : claim_nos) filters.push_back(by_ref(no));
+        } else if (part.view == View::voids) {
+          for (auto seq : voided) filters.push_back(by_ref(fmt::format("{}#{}", office->id, seq)));
+        } else if (by_nik || part.view == View::claims || part.view == View::payouts) {
           filters.push_back(o->f);
         }
         for (const auto& f : filters) {
-          auto t = run_query(*office, part.view, f);
+          auto t = run_query(*office, part.view, f, [&](const Store::ListedEntry& e) {
+            if (e.voided) voided.push_back(e.seq);
+          });
           if (!t.ok()) {
             ctx.exit_code = fail(t.error());
             return;
@@ -347,7 +436,9 @@ void add_query(CLI::App& app, Context& ctx) {
         all.print(o->o.format());
       }
       if (o->o.json) fmt::print("{}\n}}\n", json);
-      if (!any) fmt::print(stderr, "nothing recorded here for {}\n", o->f.nik.empty() ? o->f.ref : o->f.nik);
+      if (!any) {
+        fmt::print(stderr, "{}\n", i18n::tr(ctx.lang, "query.nothing_for", o->f.nik.empty() ? o->f.ref : o->f.nik));
+      }
       ctx.exit_code = damaged ? damaged_exit() : any ? exit_ok : exit_not_found;
     });
   }

@@ -1,6 +1,8 @@
 // lontar-agent enroll | contribute | claim | pay | update | void: one entry each,
 // validated, judged against the local state, sealed and durable before exit.
 #include <fmt/format.h>
+#include <algorithm>
+#include <ctime>
 
 #include "cli.hpp"
 #include "import.hpp"
@@ -53,6 +55,37 @@ Result<domain::Date> partner_date(const std::string& text, int days_ahead, const
 
 Result<domain::Rupiah> amount(const std::string& text) { return parse_rupiah(text); }
 
+std::string when_utc(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%MZ", &tm);
+  return buf;
+}
+
+constexpr std::size_t nik_digits = 16;
+
+// A typed NIK cleaned as import cleans it; a wrong length says so in the clerk's
+// words (the format's own limit text would name bytes).
+Result<std::string> typed_nik(const std::string& text) {
+  LONTAR_ASSIGN(auto nik, clean_nik(text));
+  const bool all_digits =
+      !nik.empty() && std::all_of(nik.begin(), nik.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (all_digits && nik.size() != nik_digits) {
+    return Error{Code::bad_input, i18n::tr(i18n::lang_from_env(), "record.nik_length", nik.size())};
+  }
+  return nik;
+}
+
+// Text within a limit counted in characters.
+Result<std::string> typed_text(const std::string& text, std::size_t chars_max) {
+  if (const std::size_t chars = utf8_chars(text); chars > chars_max) {
+    return Error{Code::bad_input, i18n::tr(i18n::lang_from_env(), "record.too_long", chars, chars_max)};
+  }
+  return text;
+}
+
 // "NAME:RELATION[:NIK]"
 Result<domain::Heir> parse_heir(const std::string& text) {
   domain::Heir h;
@@ -60,11 +93,11 @@ Result<domain::Heir> parse_heir(const std::string& text) {
   if (a == std::string::npos) {
     return Error{Code::bad_input, fmt::format("'{}' is not NAME:RELATION[:NIK], e.g. \"Siti Aminah:spouse\"", text)};
   }
-  h.name = text.substr(0, a);
+  LONTAR_ASSIGN(h.name, typed_text(text.substr(0, a), domain::name_chars_max));
   auto b = text.find(':', a + 1);
   LONTAR_ASSIGN(h.relation, parse_relation(text.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1)));
   if (b != std::string::npos) {
-    LONTAR_ASSIGN(h.nik, clean_nik(text.substr(b + 1)));
+    LONTAR_ASSIGN(h.nik, typed_nik(text.substr(b + 1)));
   }
   return h;
 }
@@ -76,6 +109,20 @@ bool heirs(Context& ctx, const std::vector<std::string>& texts, std::vector<doma
     out.push_back(std::move(h));
   }
   return true;
+}
+
+// Which other office enrolled the person of an enrollment, from the replica's
+// redacted view (office, seq, coverage start); "" when it is this office or unknown.
+std::string enrolled_elsewhere(Office& office, const domain::Payload& payload, i18n::Lang lang) {
+  const auto* p = std::get_if<domain::ParticipantEnroll>(&payload);
+  if (!p) return "";
+  auto state = office.store->rules_state();
+  if (!state.ok()) return "";
+  auto who = (*state)->participant(rules::person_key((*state)->nik_key(), p->nik));
+  if (!who.ok() || !*who || (*who)->principal == office.id) return "";
+  const domain::Date d = (*who)->coverage_start;
+  return i18n::tr(lang, "record.enrolled_elsewhere", (*who)->principal, (*who)->seq,
+                  i18n::date(lang, d.year, d.month, d.day));
 }
 
 int record_one(Context& ctx, const Common& c, domain::Payload payload) {
@@ -90,6 +137,13 @@ int record_one(Context& ctx, const Common& c, domain::Payload payload) {
       fmt::print(stderr, "{}\n",
                  i18n::tr(lang, rejected ? "record.rejected" : "record.flagged",
                           i18n::reason_text(lang, r.code, r.text), r.code));
+      if (r.code == "duplicate_enrollment") {
+        // At a second office `show --nik` finds nothing: say what the replica knows instead.
+        if (auto other = enrolled_elsewhere(*office, payload, lang); !other.empty()) {
+          fmt::print(stderr, "{}\n", i18n::tr(lang, "record.hint", other));
+          continue;
+        }
+      }
       if (auto hint = i18n::reason_hint(lang, r.code); rejected && !hint.empty()) {
         fmt::print(stderr, "{}\n", i18n::tr(lang, "record.hint", hint));
       }
@@ -103,6 +157,61 @@ int record_one(Context& ctx, const Common& c, domain::Payload payload) {
     fmt::print("{}\n", i18n::tr(lang, "record.flagged_note", i18n::reason_text(lang, r.code, r.text), r.code));
   }
   return exit_ok;
+}
+
+// Whether an update would leave the person's details as this office last recorded
+// them (enrollment, then each update not voided, in order).
+Result<bool> changes_nothing(Office& office, const domain::ParticipantUpdate& u) {
+  Store::EntryQuery q;
+  q.office_id = office.id;
+  q.nik = u.nik;
+  std::optional<std::string> phone, address;
+  std::vector<domain::Heir> heirs;
+  bool known = false;
+  LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
+    if (e.voided ||
+        (e.kind != domain::EntryKind::participant_enroll && e.kind != domain::EntryKind::participant_update)) {
+      return true;
+    }
+    LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(e.bytes, "entry"));
+    LONTAR_ASSIGN(auto payload, domain::decode_payload(e.kind, entry.payload));
+    if (auto* enroll = std::get_if<domain::ParticipantEnroll>(&payload)) {
+      known = true;
+      phone = enroll->phone;
+      address = enroll->address;
+      heirs = enroll->heirs;
+    } else if (auto* update = std::get_if<domain::ParticipantUpdate>(&payload)) {
+      if (update->phone) phone = update->phone;
+      if (update->address) address = update->address;
+      if (update->replace_heirs) heirs = update->heirs;
+    }
+    return true;
+  }));
+  if (!known) return false;  // enrolled elsewhere: the rules judge it
+  const bool same_phone = !u.phone || u.phone == phone;
+  const bool same_address = !u.address || u.address == address;
+  auto same_heir = [](const domain::Heir& a, const domain::Heir& b) {
+    return a.name == b.name && a.relation == b.relation && a.nik == b.nik;
+  };
+  const bool same_heirs =
+      !u.replace_heirs || std::equal(u.heirs.begin(), u.heirs.end(), heirs.begin(), heirs.end(), same_heir);
+  return same_phone && same_address && same_heirs;
+}
+
+// Shows the entry `seq` that a void would cancel; false when this office has none.
+Result<bool> preview_void(Context& ctx, Office& office, std::uint64_t seq) {
+  Store::EntryQuery q;
+  q.office_id = office.id;
+  q.seq = seq;
+  bool found = false;
+  LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
+    found = true;
+    fmt::print("{}\n", i18n::tr(ctx.lang, "void.preview", e.seq,
+                                i18n::text(ctx.lang, std::string("kind.") + domain::kind_name(e.kind)), e.nik,
+                                e.name.empty() ? e.ref : e.name, when_utc(e.recorded_at_ms), e.operator_id));
+    return false;
+  }));
+  return found;
 }
 
 void add_enroll(CLI::App& app, Context& ctx) {
@@ -132,7 +241,9 @@ void add_enroll(CLI::App& app, Context& ctx) {
   add_common(cmd, o->c);
   cmd->callback([o, &ctx] {
     auto p = o->p;
-    if (!take(ctx, "--nik", clean_nik(p.nik), p.nik)) return;
+    if (!take(ctx, "--nik", typed_nik(p.nik), p.nik)) return;
+    if (!take(ctx, "--name", typed_text(p.name, domain::name_chars_max), p.name)) return;
+    if (!take(ctx, "--address", typed_text(p.address, domain::text_chars_max), p.address)) return;
     if (!take(ctx, "--birth-date", partner_date(o->birth, 0, "birth date"), p.birth_date)) return;
     if (!take(ctx, "--coverage-start", partner_date(o->start, coverage_start_days_ahead_max, "coverage start"),
               p.coverage_start)) {
@@ -179,7 +290,7 @@ void add_contribute(CLI::App& app, Context& ctx) {
   add_common(cmd, o->c);
   cmd->callback([o, &ctx] {
     auto p = o->p;
-    if (!take(ctx, "--nik", clean_nik(p.nik), p.nik)) return;
+    if (!take(ctx, "--nik", typed_nik(p.nik), p.nik)) return;
     if (!take(ctx, "--first-month", parse_partner_month(o->first), p.first_month)) return;
     const domain::YearMonth this_month = domain::month_of(today());
     if (domain::months_between(this_month, p.first_month) > contribution_months_ahead_max) {
@@ -226,8 +337,10 @@ void add_claim(CLI::App& app, Context& ctx) {
   cmd->callback([o, &ctx] {
     auto p = o->p;
     if (!take(ctx, "--programme", domain::parse_programme(o->programme), p.programme)) return;
-    if (!take(ctx, "--nik", clean_nik(p.nik), p.nik)) return;
+    if (!take(ctx, "--nik", typed_nik(p.nik), p.nik)) return;
     if (!take(ctx, "--event-date", partner_date(o->event, 0, "event date"), p.event_date)) return;
+    if (!take(ctx, "--claimant-name", typed_text(p.claimant.name, domain::name_chars_max), p.claimant.name)) return;
+    if (!p.claimant.nik.empty() && !take(ctx, "--claimant-nik", typed_nik(p.claimant.nik), p.claimant.nik)) return;
     if (!take(ctx, "--claimant-relation", parse_relation(o->relation), p.claimant.relation)) return;
     ctx.exit_code = record_one(ctx, o->c, p);
   });
@@ -250,6 +363,7 @@ void add_pay(CLI::App& app, Context& ctx) {
   cmd->callback([o, &ctx] {
     auto p = o->p;
     if (!take(ctx, "--amount", amount(o->amount), p.amount)) return;
+    if (!take(ctx, "--beneficiary", typed_text(p.beneficiary, domain::name_chars_max), p.beneficiary)) return;
     if (!take(ctx, "--method", parse_method(o->method), p.method)) return;
     ctx.exit_code = record_one(ctx, o->c, p);
   });
@@ -273,11 +387,37 @@ void add_update(CLI::App& app, Context& ctx) {
   add_common(cmd, o->c);
   cmd->callback([o, &ctx] {
     domain::ParticipantUpdate p;
-    p.nik = o->nik;
-    p.phone = o->phone;
-    p.address = o->address;
+    if (!take(ctx, "--nik", typed_nik(o->nik), p.nik)) return;
+    if (o->phone) {
+      std::string phone;
+      if (!take(ctx, "--phone", normalize_phone(*o->phone), phone)) return;
+      p.phone = phone;
+    }
+    if (o->address) {
+      std::string address;
+      if (!take(ctx, "--address", typed_text(*o->address, domain::text_chars_max), address)) return;
+      p.address = address;
+    }
     p.replace_heirs = o->clear_heirs || !o->heirs.empty();
     if (!heirs(ctx, o->heirs, p.heirs)) return;
+    if (!p.phone && !p.address && !p.replace_heirs) {
+      ctx.exit_code = fail(Error{Code::bad_input, std::string(i18n::text(ctx.lang, "record.update_empty"))});
+      return;
+    }
+    auto office = open(ctx);
+    if (!office.ok()) {
+      ctx.exit_code = fail(office.error());
+      return;
+    }
+    auto same = changes_nothing(*office, p);
+    if (!same.ok()) {
+      ctx.exit_code = fail(same.error());
+      return;
+    }
+    if (*same) {
+      ctx.exit_code = fail(Error{Code::bad_input, i18n::tr(ctx.lang, "record.update_same", p.nik, p.nik)});
+      return;
+    }
     ctx.exit_code = record_one(ctx, o->c, p);
   });
 }
@@ -291,8 +431,30 @@ void add_void(CLI::App& app, Context& ctx) {
   auto* cmd = app.add_subcommand("void", "cancel an earlier entry of this office (entry.void)");
   cmd->add_option("--seq", o->p.target_seq, "the seq of the entry to cancel (see `list --entries`)")->required();
   cmd->add_option("--reason", o->p.reason, "why, e.g. \"wrong birth date\"")->required();
-  add_common(cmd, o->c);
-  cmd->callback([o, &ctx] { ctx.exit_code = record_one(ctx, o->c, o->p); });
+  cmd->add_flag("--confirm", o->c.confirm, "cancel it (without: only show what would be cancelled)");
+  cmd->add_option("--operator", o->c.operator_id, "the clerk's id (default $LONTAR_OPERATOR, else $USER)");
+  cmd->callback([o, &ctx] {
+    if (!take(ctx, "--reason", typed_text(o->p.reason, domain::text_chars_max), o->p.reason)) return;
+    if (!o->c.confirm) {
+      auto office = open(ctx);
+      if (!office.ok()) {
+        ctx.exit_code = fail(office.error());
+        return;
+      }
+      auto shown = preview_void(ctx, *office, o->p.target_seq);
+      if (!shown.ok()) {
+        ctx.exit_code = fail(shown.error());
+        return;
+      }
+      // An entry that is not there goes to the rules, whose refusal says why.
+      if (*shown) {
+        fmt::print(stderr, "{}\n", i18n::text(ctx.lang, "void.needs_confirm"));
+        ctx.exit_code = exit_confirm;
+        return;
+      }
+    }
+    ctx.exit_code = record_one(ctx, o->c, o->p);
+  });
 }
 
 }  // namespace

@@ -58,7 +58,7 @@ void add_serve(CLI::App& app, Context& ctx) {
       if (!p.ok()) return void(ctx.exit_code = fail(p.error()));
       passphrase = *p;
     }
-    auto clerks = list_clerks(office->store->db());
+    auto clerks = list_clerks(*office->store);
     if (!clerks.ok()) return void(ctx.exit_code = fail(clerks.error()));
     if (clerks->empty()) fmt::print(stderr, "{}\n", i18n::text(ctx.lang, "clerk.none"));
     web::WebApp webapp(*office, web::WebConfig{{}, tls, ctx.data, passphrase});

@@ -29,7 +29,7 @@ Result<Recorder> Recorder::begin(Office& office, std::string operator_id) {
                                               "LONTAR_OPERATOR",
                                               chain::operator_bytes_max)};
   }
-  LONTAR_ASSIGN(bool allowed, may_record(office.store->db(), operator_id));
+  LONTAR_ASSIGN(bool allowed, may_record(*office.store, operator_id));
   if (!allowed) {
     return Error{Code::bad_input, fmt::format("--operator {}: not an active clerk of this office (see `lontar-agent "
                                               "clerk list`)",

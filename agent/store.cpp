@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "base/private_file.hpp"
+#include "values.hpp"
 
 namespace lontar::agent {
 
@@ -25,8 +26,10 @@ CREATE TABLE IF NOT EXISTS entries(
   ref TEXT NOT NULL,
   verdict BLOB NOT NULL,
   confirmed INTEGER NOT NULL,
-  bytes BLOB NOT NULL);
+  bytes BLOB NOT NULL,
+  outcome INTEGER NOT NULL DEFAULT 1);
 CREATE INDEX IF NOT EXISTS entries_nik ON entries(nik);
+CREATE INDEX IF NOT EXISTS entries_outcome ON entries(outcome, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
 CREATE TABLE IF NOT EXISTS seals(last_seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
@@ -35,10 +38,57 @@ CREATE TABLE IF NOT EXISTS receipts(seq INTEGER PRIMARY KEY, leaf_index INTEGER 
 CREATE TABLE IF NOT EXISTS checkpoint(id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL,
   root BLOB NOT NULL, note TEXT NOT NULL);
 )sql";
+// Every name (enrollments, claimants, payees), folded (values.hpp fold()), by seq:
+// substring search through trigrams. Contentless and without column sizes: only
+// rowids come back, and nothing ranks.
+constexpr std::string_view name_index =
+    "CREATE VIRTUAL TABLE IF NOT EXISTS entry_names USING fts5(folded, content='', columnsize=0, "
+    "tokenize='trigram')";
 constexpr std::string_view lookup_indexes = R"sql(
 CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
 )sql";
+
+// Stores made before the lookup columns existed get them at their next open: the
+// effective outcome of every entry (the server's once it answered, else the local
+// one) and every name, folded, in the trigram index. One transaction; a store busy
+// with another writer is refused until it can be upgraded.
+Status add_lookup_columns(store::Db& db) {
+  LONTAR_ASSIGN(auto have, db.query_int("SELECT count(*) FROM sqlite_master WHERE name = 'entries_outcome'"));
+  if (have.value_or(0) > 0) return {};
+  LONTAR_ASSIGN(auto tx, store::Transaction::begin(db));
+  LONTAR_ASSIGN(auto column, db.query_int("SELECT count(*) FROM pragma_table_info('entries') WHERE name = 'outcome'"));
+  if (column.value_or(0) == 0) {
+    LONTAR_TRY(db.exec("ALTER TABLE entries ADD COLUMN outcome INTEGER NOT NULL DEFAULT 1"));
+  }
+  {
+    LONTAR_ASSIGN(Bytes accepted, encoding::encode(domain::Verdict{}));
+    LONTAR_ASSIGN(auto rows, db.prepare("SELECT e.seq, COALESCE(r.verdict, e.verdict) FROM entries e LEFT JOIN "
+                                        "receipts r ON r.seq = e.seq WHERE COALESCE(r.verdict, e.verdict) != ?1"));
+    rows.bind(1, ByteView(accepted));
+    LONTAR_ASSIGN(auto set, db.prepare("UPDATE entries SET outcome = ?1 WHERE seq = ?2"));
+    for (;;) {
+      LONTAR_ASSIGN(bool row, rows.step());
+      if (!row) break;
+      LONTAR_ASSIGN(auto v, encoding::decode<domain::Verdict>(rows.blob_view(1), "verdict"));
+      set.reset();
+      LONTAR_TRY(set.bind(1, static_cast<int>(v.outcome)).bind(2, rows.uint64(0)).run());
+    }
+  }
+  LONTAR_TRY(db.exec(name_index));
+  {
+    LONTAR_ASSIGN(auto rows, db.prepare("SELECT seq, name FROM entries WHERE name != ''"));
+    LONTAR_ASSIGN(auto put, db.prepare("INSERT INTO entry_names(rowid, folded) VALUES(?1, ?2)"));
+    for (;;) {
+      LONTAR_ASSIGN(bool row, rows.step());
+      if (!row) break;
+      put.reset();
+      LONTAR_TRY(put.bind(1, rows.uint64(0)).bind(2, fold(rows.text(1))).run());
+    }
+  }
+  LONTAR_TRY(db.exec("CREATE INDEX IF NOT EXISTS entries_outcome ON entries(outcome, seq)"));
+  return tx.commit();
+}
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, bool create) {
@@ -70,6 +120,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
       const Status indexed = db->exec(lookup_indexes);
       (void)indexed;
     }
+    LONTAR_TRY(add_lookup_columns(*db));
   }
   if (const char* fail = std::getenv(fail_write_env); fail && *fail) {
     db->set_write_failure_after(std::atoi(fail));
@@ -78,7 +129,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   return s;
 }
 
-Status Store::create_schema() { return db_->exec(schema); }
+Status Store::create_schema() {
+  LONTAR_TRY(db_->exec(schema));
+  return db_->exec(name_index);
+}
 
 Result<store::Transaction> Store::begin() { return store::Transaction::begin(*db_); }
 
@@ -135,11 +189,15 @@ Status Store::insert_entry(const NewEntry& n, Outbox outbox) {
   const chain::Entry& e = n.entry;
   const domain::Verdict& local = n.local_verdict;
   if (!insert_entry_) {
-    LONTAR_ASSIGN(auto st, db_->prepare("INSERT INTO entries(seq, hash, kind, recorded_at_ms, operator, nik, name, "
-                                        "ref, verdict, confirmed, bytes) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"));
+    LONTAR_ASSIGN(
+        auto st,
+        db_->prepare("INSERT INTO entries(seq, hash, kind, recorded_at_ms, operator, nik, name, "
+                     "ref, verdict, confirmed, bytes, outcome) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"));
     insert_entry_.emplace(std::move(st));
     LONTAR_ASSIGN(auto ob, db_->prepare("INSERT INTO outbox(seq) VALUES(?1)"));
     insert_outbox_.emplace(std::move(ob));
+    LONTAR_ASSIGN(auto names, db_->prepare("INSERT INTO entry_names(rowid, folded) VALUES(?1, ?2)"));
+    insert_name_.emplace(std::move(names));
   }
   // Most entries are accepted: the encoding of that verdict is made once.
   Bytes other_verdict;
@@ -165,8 +223,13 @@ Status Store::insert_entry(const NewEntry& n, Outbox outbox) {
       .bind(8, n.ref)
       .bind(9, verdict)
       .bind(10, n.confirmed ? 1 : 0)
-      .bind(11, n.bytes);
+      .bind(11, n.bytes)
+      .bind(12, static_cast<int>(local.outcome));
   LONTAR_TRY(st.run());
+  if (!n.name.empty()) {
+    insert_name_->reset();
+    LONTAR_TRY(insert_name_->bind(1, e.seq).bind(2, fold(n.name)).run());
+  }
   if (outbox == Outbox::later) return {};
   insert_outbox_->reset();
   return insert_outbox_->bind(1, e.seq).run();
@@ -199,6 +262,8 @@ Status Store::acknowledge(std::uint64_t seq, std::uint64_t leaf_index, const dom
   }
   LONTAR_ASSIGN(auto put, db_->prepare("INSERT OR REPLACE INTO receipts(seq, leaf_index, verdict) VALUES(?1,?2,?3)"));
   LONTAR_TRY(put.bind(1, seq).bind(2, leaf_index).bind(3, ByteView(v)).run());
+  LONTAR_ASSIGN(auto outcome, db_->prepare("UPDATE entries SET outcome = ?1 WHERE seq = ?2"));
+  LONTAR_TRY(outcome.bind(1, static_cast<int>(verdict.outcome)).bind(2, seq).run());
   LONTAR_ASSIGN(auto out, db_->prepare("DELETE FROM outbox WHERE seq = ?1"));
   return out.bind(1, seq).run();
 }
@@ -353,6 +418,145 @@ Result<std::optional<chain::Seal>> Store::last_seal() {
   if (!row) return std::optional<chain::Seal>{};
   LONTAR_ASSIGN(auto seal, encoding::decode<chain::Seal>(st.blob_view(0), "seal"));
   return std::optional<chain::Seal>{std::move(seal)};
+}
+
+// ---- lookups for list / find / show ----
+
+Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry& each) {
+  using domain::EntryKind;
+  const std::string folded = fold(q.name);
+  const bool by_names = folded.size() >= 3;
+  std::string from = "entries e";
+  std::string where = " WHERE e.seq > ?2";
+  std::string order = "e.seq";
+  if (!q.nik.empty()) {
+    from = "entries e INDEXED BY entries_nik";
+  } else if (by_names) {
+    // The trigram index yields rowids (= seq) in order; CROSS JOIN keeps it the driver.
+    from = "entry_names n CROSS JOIN entries e ON e.seq = n.rowid";
+    where = " WHERE entry_names MATCH ?5 AND n.rowid > ?2";
+    order = "n.rowid";
+  } else if (!q.ref.empty()) {
+    from = "entries e INDEXED BY entries_kind_ref";
+    // Every kind, so that the (kind, ref) index serves a lookup by ref alone.
+    if (!q.kind) where += " AND e.kind IN (1, 2, 3, 10, 11, 12, 13, 14, 15)";
+  } else if (q.outcome) {
+    from = "entries e INDEXED BY entries_outcome";
+  } else if (q.kind) {
+    from = "entries e INDEXED BY entries_kind_seq";
+  }
+  if (q.kind) where += " AND e.kind = ?3";
+  if (!q.nik.empty()) where += " AND e.nik = ?4";
+  if (by_names && !q.nik.empty()) where += " AND e.seq IN (SELECT rowid FROM entry_names WHERE entry_names MATCH ?5)";
+  if (!by_names && !q.name.empty()) where += " AND e.name LIKE '%' || ?6 || '%'";
+  if (!q.ref.empty()) where += " AND e.ref = ?7";
+  if (q.outcome) where += " AND e.outcome = ?8";
+  if (q.from_ms) where += " AND e.recorded_at_ms >= ?9";
+  if (q.to_ms) where += " AND e.recorded_at_ms <= ?10";
+  if (q.seq) where += " AND e.seq = ?11";
+  if (q.sync == EntryQuery::Sync::unsynced) where += " AND o.seq IS NOT NULL";
+  if (q.sync == EntryQuery::Sync::synced) where += " AND o.seq IS NULL";
+  const std::string sql = fmt::format(
+      "SELECT e.seq, e.kind, e.recorded_at_ms, e.operator, e.nik, e.name, e.ref, e.bytes, "
+      "COALESCE(r.verdict, e.verdict), o.seq IS NOT NULL, "
+      "EXISTS(SELECT 1 FROM entries v WHERE v.kind = {} AND v.ref = ?1 || '#' || e.seq), e.hash "
+      "FROM {} LEFT JOIN receipts r ON r.seq = e.seq LEFT JOIN outbox o ON o.seq = e.seq{} ORDER BY {}{}",
+      static_cast<int>(EntryKind::entry_void), from, where, order, q.limit ? " LIMIT ?12" : "");
+  LONTAR_ASSIGN(auto st, db_->prepare(sql));
+  st.bind(1, q.office_id).bind(2, q.after_seq);
+  if (q.kind) st.bind(3, static_cast<int>(*q.kind));
+  if (!q.nik.empty()) st.bind(4, q.nik);
+  const std::string phrase = "\"" + folded + "\"";  // fold() leaves only [a-z0-9]
+  if (by_names) st.bind(5, phrase);
+  if (!by_names && !q.name.empty()) st.bind(6, q.name);
+  if (!q.ref.empty()) st.bind(7, q.ref);
+  if (q.outcome) st.bind(8, static_cast<int>(*q.outcome));
+  if (q.from_ms) st.bind(9, *q.from_ms);
+  if (q.to_ms) st.bind(10, *q.to_ms);
+  if (q.seq) st.bind(11, *q.seq);
+  if (q.limit) st.bind(12, q.limit);
+  std::uint64_t seen = 0;
+  for (;;) {
+    LONTAR_ASSIGN(bool row, st.step());
+    if (!row) break;
+    const std::string op = st.text(3), nik = st.text(4), name = st.text(5), ref = st.text(6);
+    ListedEntry e;
+    e.seq = st.uint64(0);
+    e.kind = static_cast<EntryKind>(st.int64(1));
+    e.recorded_at_ms = st.int64(2);
+    e.operator_id = op;
+    e.nik = nik;
+    e.name = name;
+    e.ref = ref;
+    e.bytes = st.blob_view(7);
+    e.verdict = st.blob_view(8);
+    e.synced = st.int64(9) == 0;
+    e.voided = st.int64(10) != 0;
+    e.hash = st.hash(11);
+    ++seen;
+    LONTAR_ASSIGN(bool more, each(e));
+    if (!more) break;
+  }
+  return seen;
+}
+
+// ---- clerk accounts ----
+
+Status Store::create_clerks_table() {
+  return db_->exec(
+      "CREATE TABLE IF NOT EXISTS clerks (id TEXT PRIMARY KEY, name TEXT NOT NULL, passphrase TEXT NOT NULL, "
+      "active INTEGER NOT NULL, created_at_ms INTEGER NOT NULL) WITHOUT ROWID");
+}
+
+Result<bool> Store::insert_clerk(const ClerkRow& c) {
+  LONTAR_TRY(create_clerks_table());
+  LONTAR_ASSIGN(auto s, db_->prepare("INSERT OR IGNORE INTO clerks (id, name, passphrase, active, created_at_ms) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5)"));
+  s.bind(1, c.id).bind(2, c.name).bind(3, c.passphrase).bind(4, c.active ? 1 : 0).bind(5, c.created_at_ms);
+  LONTAR_TRY(s.run());
+  return db_->changes() > 0;
+}
+
+Result<bool> Store::set_clerk_active(std::string_view id, bool active) {
+  LONTAR_TRY(create_clerks_table());
+  LONTAR_ASSIGN(auto s, db_->prepare("UPDATE clerks SET active = ?1 WHERE id = ?2"));
+  LONTAR_TRY(s.bind(1, active ? 1 : 0).bind(2, id).run());
+  return db_->changes() > 0;
+}
+
+Result<bool> Store::set_clerk_passphrase(std::string_view id, std::string_view passphrase_hash) {
+  LONTAR_TRY(create_clerks_table());
+  LONTAR_ASSIGN(auto s, db_->prepare("UPDATE clerks SET passphrase = ?1 WHERE id = ?2"));
+  LONTAR_TRY(s.bind(1, passphrase_hash).bind(2, id).run());
+  return db_->changes() > 0;
+}
+
+Result<std::vector<Store::ClerkRow>> Store::clerks() {
+  LONTAR_TRY(create_clerks_table());
+  LONTAR_ASSIGN(auto s, db_->prepare("SELECT id, name, active, created_at_ms FROM clerks ORDER BY id"));
+  std::vector<ClerkRow> out;
+  for (;;) {
+    LONTAR_ASSIGN(bool row, s.step());
+    if (!row) break;
+    out.push_back(ClerkRow{s.text(0), s.text(1), "", s.int64(2) != 0, s.int64(3)});
+  }
+  return out;
+}
+
+Result<std::optional<Store::ClerkRow>> Store::clerk(std::string_view id) {
+  LONTAR_TRY(create_clerks_table());
+  LONTAR_ASSIGN(auto s, db_->prepare("SELECT id, name, passphrase, active, created_at_ms FROM clerks WHERE id = ?1"));
+  LONTAR_ASSIGN(bool row, s.bind(1, id).step());
+  if (!row) return std::optional<ClerkRow>{};
+  return std::optional<ClerkRow>{ClerkRow{s.text(0), s.text(1), s.text(2), s.int64(3) != 0, s.int64(4)}};
+}
+
+Result<std::uint64_t> Store::count_clerks() {
+  LONTAR_ASSIGN(auto table,
+                db_->query_int("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'clerks'"));
+  if (!table || *table == 0) return std::uint64_t{0};
+  LONTAR_ASSIGN(auto n, db_->query_int("SELECT count(*) FROM clerks"));
+  return static_cast<std::uint64_t>(n.value_or(0));
 }
 
 // ---- lookups for the import ----

@@ -2,16 +2,23 @@
 // bookkeeping and the rules state.
 //
 // Tables (all created by create_schema; nothing is ever updated in place except
-// the sync bookkeeping):
+// the sync bookkeeping, entries.outcome included):
 //   settings(key, value)      office id, name, ledger NIK key, server URL/key
 //   entries(seq, ...)         the office chain: encoded entry bytes + hash, and a
-//                             few decoded columns (nik, name, ref) for find/list
+//                             few decoded columns (nik, name, ref) for find/list,
+//                             and `outcome`: the server's verdict once it answered,
+//                             else the local one (kept by acknowledge(); indexed)
+//   entry_names               FTS5 trigram index of every name, folded, by seq
+//   clerks(id, ...)           the office's clerk accounts (clerks.hpp)
 //   seals(last_seq, ...)      one per commit (and one per batch_entries_max entries
 //                             inside a big import, so any run can be pushed)
 //   outbox(seq)               entries the server has not acknowledged yet
 //   receipts(seq, ...)        the server's leaf index and verdict per entry
 //   checkpoint(id=1, ...)     the last checkpoint accepted from the server
 //   rules_*                   the rules state (replica + own entries), rules.hpp
+//
+// Stores made before `outcome` and entry_names existed get them at their next
+// open (one transaction).
 //
 // Every change happens inside a store::Transaction that the caller holds; the
 // store reads the chain head inside that transaction, so two clerks' processes
@@ -20,6 +27,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -64,9 +72,8 @@ class Store {
   // Opens `dir`/agent.db (must exist unless `create`). Honours LONTAR_FAIL_WRITE_AFTER.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& dir, bool create = false);
 
-  // DEPRECATED: the escape hatch that undoes this class's contract. Only
-  // cli_query.cpp and import.cpp use it still (they are being converted to
-  // operations of Store); do not add uses.
+  // DEPRECATED: the escape hatch that undoes this class's contract. Only the web
+  // page (agent/web/app.cpp) uses it still; do not add uses.
   store::Db& db() { return *db_; }
 
   // Creates every table (idempotent).
@@ -201,6 +208,63 @@ class Store {
   // Seals with last_seq >= from_seq (seq() is the seal's last_seq).
   Result<Cursor> seals_from(std::uint64_t from_seq);
 
+  // ---- lookups for list / find / show (each an index walk in seq order) ----
+  // Which entries: every filter given must hold. The walk is driven by the most
+  // selective filter given (nik, then name, then ref, then outcome, then kind), so a
+  // page costs about `limit` index steps whatever the store's size. Unindexed
+  // filters (dates, sync state) only narrow that walk.
+  struct EntryQuery {
+    std::string office_id;  // whose voids mark an entry voided ("OFFICE#seq")
+    std::optional<domain::EntryKind> kind;
+    std::string nik;
+    // Part of a name, compared folded (case, accents, spaces and punctuation
+    // ignored: "dede" finds "Dédé", "sitiam" finds "Siti Aminah"); through the
+    // trigram index when it folds to 3 characters or more.
+    std::string name;
+    std::string ref;
+    std::optional<std::int64_t> from_ms, to_ms;  // recorded_at_ms, inclusive
+    enum class Sync { any, synced, unsynced } sync = Sync::any;
+    std::optional<domain::Outcome> outcome;  // the server's once it answered, else the local one
+    std::optional<std::uint64_t> seq;
+    std::uint64_t after_seq = 0;  // paging: only entries with seq > after_seq
+    std::uint64_t limit = 0;      // 0: no limit
+  };
+  // One entry as the walk sees it; views valid during the callback only.
+  struct ListedEntry {
+    std::uint64_t seq = 0;
+    domain::EntryKind kind = domain::EntryKind::participant_enroll;
+    std::int64_t recorded_at_ms = 0;
+    std::string_view operator_id, nik, name, ref;
+    ByteView bytes;    // encoding::encode(chain::Entry)
+    Hash hash{};       // the stored hash column (not checked against bytes here)
+    ByteView verdict;  // encoding::encode(Verdict): the server's once it answered, else the local one
+    bool synced = false;
+    bool voided = false;
+  };
+  // Calls `each` for every matching entry in seq order (streaming: memory does not
+  // grow with the result); `each` returns false to stop. Returns how many it saw.
+  using EachEntry = std::function<Result<bool>(const ListedEntry&)>;
+  Result<std::uint64_t> query_entries(const EntryQuery& q, const EachEntry& each);
+
+  // ---- clerk accounts (clerks.hpp says what they are; the table is created on first use) ----
+  struct ClerkRow {
+    std::string id, name;
+    std::string passphrase;  // the scrypt hash's text form
+    bool active = true;
+    std::int64_t created_at_ms = 0;
+  };
+  Status create_clerks_table();
+  // Adds a clerk; false when the id exists already.
+  Result<bool> insert_clerk(const ClerkRow& c);
+  // Change one clerk; false when there is no such clerk.
+  Result<bool> set_clerk_active(std::string_view id, bool active);
+  Result<bool> set_clerk_passphrase(std::string_view id, std::string_view passphrase_hash);
+  // Every clerk by id (passphrase hashes left out).
+  Result<std::vector<ClerkRow>> clerks();
+  Result<std::optional<ClerkRow>> clerk(std::string_view id);
+  // How many clerks exist (0 when the table does not exist yet).
+  Result<std::uint64_t> count_clerks();
+
   // ---- lookups for the import (indexed by entries_nik; statements prepared once) ----
   // The seq of this office's newest entry of `kind` for `nik` whose ref is `ref`
   // ("" = any ref), if any.
@@ -214,6 +278,7 @@ class Store {
   std::unique_ptr<rules::State> rules_;
   std::optional<store::Stmt> insert_entry_;
   std::optional<store::Stmt> insert_outbox_;
+  std::optional<store::Stmt> insert_name_;
   std::optional<store::Stmt> add_to_outbox_;
   std::optional<store::Stmt> last_seq_of_;
   std::optional<store::Stmt> own_enrollment_;

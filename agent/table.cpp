@@ -13,7 +13,21 @@ namespace {
 constexpr std::size_t human_cell_chars_max = 40;
 
 // `s` as a JSON string literal (nlohmann's escaping; invalid UTF-8 replaced).
+// Plain ASCII without quotes, backslashes or control characters (nearly every
+// cell) is only wrapped in quotes: a full export stays fast.
 std::string quoted(const std::string& s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return b >= 0x20 && b < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
+    out += s;
+    out += '"';
+    return out;
+  }
   return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -32,16 +46,34 @@ std::string cut(const std::string& s) {
   }
   return out + "…";
 }
+
+// One JSON object keyed by `headers`.
+void append_object(std::string& out, const std::vector<std::string>& headers, const std::vector<std::string>& cells) {
+  out += "{";
+  for (std::size_t c = 0; c < headers.size() && c < cells.size(); ++c) {
+    if (c) out += ", ";
+    out += quoted(headers[c]);
+    out += ": ";
+    out += quoted(cells[c]);
+  }
+  out += "}";
+}
+
+void append_csv(std::string& out, const std::vector<std::string>& cells) {
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    if (i) out += ',';
+    out += csv::quote_field(cells[i]);
+  }
+  out += "\r\n";
+}
+
 }  // namespace
 
 std::string Table::json() const {
   std::string out = "[";
   for (std::size_t r = 0; r < rows.size(); ++r) {
-    out += r ? ",\n  {" : "\n  {";
-    for (std::size_t c = 0; c < headers.size() && c < rows[r].size(); ++c) {
-      out += fmt::format("{}{}: {}", c ? ", " : "", quoted(headers[c]), quoted(rows[r][c]));
-    }
-    out += "}";
+    out += r ? ",\n  " : "\n  ";
+    append_object(out, headers, rows[r]);
   }
   return out + (rows.empty() ? "]" : "\n]");
 }
@@ -54,8 +86,8 @@ void Table::print(Format f, std::FILE* out) const {
   if (f == Format::csv) {
     auto line = [out](const std::vector<std::string>& cells) {
       std::string s;
-      for (std::size_t i = 0; i < cells.size(); ++i) s += (i ? "," : "") + csv::quote_field(cells[i]);
-      fmt::print(out, "{}\r\n", s);
+      append_csv(s, cells);
+      std::fputs(s.c_str(), out);
     };
     line(headers);
     for (const auto& r : rows) line(r);
@@ -78,6 +110,43 @@ void Table::print(Format f, std::FILE* out) const {
   line(headers);
   for (const auto& r : rows) line(r);
   if (rows.empty()) fmt::print(out, "(none)\n");
+}
+
+RowWriter::RowWriter(Format f, std::vector<std::string> headers, std::FILE* out) : format_(f), out_(out) {
+  table_.headers = std::move(headers);
+  if (format_ == Format::csv) {
+    append_csv(line_, table_.headers);
+  } else if (format_ == Format::json) {
+    line_ = "[";
+  }
+}
+
+void RowWriter::row(std::vector<std::string> cells) {
+  if (format_ == Format::human) {
+    table_.rows.push_back(std::move(cells));
+  } else if (format_ == Format::csv) {
+    append_csv(line_, cells);
+  } else {
+    line_ += count_ ? ",\n  " : "\n  ";
+    append_object(line_, table_.headers, cells);
+  }
+  ++count_;
+  // Written in blocks of about 64 KiB: one write per block, memory flat.
+  if (line_.size() >= 64 * 1024) {
+    std::fwrite(line_.data(), 1, line_.size(), out_);
+    line_.clear();
+  }
+}
+
+void RowWriter::finish() {
+  if (format_ == Format::human) {
+    table_.print(format_, out_);
+    return;
+  }
+  if (format_ == Format::json) line_ += count_ ? "\n]\n" : "]\n";
+  std::fwrite(line_.data(), 1, line_.size(), out_);
+  line_.clear();
+  std::fflush(out_);
 }
 
 }  // namespace lontar::agent

@@ -19,4 +19,23 @@ struct Table {
   std::string json() const;
 };
 
+// Prints rows as they come: CSV and JSON stream (memory does not grow with the
+// number of rows); a human table is collected first, to align its columns (the
+// callers page it).
+class RowWriter {
+ public:
+  RowWriter(Format f, std::vector<std::string> headers, std::FILE* out = stdout);
+  void row(std::vector<std::string> cells);
+  // Ends the output (JSON's closing bracket, the human table).
+  void finish();
+  std::size_t rows() const { return count_; }
+
+ private:
+  Format format_;
+  std::FILE* out_;
+  Table table_;
+  std::size_t count_ = 0;
+  std::string line_;
+};
+
 }  // namespace lontar::agent

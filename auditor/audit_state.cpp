@@ -1,5 +1,6 @@
 #include "audit_state.hpp"
 
+#include "base/private_file.hpp"
 #include "crypto/crypto.hpp"
 
 namespace lontar::audit {
@@ -22,9 +23,8 @@ Result<AcceptedCheckpoint> row_checkpoint(store::Stmt& s) {
 }  // namespace
 
 Result<std::unique_ptr<AuditState>> AuditState::open(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Error{Code::io, dir.string() + ": cannot create the state folder: " + ec.message()};
+  // The state folder holds a copy of what the ledger says: owner-only.
+  LONTAR_TRY(ensure_private_dir(dir));
   std::unique_ptr<AuditState> st(new AuditState());
   LONTAR_ASSIGN(st->db_, store::Db::open((dir / "audit.sqlite").string()));
   LONTAR_TRY(st->db_->exec(schema));

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 
+#include "base/private_file.hpp"
 #include "cli.hpp"
 #include "cli_lock.hpp"
 #include "config.hpp"
@@ -77,6 +78,14 @@ int run_export(const std::filesystem::path& data, const std::filesystem::path& o
     std::error_code e;
     std::filesystem::create_directories(file.parent_path(), e);
     if (e) return Error{Code::io, fmt::format("{}: cannot create: {}", file.parent_path().string(), e.message())};
+    // Entry bundles hold personal data: owner-only files in owner-only folders
+    // (tile/entries/ and every folder under it); hash tiles may be published.
+    if (path.starts_with("tile/entries/")) {
+      for (auto dir = file.parent_path(); dir != out / "tile"; dir = dir.parent_path()) {
+        LONTAR_TRY(ensure_private_dir(dir));
+      }
+      return crypto::write_file_atomic(file, as_chars(bytes), private_file_mode);
+    }
     return crypto::write_file_atomic(file, as_chars(bytes), 0644);
   };
   for (const auto& id : merkle::tiles_added(0, cp->size)) {

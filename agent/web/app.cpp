@@ -481,7 +481,7 @@ Response WebApp::login_post(Ctx& c) {
     return make(c.req, http::status::forbidden, std::string(c.t("web.refused_csrf")) + "\n",
                 "text/plain; charset=utf-8");
   }
-  auto clerk = authenticate_clerk(office_->store->db(), trim(get(c.form, "clerk")), get(c.form, "passphrase"));
+  auto clerk = authenticate_clerk(*office_->store, trim(get(c.form, "clerk")), get(c.form, "passphrase"));
   if (!clerk.ok()) return login_page(c, clerk.error().message, 500);
   if (!*clerk) return login_page(c, std::string(c.t("web.login_failed")), 401);
   // Forget the oldest session when full (a bounded table; memory only).

@@ -1,5 +1,6 @@
 #include "log/init.hpp"
 
+#include "base/private_file.hpp"
 #include "chain/chain.hpp"
 #include "crypto/crypto.hpp"
 #include "domain/schedule.hpp"
@@ -18,9 +19,7 @@ Result<InitResult> init_ledger(const InitOptions& o) {
                                        " already holds a ledger; choose an empty folder"};
     }
   }
-  std::error_code ec;
-  std::filesystem::create_directories(o.data_dir, ec);
-  if (ec) return Error{Code::io, "cannot create " + o.data_dir.string() + ": " + ec.message()};
+  LONTAR_TRY(ensure_private_dir(o.data_dir));
 
   LONTAR_ASSIGN(crypto::PrivateKey log_key, crypto::PrivateKey::generate());
   LONTAR_ASSIGN(crypto::PrivateKey admin_key, crypto::PrivateKey::generate());

@@ -89,6 +89,32 @@ constexpr Message catalog[] = {
      "tidak ada yang dicatat: ulangi perintah dengan --confirm untuk mencatatnya dengan tanda audit",
      "nothing recorded: repeat the command with --confirm to record it flagged for audit"},
     {"error", "galat: {}", "error: {}"},
+    {"record.nik_length", "NIK harus 16 angka, yang ini {} angka: salin lagi dari KTP atau KK",
+     "a NIK has 16 digits, this one has {}: copy it again from the KTP or KK"},
+    {"record.too_long", "{} karakter, lebih dari batas {}: persingkat",
+     "{} characters, more than the limit of {}: shorten it"},
+    {"record.update_empty", "tidak ada yang diubah: berikan --phone, --address, --heir atau --clear-heirs",
+     "nothing to change: give --phone, --address, --heir or --clear-heirs"},
+    {"record.update_same",
+     "tidak ada yang berubah: data {} sudah seperti itu (lihat `show --nik {}`); tidak ada yang dicatat",
+     "nothing changes: {}'s details are already so (see `show --nik {}`); nothing recorded"},
+    {"record.enrolled_elsewhere",
+     "orang ini sudah didaftarkan oleh {} (catatan #{}, kepesertaan mulai {}); datanya ada di kantor itu, bukan di "
+     "sini: "
+     "jangan daftarkan lagi, catat iuran dan klaim dengan NIK ini",
+     "this person was enrolled by {} (entry #{}, coverage from {}); the details are kept at that office, not here: do "
+     "not enroll again, record contributions and claims under this NIK"},
+    {"void.preview", "akan dibatalkan: #{} {} {} {} (dicatat {} oleh {})",
+     "will cancel: #{} {} {} {} (recorded {} by {})"},
+    {"void.needs_confirm",
+     "tidak ada yang dicatat: ulangi perintah dengan --confirm untuk membatalkannya (tidak ada yang dihapus; "
+     "pembatalan dicatat sebagai catatan baru)",
+     "nothing recorded: repeat the command with --confirm to cancel it (nothing is erased; the void is recorded as a "
+     "new entry)"},
+    // ---- lontar-agent: list / find / show ----
+    {"query.more", "masih ada lagi: halaman berikut dengan --after {} (atau --limit N)",
+     "more rows: next page with --after {} (or --limit N)"},
+    {"query.nothing_for", "tidak ada catatan di kantor ini untuk {}", "nothing recorded here for {}"},
     // ---- lontar-agent: sync ----
     {"sync.summary",
      "tersinkron dengan {}: {} catatan dikirim dalam {} kiriman ({} diterima, {} ditolak, {} ditandai); {} daun "

@@ -168,8 +168,8 @@ struct Judge {
     Flags flags;
     if (p.event_date < who->coverage_start) {
       flags.add(reason::event_before_coverage,
-                fmt::format("event date {} is before the coverage start {} ({}); check both dates — the claim is "
-                            "recorded and will be reviewed by an auditor",
+                fmt::format("event date {} is before the coverage start {} ({}); check both dates — if both are "
+                            "right, the claim can stand flagged for an auditor to review",
                             domain::to_string(p.event_date), domain::to_string(who->coverage_start),
                             entry_ref(who->principal, who->seq)));
     }

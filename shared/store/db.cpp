@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/private_file.hpp"
+
 namespace lontar::store {
 
 namespace {
@@ -164,6 +166,11 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, OpenOptions option
   } else {
     flags |= SQLITE_OPEN_READWRITE;
     if (options.create) flags |= SQLITE_OPEN_CREATE;
+  }
+  // Every store holds personal data: created 0600 whatever the umask, before SQLite
+  // opens it, so that its -wal and -shm files get the same mode.
+  if (!options.read_only && options.create && !path.empty() && path != ":memory:" && !path.starts_with("file:")) {
+    LONTAR_TRY(ensure_private_file(path));
   }
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);

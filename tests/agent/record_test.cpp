@@ -117,7 +117,7 @@ TEST_CASE("a voided enrollment frees the NIK; update and void are recorded") {
   REQUIRE(a.init().rc == 0);
   REQUIRE(a.run(Agent::enroll_args(1)).rc == 0);
   REQUIRE(a.run({"update", "--nik", Agent::nik(1), "--phone", "081234567890"}).rc == 0);
-  REQUIRE(a.run({"void", "--seq", "1", "--reason", "wrong name"}).rc == 0);
+  REQUIRE(a.run({"void", "--seq", "1", "--reason", "wrong name", "--confirm"}).rc == 0);
   CHECK(a.run(Agent::enroll_args(1)).rc == 0);
   CHECK(a.run({"void", "--seq", "99", "--reason", "no such entry"}).rc == 3);
   CHECK(a.run({"verify"}).rc == 0);

@@ -38,7 +38,7 @@ struct Page {
     auto o = lontar::agent::open_office(a.data(), std::nullopt);
     REQUIRE(o.ok());
     office.emplace(std::move(*o));
-    REQUIRE(lontar::agent::add_clerk(office->store->db(), "siti", "Siti Aminah", "rahasia-123").ok());
+    REQUIRE(lontar::agent::add_clerk(*office->store, "siti", "Siti Aminah", "rahasia-123").ok());
     app = std::make_unique<web::WebApp>(*office,
                                         web::WebConfig{{"127.0.0.1:8080", "localhost:8080"}, false, a.data(), {}});
   }

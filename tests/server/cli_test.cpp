@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <chrono>
 #include <thread>
@@ -111,6 +112,47 @@ TEST_CASE("init writes a ledger, a config and a certificate, prints the verifier
   CHECK(again.rc == 3);
   CHECK(again.err.find("already") != std::string::npos);
   CHECK(slurp(i.data / "admin.key") == before);
+}
+
+// The mode bits of `path` (0 when it does not exist).
+unsigned mode_of(const std::filesystem::path& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? (st.st_mode & 0777) : 0;
+}
+
+TEST_CASE("the ledger, its backup, the export's entry bundles and the auditor's state are owner-only under umask 022") {
+  const mode_t old_umask = ::umask(022);  // inherited by every process the test starts
+  TempDir tmp;
+  auto i = init(tmp);
+  CHECK(mode_of(i.data) == 0700);
+  CHECK(mode_of(i.data / "ledger.db") == 0600);
+  if (std::filesystem::exists(i.data / "ledger.db-wal")) CHECK(mode_of(i.data / "ledger.db-wal") == 0600);
+  const auto backup = tmp.path() / "ledger.backup";
+  auto b = run(tmp, {"backup", "--data", i.data.string(), "--out", backup.string()});
+  INFO(b.err);
+  REQUIRE(b.rc == 0);
+  CHECK(mode_of(backup) == 0600);
+  const auto out = tmp.path() / "export";
+  auto ex = run(tmp, {"export", "--data", i.data.string(), "--out", out.string()});
+  INFO(ex.err);
+  REQUIRE(ex.rc == 0);
+  CHECK(mode_of(out / "checkpoint") == 0644);  // may be published
+  CHECK(mode_of(out / "tile" / "entries") == 0700);
+  int bundles = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(out / "tile" / "entries")) {
+    INFO(e.path().string());
+    CHECK(mode_of(e.path()) == (e.is_directory() ? 0700u : 0600u));
+    bundles += e.is_regular_file() ? 1 : 0;
+  }
+  CHECK(bundles > 0);
+  const auto state = tmp.path() / "audit-state";
+  auto audit =
+      run(tmp, {"verify", "--dir", out.string(), "--key", i.verifier_key, "--state", state.string()}, LONTAR_AUDIT_BIN);
+  INFO(audit.out, audit.err);
+  CHECK(audit.rc == 0);
+  CHECK(mode_of(state) == 0700);
+  CHECK(mode_of(state / "audit.sqlite") == 0600);
+  ::umask(old_umask);
 }
 
 TEST_CASE("run refuses a config with an unknown key or a bad value, naming the file and the key") {
