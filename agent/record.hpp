@@ -65,7 +65,7 @@ class Recorder {
   Recorder(Office& office, store::Transaction tx, rules::State& state, std::string operator_id, Head head)
       : office_(&office),
         tx_(std::move(tx)),
-        overlay_(std::make_unique<rules::OverlayState>(state)),
+        overlay_(std::make_unique<rules::OverlayState>(state, overlay_rows_max)),
         state_(overlay_.get()),
         operator_(std::move(operator_id)),
         head_(head) {}
@@ -75,6 +75,10 @@ class Recorder {
   store::Transaction tx_;
   // The transaction's rules changes, in memory until commit() writes them (sorted)
   // just before committing; thrown away with the transaction when it rolls back.
+  // A smaller cap than the overlay's default: an import writes only new rows, so a
+  // larger batch gains nothing and would only add to the import's memory (about
+  // 1–2 MB at this cap; docs/PERFORMANCE.md).
+  static constexpr std::size_t overlay_rows_max = 8'192;
   std::unique_ptr<rules::OverlayState> overlay_;
   rules::State* state_;
   std::string operator_;

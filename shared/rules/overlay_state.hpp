@@ -26,9 +26,9 @@
 //
 // Memory is bounded: when the pending rows reach `rows_max` the next write flushes
 // first (into the same transaction), so a 400,000-row import or a 10,000,000-leaf
-// audit stays flat. A row costs about 150–300 bytes (key, value, hash-table node;
-// an applied entry carries its undo record), so the default cap of 65,536 rows is
-// about 10–20 MB.
+// audit stays flat. A row costs about 140 bytes (key, value, hash-table node; an
+// applied entry carries its undo record; measured, docs/PERFORMANCE.md), so the
+// default cap of 65,536 rows is about 9 MB.
 //
 // While an overlay is in use, nothing else may write its base (readers of the base
 // other than the overlay see the state as of the last flush). Not thread-safe.
