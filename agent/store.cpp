@@ -41,11 +41,6 @@ CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
 )sql";
 }  // namespace
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, bool create) {
   const auto path = dir / db_file_name;
   std::error_code ec;

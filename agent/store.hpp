@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.hpp"  // now_ms(), used throughout the agent
 #include "base/result.hpp"
 #include "chain/chain.hpp"
 #include "rules/rules.hpp"
@@ -215,8 +216,5 @@ class Store {
   std::optional<store::Stmt> own_enrollment_;
   Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once
 };
-
-// Milliseconds since the Unix epoch by the office clock (informational only).
-std::int64_t now_ms();
 
 }  // namespace lontar::agent

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "html/html.hpp"
 #include "report_book.hpp"
 #include "rules/rules.hpp"
@@ -253,9 +253,7 @@ Status section_exceptions(AuditState& state, Lang lang, std::string& out) {
 Status write_html_report(AuditState& state, const VerifyReport* run, Lang lang, std::ostream& out) {
   auto book = ReportBook::open(state);  // the tables exist once a verify has run; empty otherwise
   if (!book.ok()) return std::move(book).error();
-  const auto now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const auto now_ms = lontar::now_ms();
   std::string page = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n"
       "<style>{}</style></head>\n<body>\n<h1>{}</h1>\n<p class=\"muted\">{}</p>\n",

@@ -13,6 +13,7 @@
 #include "note/checkpoint.hpp"
 #include "server/log_fixture.hpp"
 #include "server/server_cli.hpp"
+#include "store/db.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -402,6 +403,52 @@ TEST_CASE("SIGHUP reloads the TLS certificate for new connections") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("pinned") != std::string::npos);
   CHECK(server.stop(SIGINT) == 0);
+}
+
+}  // namespace lontar::test
+
+namespace lontar::test {
+
+TEST_CASE("scrub re-reads every leaf, tile and index row against the signed tree and names the damage") {
+  TempDir tmp;
+  const auto data = tmp.path() / "data";
+  {
+    Ledger l = Ledger::create(data);
+    ChainWriter a = l.add_principal("SBY-RUNGKUT");
+    std::vector<domain::Payload> people;
+    for (unsigned i = 1; i <= 300; ++i) people.emplace_back(enrollment(i));  // past one full tile
+    take(l.store->push(a.caller(), a.batch(people)), "push");
+  }
+  auto clean = run(tmp, {"scrub", "--data", data.string()});
+  INFO(clean.out << clean.err);
+  REQUIRE(clean.rc == 0);
+  CHECK(clean.out.find("clean: 306 leaves") != std::string::npos);
+
+  // One byte of leaf 200 changes on disk (a failing sector): the server would serve it.
+  {
+    auto db = take(store::Db::open((data / "ledger.db").string(), {.create = false}), "open");
+    auto get = take(db->prepare("SELECT leaf FROM log_leaves WHERE idx = 200"), "select");
+    REQUIRE(take(get.step(), "step"));
+    Bytes leaf = get.blob(0);
+    leaf[leaf.size() / 2] ^= 0x20;
+    auto put = take(db->prepare("UPDATE log_leaves SET leaf = ?1 WHERE idx = 200"), "update");
+    take(put.bind(1, ByteView(leaf)).run(), "write");
+  }
+  auto damaged = run(tmp, {"scrub", "--data", data.string()});
+  INFO(damaged.out << damaged.err);
+  CHECK(damaged.rc == 5);
+  CHECK(damaged.out.find("DAMAGED") != std::string::npos);
+  CHECK(damaged.out.find("leaf 200: its stored bytes do not hash") != std::string::npos);
+  CHECK(damaged.out.find("restore") != std::string::npos);  // what to do
+
+  // An entry's index row pointing elsewhere is named too.
+  {
+    auto db = take(store::Db::open((data / "ledger.db").string(), {.create = false}), "open");
+    take(db->exec("UPDATE log_entries SET leaf_index = 7 WHERE principal = 'SBY-RUNGKUT' AND seq = 250"), "write");
+  }
+  auto index = run(tmp, {"scrub", "--data", data.string()});
+  CHECK(index.rc == 5);
+  CHECK(index.out.find("entry SBY-RUNGKUT #250") != std::string::npos);
 }
 
 }  // namespace lontar::test
