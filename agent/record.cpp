@@ -97,6 +97,7 @@ Result<std::optional<chain::Seal>> Recorder::commit() {
     LONTAR_ASSIGN(last, office_->store->last_seal());
   }
   if (appended_ > 0) LONTAR_TRY(office_->store->add_to_outbox(first_seq_, head_.seq));
+  LONTAR_TRY(overlay_->flush());
   LONTAR_TRY(tx_.commit());
   return last;
 }

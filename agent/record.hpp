@@ -11,11 +11,13 @@
 // batch_entries_max entries, so that any unsynced run can be pushed in batches.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "chain/chain.hpp"
 #include "office.hpp"
+#include "rules/overlay_state.hpp"
 
 namespace lontar::agent {
 
@@ -61,11 +63,23 @@ class Recorder {
 
  private:
   Recorder(Office& office, store::Transaction tx, rules::State& state, std::string operator_id, Head head)
-      : office_(&office), tx_(std::move(tx)), state_(&state), operator_(std::move(operator_id)), head_(head) {}
+      : office_(&office),
+        tx_(std::move(tx)),
+        overlay_(std::make_unique<rules::OverlayState>(state, overlay_rows_max)),
+        state_(overlay_.get()),
+        operator_(std::move(operator_id)),
+        head_(head) {}
   Result<chain::Seal> seal();
 
   Office* office_;
   store::Transaction tx_;
+  // The transaction's rules changes, in memory until commit() writes them (sorted)
+  // just before committing; thrown away with the transaction when it rolls back.
+  // A smaller cap than the overlay's default: an import writes only new rows, so a
+  // larger batch gains nothing and would only add to the import's memory (about
+  // 1–2 MB at this cap; docs/PERFORMANCE.md).
+  static constexpr std::size_t overlay_rows_max = 8'192;
+  std::unique_ptr<rules::OverlayState> overlay_;
   rules::State* state_;
   std::string operator_;
   Head head_;

@@ -39,6 +39,7 @@ Result<std::unique_ptr<AuditState>> AuditState::open(const std::filesystem::path
   rules::NikKey nik{};
   std::copy(key->begin(), key->end(), nik.begin());
   LONTAR_ASSIGN(st->rules_, rules::make_sqlite_state(*st->db_, nik));
+  st->overlay_ = std::make_unique<rules::OverlayState>(*st->rules_);
   return st;
 }
 

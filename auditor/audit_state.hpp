@@ -6,7 +6,7 @@
 //   - small named values (audited size, Merkle frontier, tile buffers, chain heads,
 //     the open seal): whatever the checks need to resume, never the ledger itself;
 //   - the rules state (rules::make_sqlite_state, tables "rules_"), so the replay of
-//     verdicts resumes where it stopped;
+//     verdicts resumes where it stopped (written through a batch overlay: rules());
 //   - the report's facts (tables "report_"), one row per entry (report.hpp).
 // A run works inside one transaction and commits only when the audit passed, so a
 // failed audit never advances what is remembered.
@@ -22,6 +22,7 @@
 
 #include "base/bytes.hpp"
 #include "base/result.hpp"
+#include "rules/overlay_state.hpp"
 #include "rules/rules.hpp"
 #include "store/db.hpp"
 
@@ -43,7 +44,11 @@ class AuditState {
   static Result<std::unique_ptr<AuditState>> open_existing(const std::filesystem::path& dir);
 
   store::Db& db() { return *db_; }
-  rules::State& rules() { return *rules_; }
+  // The rules state, through a batch overlay (rules/overlay_state.hpp) over the
+  // tables: the replay's changes stay in memory (bounded, flushing early when full)
+  // until flush_rules() writes them, which the run does before it commits.
+  rules::State& rules() { return *overlay_; }
+  Status flush_rules() { return overlay_->flush(); }
 
   // A named value; nullopt when never set.
   Result<std::optional<Bytes>> get(std::string_view name);
@@ -65,6 +70,7 @@ class AuditState {
   AuditState() = default;
   std::unique_ptr<store::Db> db_;
   std::unique_ptr<rules::State> rules_;
+  std::unique_ptr<rules::OverlayState> overlay_;        // over rules_
   std::unordered_map<std::string, store::Stmt> cache_;  // destroyed before db_
 };
 

@@ -226,6 +226,7 @@ Result<VerifyReport> verify_once(Source& source, const VerifyOptions& options) {
   }
   if (r.findings.empty() && cp->size > audited) LONTAR_TRY(stream_leaves(source, *state, *cp, audited, r));
   if (r.findings.empty()) {
+    LONTAR_TRY(state->flush_rules());
     LONTAR_TRY(state->accept(AcceptedCheckpoint{cp->size, cp->root, *note_text}));
     LONTAR_TRY(tx.commit());
   }

@@ -8,6 +8,7 @@
 #include "base/clock.hpp"
 #include "encoding/encoding.hpp"
 #include "note/checkpoint.hpp"
+#include "rules/overlay_state.hpp"
 
 namespace lontar::server {
 namespace {
@@ -53,7 +54,12 @@ void invariant(bool holds, const std::string& what) {
 
 Integrator::Integrator(WriteSide& store, const LogSettings& settings, const crypto::PrivateKey& log_key,
                        std::string name)
-    : store_(store), settings_(settings), log_key_(log_key), name_(std::move(name)), state_(&store.rules_state()) {}
+    : store_(store),
+      settings_(settings),
+      log_key_(log_key),
+      name_(std::move(name)),
+      base_state_(&store.rules_state()),
+      state_(base_state_) {}
 
 // ---------------------------------------------------------------- loading
 
@@ -101,7 +107,16 @@ Status Integrator::integrate(Integrated& g) {
   g.note.clear();
   const std::uint64_t start_size = tree_.size();
   Status s = store_.transaction([&]() -> Status {
+    // The group's rules changes stay in memory and are written once, sorted, before
+    // the commit (the overlay bounds its own memory, flushing early if it must).
+    rules::OverlayState overlay(*base_state_);
+    state_ = &overlay;
+    struct Back {
+      Integrator& i;
+      ~Back() { i.state_ = i.base_state_; }
+    } back{*this};
     for (std::size_t i = 0; i < g.group.size(); ++i) LONTAR_TRY(integrate_one(*g.group[i], g.counts, g.outcomes[i]));
+    LONTAR_TRY(overlay.flush());
     if (tree_.size() != start_size) {
       LONTAR_ASSIGN(g.note, commit_checkpoint());
     }

@@ -23,9 +23,10 @@
 // principals that pushed recently — mirrors the store; after a failed transaction it is
 // reloaded from the store, so that it always matches what is committed.
 //
-// The rules state is reached through one pointer (state_), today the store's own
-// (WriteSide::rules_state()): a batch overlay that keeps a group's rules changes in memory
-// and writes them once before the commit can be put in its place here, and nowhere else.
+// The rules state is reached through one pointer (state_): during a group, a batch overlay
+// (rules::OverlayState) over the store's own (WriteSide::rules_state()) that keeps the
+// group's rules changes in memory and writes them, sorted, just before the commit; a
+// rolled-back group's overlay is thrown away with the transaction.
 #pragma once
 
 #include <cstdint>
@@ -101,8 +102,9 @@ class Integrator {
   WriteSide& store_;
   const LogSettings& settings_;
   const crypto::PrivateKey& log_key_;
-  std::string name_;  // the store, for messages
-  rules::State* state_;
+  std::string name_;          // the store, for messages
+  rules::State* base_state_;  // the store's (WriteSide::rules_state())
+  rules::State* state_;       // the group's overlay over it, during integrate()
   merkle::TileWriter tree_;
   std::unordered_map<std::string, Head> heads_;  // a cache of the store's heads
 };

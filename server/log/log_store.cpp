@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "chain/verify_hashed.hpp"
 #include "encoding/encoding.hpp"
 #include "log/reader.hpp"
 #include "log/sqlite_storage.hpp"
@@ -156,14 +157,6 @@ Result<std::unique_ptr<Pending>> LogStore::Impl::prepare(const Caller& caller, c
     return refusal(Code::bad_input, who, "the seal is for " + batch.seal.principal + ", not " + who);
   }
   if (batch.entries.front().seq == 0) return refusal(Code::bad_input, who, "entry seq 0 does not exist");
-  // Chain links within the batch and the seal's signature: checked here, in the
-  // caller's thread, so that many pushes verify in parallel. The link to the
-  // server's head is checked by the integrator, which knows it.
-  const chain::Entry& first = batch.entries.front();
-  if (auto s = chain::verify_run(batch.entries, first.seq - 1, first.prev, &batch.seal); !s.ok()) {
-    Error e = std::move(s).error();
-    return refusal(e.code == Code::unauthorized ? Code::unauthorized : Code::bad_input, who, e.message);
-  }
   auto p = std::make_unique<Pending>();
   p->entry_bytes.reserve(batch.entries.size());
   p->entry_hashes.reserve(batch.entries.size());
@@ -178,6 +171,15 @@ Result<std::unique_ptr<Pending>> LogStore::Impl::prepare(const Caller& caller, c
     }
     p->entry_hashes.push_back(chain::entry_hash_of_bytes(*bytes));
     p->entry_bytes.push_back(std::move(bytes).value());
+  }
+  // Chain links within the batch and the seal's signature: checked here, in the
+  // caller's thread, so that many pushes verify in parallel, with the hashes just
+  // computed (each entry is encoded and hashed once). The link to the server's
+  // head is checked by the integrator, which knows it.
+  const chain::Entry& first = batch.entries.front();
+  if (auto s = chain::verify_run(batch.entries, p->entry_hashes, first.seq - 1, first.prev, &batch.seal); !s.ok()) {
+    Error e = std::move(s).error();
+    return refusal(e.code == Code::unauthorized ? Code::unauthorized : Code::bad_input, who, e.message);
   }
   p->batch = std::move(batch);
   p->prepared.reserve(p->batch.entries.size());

@@ -1,4 +1,5 @@
 #include "chain/chain.hpp"
+#include "chain/verify_hashed.hpp"
 
 #include <string>
 
@@ -80,7 +81,11 @@ Seal make_seal(const std::string& principal, std::uint64_t last_seq, const Hash&
 
 bool seal_signature_valid(const Seal& s) { return crypto::verify(s.key, seal_message(s), s.signature); }
 
-Status verify_run(std::span<const Entry> entries, std::uint64_t after_seq, const Hash& after_head, const Seal* seal) {
+namespace {
+// verify_run with the hash of entries[i] given by hash_of(i).
+template <class HashOf>
+Status verify_run_with(std::span<const Entry> entries, std::uint64_t after_seq, const Hash& after_head,
+                       const Seal* seal, HashOf hash_of) {
   std::uint64_t seq = after_seq;
   Hash head = after_head;
   const std::string* principal = seal != nullptr ? &seal->principal : nullptr;
@@ -102,7 +107,7 @@ Status verify_run(std::span<const Entry> entries, std::uint64_t after_seq, const
                                       ": previous-hash link does not match the hash of seq " + seq_str(seq)};
     }
     seq = e.seq;
-    head = entry_hash(e);
+    head = hash_of(static_cast<std::size_t>(&e - entries.data()));
   }
   if (seal != nullptr) {
     if (seal->last_seq != seq || seal->head != head) {
@@ -116,6 +121,20 @@ Status verify_run(std::span<const Entry> entries, std::uint64_t after_seq, const
     }
   }
   return {};
+}
+}  // namespace
+
+Status verify_run(std::span<const Entry> entries, std::uint64_t after_seq, const Hash& after_head, const Seal* seal) {
+  return verify_run_with(entries, after_seq, after_head, seal, [&](std::size_t i) { return entry_hash(entries[i]); });
+}
+
+Status verify_run(std::span<const Entry> entries, std::span<const Hash> entry_hashes, std::uint64_t after_seq,
+                  const Hash& after_head, const Seal* seal) {
+  if (entry_hashes.size() != entries.size()) {
+    return Error{Code::internal, "verify_run: " + std::to_string(entry_hashes.size()) + " hashes for " +
+                                     std::to_string(entries.size()) + " entries"};
+  }
+  return verify_run_with(entries, after_seq, after_head, seal, [&](std::size_t i) { return entry_hashes[i]; });
 }
 
 bool valid_leaf_type(LeafType t) { return t == LeafType::entry || t == LeafType::seal; }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "chain/chain.hpp"
+#include "chain/verify_hashed.hpp"
 #include "support/property.hpp"
 
 using namespace lontar;
@@ -86,6 +87,24 @@ TEST_CASE("a sealed run of entries verifies, and the seal signs only its own fie
   auto bad = verify_run(entries, 0, Hash{}, &later);
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == Code::unauthorized);
+}
+
+TEST_CASE("verify_run with the caller's entry hashes judges as verify_run, and trusts those hashes") {
+  auto key = office_key();
+  auto entries = make_chain(5);
+  std::vector<Hash> hashes;
+  for (const auto& e : entries) hashes.push_back(entry_hash_of_bytes(*encoding::encode(e)));
+  Seal seal = make_seal("SBY-RUNGKUT", 5, hashes.back(), 1526860900000, key);
+  CHECK(verify_run(entries, hashes, 0, Hash{}, &seal).ok());
+  CHECK(verify_run(std::span(entries).subspan(2), std::span(hashes).subspan(2), 2, hashes[1], &seal).ok());
+  // A wrong hash breaks the next link, as a changed entry would.
+  auto wrong = hashes;
+  wrong[1][0] ^= 1;
+  auto bad = verify_run(entries, wrong, 0, Hash{}, &seal);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message == verify_run(std::span(entries).subspan(2), 2, wrong[1], nullptr).error().message);
+  CHECK(bad.error().message.find("seq 3") != std::string::npos);
+  CHECK_FALSE(verify_run(entries, std::span(hashes).first(4), 0, Hash{}, &seal).ok());
 }
 
 TEST_CASE("verify_run names the seq of a gap, a broken link or a foreign entry") {

@@ -1,0 +1,313 @@
+// overlay_state.cpp — see overlay_state.hpp.
+#include "rules/overlay_state.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace lontar::rules {
+namespace {
+
+// principal and a suffix in one key, the principal's length first so that no two
+// (principal, suffix) pairs share a key.
+std::string row_key(std::string_view principal, std::string_view suffix) {
+  std::string k;
+  k.reserve(4 + principal.size() + suffix.size());
+  const auto n = static_cast<std::uint32_t>(principal.size());
+  k.append(reinterpret_cast<const char*>(&n), sizeof n);
+  k.append(principal);
+  k.append(suffix);
+  return k;
+}
+std::string row_key(std::string_view principal, std::uint64_t seq) {
+  return row_key(principal, std::string_view(reinterpret_cast<const char*>(&seq), sizeof seq));
+}
+
+int month_index(domain::YearMonth m) { return m.year * 12 + (m.month - 1); }
+
+bool is_death(const StateView::Claim& c) { return c.programme == domain::Programme::jkm; }
+
+template <class Map>
+std::vector<typename Map::value_type*> sorted_rows(Map& rows, auto less) {
+  std::vector<typename Map::value_type*> out;
+  out.reserve(rows.size());
+  for (auto& row : rows) out.push_back(&row);
+  std::sort(out.begin(), out.end(), [&](const auto* a, const auto* b) { return less(*a, *b); });
+  return out;
+}
+
+}  // namespace
+
+std::size_t OverlayState::HashOfHash::operator()(const Hash& h) const noexcept {
+  // A person key is an HMAC output: any 8 of its bytes are as good as a hash.
+  std::size_t v = 0;
+  std::memcpy(&v, h.data(), sizeof v);
+  return v;
+}
+
+OverlayState::OverlayState(State& base, std::size_t rows_max)
+    : base_(base), rows_max_(std::max<std::size_t>(rows_max, 1)) {}
+
+// ---------------------------------------------------------------- reads
+
+Result<std::optional<StateView::Participant>> OverlayState::participant(const Hash& person) const {
+  if (auto it = participants_.find(person); it != participants_.end()) return it->second;
+  return base_.participant(person);
+}
+
+Result<std::optional<StateView::Claim>> OverlayState::claim(std::string_view claim_no) const {
+  if (auto it = claims_.find(claim_no); it != claims_.end()) return it->second;
+  return base_.claim(claim_no);
+}
+
+Result<bool> OverlayState::has_principals() const {
+  if (has_principals_) return true;  // principals are never removed
+  LONTAR_ASSIGN(has_principals_, base_.has_principals());
+  return has_principals_;
+}
+
+Result<std::optional<StateView::Principal>> OverlayState::principal(std::string_view id) const {
+  if (auto it = principals_.find(id); it != principals_.end()) return it->second;
+  LONTAR_ASSIGN(auto p, base_.principal(id));
+  if (principals_.size() >= answers_max) principals_.clear();
+  principals_.emplace(std::string(id), p);
+  return p;
+}
+
+Result<bool> OverlayState::key_active(std::string_view id, const crypto::PublicKey& key) const {
+  std::pair<std::string, crypto::PublicKey> k{std::string(id), key};
+  if (auto it = keys_.find(k); it != keys_.end()) return it->second;
+  LONTAR_ASSIGN(bool active, base_.key_active(id, key));
+  if (keys_.size() >= answers_max) keys_.clear();
+  keys_.emplace(std::move(k), active);
+  return active;
+}
+
+Result<bool> OverlayState::receipt_used(std::string_view principal, std::string_view receipt_no) const {
+  if (auto it = receipts_.find(row_key(principal, receipt_no)); it != receipts_.end()) return it->second.used;
+  return base_.receipt_used(principal, receipt_no);
+}
+
+Result<bool> OverlayState::covered(const Hash& person, domain::YearMonth month) const {
+  // Pending ranges are only additions (see add_coverage), so the base's answer
+  // stands unless one of them covers the month.
+  if (auto it = coverage_added_.find(person); it != coverage_added_.end()) {
+    const int m = month_index(month);
+    for (const Range& r : it->second) {
+      if (month_index(r.first) <= m && m <= month_index(r.first) + r.months - 1) return true;
+    }
+  }
+  return base_.covered(person, month);
+}
+
+Result<domain::Rupiah> OverlayState::death_benefits_paid(const Hash& person) const {
+  LONTAR_ASSIGN(domain::Rupiah paid, base_.death_benefits_paid(person));
+  if (auto it = death_paid_delta_.find(person); it != death_paid_delta_.end()) paid += it->second;
+  return paid;
+}
+
+Result<std::optional<domain::ScheduleItem>> OverlayState::schedule(domain::Programme programme, domain::Date on) const {
+  const std::pair key{programme, on};
+  if (auto it = schedules_.find(key); it != schedules_.end()) return it->second;
+  LONTAR_ASSIGN(auto item, base_.schedule(programme, on));
+  if (schedules_.size() >= answers_max) schedules_.clear();
+  schedules_.emplace(key, item);
+  return item;
+}
+
+Result<std::optional<StateView::Applied>> OverlayState::applied(std::string_view principal, std::uint64_t seq) const {
+  if (auto it = applied_.find(row_key(principal, seq)); it != applied_.end()) {
+    return std::optional<Applied>(it->second.applied);
+  }
+  return base_.applied(principal, seq);
+}
+
+// ---------------------------------------------------------------- writes
+
+Status OverlayState::make_room() {
+  if (pending_ >= rows_max_) return flush();
+  return {};
+}
+
+void OverlayState::forget_admin_answers() {
+  has_principals_ = false;
+  principals_.clear();
+  keys_.clear();
+  schedules_.clear();
+}
+
+Status OverlayState::put_participant(const Hash& person, const Participant& p) {
+  LONTAR_TRY(make_room());
+  auto [it, added] = participants_.try_emplace(person, p);
+  if (added) {
+    ++pending_;
+  } else {
+    it->second = p;
+  }
+  return {};
+}
+
+Status OverlayState::end_participant(const Hash& person) {
+  auto it = participants_.find(person);
+  if (it == participants_.end()) return base_.end_participant(person);  // a row the span did not write
+  it->second.reset();                                                   // a tombstone: the base may hold an older row
+  return {};
+}
+
+Status OverlayState::put_claim(std::string_view claim_no, const Claim& c) {
+  LONTAR_TRY(make_room());
+  LONTAR_ASSIGN(auto old, claim(claim_no));
+  if (old && is_death(*old)) death_paid_delta_[old->person] -= old->paid;
+  if (is_death(c)) death_paid_delta_[c.person] += c.paid;
+  auto it = claims_.find(claim_no);
+  if (it == claims_.end()) {
+    claims_.emplace(std::string(claim_no), c);
+    ++pending_;
+  } else {
+    it->second = c;
+  }
+  return {};
+}
+
+Status OverlayState::end_claim(std::string_view claim_no) {
+  auto it = claims_.find(claim_no);
+  if (it == claims_.end()) return base_.end_claim(claim_no);
+  if (it->second && is_death(*it->second)) death_paid_delta_[it->second->person] -= it->second->paid;
+  it->second.reset();
+  return {};
+}
+
+Status OverlayState::add_paid(std::string_view claim_no, domain::Rupiah amount) {
+  auto it = claims_.find(claim_no);
+  if (it == claims_.end()) return base_.add_paid(claim_no, amount);
+  if (!it->second) return {};  // ended in the span: no row to add to, as in the base
+  it->second->paid += amount;
+  if (is_death(*it->second)) death_paid_delta_[it->second->person] += amount;
+  return {};
+}
+
+Status OverlayState::put_principal(std::string_view id, const Principal& p, const crypto::PublicKey& key) {
+  forget_admin_answers();
+  return base_.put_principal(id, p, key);
+}
+
+Status OverlayState::revoke_key(std::string_view id, const crypto::PublicKey& key) {
+  forget_admin_answers();
+  return base_.revoke_key(id, key);
+}
+
+Status OverlayState::put_schedule(const domain::ScheduleSet& s) {
+  forget_admin_answers();
+  return base_.put_schedule(s);
+}
+
+Status OverlayState::put_receipt(std::string_view principal, std::string_view receipt_no) {
+  LONTAR_TRY(make_room());
+  auto [it, added] = receipts_.try_emplace(row_key(principal, receipt_no));
+  if (added) {
+    it->second.principal = principal;
+    it->second.receipt_no = receipt_no;
+    ++pending_;
+  }
+  it->second.used = true;
+  return {};
+}
+
+Status OverlayState::remove_receipt(std::string_view principal, std::string_view receipt_no) {
+  auto it = receipts_.find(row_key(principal, receipt_no));
+  if (it == receipts_.end()) return base_.remove_receipt(principal, receipt_no);
+  it->second.used = false;  // a tombstone: the base may hold it too
+  return {};
+}
+
+Status OverlayState::add_coverage(const Hash& person, domain::YearMonth first, std::uint16_t months, int sign) {
+  const Range range{first, months};
+  if (sign < 0) {
+    // One equal range fewer. Equal ranges are indistinguishable, so removing a
+    // pending one leaves the same multiset as the base removing its own; without a
+    // pending one, the base removes one of its own (or none), which commutes with
+    // the pending additions (none of them equal).
+    if (auto it = coverage_added_.find(person); it != coverage_added_.end()) {
+      auto& ranges = it->second;
+      if (auto r = std::find(ranges.rbegin(), ranges.rend(), range); r != ranges.rend()) {
+        ranges.erase(std::next(r).base());
+        --pending_;
+        if (ranges.empty()) coverage_added_.erase(it);
+        return {};
+      }
+    }
+    return base_.add_coverage(person, first, months, sign);
+  }
+  LONTAR_TRY(make_room());
+  coverage_added_[person].push_back(range);
+  ++pending_;
+  return {};
+}
+
+Status OverlayState::put_applied(std::string_view principal, std::uint64_t seq, domain::EntryKind kind, ByteView undo) {
+  LONTAR_TRY(make_room());
+  auto [it, added] = applied_.try_emplace(row_key(principal, seq));
+  if (added) {
+    it->second.principal = principal;
+    it->second.seq = seq;
+    ++pending_;
+  }
+  it->second.applied = Applied{kind, false, Bytes(undo.begin(), undo.end())};
+  return {};
+}
+
+Status OverlayState::mark_voided(std::string_view principal, std::uint64_t seq) {
+  auto it = applied_.find(row_key(principal, seq));
+  if (it == applied_.end()) return base_.mark_voided(principal, seq);
+  it->second.applied.voided = true;
+  return {};
+}
+
+// ---------------------------------------------------------------- flush
+
+Status OverlayState::flush() {
+  ++flushes_;
+  for (auto* row : sorted_rows(participants_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+    if (row->second) {
+      LONTAR_TRY(base_.put_participant(row->first, *row->second));
+    } else {
+      LONTAR_TRY(base_.end_participant(row->first));
+    }
+  }
+  participants_.clear();
+  for (auto* row : sorted_rows(claims_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+    if (row->second) {
+      LONTAR_TRY(base_.put_claim(row->first, *row->second));
+    } else {
+      LONTAR_TRY(base_.end_claim(row->first));
+    }
+  }
+  claims_.clear();
+  death_paid_delta_.clear();
+  for (auto* row : sorted_rows(receipts_, [](const auto&a, const auto&b) {
+         return std::tie(a.second.principal, a.second.receipt_no) < std::tie(b.second.principal, b.second.receipt_no);
+       })) {
+    const Receipt& r = row->second;
+    if (r.used) {
+      LONTAR_TRY(base_.put_receipt(r.principal, r.receipt_no));
+    } else {
+      LONTAR_TRY(base_.remove_receipt(r.principal, r.receipt_no));
+    }
+  }
+  receipts_.clear();
+  for (auto* row : sorted_rows(coverage_added_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+    for (const Range& r : row->second) LONTAR_TRY(base_.add_coverage(row->first, r.first, r.months, +1));
+  }
+  coverage_added_.clear();
+  for (auto* row : sorted_rows(applied_, [](const auto&a, const auto&b) {
+         return std::tie(a.second.principal, a.second.seq) < std::tie(b.second.principal, b.second.seq);
+       })) {
+    const AppliedRow& a = row->second;
+    LONTAR_TRY(base_.put_applied(a.principal, a.seq, a.applied.kind, a.applied.undo));
+    if (a.applied.voided) LONTAR_TRY(base_.mark_voided(a.principal, a.seq));
+  }
+  applied_.clear();
+  pending_ = 0;
+  return {};
+}
+
+}  // namespace lontar::rules
