@@ -70,7 +70,7 @@ int run_server(const std::filesystem::path& config_file) {
   lo.before_publish = [data = c.data_dir](std::uint64_t, const std::string& note) {
     return ops::record_published(data, note);
   };
-  auto store = LogStore::open((c.data_dir / ledger_file_name).string(), std::move(*log_key), lo);
+  auto store = LogStore::open(c.ledger_location(), std::move(*log_key), lo);
   if (!store.ok()) return fail(store.error());
   if (auto st = ops::guard_publication(c.data_dir, **store); !st.ok()) return fail(st.error());
   auto identity = load_tls(c);

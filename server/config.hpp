@@ -31,6 +31,13 @@ struct ServerConfig {
   std::string log_level = "info";  // trace, debug, info, warn, error
   bool public_without_certificate = false;
 
+  // [store]
+  // Where the ledger lives: empty for <data>/ledger.db (SQLite, the default), or a
+  // PostgreSQL database's libpq URI (postgresql://user@host:port/dbname?...).
+  std::string store_url;
+  // The location LogStore::open takes: store_url, or <data_dir>/ledger.db.
+  std::string ledger_location() const;
+
   // [tls]
   std::filesystem::path certificate;  // PEM chain, leaf first
   std::filesystem::path key;          // PEM private key (default: the log key)
@@ -55,7 +62,13 @@ struct ServerConfig {
 // Reads and checks a config file.
 Result<ServerConfig> load_config(const std::filesystem::path& file);
 
-// The commented default config for a ledger in `data_dir` (written by init).
-std::string default_config_text(const std::filesystem::path& data_dir, const std::string& origin);
+// The commented default config for a ledger in `data_dir` (written by init); `store_url`
+// fills [store] url (empty: the SQLite file in the data folder).
+std::string default_config_text(const std::filesystem::path& data_dir, const std::string& origin,
+                                const std::string& store_url = "");
+
+// The ledger location for the data folder `data_dir`: [store] url of its server.toml when
+// that file exists and names one, else <data_dir>/ledger.db (for export, backup, ...).
+Result<std::string> ledger_location_of(const std::filesystem::path& data_dir);
 
 }  // namespace lontar::server

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "encoding/encoding.hpp"
+#include "log/pg_storage.hpp"
 #include "log/reader.hpp"
 #include "log/sqlite_storage.hpp"
 #include "note/checkpoint.hpp"
@@ -79,16 +80,18 @@ Result<std::unique_ptr<LogStore>> LogStore::create(const std::string& path, cons
   if (auto s = note::check_key_name(origin); !s.ok()) {
     return std::move(s).error().prefix("log origin '" + origin + "'");
   }
-  LONTAR_ASSIGN(auto storage, create_sqlite_storage(path, LogSettings{origin, log_key.public_key(), nik_key}));
+  const LogSettings settings{origin, log_key.public_key(), nik_key};
+  LONTAR_ASSIGN(auto storage,
+                pg::is_url(path) ? create_pg_storage(path, settings) : create_sqlite_storage(path, settings));
   return start(std::make_unique<Impl>(std::move(storage), std::move(log_key), std::move(options)));
 }
 
 Result<std::unique_ptr<LogStore>> LogStore::open(const std::string& path, crypto::PrivateKey log_key,
                                                  LogStoreOptions options) {
-  LONTAR_ASSIGN(auto storage, open_sqlite_storage(path));
+  LONTAR_ASSIGN(auto storage, pg::is_url(path) ? open_pg_storage(path) : open_sqlite_storage(path));
   const crypto::PublicKey expected = log_key.public_key();
   if (storage->settings().log_public_key != expected) {
-    return Error{Code::unauthorized, path + ": the log key given (" + crypto::fingerprint(expected) +
+    return Error{Code::unauthorized, storage->name() + ": the log key given (" + crypto::fingerprint(expected) +
                                          ") is not the key this ledger was created with; use its log.key"};
   }
   return start(std::make_unique<Impl>(std::move(storage), std::move(log_key), std::move(options)));

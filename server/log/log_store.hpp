@@ -1,4 +1,5 @@
-// log_store.hpp — the central log of lontar-server: a LogService over one SQLite file.
+// log_store.hpp — the central log of lontar-server: a LogService over one SQLite file or
+// one PostgreSQL database (storage.hpp).
 //
 // The parts, each in a file of its own (docs/ARCHITECTURE.md draws them):
 //   log_store.cpp      this class: opening, the push queue, the integrator's thread;
@@ -72,6 +73,8 @@ struct LogStoreOptions {
 
 class LogStore final : public LogService {
  public:
+  // `path` is the store: a SQLite file, or a PostgreSQL database given by its libpq
+  // URI (postgresql://..., pg_storage.hpp).
   // Creates a new ledger store at `path` (the file must not exist): schema and
   // settings (origin, the log's public key, the NIK key). The log is empty; the
   // genesis admin entries are pushed like any batch (see log/init.hpp).

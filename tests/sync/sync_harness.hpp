@@ -29,8 +29,12 @@ bool eventually(F done, std::chrono::seconds limit = std::chrono::seconds(60)) {
 // lontar-server: init once, then run/stop/kill as often as a test needs.
 class Server {
  public:
-  explicit Server(std::string origin = "lontar.test/jatim") : data_(dir_.path() / "data") {
-    auto r = server({"init", "--data", data_.string(), "--origin", origin});
+  // `init_extra`: more arguments for init (e.g. --store postgresql://...).
+  explicit Server(std::string origin = "lontar.test/jatim", const std::vector<std::string>& init_extra = {})
+      : data_(dir_.path() / "data") {
+    std::vector<std::string> init = {"init", "--data", data_.string(), "--origin", origin};
+    init.insert(init.end(), init_extra.begin(), init_extra.end());
+    auto r = server(init);
     INFO(r.err);
     REQUIRE(r.rc == 0);
     auto at = r.out.find(origin + "+");
@@ -121,6 +125,7 @@ class Server {
   std::string log() const { return process_.log(); }
   const std::string& verifier_key() const { return verifier_key_; }
   const TempDir& dir() const { return dir_; }
+  const std::filesystem::path& data() const { return data_; }
 
  private:
   TempDir dir_;

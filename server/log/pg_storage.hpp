@@ -1,0 +1,51 @@
+// pg_storage.hpp — the central log's rows in a PostgreSQL database (storage.hpp's second
+// backend), through libpq (pg.hpp).
+//
+// The tables are the SQLite store's (storage.hpp lists them), created by the versioned
+// SQL files in server/log/pg_schema/ (NNNN_name.sql, applied in order, each recorded in
+// lontar_schema_migrations; open applies the ones a database lacks, and refuses a
+// database migrated by a newer program).
+//
+// WriteSide: one session (connection). Opening it takes the ledger's integrator lock, a
+// session-level PostgreSQL advisory lock (integrator_lock_key): while a process holds it,
+// no other process writes the ledger; a second process opening the same database is
+// refused (Code::conflict) — it would otherwise fork the log. Each transaction() is
+// fenced twice before its body runs: the session must be the one that took the lock
+// (a lost session loses the lock: the lock is taken again, and the transaction fails so
+// that the integrator reloads), and the newest checkpoint in the database must be the
+// one this writer last saw or wrote (else another integrator wrote meanwhile: fail, reload).
+// Commits are synchronous (synchronous_commit = on): durable on the primary, and on a
+// synchronous standby when the cluster has one (docs/SCALE.md).
+//
+// ReadSide: a small pool of sessions (read_connections_max), each query in its own
+// implicit transaction, so that it sees committed rows only.
+//
+// A lost database (restart, network): calls fail with Code::io ("unreachable, try
+// again"); the next call reconnects.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "log/pg.hpp"
+#include "log/storage.hpp"
+
+namespace lontar::server {
+
+// pg_try_advisory_lock's key for "the integrator of this database's ledger" ("Lontar" in ASCII).
+constexpr std::int64_t integrator_lock_key = 0x4c6f6e746172;
+constexpr std::size_t read_connections_max = 4;
+
+// Creates a new ledger in the database at `url` (a libpq URI, postgresql://...): its
+// schema and settings. Code::conflict when the database already holds a ledger.
+Result<std::unique_ptr<LogStorage>> create_pg_storage(const std::string& url, const LogSettings& settings);
+
+// Opens the ledger in the database at `url` (applying schema migrations it lacks).
+// Code::not_found when the database holds no ledger; Code::conflict when another
+// process holds the integrator lock.
+Result<std::unique_ptr<LogStorage>> open_pg_storage(const std::string& url);
+
+// The rules state on `conn` (tables rules_*; pg_state.cpp). `conn` must outlive it.
+std::unique_ptr<rules::State> make_pg_state(pg::Conn& conn, const rules::NikKey& key);
+
+}  // namespace lontar::server
