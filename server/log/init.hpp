@@ -27,7 +27,7 @@ constexpr std::string_view admin_key_file_name = "admin.key";
 
 struct InitOptions {
   std::filesystem::path data_dir;
-  std::string store_url;           // empty: <data_dir>/ledger.db; else a PostgreSQL URI
+  std::string store_url{};         // empty: <data_dir>/ledger.db; else a PostgreSQL URI
   std::string origin;              // the log's name, e.g. "lontar.bpjsketenagakerjaan.go.id/jatim"
   std::string admin_id = "ADMIN";  // the first admin principal
   std::string admin_name = "Lontar administrator";

@@ -84,7 +84,7 @@ class PgWriteSide final : public WriteSide {
  public:
   static Result<std::unique_ptr<PgWriteSide>> make(std::unique_ptr<pg::Conn> c, const rules::NikKey& nik_key) {
     auto w = std::unique_ptr<PgWriteSide>(new PgWriteSide(std::move(c)));
-    LONTAR_TRY(w->take_lock());
+    LONTAR_TRY(w->try_take_lock());
     w->state_ = make_pg_state(*w->c_, nik_key);
     LONTAR_ASSIGN(w->known_size_, w->newest_checkpoint_size());
     return w;
@@ -93,7 +93,15 @@ class PgWriteSide final : public WriteSide {
   Status transaction(const std::function<Status()>& body) override {
     // The session that held the integrator lock was lost (and with it the lock): take it
     // again. Whether another integrator wrote meanwhile, the fence below tells.
-    if (c_->generation() != lock_generation_) LONTAR_TRY(take_lock());
+    if (holds_ && c_->generation() != lock_generation_) {
+      holds_ = false;
+      LONTAR_TRY(try_take_lock());
+    }
+    if (!holds_) {
+      return Error{Code::conflict, c_->name() +
+                                       ": another lontar-server process holds this ledger's integrator lock; "
+                                       "this one does not write"};
+    }
     LONTAR_TRY(c_->exec("BEGIN"));
     pending_size_.reset();
     Status s = [&]() -> Status {
@@ -220,19 +228,23 @@ class PgWriteSide final : public WriteSide {
   }
   rules::State& rules_state() override { return *state_; }
 
+  // Whether this writer holds the integrator lock (on its session as it is now).
+  bool holds() const { return holds_ && c_->generation() == lock_generation_; }
+  // Takes the integrator lock when free; holds() tells whether it did.
+  Status try_take_lock() {
+    if (holds()) return {};
+    LONTAR_ASSIGN(auto r, c_->query("SELECT pg_try_advisory_lock($1)::int::bigint", Params().i64(integrator_lock_key)));
+    holds_ = r.i64(0, 0) != 0;
+    lock_generation_ = c_->generation();
+    if (holds_) {
+      LONTAR_ASSIGN(known_size_, newest_checkpoint_size());
+    }
+    return {};
+  }
+
  private:
   explicit PgWriteSide(std::unique_ptr<pg::Conn> c) : c_(std::move(c)) {}
 
-  Status take_lock() {
-    LONTAR_ASSIGN(auto r, c_->query("SELECT pg_try_advisory_lock($1)::int::bigint", Params().i64(integrator_lock_key)));
-    if (r.i64(0, 0) == 0) {
-      return Error{Code::conflict, c_->name() +
-                                       ": another lontar-server process holds this ledger's integrator lock; "
-                                       "stop it first (one integrator per database)"};
-    }
-    lock_generation_ = c_->generation();
-    return {};
-  }
   Result<std::uint64_t> newest_checkpoint_size() {
     LONTAR_ASSIGN(auto r, c_->query("SELECT coalesce(max(size), 0) FROM log_checkpoints"));
     return r.u64(0, 0);
@@ -240,6 +252,7 @@ class PgWriteSide final : public WriteSide {
 
   std::unique_ptr<pg::Conn> c_;
   std::unique_ptr<rules::State> state_;
+  bool holds_ = false;  // took the integrator lock on session lock_generation_
   std::uint64_t lock_generation_ = 0;
   std::uint64_t known_size_ = 0;               // the newest checkpoint this writer saw or committed
   std::optional<std::uint64_t> pending_size_;  // the checkpoint the open transaction writes
@@ -250,6 +263,13 @@ class PgWriteSide final : public WriteSide {
 class PgReadSide final : public ReadSide {
  public:
   explicit PgReadSide(std::string url) : url_(std::move(url)) {}
+
+  // Calls `f` with a session of the pool (for SharedLog's queries).
+  template <class F>
+  auto with(F f) -> decltype(f(std::declval<pg::Conn&>())) {
+    LONTAR_ASSIGN(auto c, lease());
+    return f(*c.get());
+  }
 
   Result<Bytes> tile(const merkle::TileId& id) override {
     LONTAR_ASSIGN(auto c, lease());
@@ -301,6 +321,7 @@ class PgReadSide final : public ReadSide {
       if (c_) pool_->give_back(std::move(c_));
     }
     pg::Conn* operator->() { return c_.get(); }
+    pg::Conn* get() { return c_.get(); }
 
    private:
     PgReadSide* pool_;
@@ -343,7 +364,7 @@ class PgReadSide final : public ReadSide {
 
 // ---------------------------------------------------------------- the store
 
-class PgStorage final : public LogStorage {
+class PgStorage final : public LogStorage, public SharedLog {
  public:
   PgStorage(std::string name, LogSettings settings, std::unique_ptr<PgWriteSide> writer, std::string url)
       : name_(std::move(name)),
@@ -354,6 +375,83 @@ class PgStorage final : public LogStorage {
   const LogSettings& settings() const override { return settings_; }
   WriteSide& write_side() override { return *writer_; }
   ReadSide& read_side() override { return *reader_; }
+  SharedLog* shared() override { return this; }
+
+  // ---- SharedLog
+  bool integrating() override { return writer_->holds(); }
+  // On the integrator's thread only (the writer's session).
+  Result<bool> try_integrate() override {
+    LONTAR_TRY(writer_->try_take_lock());
+    return writer_->holds();
+  }
+  Result<std::optional<StoredCheckpoint>> latest_checkpoint() override {
+    return reader_->with([](pg::Conn& c) -> Result<std::optional<StoredCheckpoint>> {
+      LONTAR_ASSIGN(auto r, c.query("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1"));
+      if (r.size() == 0) return std::optional<StoredCheckpoint>{};
+      return std::optional<StoredCheckpoint>(StoredCheckpoint{r.u64(0, 0), r.text(0, 1)});
+    });
+  }
+  Result<std::int64_t> enqueue(const Caller& caller, ByteView batch) override {
+    return reader_->with([&](pg::Conn& c) -> Result<std::int64_t> {
+      LONTAR_ASSIGN(
+          auto r,
+          c.query("INSERT INTO log_push_queue(principal, role, key, batch) VALUES($1, $2, $3, $4) "
+                  "RETURNING id",
+                  Params().text(caller.principal).i64(static_cast<int>(caller.role)).bytes(caller.key).bytes(batch)));
+      LONTAR_TRY(c.exec("NOTIFY lontar_queue"));
+      return r.i64(0, 0);
+    });
+  }
+  Result<std::optional<QueuedAnswer>> take_answer(std::int64_t id) override {
+    return reader_->with([&](pg::Conn& c) -> Result<std::optional<QueuedAnswer>> {
+      LONTAR_ASSIGN(auto r, c.query("DELETE FROM log_push_answers WHERE id = $1 RETURNING error_code, message, "
+                                    "response",
+                                    Params().i64(id)));
+      if (r.size() == 0) return std::optional<QueuedAnswer>{};
+      QueuedAnswer a;
+      if (r.i64(0, 0) >= 0) a.error = Error{static_cast<Code>(r.i64(0, 0)), r.text(0, 1)};
+      a.response = r.bytes(0, 2);
+      return std::optional<QueuedAnswer>(std::move(a));
+    });
+  }
+  Result<std::vector<QueuedPush>> queued(std::int64_t after, std::size_t limit) override {
+    return reader_->with([&](pg::Conn& c) -> Result<std::vector<QueuedPush>> {
+      LONTAR_ASSIGN(auto r, c.query("SELECT id, principal, role, key, batch FROM log_push_queue WHERE id > $1 "
+                                    "ORDER BY id LIMIT $2",
+                                    Params().i64(after).u64(limit)));
+      std::vector<QueuedPush> out;
+      for (int i = 0; i < r.size(); ++i) {
+        QueuedPush q;
+        q.id = r.i64(i, 0);
+        q.caller.principal = r.text(i, 1);
+        q.caller.role = static_cast<domain::Role>(r.i64(i, 2));
+        const ByteView key = r.view(i, 3);
+        if (key.size() == q.caller.key.size()) std::copy(key.begin(), key.end(), q.caller.key.begin());
+        q.batch = r.bytes(i, 4);
+        out.push_back(std::move(q));
+      }
+      return out;
+    });
+  }
+  Status answer(std::int64_t id, const QueuedAnswer& a) override {
+    return reader_->with([&](pg::Conn& c) -> Status {
+      LONTAR_TRY(c.exec("BEGIN"));
+      Status s = [&]() -> Status {
+        LONTAR_TRY(c.query("DELETE FROM log_push_queue WHERE id = $1", Params().i64(id)));
+        LONTAR_TRY(
+            c.query("INSERT INTO log_push_answers(id, error_code, message, response) VALUES($1, $2, $3, $4) "
+                    "ON CONFLICT(id) DO NOTHING",
+                    Params()
+                        .i64(id)
+                        .i64(a.error ? static_cast<int>(a.error->code) : -1)
+                        .text(a.error ? a.error->message : std::string())
+                        .bytes(a.response)));
+        return c.exec("COMMIT");
+      }();
+      if (!s.ok() && c.in_transaction()) (void)c.exec("ROLLBACK");
+      return s;
+    });
+  }
 
  private:
   std::string name_;

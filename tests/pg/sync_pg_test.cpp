@@ -2,6 +2,8 @@
 // real lontar-server and lontar-agent processes on loopback, a real PostgreSQL cluster.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "pg/pg_cluster.hpp"
 #include "sync/sync_harness.hpp"
 
@@ -17,20 +19,6 @@ Run export_and_audit(const Server& server, const TempDir& where) {
   return run_process({LONTAR_AUDIT_BINARY, "verify", "--dir", out.string(), "--key", server.verifier_key(), "--state",
                       (where.path() / "audit").string()},
                      Spawn{where.file("audit.out"), where.file("audit.err")});
-}
-
-// A copy of `server`'s data folder whose server.toml points at the copy (same ledger, same keys).
-std::filesystem::path copy_data(const Server& server, const TempDir& where) {
-  const auto to = where.path() / "data2";
-  std::filesystem::copy(server.data(), to, std::filesystem::copy_options::recursive);
-  for (const char* f : {"server.lock", "server.port", "published.checkpoint"}) std::filesystem::remove(to / f);
-  const auto config = to / "server.toml";
-  std::string text = slurp(config);
-  const auto p = text.find("data = ");
-  REQUIRE(p != std::string::npos);
-  text.replace(p, text.find('\n', p) - p, "data = \"" + to.string() + "\"");
-  write_file(config, text);
-  return to;
 }
 
 }  // namespace
@@ -93,26 +81,77 @@ TEST_CASE(
   CHECK(!std::filesystem::exists(server.data() / "ledger.db"));
 }
 
-TEST_CASE("on PostgreSQL: a second server on the same database is refused while the first holds the integrator lock") {
+TEST_CASE(
+    "two servers on one PostgreSQL database, offices pushing to both; the integrator killed -9 again and again: the "
+    "other takes over, every acknowledged entry is logged once, and the log audits") {
   auto& cluster = pg::Cluster::shared();
-  const std::string url = cluster.create_database("one_integrator");
-  Server server("lontar.test/jatim", {"--store", url});
-  server.start();
-  TempDir second;
-  const auto data2 = copy_data(server, second);
-  auto r = server.server({"run", "--config", (data2 / "server.toml").string()});
-  INFO(r.out << r.err);
-  CHECK(r.rc == 3);
-  CHECK(contains(r.err, "integrator lock"));
+  const std::string url = cluster.create_database("two_servers");
+  Server first("lontar.test/jatim", {"--store", url});
+  first.start();
+  Server second(first, Server::SameLedger{});
+  second.start();
+  CHECK(contains(second.log(), "another process integrates"));
 
-  // Once the first has stopped, the second may take over the same ledger.
-  REQUIRE(server.stop() == 0);
-  ServerProcess takeover;
-  const bool up = takeover.start({LONTAR_SERVER_BINARY, "run", "--config", (data2 / "server.toml").string()},
-                                 second.path() / "takeover.log");
-  INFO(takeover.log());
-  CHECK(up);
-  CHECK(takeover.stop(SIGTERM) == 0);
+  // A registers through the integrating server, B through the other one (its admin push is queued).
+  Office a(first, "SBY-RUNGKUT"), b(second, "SBY-DARMO");
+  import_list(a.agent, {"--tagana", "20", "--seed", "5"});
+  import_list(b.agent, {"--tagana", "20", "--seed", "6"});
+  Run ra, rb;
+  {
+    std::thread t([&] { ra = a.sync(); });
+    rb = b.sync();
+    t.join();
+  }
+  INFO(ra.out << ra.err << rb.out << rb.err);
+  REQUIRE(ra.rc == 0);
+  REQUIRE(rb.rc == 0);
+
+  // Kill the integrator while both offices push; the survivor takes over; the killed one comes back.
+  Server* integrator = &first;
+  Server* other = &second;
+  int next_person = 100;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 3; ++i) {
+      REQUIRE(a.enroll(next_person++).rc == 0);
+      REQUIRE(b.enroll(next_person++).rc == 0);
+    }
+    std::thread ta([&] { ra = a.sync(); });
+    std::thread tb([&] { rb = b.sync(); });
+    integrator->kill();
+    ta.join();
+    tb.join();
+    // The survivor has the role within the follow interval once PostgreSQL ended the session.
+    REQUIRE(eventually([&] { return contains(other->log(), "took the integrator role"); }));
+    integrator->start();
+    std::swap(integrator, other);
+    for (Office* o : {&a, &b}) {
+      Run r;
+      INFO(o->id);
+      REQUIRE(eventually(
+          [&] {
+            r = o->sync();
+            return r.rc == 0;
+          },
+          std::chrono::seconds(60)));
+      CHECK(o->agent.count("SELECT count(*) FROM outbox") == 0);
+    }
+  }
+
+  // Every entry of each office logged exactly once, in one tree.
+  for (Office* o : {&a, &b}) {
+    const auto seqs = std::to_string(o->agent.count("SELECT max(seq) FROM entries")) + "\n";
+    CHECK(cluster.sql("two_servers", "SELECT count(*) FROM log_entries WHERE principal = '" + o->id + "'") == seqs);
+    CHECK(cluster.sql("two_servers", "SELECT count(DISTINCT seq) FROM log_entries WHERE principal = '" + o->id + "'") ==
+          seqs);
+  }
+  CHECK(cluster.sql("two_servers", "SELECT count(*) FROM log_leaves") ==
+        cluster.sql("two_servers", "SELECT max(size) FROM log_checkpoints"));
+  REQUIRE(first.stop() == 0);
+  REQUIRE(second.stop() == 0);
+  TempDir audit_dir;
+  auto audit = export_and_audit(first, audit_dir);
+  INFO(audit.out << audit.err);
+  CHECK(audit.rc == 0);
 }
 
 TEST_CASE("on PostgreSQL: init refuses a database that already holds a ledger and leaves the folder reusable") {
@@ -129,6 +168,94 @@ TEST_CASE("on PostgreSQL: init refuses a database that already holds a ledger an
   auto bad = first.server(
       {"init", "--data", (dir.path() / "d2").string(), "--origin", "lontar.test/x", "--store", "/var/lib/ledger"});
   CHECK(bad.rc == 2);
+}
+
+}  // namespace lontar::test
+
+namespace lontar::test {
+
+TEST_CASE("migrate moves a SQLite ledger into PostgreSQL with the same size and root; the server goes on there") {
+  auto& cluster = pg::Cluster::shared();
+  Server server;  // SQLite, the default
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  import_list(a.agent, {"--tagana", "12", "--seed", "3"});
+  REQUIRE(a.sync().rc == 0);
+  REQUIRE(server.stop() == 0);
+
+  const std::string url = cluster.create_database("migrated");
+  auto m = server.server({"migrate", "--from", server.data().string(), "--to", url});
+  INFO(m.out << m.err);
+  REQUIRE(m.rc == 0);
+  CHECK(contains(m.out, "same size, same root"));
+  const std::string size = cluster.sql("migrated", "SELECT max(size) FROM log_checkpoints");
+  CHECK(contains(m.out, "migrated " + size.substr(0, size.find('\n')) + " leaves"));
+  // Run again into the same database: refused, nothing changed.
+  auto twice = server.server({"migrate", "--from", server.data().string(), "--to", url});
+  CHECK(twice.rc == 3);
+  CHECK(cluster.sql("migrated", "SELECT max(size) FROM log_checkpoints") == size);
+
+  // The server now runs on PostgreSQL: the office goes on, and the log audits.
+  const auto config = server.data() / "server.toml";
+  std::string text = slurp(config);
+  const auto p = text.find("# url = ");
+  REQUIRE(p != std::string::npos);
+  text.replace(p, text.find('\n', p) - p, "url = \"" + url + "\"");
+  write_file(config, text);
+  std::filesystem::rename(server.data() / "ledger.db", server.data() / "ledger.db.migrated");
+  server.start();
+  REQUIRE(a.enroll(40).rc == 0);
+  auto s = a.sync();
+  INFO(s.out << s.err);
+  REQUIRE(s.rc == 0);
+  CHECK(contains(s.out, "pushed 1 entries"));
+  REQUIRE(server.stop() == 0);
+  TempDir audit_dir;
+  auto audit = export_and_audit(server, audit_dir);
+  INFO(audit.out << audit.err);
+  CHECK(audit.rc == 0);
+}
+
+TEST_CASE(
+    "PostgreSQL restarted while offices push: pushes fail with 'try again' and then resume, nothing lost or doubled") {
+  auto& cluster = pg::Cluster::shared();
+  const std::string url = cluster.create_database("restarted");
+  Server server("lontar.test/jatim", {"--store", url});
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  import_list(a.agent, {"--tagana", "8", "--seed", "4"});
+  REQUIRE(a.sync().rc == 0);
+
+  REQUIRE(a.enroll(50).rc == 0);
+  cluster.stop();
+  auto down = a.sync();
+  INFO(down.out << down.err);
+  CHECK(down.rc != 0);
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 1);
+  cluster.start();
+
+  // The server reconnects by itself; the office's next sync pushes what waited.
+  REQUIRE(a.enroll(51).rc == 0);
+  Run up;
+  REQUIRE(eventually(
+      [&] {
+        up = a.sync();
+        return up.rc == 0;
+      },
+      std::chrono::seconds(60)));
+  INFO(up.out << up.err);
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 0);
+  // Every entry of the office logged exactly once.
+  const auto seqs = a.agent.count("SELECT max(seq) FROM entries");
+  CHECK(cluster.sql("restarted", "SELECT count(*) FROM log_entries WHERE principal = 'SBY-RUNGKUT'") ==
+        std::to_string(seqs) + "\n");
+  CHECK(cluster.sql("restarted", "SELECT count(DISTINCT seq) FROM log_entries WHERE principal = 'SBY-RUNGKUT'") ==
+        std::to_string(seqs) + "\n");
+  REQUIRE(server.stop() == 0);
+  TempDir audit_dir;
+  auto audit = export_and_audit(server, audit_dir);
+  INFO(audit.out << audit.err);
+  CHECK(audit.rc == 0);
 }
 
 }  // namespace lontar::test

@@ -42,6 +42,20 @@ class Server {
     verifier_key_ = r.out.substr(at, r.out.find('\n', at) - at);
     set_port(0);
   }
+  // A second server process on `first`'s ledger (kept in PostgreSQL): a copy of its data
+  // folder (same keys, same [store] url), on a port of its own.
+  struct SameLedger {};
+  Server(const Server& first, SameLedger) : data_(dir_.path() / "data"), verifier_key_(first.verifier_key_) {
+    std::filesystem::copy(first.data_, data_, std::filesystem::copy_options::recursive);
+    for (const char* f : {"server.lock", "server.port", "published.checkpoint"}) std::filesystem::remove(data_ / f);
+    const auto config = data_ / "server.toml";
+    std::string text = slurp(config.string());
+    const auto p = text.find("data = ");
+    REQUIRE(p != std::string::npos);
+    text.replace(p, text.find('\n', p) - p, "data = \"" + data_.string() + "\"");
+    REQUIRE(crypto::write_file_atomic(config, text).ok());
+    set_port(0);
+  }
   ~Server() { kill(); }
 
   // Rewrites server.toml's port (0: any free port).
