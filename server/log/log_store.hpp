@@ -27,6 +27,11 @@
 //    same transaction as the leaves it covers and served only after the commit.
 //  - Restart resumes from the store; a failed integration leaves the store as it
 //    was before it, and every push of the failed group gets the error.
+//  - Several processes on one PostgreSQL ledger (LogStorage::shared()): the one holding
+//    the integrator role integrates as above; every other one checks each push as above,
+//    queues it in the database and answers it with the receipts the integrator wrote.
+//    It follows the log (serves the newest committed checkpoint) and takes the role when
+//    it becomes free (log_store.cpp: follow_interval).
 //  - Memory does not grow with the log: the store keeps only the right edge of the
 //    tree and the heads of the principals that pushed recently in RAM.
 //

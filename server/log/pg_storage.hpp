@@ -6,16 +6,20 @@
 // lontar_schema_migrations; open applies the ones a database lacks, and refuses a
 // database migrated by a newer program).
 //
-// WriteSide: one session (connection). Opening it takes the ledger's integrator lock, a
-// session-level PostgreSQL advisory lock (integrator_lock_key): while a process holds it,
-// no other process writes the ledger; a second process opening the same database is
-// refused (Code::conflict) — it would otherwise fork the log. Each transaction() is
-// fenced twice before its body runs: the session must be the one that took the lock
-// (a lost session loses the lock: the lock is taken again, and the transaction fails so
-// that the integrator reloads), and the newest checkpoint in the database must be the
-// one this writer last saw or wrote (else another integrator wrote meanwhile: fail, reload).
-// Commits are synchronous (synchronous_commit = on): durable on the primary, and on a
-// synchronous standby when the cluster has one (docs/SCALE.md).
+// WriteSide: one session (connection). Opening it tries to take the ledger's integrator
+// lock, a session-level PostgreSQL advisory lock (integrator_lock_key): while a process
+// holds it, no other process writes the ledger. A process without it serves and queues
+// pushes (SharedLog, below) and tries again (SharedLog::try_integrate) until it gets it.
+// Each transaction() is fenced twice before its body runs: the session must be the one
+// that took the lock (a lost session loses the lock: it is taken again if free, else the
+// transaction fails), and the newest checkpoint in the database must be the one this
+// writer last saw or wrote (else another integrator wrote meanwhile: fail, and the
+// integrator reloads). Commits are synchronous (synchronous_commit = on): durable on the
+// primary, and on a synchronous standby when the cluster has one (docs/SCALE.md).
+//
+// SharedLog: the pushes a non-integrating process accepted wait in log_push_queue; the
+// integrator writes each answer to log_push_answers when the push's group is published,
+// and takes it off the queue; the accepting process takes the answer.
 //
 // ReadSide: a small pool of sessions (read_connections_max), each query in its own
 // implicit transaction, so that it sees committed rows only.
@@ -41,8 +45,8 @@ constexpr std::size_t read_connections_max = 4;
 Result<std::unique_ptr<LogStorage>> create_pg_storage(const std::string& url, const LogSettings& settings);
 
 // Opens the ledger in the database at `url` (applying schema migrations it lacks).
-// Code::not_found when the database holds no ledger; Code::conflict when another
-// process holds the integrator lock.
+// Code::not_found when the database holds no ledger. When another process holds the
+// integrator lock, the store opens without it (SharedLog::integrating() is false).
 Result<std::unique_ptr<LogStorage>> open_pg_storage(const std::string& url);
 
 // The rules state on `conn` (tables rules_*; pg_state.cpp). `conn` must outlive it.
