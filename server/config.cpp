@@ -99,7 +99,7 @@ Result<ServerConfig> load_config(const std::filesystem::path& file) {
   const std::filesystem::path base = std::filesystem::absolute(file).parent_path();
   Reader r(file, root);
   LONTAR_TRY(r.check_known({
-      {"server", {"listen", "port", "data", "log_level", "public_without_certificate"}},
+      {"server", {"listen", "port", "data", "log_level", "public_without_certificate", "public_tiles"}},
       {"store", {"url"}},
       {"tls", {"certificate", "key", "key_passphrase_file"}},
       {"limits",
@@ -119,6 +119,9 @@ Result<ServerConfig> load_config(const std::filesystem::path& file) {
     return r.error("server.log_level", fmt::format("is '{}'; use trace, debug, info, warn or error", c.log_level));
   }
   LONTAR_TRY(r.boolean("server", "public_without_certificate", c.public_without_certificate));
+  std::filesystem::path public_tiles;
+  LONTAR_TRY(r.path("server", "public_tiles", public_tiles, base));
+  if (!public_tiles.empty()) c.public_tiles = public_tiles;
 
   LONTAR_TRY(r.string("store", "url", c.store_url));
   if (!c.store_url.empty() && !c.store_url.starts_with("postgresql://") && !c.store_url.starts_with("postgres://")) {
@@ -198,6 +201,10 @@ log_level = "info"
 # Serve /healthz, /metrics, /checkpoint, /v1/ledger and hash tiles to clients without a
 # registered certificate (they hold no personal data). Everything else always needs one.
 public_without_certificate = false
+# Keep the checkpoint and hash tiles (public-safe: no personal data) as static files in this
+# folder, C2SP tlog-tiles layout, for any static web server or CDN to serve to auditors and
+# witnesses. Entry bundles are never written there.
+# public_tiles = "/srv/lontar-public"
 
 [store]
 # Where the ledger lives. Left out: ledger.db in the data folder (SQLite, one server).

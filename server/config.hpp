@@ -30,6 +30,9 @@ struct ServerConfig {
   std::filesystem::path data_dir;
   std::string log_level = "info";  // trace, debug, info, warn, error
   bool public_without_certificate = false;
+  // When set: the checkpoint and hash tiles kept current there as static files (C2SP
+  // tlog-tiles layout, no entry bundles), for a static web server or CDN (ops/public_tiles.hpp).
+  std::optional<std::filesystem::path> public_tiles;
 
   // [store]
   // Where the ledger lives: empty for <data>/ledger.db (SQLite, the default), or a

@@ -285,7 +285,7 @@ void LogStore::Impl::run() {
     Integrated g;
     // Shared: the queue in the database is looked at every queue_poll_interval too.
     g.group = next_group(shared != nullptr ? std::optional(queue_poll_interval) : std::nullopt);
-    if (shared != nullptr) pull_queued(g.group);
+    if (shared != nullptr && !is_stopping()) pull_queued(g.group);  // stopping: they wait for the next integrator
     if (g.group.empty()) {
       if (is_stopping()) return;  // stopping, and every queued push was integrated
       continue;

@@ -103,6 +103,13 @@ class PgWriteSide final : public WriteSide {
                                        "this one does not write"};
     }
     LONTAR_TRY(c_->exec("BEGIN"));
+    if (c_->generation() != lock_generation_) {
+      // BEGIN itself reconnected: this session does not hold the lock (yet).
+      (void)c_->exec("ROLLBACK");
+      holds_ = false;
+      (void)try_take_lock();
+      return Error{Code::io, c_->name() + ": the connection to PostgreSQL was re-established; try again"};
+    }
     pending_size_.reset();
     Status s = [&]() -> Status {
       LONTAR_ASSIGN(std::uint64_t newest, newest_checkpoint_size());

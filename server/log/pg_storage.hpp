@@ -14,7 +14,9 @@
 // that took the lock (a lost session loses the lock: it is taken again if free, else the
 // transaction fails), and the newest checkpoint in the database must be the one this
 // writer last saw or wrote (else another integrator wrote meanwhile: fail, and the
-// integrator reloads). Commits are synchronous (synchronous_commit = on): durable on the
+// integrator reloads). Should two writers ever overlap all the same, the primary keys on
+// leaf index and checkpoint size make the second one's commit fail: the log cannot fork in
+// the database. Commits are synchronous (synchronous_commit = on): durable on the
 // primary, and on a synchronous standby when the cluster has one (docs/SCALE.md).
 //
 // SharedLog: the pushes a non-integrating process accepted wait in log_push_queue; the

@@ -259,3 +259,40 @@ TEST_CASE(
 }
 
 }  // namespace lontar::test
+
+namespace lontar::test {
+
+TEST_CASE("public_tiles keeps the checkpoint and hash tiles as static files, identical to export's, with no entries") {
+  Server server;
+  const auto pub = server.dir().path() / "public";
+  const auto config = server.data() / "server.toml";
+  std::string text = slurp(config);
+  const auto p = text.find("# public_tiles = ");
+  REQUIRE(p != std::string::npos);
+  text.replace(p, text.find('\n', p) - p, "public_tiles = \"" + pub.string() + "\"");
+  write_file(config, text);
+  server.start();
+  REQUIRE(eventually([&] { return std::filesystem::exists(pub / "checkpoint"); }));
+  Office a(server, "SBY-RUNGKUT");
+  import_list(a.agent, {"--tagana", "300", "--seed", "7"});  // past one full tile (256 leaves)
+  REQUIRE(a.sync().rc == 0);
+  REQUIRE(server.stop() == 0);
+
+  TempDir out;
+  auto ex = server.server({"export", "--data", server.data().string(), "--out", (out.path() / "x").string()});
+  INFO(ex.out << ex.err);
+  REQUIRE(ex.rc == 0);
+  CHECK(slurp(pub / "checkpoint") == slurp(out.path() / "x" / "checkpoint"));
+  std::size_t compared = 0;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(out.path() / "x" / "tile")) {
+    const auto rel = std::filesystem::relative(f.path(), out.path() / "x");
+    if (!f.is_regular_file() || rel.string().starts_with("tile/entries")) continue;
+    INFO(rel.string());
+    CHECK(slurp(pub / rel) == slurp(f.path()));
+    ++compared;
+  }
+  CHECK(compared >= 3);  // a full level-0 tile, a partial one, a level-1 tile
+  CHECK(!std::filesystem::exists(pub / "tile" / "entries"));
+}
+
+}  // namespace lontar::test
