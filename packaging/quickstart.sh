@@ -26,6 +26,8 @@ agent="$bin/agent/lontar-agent"
 server="$bin/server/lontar-server"
 audit="$bin/auditor/lontar-audit"
 
+# The scenario's own files (the contributions list, reports) hold personal data: owner only.
+umask 077
 work=${LONTAR_QUICKSTART_DIR:-$(mktemp -d /tmp/lontar-quickstart.XXXXXX)}
 mkdir -p "$work"
 server_pid=""
