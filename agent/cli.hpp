@@ -29,7 +29,8 @@ enum Exit : int {
 
 constexpr const char* exit_codes_help =
     "Exit codes: 0 ok; 1 bad command line or input; 2 I/O or store error (disk full, permissions);\n"
-    "3 rejected by the rules (nothing recorded); 4 flagged, repeat with --confirm; 5 verification failed;\n"
+    "3 rejected by the rules (nothing recorded); 4 flagged, repeat with --confirm; 5 verification failed\n"
+    "or a stored entry shown is damaged; "
     "6 nothing found; 7 INCIDENT: the server's history changed (see `incident show`); 8 server unreachable,\n"
     "try again later; 9 the server refused this office; 10 import: some rows rejected (the others recorded),\n"
     "see the rejects file (when an import rejects rows and records none it exits 3).";

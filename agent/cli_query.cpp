@@ -1,5 +1,6 @@
 // lontar-agent list | find | show: participants, claims, payouts and entries.
 #include <fmt/format.h>
+#include <algorithm>
 #include <ctime>
 
 #include "cli.hpp"
@@ -71,9 +72,25 @@ std::vector<std::string> headers_of(View v) {
   return {"seq", "kind", "recorded", "operator", "nik", "name", "ref", "verdict", "synced"};
 }
 
+// In place of an entry whose stored bytes no longer hash to its stored hash: never shown as
+// if it were fine (the row holds only its seq and this; short enough for a table cell, the
+// message on stderr says the rest).
+constexpr const char* damaged_row = "RUSAK/DAMAGED: lontar-agent verify";
+
+bool is_damaged(const std::vector<std::string>& row) { return row.size() == 2 && row[1] == damaged_row; }
+
+int damaged_exit() {
+  fmt::print(stderr,
+             "RUSAK: isi tersimpan sebagian entri tidak cocok lagi dengan hash-nya; jalankan lontar-agent verify / "
+             "DAMAGED: the stored bytes of some entries no longer match their hash; run lontar-agent verify\n");
+  return exit_verify;
+}
+
 std::vector<std::string> row_of(View v, store::Stmt& st, const std::string& synced, const std::string& voided,
                                 bool reason_texts) {
   const auto seq = std::to_string(st.uint64(0));
+  const Hash stored = st.hash(11);
+  if (chain::entry_hash_of_bytes(st.blob_view(7)) != stored) return {seq, damaged_row};
   const auto kind = static_cast<domain::EntryKind>(st.int64(1));
   const std::string verdict = verdict_text(st.blob_view(8), reason_texts);
   if (v == View::entries) {
@@ -143,7 +160,7 @@ Result<Table> run_query(Office& office, View view, Filter f) {
       "SELECT e.seq, e.kind, e.recorded_at_ms, e.operator, e.nik, e.name, e.ref, e.bytes, "
       "COALESCE((SELECT r.verdict FROM receipts r WHERE r.seq = e.seq), e.verdict), "
       "EXISTS(SELECT 1 FROM outbox o WHERE o.seq = e.seq), "
-      "EXISTS(SELECT 1 FROM entries v WHERE v.kind = 15 AND v.ref = ?1 || '#' || e.seq) "
+      "EXISTS(SELECT 1 FROM entries v WHERE v.kind = 15 AND v.ref = ?1 || '#' || e.seq), e.hash "
       "FROM entries e WHERE 1";
   if (f.kind) sql += " AND e.kind = ?2";
   if (!f.nik.empty()) sql += " AND e.nik = ?3";
@@ -209,6 +226,7 @@ int print_query(Context& ctx, View view, const Filter& f, const Output& o, bool 
   auto t = run_query(*office, view, f);
   if (!t.ok()) return fail(t.error());
   t->print(o.format());
+  if (std::any_of(t->rows.begin(), t->rows.end(), is_damaged)) return damaged_exit();
   return need_rows && t->rows.empty() ? exit_not_found : exit_ok;
 }
 
@@ -291,6 +309,7 @@ void add_query(CLI::App& app, Context& ctx) {
         View view;
         const char* title;
       };
+      bool damaged = false;
       for (Part part : {Part{View::participants, "enrollment"}, Part{View::contributions, "contributions"},
                         Part{View::claims, "claims"}, Part{View::payouts, "payouts"}}) {
         Table all;
@@ -318,6 +337,7 @@ void add_query(CLI::App& app, Context& ctx) {
           for (const auto& row : all.rows) claim_nos.push_back(row.at(1));
         }
         any = any || !all.rows.empty();
+        damaged = damaged || std::any_of(all.rows.begin(), all.rows.end(), is_damaged);
         if (o->o.json) {
           json += fmt::format("{}\n\"{}\": {}", json.empty() ? "{" : ",", part.title, all.json());
           continue;
@@ -328,7 +348,7 @@ void add_query(CLI::App& app, Context& ctx) {
       }
       if (o->o.json) fmt::print("{}\n}}\n", json);
       if (!any) fmt::print(stderr, "nothing recorded here for {}\n", o->f.nik.empty() ? o->f.ref : o->f.nik);
-      ctx.exit_code = any ? exit_ok : exit_not_found;
+      ctx.exit_code = damaged ? damaged_exit() : any ? exit_ok : exit_not_found;
     });
   }
 }

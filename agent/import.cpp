@@ -578,7 +578,13 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
     LONTAR_ASSIGN(bool more, reader.next(r));
     if (!more) break;
     LONTAR_TRY(run.row(r));
-    if (o.progress && s.rows % progress_every_rows == 0) show_progress(reader, s, false);
+    if (s.rows % progress_every_rows == 0) {
+      if (o.progress) show_progress(reader, s, false);
+      if (o.on_progress && !o.on_progress(ImportProgress{s.rows, reader.bytes_read(), reader.file_bytes()})) {
+        return Error{Code::bad_input,
+                     fmt::format("{}: import stopped before its end; nothing was recorded", o.file.string())};
+      }
+    }
   }
   if (s.rows == 0) {
     return Error{Code::bad_input,
@@ -588,9 +594,15 @@ Result<ImportSummary> import_csv(Office& office, const ImportOptions& o) {
   }
   LONTAR_TRY(rejects.close());
   if (!rejects.used()) s.rejects_file.clear();
-  LONTAR_TRY(rec.commit());
-  s.seals = rec.seals();
+  if (o.dry_run) {
+    // The Recorder's transaction ends unsealed and uncommitted: SQLite rolls it back.
+    s.first_seq = s.last_seq = 0;
+  } else {
+    LONTAR_TRY(rec.commit());
+    s.seals = rec.seals();
+  }
   if (o.progress) show_progress(reader, s, true);
+  if (o.on_progress) (void)o.on_progress(ImportProgress{s.rows, reader.bytes_read(), reader.file_bytes()});
   return s;
 }
 

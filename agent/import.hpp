@@ -18,7 +18,9 @@
 // "already there"; with different ones it is a conflict, in the rejects file.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -28,6 +30,13 @@
 
 namespace lontar::agent {
 
+// How far an import has read, for a progress display.
+struct ImportProgress {
+  std::uint64_t rows = 0;
+  std::uint64_t bytes_read = 0;
+  std::uint64_t file_bytes = 0;
+};
+
 struct ImportOptions {
   ImportKind kind = ImportKind::enroll;
   std::filesystem::path file;
@@ -35,6 +44,13 @@ struct ImportOptions {
   std::string operator_id;
   bool confirm = false;   // record flagged rows too
   bool progress = false;  // show progress on stderr
+  // A preview: every row is read, checked and judged exactly as in a real import and the
+  // rejects file is written, then the transaction is rolled back (nothing is recorded,
+  // nothing signed is kept). The summary says what a real import would do now.
+  bool dry_run = false;
+  // Called every 1,000 rows and once at the end (the web page's progress bar); returning
+  // false stops the import (an Error; nothing recorded).
+  std::function<bool(const ImportProgress&)> on_progress;
   // Defaults for rows without the column (or with an empty cell):
   std::string sponsor;
   std::string occupation;

@@ -41,11 +41,6 @@ CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
 )sql";
 }  // namespace
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, bool create) {
   const auto path = dir / db_file_name;
   std::error_code ec;
@@ -220,8 +215,9 @@ Result<std::optional<Store::Receipt>> Store::receipt(std::uint64_t seq) {
 }
 
 Result<Store::ServerVerdicts> Store::server_verdicts(std::size_t listed_max) {
-  LONTAR_ASSIGN(auto st, db_->prepare("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref FROM receipts r "
-                                      "JOIN entries e ON e.seq = r.seq ORDER BY r.seq"));
+  LONTAR_ASSIGN(auto st,
+                db_->prepare("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref, e.name FROM receipts r "
+                             "JOIN entries e ON e.seq = r.seq ORDER BY r.seq"));
   ServerVerdicts out;
   for (;;) {
     LONTAR_ASSIGN(bool row, st.step());
@@ -230,7 +226,7 @@ Result<Store::ServerVerdicts> Store::server_verdicts(std::size_t listed_max) {
     out.count(v.outcome);
     if (v.outcome == domain::Outcome::accepted || out.not_accepted.size() >= listed_max) continue;
     out.not_accepted.push_back(Judged{st.uint64(0), st.uint64(1), std::move(v),
-                                      static_cast<domain::EntryKind>(st.int64(3)), st.text(4), st.text(5)});
+                                      static_cast<domain::EntryKind>(st.int64(3)), st.text(4), st.text(5), st.text(6)});
   }
   return out;
 }
@@ -255,6 +251,19 @@ Result<std::uint64_t> Store::count_entries() {
 Result<std::uint64_t> Store::count_outbox() {
   LONTAR_ASSIGN(auto n, db_->query_int("SELECT count(*) FROM outbox"));
   return static_cast<std::uint64_t>(n.value_or(0));
+}
+
+Result<std::vector<std::pair<domain::EntryKind, std::uint64_t>>> Store::count_kinds_since(std::int64_t since_ms) {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT kind, count(*) FROM entries WHERE recorded_at_ms >= ?1 GROUP BY kind "
+                                      "ORDER BY kind"));
+  st.bind(1, since_ms);
+  std::vector<std::pair<domain::EntryKind, std::uint64_t>> out;
+  for (;;) {
+    LONTAR_ASSIGN(bool row, st.step());
+    if (!row) break;
+    out.emplace_back(static_cast<domain::EntryKind>(st.int64(0)), st.uint64(1));
+  }
+  return out;
 }
 
 Status Store::forget_sync_state(std::span<const std::string_view> keys) {

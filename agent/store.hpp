@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.hpp"  // now_ms(), used throughout the agent
 #include "base/result.hpp"
 #include "chain/chain.hpp"
 #include "rules/rules.hpp"
@@ -125,7 +126,7 @@ class Store {
     std::uint64_t leaf_index = 0;
     domain::Verdict verdict;
     domain::EntryKind kind = domain::EntryKind::participant_enroll;
-    std::string nik, ref;
+    std::string nik, ref, name;
   };
   struct ServerVerdicts : domain::OutcomeCounts {
     std::vector<Judged> not_accepted;
@@ -152,6 +153,9 @@ class Store {
   // ---- reading ----
   Result<std::uint64_t> count_entries();
   Result<std::uint64_t> count_outbox();
+  // How many entries of each kind were recorded at or after `since_ms` (the web
+  // page's "today"), by kind.
+  Result<std::vector<std::pair<domain::EntryKind, std::uint64_t>>> count_kinds_since(std::int64_t since_ms);
   Result<std::optional<chain::Seal>> last_seal();
 
   // A stored entry as stored: its seq, hash column and encoded bytes (not checked
@@ -215,8 +219,5 @@ class Store {
   std::optional<store::Stmt> own_enrollment_;
   Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once
 };
-
-// Milliseconds since the Unix epoch by the office clock (informational only).
-std::int64_t now_ms();
 
 }  // namespace lontar::agent

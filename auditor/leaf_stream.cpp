@@ -83,7 +83,8 @@ Chunk LeafStream::read_bundle(std::uint64_t bundle, std::uint64_t first, std::ui
   for (std::uint64_t i = first; i < last; ++i) {
     chunk.leaves.push_back(decode_one(i, (*leaves)[i - bundle_first], nik_key_));
     if (tree_.status.ok()) {
-      tree_.status = tree_.tiles.on_nodes(tree_.builder.append(chunk.leaves.back().leaf_hash), source_, tree_.findings);
+      tree_.tiles.append(chunk.leaves.back().leaf_hash);
+      tree_.status = check_completed_tiles(tree_.tiles, source_, tree_.findings);
     }
   }
   return chunk;

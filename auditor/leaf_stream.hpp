@@ -45,10 +45,9 @@ struct DecodedLeaf {
 // The order-dependent work that does not need the rules: the Merkle root
 // (resumed from the remembered frontier) and the hash tiles.
 struct TreeStage {
-  merkle::RootBuilder builder;
-  TileChecker tiles;
-  Findings findings;  // the worker's own; merged by the caller after join()
-  Status status;      // an internal failure stops the stream
+  merkle::TileWriter tiles;  // the tree (resumed from the remembered frontier) and its tiles
+  Findings findings;         // the worker's own; merged by the caller after join()
+  Status status;             // an internal failure stops the stream
 };
 
 struct Chunk {

@@ -155,6 +155,9 @@ int main(int argc, char** argv) {
   verify_cmd->add_option("--key", vo.verifier_key, "the log's verifier key <name>+<hex id>+<base64 key>")->required();
   verify_cmd->add_option("--state", vo.state_dir, "the auditor's state folder (remembers what was audited)");
   verify_cmd->add_flag("--json", json, "print the result as JSON");
+  verify_cmd->add_flag("--from-start", vo.from_start,
+                       "after the leaves added since the last run, audit every leaf again from the first: finds old "
+                       "leaves or tiles changed on the server's disk since they were audited");
 
   auto* report_cmd = app.add_subcommand(
       "report", "enrollments, contributions, claims, payouts by office, programme, occupation and month; exceptions");

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
 #include <string>
 #include <vector>
 
+#include "base/clock.hpp"
 #include "html/html.hpp"
 #include "report_book.hpp"
 #include "rules/rules.hpp"
@@ -74,22 +74,12 @@ std::string reasons_html(Lang lang, std::string_view stored) {
   return out;
 }
 
+// The report's own rules, after html::print_style().
 constexpr std::string_view style = R"css(
-@page { size: A4; margin: 14mm; }
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 12px; color: #111;
-       max-width: 190mm; margin: 0 auto; padding: 8px; }
-h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 18px 0 6px; border-bottom: 1px solid #999; }
-table { border-collapse: collapse; width: 100%; margin: 4px 0 10px; }
-th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
-th { background: #eef2f6; } td.n { text-align: right; white-space: nowrap; }
-tr, figure { break-inside: avoid; page-break-inside: avoid; }
-thead { display: table-header-group; }
 .pass { color: #fff; background: #1e7b34; padding: 2px 10px; font-weight: bold; }
 .fail { color: #fff; background: #b0281a; padding: 2px 10px; font-weight: bold; }
-.mono { font-family: "DejaVu Sans Mono", monospace; word-break: break-all; }
-figure { margin: 8px 0 14px; } figcaption { font-weight: bold; margin-bottom: 4px; }
 .charts { display: flex; flex-wrap: wrap; gap: 0 16px; } .charts figure { flex: 1 1 330px; }
-.muted { color: #555; } code { font-size: 11px; color: #555; }
+code { font-size: 11px; color: #555; }
 )css";
 
 void section_ledger(AuditState& state, const VerifyReport* run, Lang lang, std::string& out) {
@@ -253,14 +243,12 @@ Status section_exceptions(AuditState& state, Lang lang, std::string& out) {
 Status write_html_report(AuditState& state, const VerifyReport* run, Lang lang, std::ostream& out) {
   auto book = ReportBook::open(state);  // the tables exist once a verify has run; empty otherwise
   if (!book.ok()) return std::move(book).error();
-  const auto now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const auto now_ms = lontar::now_ms();
   std::string page = fmt::format(
       "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\">\n<title>{}</title>\n"
-      "<style>{}</style></head>\n<body>\n<h1>{}</h1>\n<p class=\"muted\">{}</p>\n",
-      i18n::lang_code(lang), esc(i18n::text(lang, "report.title")), style, esc(i18n::text(lang, "report.title")),
-      esc(i18n::tr(lang, "report.generated", i18n::timestamp(lang, now_ms))));
+      "<style>{}{}</style></head>\n<body>\n<h1>{}</h1>\n<p class=\"muted\">{}</p>\n",
+      i18n::lang_code(lang), esc(i18n::text(lang, "report.title")), html::print_style(), style,
+      esc(i18n::text(lang, "report.title")), esc(i18n::tr(lang, "report.generated", i18n::timestamp(lang, now_ms))));
   section_ledger(state, run, lang, page);
   LONTAR_TRY(section_totals(state, lang, page));
   LONTAR_TRY(section_charts(state, lang, page));

@@ -132,11 +132,12 @@ Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& 
   TreeStage tree;
   LONTAR_ASSIGN(auto frontier_bytes, state.get(frontier_name));
   LONTAR_ASSIGN(auto frontier, load_frontier(frontier_bytes.value_or(Bytes{})));
+  merkle::RootBuilder builder;
   if (from > 0) {
-    LONTAR_ASSIGN(tree.builder, merkle::RootBuilder::resume(FrontierReader(std::move(frontier)), from));
+    LONTAR_ASSIGN(builder, merkle::RootBuilder::resume(FrontierReader(std::move(frontier)), from));
   }
   LONTAR_ASSIGN(auto tiles_bytes, state.get(tiles_name));
-  LONTAR_ASSIGN(tree.tiles, TileChecker::load(tiles_bytes.value_or(Bytes{})));
+  LONTAR_ASSIGN(tree.tiles, merkle::TileWriter::restore(std::move(builder), tiles_bytes.value_or(Bytes{})));
   LONTAR_ASSIGN(LedgerChecker ledger, LedgerChecker::load(state));
 
   bool complete = true;
@@ -163,32 +164,34 @@ Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& 
   LONTAR_TRY(sequential);
   LONTAR_TRY(tree.status);
   r.findings.merge(tree.findings);
-  r.to = tree.builder.size();
+  r.to = tree.tiles.size();
   r.entries = ledger.entries_checked();
   r.seals = ledger.seals_checked();
   if (!complete) return {};
 
-  if (tree.builder.root() != cp.root) {
+  if (tree.tiles.root() != cp.root) {
     r.findings.add(check::root_mismatch, std::nullopt, "", std::nullopt,
-                   "the root recomputed from the entries (" + short_hash(tree.builder.root()) +
+                   "the root recomputed from the entries (" + short_hash(tree.tiles.root()) +
                        "...) is not the checkpoint's (" + short_hash(cp.root) + "...)" +
                        (from > 0 ? ": an entry differs from what was signed, or the tree does not extend the " +
                                        std::to_string(from) + " leaves accepted before"
                                  : ": an entry differs from what was signed"));
   }
-  LONTAR_TRY(tree.tiles.finish(cp.size, source, r.findings));
+  LONTAR_TRY(check_partial_tiles(tree.tiles, source, r.findings));
   LONTAR_TRY(ledger.finish(r.findings));
   if (!r.findings.empty()) return {};
 
-  LONTAR_TRY(state.put(frontier_name, save_frontier(tree.builder.frontier())));
-  LONTAR_TRY(state.put(tiles_name, tree.tiles.save()));
+  LONTAR_TRY(state.put(frontier_name, save_frontier(tree.tiles.frontier())));
+  LONTAR_TRY(state.put(tiles_name, tree.tiles.save_partial()));
   LONTAR_TRY(ledger.save());
   return state.put_u64(audited_size_name, cp.size);
 }
 
 }  // namespace
 
-Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
+namespace {
+
+Result<VerifyReport> verify_once(Source& source, const VerifyOptions& options) {
   auto started = std::chrono::steady_clock::now();
   VerifyReport r;
   r.source = source.describe();
@@ -230,6 +233,22 @@ Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   r.peak_rss_kib = peak_rss_kib();
   return r;
+}
+
+}  // namespace
+
+Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
+  LONTAR_ASSIGN(VerifyReport r, verify_once(source, options));
+  if (!options.from_start || !r.passed()) return r;
+  const auto fresh = options.state_dir / "from-start.tmp";
+  std::error_code ec;
+  std::filesystem::remove_all(fresh, ec);
+  auto full = verify_once(source, VerifyOptions{options.verifier_key, fresh, false});
+  std::filesystem::remove_all(fresh, ec);
+  if (!full.ok()) return std::move(full).error().prefix("auditing again from the first leaf");
+  full->checkpoints_accepted = r.checkpoints_accepted;  // of the auditor's own state
+  full->seconds += r.seconds;
+  return full;
 }
 
 std::string summary_line(const VerifyReport& r) {

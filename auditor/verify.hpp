@@ -25,6 +25,11 @@ namespace lontar::audit {
 struct VerifyOptions {
   std::string verifier_key;         // "<name>+<hex id>+<base64 key>"; the name is the log's origin
   std::filesystem::path state_dir;  // the audit state (audit_state.hpp)
+  // After the usual run (only the leaves added since the last one), audit every leaf again
+  // from the first in a fresh state (STATE/from-start.tmp, removed after): an old leaf or
+  // tile changed on the server's disk since it was audited is found (root and tile
+  // mismatch naming the leaf). The report is that second run's.
+  bool from_start = false;
 };
 
 struct VerifyReport {

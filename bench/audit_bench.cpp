@@ -96,7 +96,8 @@ struct Generator {
       if (i % 2 == 0) {
         batch.push_back(test::enroll(person++, i % 6 ? "TAGANA" : "KPM_PKH"));
       } else {
-        batch.push_back(test::contribution(first + i / 2, p.id + "/" + std::to_string(receipt++), {2018, 5}, 3));
+        batch.push_back(
+            test::contribution(first + i / 2, p.principal() + "/" + std::to_string(receipt++), {2018, 5}, 3));
       }
     }
     b.push(p, batch);

@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 #include <charconv>
-#include <chrono>
 #include <cstring>
 
+#include "base/clock.hpp"
 #include "crypto/x509.hpp"
 #include "encoding/encoding.hpp"
 #include "merkle/merkle.hpp"
@@ -17,11 +17,6 @@
 namespace lontar::server::admin {
 
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // An exclusive lock on a file for the life of the object (flock; released at exit).
 class FileLock {

@@ -1,13 +1,17 @@
 // lontar-server office|auditor|schedule|status: admin commands over HTTPS.
 #include <fmt/format.h>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
 
 #include "admin.hpp"
 #include "cli.hpp"
+#include "crypto/x509.hpp"
 #include "encoding/encoding.hpp"
+#include "i18n/i18n.hpp"
 #include "protocol/protocol.hpp"
+#include "status_html.hpp"
 
 namespace lontar::server::cli {
 
@@ -300,8 +304,24 @@ int run_schedule(const ScheduleArgs& a) {
   return submit(a.conn, s, what);
 }
 
-int run_status(const ConnArgs& a) {
-  auto session = connect(a);
+struct StatusArgs {
+  ConnArgs conn;
+  std::string html;
+  std::string lang = "id";
+};
+
+std::vector<StatusPrincipal> principal_rows(const std::map<std::string, Registered>& registered) {
+  std::vector<StatusPrincipal> out;
+  for (const auto& [id, row] : registered) {
+    for (const auto& [fp, standing] : row.keys) out.push_back({id, row.name, row.scope, fp, standing});
+  }
+  return out;
+}
+
+int run_status(const StatusArgs& a) {
+  std::optional<i18n::Lang> lang = i18n::parse_lang(a.lang);
+  if (!lang) return fail(Error{Code::bad_input, "--lang: '" + a.lang + "' is not id or en"});
+  auto session = connect(a.conn);
   if (!session.ok()) return fail(session.error());
   auto ledger = (*session)->ledger();
   if (!ledger.ok()) return fail(ledger.error());
@@ -309,12 +329,35 @@ int run_status(const ConnArgs& a) {
   if (!cp.ok()) return fail(cp.error());
   auto metrics = (*session)->get("/metrics");
   if (!metrics.ok()) return fail(metrics.error());
+  auto raw = (*session)->get("/checkpoint");
+  if (!a.html.empty()) {
+    StatusPage page;
+    page.origin = ledger->origin;
+    page.verifier_key = ledger->verifier_key;
+    page.caller = ledger->caller ? ledger->caller->principal : "";
+    page.caller_role = ledger->caller ? domain::role_name(ledger->caller->role) : "";
+    page.tree_size = cp->size;
+    page.root_hex = to_hex(cp->root);
+    page.checkpoint = raw.ok() ? raw->body : "";
+    page.metrics = metrics->body;
+    page.generated_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    auto offices = registered_principals(**session, domain::Role::office);
+    if (!offices.ok()) return fail(offices.error());
+    auto auditors = registered_principals(**session, domain::Role::auditor);
+    if (!auditors.ok()) return fail(auditors.error());
+    page.offices = principal_rows(*offices);
+    page.auditors = principal_rows(*auditors);
+    if (auto st = crypto::write_file_atomic(a.html, status_html(page, *lang), 0644); !st.ok()) return fail(st.error());
+    std::printf("%s\n", a.html.c_str());
+    return exit_ok;
+  }
   std::printf("ledger: %s\nverifier key: %s\nyou are: %s (%s)\n", ledger->origin.c_str(), ledger->verifier_key.c_str(),
               ledger->caller ? ledger->caller->principal.c_str() : "",
               ledger->caller ? domain::role_name(ledger->caller->role) : "");
   std::printf("tree size: %llu\nroot: %s\ncheckpoint (signature verified):\n",
               static_cast<unsigned long long>(cp->size), to_hex(cp->root).c_str());
-  auto raw = (*session)->get("/checkpoint");
   if (raw.ok()) std::printf("%s", raw->body.c_str());
   std::printf("metrics:\n");
   std::string_view m = metrics->body;
@@ -350,9 +393,15 @@ void add_admin(CLI::App& app, int& exit_code) {
   add_connection_options(set, s->conn, "the admin key (PEM)");
   set->callback([s, &exit_code] { exit_code = run_schedule(*s); });
 
-  auto st = std::make_shared<ConnArgs>();
-  auto* status = app.add_subcommand("status", "The server's ledger, verified checkpoint and metrics");
-  add_connection_options(status, *st, "a registered principal's key (PEM), e.g. the admin key");
+  auto st = std::make_shared<StatusArgs>();
+  auto* status = app.add_subcommand("status",
+                                    "The server's ledger, verified checkpoint and metrics; with --html FILE also the "
+                                    "registered offices and auditors, as one printable page");
+  add_connection_options(status, st->conn, "a registered principal's key (PEM), e.g. the admin key");
+  status->add_option("--html", st->html,
+                     "write a self-contained HTML page (no external asset, prints on A4) to FILE instead of text");
+  status->add_option("--lang", st->lang, "language of the HTML page: id (Bahasa Indonesia) or en")
+      ->capture_default_str();
   status->callback([st, &exit_code] { exit_code = run_status(*st); });
 }
 

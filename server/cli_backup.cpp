@@ -12,7 +12,8 @@
 #include "log/init.hpp"
 #include "log/log_store.hpp"
 #include "log/pg.hpp"
-#include "ops/backup.hpp"
+#include "log/scrub.hpp"
+#include "log/sqlite_storage.hpp"
 #include "ops/mirror.hpp"
 #include "ops/published.hpp"
 
@@ -44,16 +45,19 @@ Status refuse_postgresql(const std::filesystem::path& data, const char* command)
 
 int run_backup(const std::filesystem::path& data, const std::filesystem::path& out) {
   if (auto st = refuse_postgresql(data, "backup"); !st.ok()) return fail(st.error());
-  const auto ledger = data / ledger_file_name;
-  if (auto st = ops::copy_database(ledger, out); !st.ok()) return fail(st.error());
-  auto head = ops::stored_head(out);
+  // The copy goes through the storage (storage.hpp): the running server keeps writing meanwhile.
+  auto storage = open_sqlite_storage((data / ledger_file_name).string());
+  if (!storage.ok()) return fail(storage.error());
+  auto head = (*storage)->backup(out);
   if (!head.ok()) return fail(head.error());
-  if (head->checkpoint_size != head->leaves) {
+  const std::uint64_t checkpoint_size = head->checkpoint ? head->checkpoint->size : 0;
+  if (checkpoint_size != head->leaves) {
     return fail(Error{Code::corrupt, fmt::format("{}: the copy holds {} leaves but its latest checkpoint is for {}; "
                                                  "the store is damaged",
-                                                 out.string(), head->leaves, head->checkpoint_size)});
+                                                 out.string(), head->leaves, checkpoint_size)});
   }
-  if (auto st = crypto::write_file_atomic(checkpoint_beside(out), head->checkpoint, 0644); !st.ok()) {
+  const std::string checkpoint = head->checkpoint ? head->checkpoint->note : "";
+  if (auto st = crypto::write_file_atomic(checkpoint_beside(out), checkpoint, 0644); !st.ok()) {
     return fail(st.error());
   }
   std::printf("backup %s: %llu leaves, matching the checkpoint in %s\n", out.string().c_str(),
@@ -98,9 +102,9 @@ int run_restore_file(const std::filesystem::path& data, const std::filesystem::p
                                                    "`lontar-server backup` wrote beside it",
                                                    checkpoint_beside(from).string())});
   }
-  auto head = ops::stored_head(from);
+  auto head = sqlite_copy_head(from);
   if (!head.ok()) return fail(head.error());
-  if (head->checkpoint != *recorded) {
+  if ((head->checkpoint ? head->checkpoint->note : "") != *recorded) {
     return fail(Error{Code::corrupt, fmt::format("{}: its latest checkpoint is not the one recorded in {}; this is "
                                                  "not the file that backup wrote",
                                                  from.string(), checkpoint_beside(from).string())});
@@ -110,7 +114,7 @@ int run_restore_file(const std::filesystem::path& data, const std::filesystem::p
   staged += ".restoring";
   std::error_code ec;
   std::filesystem::remove(staged, ec);
-  if (auto st = ops::copy_database(from, staged); !st.ok()) return fail(st.error());
+  if (auto st = copy_sqlite_file(from, staged); !st.ok()) return fail(st.error());
   {
     // Opening verifies the log key, and the stored tree against its latest checkpoint.
     auto store = open_ledger(staged, data);
@@ -200,6 +204,40 @@ int run_restore_mirror(const std::filesystem::path& data, const std::filesystem:
   return exit_ok;
 }
 
+int run_scrub(const std::filesystem::path& data) {
+  auto storage = open_sqlite_storage((data / ledger_file_name).string());
+  if (!storage.ok()) return fail(storage.error());
+  ScrubOptions options;
+  options.progress = [](std::uint64_t n) {
+    std::printf("... %llu leaves read\n", static_cast<unsigned long long>(n));
+    std::fflush(stdout);
+  };
+  auto report = scrub(**storage, options);
+  if (!report.ok()) return fail(report.error());
+  if (report->clean()) {
+    std::printf(
+        "scrub %s: clean: %llu leaves, %llu hash tiles and %llu entry index rows match the signed checkpoint "
+        "of %llu leaves\n",
+        (*storage)->name().c_str(), static_cast<unsigned long long>(report->size),
+        static_cast<unsigned long long>(report->tiles_checked),
+        static_cast<unsigned long long>(report->entries_checked), static_cast<unsigned long long>(report->size));
+    return exit_ok;
+  }
+  std::printf("scrub %s: DAMAGED (checked against the signed checkpoint of %llu leaves):\n", (*storage)->name().c_str(),
+              static_cast<unsigned long long>(report->size));
+  for (const auto& d : report->damage) std::printf("  %s\n", d.c_str());
+  if (report->damage_not_listed > 0) {
+    std::printf("  ... and %llu more\n", static_cast<unsigned long long>(report->damage_not_listed));
+  }
+  std::printf(
+      "what to do: stop the server (it must not sign checkpoints over damaged data, and offices would be served "
+      "it); keep this ledger.db aside as evidence; restore the newest backup (`lontar-server restore --data %s "
+      "--from FILE`), then bring back the leaves written since from an auditor's export (`lontar-server restore "
+      "--data %s --from-mirror DIR`); scrub again before starting the server\n",
+      data.string().c_str(), data.string().c_str());
+  return exit_corrupt;
+}
+
 }  // namespace
 
 void add_backup(CLI::App& app, int& exit_code) {
@@ -213,6 +251,13 @@ void add_backup(CLI::App& app, int& exit_code) {
   backup->add_option("--data", a->data, "the server's data folder")->required();
   backup->add_option("--out", a->out, "the backup file to write (must not exist)")->required();
   backup->callback([a, &exit_code] { exit_code = run_backup(a->data, a->out); });
+
+  auto* scrub_cmd = app.add_subcommand(
+      "scrub",
+      "Re-read every leaf, hash tile and entry index row of the ledger store against its latest signed "
+      "checkpoint and report any damage with what to do (exit 5); may run while the server serves");
+  scrub_cmd->add_option("--data", a->data, "the server's data folder")->required();
+  scrub_cmd->callback([a, &exit_code] { exit_code = run_scrub(a->data); });
 
   auto* restore =
       app.add_subcommand("restore",

@@ -1,9 +1,9 @@
 // lontar-server init: a new ledger in an empty data folder.
 #include <fmt/format.h>
-#include <chrono>
 #include <cstdio>
 #include <memory>
 
+#include "base/clock.hpp"
 #include "cli.hpp"
 #include "config.hpp"
 #include "crypto/x509.hpp"
@@ -53,8 +53,7 @@ int run_init(const InitArgs& a) {
     if (!pass.ok()) return fail(pass.error());
     o.admin_passphrase = *pass;
   }
-  o.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  o.now_ms = now_ms();
   auto result = init_ledger(o);
   if (!result.ok()) return fail(result.error());
 

@@ -84,21 +84,21 @@ int run_server(const std::filesystem::path& config_file) {
   }
 
   http::HttpServerConfig hc;
-  hc.address = c.listen;
-  hc.port = c.port;
+  hc.http.address = c.listen;
+  hc.http.port = c.port;
   hc.identity = std::move(*identity);
   hc.public_without_certificate = c.public_without_certificate;
-  hc.io_threads = c.io_threads;
-  hc.service_threads = c.service_threads;
-  hc.connections_max = c.connections_max;
-  hc.connections_reserved = c.connections_reserved;
-  hc.untrusted_per_address_max = c.untrusted_per_address_max;
-  hc.body_bytes_in_flight_max = c.body_bytes_in_flight_max;
-  hc.handshake_timeout = std::chrono::seconds(c.handshake_timeout_s);
-  hc.connection_lifetime_max = std::chrono::seconds(c.connection_lifetime_s);
+  hc.http.io_threads = c.io_threads;
+  hc.http.worker_threads = c.service_threads;
+  hc.http.connections_max = c.connections_max;
+  hc.http.connections_reserved = c.connections_reserved;
+  hc.http.untrusted_per_address_max = c.untrusted_per_address_max;
+  hc.http.body_bytes_in_flight_max = c.body_bytes_in_flight_max;
+  hc.http.handshake_timeout = std::chrono::seconds(c.handshake_timeout_s);
+  hc.http.connection_lifetime_max = std::chrono::seconds(c.connection_lifetime_s);
   hc.push_body_bytes_max = c.push_body_bytes_max;
-  hc.idle_timeout = std::chrono::seconds(c.idle_timeout_s);
-  hc.body_timeout = std::chrono::seconds(c.body_timeout_s);
+  hc.http.idle_timeout = std::chrono::seconds(c.idle_timeout_s);
+  hc.http.body_timeout = std::chrono::seconds(c.body_timeout_s);
   const auto& nik = (*store)->nik_key();
   hc.ledger = http::LedgerInfo{(*store)->origin(), (*store)->verifier_key(), nik};
   auto server = http::HttpServer::start(**store, std::move(hc));

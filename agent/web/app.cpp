@@ -8,13 +8,18 @@
 #include <algorithm>
 #include <ctime>
 
+#include "base/private_file.hpp"
 #include "clerks.hpp"
+#include "columns.hpp"
 #include "crypto/crypto.hpp"
+#include "crypto/x509.hpp"
+#include "csv.hpp"
 #include "encoding/encoding.hpp"
 #include "html/html.hpp"
 #include "record.hpp"
 #include "sync.hpp"
 #include "web/assets.hpp"
+#include "web/import_job.hpp"
 
 namespace lontar::agent::web {
 namespace {
@@ -136,10 +141,6 @@ std::int64_t start_of_today_ms() {
 }
 
 std::string date_text(Lang lang, const domain::Date& d) { return i18n::date(lang, d.year, d.month, d.day); }
-std::string date_int_text(Lang lang, std::int64_t yyyymmdd) {
-  return i18n::date(lang, static_cast<int>(yyyymmdd / 10000), static_cast<int>(yyyymmdd / 100 % 100),
-                    static_cast<int>(yyyymmdd % 100));
-}
 
 // The QR code of `text` as inline SVG (libqrencode), one <path> of unit squares.
 std::string qr_svg(const std::string& text) {
@@ -171,6 +172,7 @@ struct WebApp::Ctx {
   Lang lang = Lang::id;
   Session* session = nullptr;
   std::vector<std::string> set_cookies;
+  std::optional<Multipart> upload;  // a multipart/form-data POST (the import form)
 
   std::string_view t(std::string_view key) const { return i18n::text(lang, key); }
   template <class... A>
@@ -222,12 +224,34 @@ constexpr NavItem nav_items[] = {
     {"/record/contribute", "web.nav.contribute"},
     {"/record/claim", "web.nav.claim"},
     {"/record/pay", "web.nav.pay"},
+    {"/import", "web.nav.import"},
     {"/sync", "web.nav.sync"},
 };
 
 }  // namespace
 
 WebApp::WebApp(Office& office, WebConfig config) : office_(&office), config_(std::move(config)) {}
+
+WebApp::~WebApp() { stop(); }
+
+void WebApp::stop() {
+  std::unique_ptr<ImportJob> job;
+  {
+    std::lock_guard lock(mu_);
+    job = std::move(job_);
+  }
+  if (job) job->stop();  // its destructor waits for the thread
+}
+
+std::size_t WebApp::body_limit(std::string_view method, std::string_view target, std::string_view cookie_header) {
+  if (method != "POST") return 0;
+  if (target != "/import") return form_body_bytes_max;
+  std::lock_guard lock(mu_);
+  const auto cookies = parse_cookies(cookie_header);
+  auto it = sessions_.find(get(cookies, std::string(session_cookie)));
+  return it != sessions_.end() && now_ms() - it->second.last_ms <= session_idle_ms ? upload_bytes_max
+                                                                                   : form_body_bytes_max;
+}
 
 namespace {
 
@@ -306,8 +330,15 @@ std::size_t page_of(const Params& q) {
 
 }  // namespace
 
+Response WebApp::show(Ctx& c, std::string_view path, const std::string& title, const std::string& body,
+                      http::status status) {
+  return make(c.req, status, layout(c.session, office_->name, c.lang, path, title, body, c.session->csrf),
+              "text/html; charset=utf-8");
+}
+
 Response WebApp::handle(const Request& req) {
-  Ctx c{req, {}, {}, {}, {}, Lang::id, nullptr, {}};
+  std::lock_guard lock(mu_);
+  Ctx c{req, {}, {}, {}, {}, Lang::id, nullptr, {}, {}};
   const std::string target(req.target());
   const auto qmark = target.find('?');
   c.path = target.substr(0, qmark);
@@ -339,10 +370,19 @@ Response WebApp::handle(const Request& req) {
       return make(req, http::status::forbidden, std::string(c.t("web.refused_origin")) + "\n",
                   "text/plain; charset=utf-8");
     }
-    if (req[http::field::content_type].substr(0, 33) != "application/x-www-form-urlencoded") {
+    const std::string type(req[http::field::content_type]);
+    if (c.path == "/import" && type.substr(0, 19) == "multipart/form-data") {
+      auto parts = parse_multipart(type, req.body());
+      if (!parts.ok()) {
+        return make(req, http::status::bad_request, parts.error().message + "\n", "text/plain; charset=utf-8");
+      }
+      c.form = Params(parts->fields.begin(), parts->fields.end());
+      c.upload = std::move(*parts);
+    } else if (type.substr(0, 33) != "application/x-www-form-urlencoded") {
       return make(req, http::status::unsupported_media_type, "form bodies only\n", "text/plain; charset=utf-8");
+    } else {
+      c.form = parse_params(req.body());
     }
-    c.form = parse_params(req.body());
   }
   // The session, if any (expired ones are forgotten).
   const auto now = now_ms();
@@ -394,15 +434,19 @@ Response WebApp::route(Ctx& c) {
   if (c.path == "/search") return search(c);
   if (c.path == "/person") return person(c);
   if (c.path == "/void") return void_page(c);
+  if (c.path == "/update") return update_page(c);
   if (c.path == "/sync") return post ? sync_post(c) : sync_page(c, "", false);
   if (c.path == "/receipt") return receipt(c);
   if (c.path == "/api/nik") return nik_api(c);
+  if (c.path == "/import") return post ? import_upload(c) : import_form(c, "");
+  if (c.path == "/import/job") return import_job_page(c);
+  if (c.path == "/import/run" && post) return import_run(c);
+  if (c.path == "/import/rejects") return import_rejects(c);
+  if (c.path == "/api/import") return import_status_api(c);
   for (std::string kind : {"enroll", "contribute", "claim", "pay"}) {
     if (c.path == "/record/" + kind) return post ? record_post(c, kind) : record_form(c, kind);
   }
-  return make(req, http::status::not_found,
-              layout(c.session, office_->name, c.lang, c.path, std::string(c.t("web.not_found")), "", c.session->csrf),
-              "text/html; charset=utf-8");
+  return show(c, c.path, std::string(c.t("web.not_found")), "", http::status::not_found);
 }
 
 // ---- sign in ----
@@ -478,14 +522,9 @@ struct Waiting {
 Waiting waiting(Store& store) {
   Waiting w;
   if (auto n = store.count_outbox(); n.ok()) w.outbox = static_cast<std::int64_t>(*n);
-  auto s = store.db().prepare("SELECT verdict FROM receipts");
-  while (s.ok()) {
-    auto row = s->step();
-    if (!row.ok() || !*row) break;
-    auto v = encoding::decode<domain::Verdict>(s->blob_view(0), "verdict");
-    if (!v.ok()) continue;
-    if (v->outcome == domain::Outcome::rejected) ++w.rejected;
-    if (v->outcome == domain::Outcome::flagged) ++w.flagged;
+  if (auto v = store.server_verdicts(0); v.ok()) {
+    w.rejected = static_cast<std::int64_t>(v->rejected);
+    w.flagged = static_cast<std::int64_t>(v->flagged);
   }
   return w;
 }
@@ -493,20 +532,15 @@ Waiting waiting(Store& store) {
 }  // namespace
 
 Response WebApp::dashboard(Ctx& c) {
-  auto& db = office_->store->db();
   std::string body = incident_banner(*office_->store, c.lang);
   body += fmt::format("<p><a class=\"button\" href=\"/search\" id=\"start-search\">{}</a></p>", c.e("web.nav.search"));
   body += fmt::format("<h2>{}</h2><div class=\"grid\" id=\"today\">", c.e("web.today"));
-  auto s = db.prepare("SELECT kind, count(*) FROM entries WHERE recorded_at_ms >= ? GROUP BY kind ORDER BY kind");
   bool any = false;
-  if (s.ok()) {
-    s->bind(1, start_of_today_ms());
-    for (;;) {
-      auto row = s->step();
-      if (!row.ok() || !*row) break;
+  if (auto kinds = office_->store->count_kinds_since(start_of_today_ms()); kinds.ok()) {
+    for (const auto& [kind, n] : *kinds) {
       any = true;
-      body += fmt::format("<div class=\"stat\"><div class=\"n\">{}</div><div class=\"l\">{}</div></div>", s->int64(1),
-                          escape(kind_text(c.lang, static_cast<domain::EntryKind>(s->int64(0)))));
+      body += fmt::format("<div class=\"stat\"><div class=\"n\">{}</div><div class=\"l\">{}</div></div>", n,
+                          escape(kind_text(c.lang, kind)));
     }
   }
   if (!any)
@@ -520,9 +554,7 @@ Response WebApp::dashboard(Ctx& c) {
       "<p><a href=\"/sync\">{}</a></p>",
       c.e("web.nav.sync"), w.outbox, c.e("web.waiting"), w.rejected, c.e("web.rejected_waiting"), w.flagged,
       c.e("web.flagged_waiting"), c.e("web.to_sync_page"));
-  return make(c.req, http::status::ok,
-              layout(c.session, office_->name, c.lang, "/", std::string(c.t("web.nav.home")), body, c.session->csrf),
-              "text/html; charset=utf-8");
+  return show(c, "/", std::string(c.t("web.nav.home")), body);
 }
 
 Response WebApp::search(Ctx& c) {
@@ -534,10 +566,7 @@ Response WebApp::search(Ctx& c) {
       "id=\"search-go\">{}</button><div class=\"field-info\">{}</div></form>",
       c.e("web.search_label"), escape(q), c.e("web.search_button"), c.e("web.search_help"));
   if (q.empty()) {
-    return make(
-        c.req, http::status::ok,
-        layout(c.session, office_->name, c.lang, "/search", std::string(c.t("web.nav.search")), body, c.session->csrf),
-        "text/html; charset=utf-8");
+    return show(c, "/search", std::string(c.t("web.nav.search")), body);
   }
   auto& db = office_->store->db();
   const bool is_nik = q.size() == 16 && std::all_of(q.begin(), q.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
@@ -586,16 +615,12 @@ Response WebApp::search(Ctx& c) {
   if (is_nik) {
     auto state = office_->store->rules_state();
     if (state.ok()) {
-      auto r = db.prepare("SELECT principal, seq, coverage_start FROM rules_participants WHERE person = ?");
-      if (r.ok()) {
-        r->bind(1, rules::person_key((*state)->nik_key(), q));
-        auto row = r->step();
-        if (row.ok() && *row && r->text(0) != office_->id) {
-          elsewhere = true;
-          body += fmt::format(
-              "<div class=\"alert error\" id=\"elsewhere\">{}</div>",
-              escape(c.tr("web.enrolled_elsewhere", r->text(0), r->int64(1), date_int_text(c.lang, r->int64(2)))));
-        }
+      auto p = (*state)->participant(rules::person_key((*state)->nik_key(), q));
+      if (p.ok() && *p && (*p)->principal != office_->id) {
+        elsewhere = true;
+        body += fmt::format("<div class=\"alert error\" id=\"elsewhere\">{}</div>",
+                            escape(c.tr("web.enrolled_elsewhere", (*p)->principal, (*p)->seq,
+                                        date_text(c.lang, (*p)->coverage_start))));
       }
     }
   }
@@ -603,10 +628,7 @@ Response WebApp::search(Ctx& c) {
     body += fmt::format("<p><a class=\"button\" id=\"enroll-new\" href=\"/record/enroll?nik={}\">{}</a></p>",
                         is_nik ? url_encode(q) : "", c.e("web.enroll_new"));
   }
-  return make(
-      c.req, http::status::ok,
-      layout(c.session, office_->name, c.lang, "/search", std::string(c.t("web.nav.search")), body, c.session->csrf),
-      "text/html; charset=utf-8");
+  return show(c, "/search", std::string(c.t("web.nav.search")), body);
 }
 
 // ---- recording ----
@@ -614,8 +636,7 @@ Response WebApp::search(Ctx& c) {
 namespace {
 
 struct Field {
-  std::string name;
-  std::string label_key;
+  std::string name;  // the form field; its label is the message "web.f.<name>"
   std::string type;  // text, date, month, number, select:<a|b|c>, checks:<a|b>, textarea
   bool required = false;
   std::string help_key;
@@ -623,40 +644,39 @@ struct Field {
 
 std::vector<Field> fields_of(const std::string& kind) {
   if (kind == "enroll") {
-    return {{"nik", "web.f.nik", "text", true, ""},
-            {"name", "web.f.name", "text", true, ""},
-            {"birth_date", "web.f.birth_date", "date", true, ""},
-            {"sex", "web.f.sex", "select:|male|female", true, ""},
-            {"regency", "web.f.regency", "text", true, ""},
-            {"occupation", "web.f.occupation", "select:TAGANA|TKSK|KPM_PKH|PEKERJA_INFORMAL", true, ""},
-            {"sponsor", "web.f.sponsor", "text", false, "web.f.sponsor_help"},
-            {"income", "web.f.income", "number", false, ""},
-            {"programmes", "web.f.programmes", "checks:JKK|JKM|JHT", true, ""},
-            {"coverage_start", "web.f.coverage_start", "date", true, ""},
-            {"phone", "web.f.phone", "text", false, ""},
-            {"address", "web.f.address", "text", false, ""},
-            {"heirs", "web.f.heirs", "textarea", false, "web.f.heirs_help"}};
+    return {{"nik", "text", true, ""},
+            {"name", "text", true, ""},
+            {"birth_date", "date", true, ""},
+            {"sex", "select:|male|female", true, ""},
+            {"regency", "text", true, ""},
+            {"occupation", "select:TAGANA|TKSK|KPM_PKH|PEKERJA_INFORMAL", true, ""},
+            {"sponsor", "text", false, "web.f.sponsor_help"},
+            {"income", "number", false, ""},
+            {"programmes", "checks:JKK|JKM|JHT", true, ""},
+            {"coverage_start", "date", true, ""},
+            {"phone", "text", false, ""},
+            {"address", "text", false, ""},
+            {"heirs", "textarea", false, "web.f.heirs_help"}};
   }
   if (kind == "contribute") {
-    return {{"nik", "web.f.nik", "text", true, ""},         {"first_month", "web.f.first_month", "month", true, ""},
-            {"months", "web.f.months", "number", true, ""}, {"jkk", "web.f.jkk", "number", false, ""},
-            {"jkm", "web.f.jkm", "number", false, ""},      {"jht", "web.f.jht", "number", false, ""},
-            {"payer", "web.f.payer", "text", true, ""},     {"receipt_no", "web.f.receipt_no", "text", true, ""}};
+    return {{"nik", "text", true, ""},    {"first_month", "month", true, ""}, {"months", "number", true, ""},
+            {"jkk", "number", false, ""}, {"jkm", "number", false, ""},       {"jht", "number", false, ""},
+            {"payer", "text", true, ""},  {"receipt_no", "text", true, ""}};
   }
   if (kind == "claim") {
-    return {{"claim_no", "web.f.claim_no", "text", true, ""},
-            {"nik", "web.f.nik", "text", true, ""},
-            {"programme", "web.f.programme", "select:JKM|JKK", true, ""},
-            {"event_date", "web.f.event_date", "date", true, ""},
-            {"claimant_name", "web.f.claimant_name", "text", true, ""},
-            {"claimant_relation", "web.f.claimant_relation", "select:spouse|child|parent|sibling|other", true, ""},
-            {"claimant_nik", "web.f.claimant_nik", "text", false, ""}};
+    return {{"claim_no", "text", true, ""},
+            {"nik", "text", true, ""},
+            {"programme", "select:JKM|JKK", true, ""},
+            {"event_date", "date", true, ""},
+            {"claimant_name", "text", true, ""},
+            {"claimant_relation", "select:spouse|child|parent|sibling|other", true, ""},
+            {"claimant_nik", "text", false, ""}};
   }
-  return {{"claim_no", "web.f.claim_no", "text", true, ""},
-          {"amount", "web.f.amount", "number", true, ""},
-          {"beneficiary", "web.f.beneficiary", "text", true, ""},
-          {"method", "web.f.method", "select:bank|cash", true, ""},
-          {"reference", "web.f.reference", "text", true, ""}};
+  return {{"claim_no", "text", true, ""},
+          {"amount", "number", true, ""},
+          {"beneficiary", "text", true, ""},
+          {"method", "select:bank|cash", true, ""},
+          {"reference", "text", true, ""}};
 }
 
 std::vector<std::string> split(const std::string& s, char sep) {
@@ -820,7 +840,7 @@ std::string form_html(Lang lang, const std::string& kind, const Params& values,
     below +=
         fmt::format("<div class=\"field-msg\" id=\"{}-msg\" aria-live=\"polite\">{}</div>", id,
                     bad ? escape(errors.at(f.name) == "*" ? i18n::text(lang, "web.required") : errors.at(f.name)) : "");
-    out += fmt::format("<label for=\"{}\">{}</label><div>{}{}</div>", id, t(f.label_key), input, below);
+    out += fmt::format("<label for=\"{}\">{}</label><div>{}{}</div>", id, t("web.f." + f.name), input, below);
     first = false;
   }
   out += fmt::format("<div></div><div class=\"actions\"><button type=\"submit\" id=\"save\">{}</button></div></form>",
@@ -839,10 +859,7 @@ Response WebApp::record_form(Ctx& c, const std::string& kind) {
   if (kind == "contribute" && get(values, "payer").empty()) values["payer"] = "SELF";
   if (kind == "contribute" && get(values, "months").empty()) values["months"] = "1";
   const std::string title(c.t("web.title." + kind));
-  return make(c.req, http::status::ok,
-              layout(c.session, office_->name, c.lang, "/record/" + kind, title,
-                     form_html(c.lang, kind, values, {}, c.session->csrf), c.session->csrf),
-              "text/html; charset=utf-8");
+  return show(c, "/record/" + kind, title, form_html(c.lang, kind, values, {}, c.session->csrf));
 }
 
 Response WebApp::record_post(Ctx& c, const std::string& kind) {
@@ -850,10 +867,8 @@ Response WebApp::record_post(Ctx& c, const std::string& kind) {
   auto payload = payload_of(kind, c.form, errors);
   const std::string title(c.t("web.title." + kind));
   auto again = [&](const std::string& top, const std::string& dialog, http::status status) {
-    std::string body = top + form_html(c.lang, kind, c.form, errors, c.session->csrf) + dialog;
-    return make(c.req, status,
-                layout(c.session, office_->name, c.lang, "/record/" + kind, title, body, c.session->csrf),
-                "text/html; charset=utf-8");
+    return show(c, "/record/" + kind, title, top + form_html(c.lang, kind, c.form, errors, c.session->csrf) + dialog,
+                status);
   };
   if (!payload) {
     return again(fmt::format("<div class=\"alert error\" role=\"alert\">{}</div>", c.e("web.fix_fields")), "",
@@ -994,8 +1009,10 @@ Response WebApp::person(Ctx& c) {
     body += fmt::format(
         "<div class=\"card\"><div><strong id=\"person-name\">{0}</strong></div><div class=\"mono\">NIK {1}</div>"
         "<div class=\"actions noprint\"><a class=\"button secondary\" href=\"/record/contribute?nik={2}\">{3}</a>"
-        "<a class=\"button secondary\" href=\"/record/claim?nik={2}\">{4}</a></div></div>",
-        escape(name), escape(nik), escape(url_encode(nik)), c.e("web.nav.contribute"), c.e("web.nav.claim"));
+        "<a class=\"button secondary\" href=\"/record/claim?nik={2}\">{4}</a><a class=\"button secondary\" "
+        "id=\"update-link\" href=\"/update?nik={2}\">{5}</a></div></div>",
+        escape(name), escape(nik), escape(url_encode(nik)), c.e("web.nav.contribute"), c.e("web.nav.claim"),
+        c.e("web.update"));
     body += fmt::format(
         "<table class=\"list\" id=\"entries\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>"
         "<th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
@@ -1011,10 +1028,139 @@ Response WebApp::person(Ctx& c) {
     }
     body += "</tbody></table>" + pager(c.session, c.lang, "/person?nik=" + url_encode(nik), page, more);
   }
-  return make(
-      c.req, http::status::ok,
-      layout(c.session, office_->name, c.lang, "/person", std::string(c.t("web.person")), body, c.session->csrf),
-      "text/html; charset=utf-8");
+  return show(c, "/person", std::string(c.t("web.person")), body);
+}
+
+// ---- a correction: update contact details or heirs, after a preview of what changes ----
+
+namespace {
+
+struct Contact {
+  std::string phone, address, heirs;  // heirs as the form writes them: NAME:RELATION[:NIK] a line
+};
+
+std::string heirs_text(const std::vector<domain::Heir>& heirs) {
+  std::string out;
+  for (const auto& h : heirs) out += h.name + ":" + h.relation + (h.nik.empty() ? "" : ":" + h.nik) + "\n";
+  return out;
+}
+
+// The participant's contact details as this office's entries leave them: the
+// enrollment, then each participant.update in seq order.
+Result<std::optional<Contact>> current_contact(Store& store, const std::string& nik) {
+  LONTAR_ASSIGN(auto enrolled, store.own_enrollment(nik));
+  if (!enrolled) return std::optional<Contact>{};
+  Contact c{enrolled->phone, enrolled->address, heirs_text(enrolled->heirs)};
+  LONTAR_ASSIGN(auto updates,
+                rows_where(store, "kind = ?1 AND nik = ?2",
+                           {std::to_string(static_cast<int>(domain::EntryKind::participant_update)), nik}, 10000, 0));
+  for (const auto& r : updates) {
+    if (r.local.outcome == domain::Outcome::rejected) continue;
+    LONTAR_ASSIGN(auto row, store.entry_row(r.seq));
+    if (!row) continue;
+    LONTAR_ASSIGN(auto e, encoding::decode<chain::Entry>(row->bytes, "entry"));
+    LONTAR_ASSIGN(auto payload, domain::decode_payload(e.kind, e.payload));
+    if (const auto* u = std::get_if<domain::ParticipantUpdate>(&payload)) {
+      if (u->phone) c.phone = *u->phone;
+      if (u->address) c.address = *u->address;
+      if (u->replace_heirs) c.heirs = heirs_text(u->heirs);
+    }
+  }
+  return std::optional<Contact>{c};
+}
+
+}  // namespace
+
+Response WebApp::update_page(Ctx& c) {
+  const bool post = c.req.method() == http::verb::post;
+  const Params& p = post ? c.form : c.query;
+  const std::string nik = trim(get(p, "nik"));
+  auto now = current_contact(*office_->store, nik);
+  if (!now.ok())
+    return show(c, "/update", std::string(c.t("web.update_title")),
+                fmt::format("<div class=\"alert error\">{}</div>", escape(now.error().message)));
+  if (!*now) {
+    return show(c, "/update", std::string(c.t("web.update_title")),
+                fmt::format("<p>{}</p>", c.e("web.update_not_here")), http::status::not_found);
+  }
+  const Contact& was = **now;
+  Contact want = post ? Contact{trim(get(c.form, "phone")), trim(get(c.form, "address")), get(c.form, "heirs")} : was;
+  // Heirs compared as lines, whatever the line ends and blank lines.
+  auto norm = [](const std::string& text) {
+    std::string out;
+    for (const auto& line : split(text, '\n')) {
+      const std::string l = trim(line);
+      if (!l.empty()) out += l + "\n";
+    }
+    return out;
+  };
+  want.heirs = norm(want.heirs);
+  const bool phone = want.phone != was.phone, address = want.address != was.address,
+             heirs = want.heirs != norm(was.heirs);
+  std::string body;
+  const std::string step = get(c.form, "step");
+  if (post && !phone && !address && !heirs) {
+    body += fmt::format("<div class=\"alert error\" role=\"alert\">{}</div>", c.e("web.update_nothing"));
+  } else if (post && step == "record") {
+    domain::ParticipantUpdate u;
+    u.nik = nik;
+    if (phone) u.phone = want.phone;
+    if (address) u.address = want.address;
+    u.replace_heirs = heirs;
+    std::string error;
+    for (const auto& line : split(want.heirs, '\n')) {
+      if (!heirs || line.empty()) continue;
+      auto parts = split(line, ':');
+      if (parts.size() < 2) {
+        error = "'" + line + "': NAMA:HUBUNGAN[:NIK]";
+        break;
+      }
+      u.heirs.push_back(domain::Heir{parts[0], parts[1], parts.size() > 2 ? parts[2] : ""});
+    }
+    if (error.empty()) {
+      auto a = record_entry(*office_, c.session->clerk, u, false);
+      if (a.ok() && a->status == AppendStatus::recorded) {
+        return redirect(c.req, fmt::format("/receipt?seq={}&recorded=1", a->seq));
+      }
+      error = a.ok() ? "" : a.error().message;
+      if (a.ok()) {
+        for (const auto& r : a->verdict.reasons) error += i18n::reason_text(c.lang, r.code, r.text) + " ";
+      }
+    }
+    body += fmt::format("<div class=\"alert error\" role=\"alert\" id=\"update-error\">{}</div>", escape(error));
+  } else if (post) {
+    // The preview: each field now and after, the changed ones marked; confirming records it.
+    auto line = [&](std::string_view key, const std::string& before, const std::string& after, bool changed) {
+      return fmt::format("<tr{}><th>{}</th><td>{}</td><td>{}</td></tr>", changed ? " class=\"changed\"" : "", c.e(key),
+                         before.empty() ? "—" : escape(before),
+                         changed ? "<strong>" + escape(after.empty() ? "—" : after) + "</strong>" : escape(after));
+    };
+    body += fmt::format(
+        "<div class=\"card\" id=\"update-preview\"><p>{}</p><table class=\"list\"><thead><tr><th></th><th>{}</th>"
+        "<th>{}</th></tr></thead><tbody>{}{}{}</tbody></table><form method=\"post\" action=\"/update\" "
+        "class=\"actions\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"nik\" "
+        "value=\"{}\"><input type=\"hidden\" name=\"step\" value=\"record\"><input type=\"hidden\" name=\"phone\" "
+        "value=\"{}\"><input type=\"hidden\" name=\"address\" value=\"{}\"><input type=\"hidden\" name=\"heirs\" "
+        "value=\"{}\"><button type=\"submit\" id=\"update-yes\" autofocus>{}</button><a class=\"button secondary\" "
+        "href=\"/person?nik={}\">{}</a></form></div>",
+        c.e("web.update_preview"), c.e("web.update_now"), c.e("web.update_after"),
+        line("web.f.phone", was.phone, want.phone, phone), line("web.f.address", was.address, want.address, address),
+        line("web.f.heirs", was.heirs, want.heirs, heirs), escape(c.session->csrf), escape(nik), escape(want.phone),
+        escape(want.address), escape(want.heirs), c.e("web.update_record"), escape(url_encode(nik)), c.e("web.cancel"));
+  }
+  body += fmt::format(
+      "<form class=\"fields card\" method=\"post\" action=\"/update\"><input type=\"hidden\" name=\"csrf\" "
+      "value=\"{}\"><input type=\"hidden\" name=\"nik\" value=\"{}\"><label>NIK</label><div class=\"mono\">{}</div>"
+      "<label for=\"phone\">{}</label><input id=\"phone\" name=\"phone\" value=\"{}\"{}>"
+      "<label for=\"address\">{}</label><input id=\"address\" name=\"address\" value=\"{}\">"
+      "<label for=\"heirs\">{}</label><div><textarea id=\"heirs\" name=\"heirs\" rows=\"3\">{}</textarea>"
+      "<div class=\"field-info\">{}</div></div><div></div><div class=\"actions\"><button type=\"submit\" "
+      "id=\"update-preview-button\">{}</button></div></form>",
+      escape(c.session->csrf), escape(nik), escape(nik), c.e("web.f.phone"), escape(want.phone),
+      post && step != "record" && (phone || address || heirs) ? "" : " autofocus", c.e("web.f.address"),
+      escape(want.address), c.e("web.f.heirs"), escape(want.heirs), c.e("web.f.heirs_help"),
+      c.e("web.update_preview_button"));
+  return show(c, "/update", std::string(c.t("web.update_title")), body);
 }
 
 // A correction: void an entry, after a preview of what changes.
@@ -1057,10 +1203,7 @@ Response WebApp::void_page(Ctx& c) {
       c.e("web.void_preview"), c.e("web.seq"), r.seq, c.e("report.col.kind"), escape(kind_text(c.lang, r.kind)),
       escape(r.nik), c.e("web.name"), escape(r.name), c.e("web.ref"), escape(r.ref), escape(c.session->csrf), r.seq,
       c.e("web.void_reason"), c.e("web.void"));
-  return make(
-      c.req, http::status::ok,
-      layout(c.session, office_->name, c.lang, "/void", std::string(c.t("web.void_title")), body, c.session->csrf),
-      "text/html; charset=utf-8");
+  return show(c, "/void", std::string(c.t("web.void_title")), body);
 }
 
 // ---- sync ----
@@ -1095,34 +1238,23 @@ Response WebApp::sync_page(Ctx& c, const std::string& message, bool error) {
   // The queue: entries the centre rejected or flagged, with what to do.
   const std::size_t page = page_of(c.query);
   body += fmt::format("<h2>{}</h2>", c.e("web.queue"));
-  auto s = store.db().prepare(
-      "SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref, e.name FROM receipts r JOIN entries e ON e.seq = "
-      "r.seq ORDER BY r.seq");
+  // The store lists them in seq order; a page skips the ones before it.
+  auto judged = store.server_verdicts((page + 1) * page_rows + 1);
   std::string rows;
-  std::size_t skipped = 0, shown = 0;
   bool more = false;
-  while (s.ok()) {
-    auto row = s->step();
-    if (!row.ok() || !*row) break;
-    auto v = encoding::decode<domain::Verdict>(s->blob_view(2), "verdict");
-    if (!v.ok() || v->outcome == domain::Outcome::accepted) continue;
-    if (skipped < page * page_rows) {
-      ++skipped;
-      continue;
+  if (judged.ok()) {
+    const auto& all = judged->not_accepted;
+    more = all.size() > (page + 1) * page_rows;
+    for (std::size_t i = page * page_rows; i < std::min(all.size(), (page + 1) * page_rows); ++i) {
+      const Store::Judged& j = all[i];
+      const bool rejected = j.verdict.outcome == domain::Outcome::rejected;
+      rows += fmt::format(
+          "<tr><td>#{}</td><td>{}</td><td><a href=\"/person?nik={}\">{}</a> {}</td><td>{}</td><td>{}</td><td>{}</td>"
+          "</tr>",
+          j.seq, escape(kind_text(c.lang, j.kind)), escape(url_encode(j.nik)), escape(j.nik),
+          escape(j.nik.empty() ? j.ref : j.name), badge(c.lang, domain::outcome_name(j.verdict.outcome)),
+          reasons_html(c.lang, j.verdict), c.e(rejected ? "hint.central_rejected" : "hint.central_flagged"));
     }
-    if (shown == page_rows) {
-      more = true;
-      break;
-    }
-    ++shown;
-    const bool rejected = v->outcome == domain::Outcome::rejected;
-    rows += fmt::format(
-        "<tr><td>#{}</td><td>{}</td><td><a href=\"/person?nik={}\">{}</a> {}</td><td>{}</td><td>{}</td><td>{}</td>"
-        "</tr>",
-        s->int64(0), escape(kind_text(c.lang, static_cast<domain::EntryKind>(s->int64(3)))),
-        escape(url_encode(s->text(4))), escape(s->text(4)), escape(s->text(4).empty() ? s->text(5) : s->text(6)),
-        badge(c.lang, domain::outcome_name(v->outcome)), reasons_html(c.lang, *v),
-        c.e(rejected ? "hint.central_rejected" : "hint.central_flagged"));
   }
   if (rows.empty()) {
     body += fmt::format("<p id=\"queue-empty\">{}</p>", c.e("web.queue_empty"));
@@ -1134,10 +1266,7 @@ Response WebApp::sync_page(Ctx& c, const std::string& message, bool error) {
         c.e("web.what_to_do"), rows);
     body += pager(c.session, c.lang, "/sync", page, more);
   }
-  return make(
-      c.req, http::status::ok,
-      layout(c.session, office_->name, c.lang, "/sync", std::string(c.t("web.nav.sync")), body, c.session->csrf),
-      "text/html; charset=utf-8");
+  return show(c, "/sync", std::string(c.t("web.nav.sync")), body);
 }
 
 Response WebApp::sync_post(Ctx& c) {
@@ -1185,13 +1314,12 @@ Response WebApp::receipt(Ctx& c) {
   if (!rows.ok() || rows->empty())
     return make(c.req, http::status::not_found, "not found\n", "text/plain; charset=utf-8");
   const Row& r = rows->front();
-  auto hash = office_->store->db().prepare("SELECT hash, bytes FROM entries WHERE seq = ?");
+  auto stored = office_->store->entry_row(seq);
   std::string hash_hex, what;
-  if (hash.ok()) {
-    hash->bind(1, static_cast<std::int64_t>(seq));
-    if (auto row = hash->step(); row.ok() && *row) {
-      hash_hex = to_hex(hash->blob_view(0));
-      auto e = encoding::decode<chain::Entry>(hash->blob_view(1), "entry");
+  if (stored.ok()) {
+    if (const auto& row = *stored) {
+      hash_hex = to_hex(row->hash);
+      auto e = encoding::decode<chain::Entry>(row->bytes, "entry");
       if (e.ok()) {
         if (auto p = domain::decode_payload(e->kind, e->payload); p.ok()) {
           std::visit(
@@ -1262,10 +1390,7 @@ Response WebApp::receipt(Ctx& c) {
       escape(i18n::timestamp(c.lang, r.at_ms)), c.e("report.col.kind"), escape(kind_text(c.lang, r.kind)), what,
       escape(r.nik), c.e("web.seq"), seq, escape(hash_hex), c.e("web.central_verdict"), escape(synced),
       qr_svg(qr_text));
-  return make(c.req, http::status::ok,
-              layout(c.session, office_->name, c.lang, "/receipt", std::string(c.t("web.receipt_title")), body,
-                     c.session->csrf),
-              "text/html; charset=utf-8");
+  return show(c, "/receipt", std::string(c.t("web.receipt_title")), body);
 }
 
 // ---- the live NIK check ----
@@ -1298,6 +1423,259 @@ Response WebApp::nik_api(Ctx& c) {
         json_text(c.t("web.nik_regency_mismatch")));
   }
   return make(c.req, http::status::ok, json, "application/json");
+}
+
+// ---- import: upload, preview, progress, summary, rejects ----
+
+namespace {
+
+// The header and the first `rows` records of a CSV file, as the import reads them.
+struct CsvHead {
+  std::vector<std::string> header;
+  std::vector<csv::Record> rows;
+};
+CsvHead read_head(const std::filesystem::path& file, std::size_t rows) {
+  CsvHead out;
+  auto reader = csv::Reader::open(file);
+  if (!reader.ok()) return out;
+  csv::Record r;
+  if (auto any = reader->next(r); !any.ok() || !*any) return out;
+  out.header = r.fields;
+  while (out.rows.size() < rows) {
+    auto more = reader->next(r);
+    if (!more.ok() || !*more) break;
+    out.rows.push_back(r);
+  }
+  return out;
+}
+
+// A table of CSV cells; with `map_row` its first row is the column mapping.
+std::string cells_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                        const std::string& id, bool map_row = false) {
+  std::string out = fmt::format("<div class=\"scroll\"><table class=\"list\" id=\"{}\"><thead><tr>", id);
+  for (const auto& h : header) out += "<th>" + escape(h) + "</th>";
+  out += "</tr></thead><tbody>";
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const auto& row = rows[r];
+    out += r == 0 && map_row ? "<tr class=\"map\">" : "<tr>";
+    for (std::size_t i = 0; i < header.size(); ++i) out += "<td>" + escape(i < row.size() ? row[i] : "") + "</td>";
+    out += "</tr>";
+  }
+  return out + "</tbody></table></div>";
+}
+
+}  // namespace
+
+ImportJob* WebApp::job_for(Ctx& c) {
+  const std::string id = get(c.req.method() == http::verb::post ? c.form : c.query, "id");
+  return job_ && !id.empty() && constant_equal(job_->id(), id) ? job_.get() : nullptr;
+}
+
+Response WebApp::import_form(Ctx& c, const std::string& error) {
+  std::string body;
+  if (!error.empty()) body += fmt::format("<div class=\"alert error\" role=\"alert\">{}</div>", escape(error));
+  if (job_ && !job_->done()) {
+    body += fmt::format("<div class=\"alert ok\" role=\"status\"><a href=\"/import/job?id={}\">{}</a></div>",
+                        job_->id(), c.e("web.import.running_link"));
+  }
+  body += fmt::format(
+      "<p>{}</p><form class=\"fields card\" method=\"post\" action=\"/import\" enctype=\"multipart/form-data\">"
+      "<input type=\"hidden\" name=\"csrf\" value=\"{}\">"
+      "<label for=\"import-kind\">{}</label><select id=\"import-kind\" name=\"kind\"><option value=\"enroll\">{}"
+      "</option><option value=\"contribute\">{}</option></select>"
+      "<label for=\"import-file\">{}</label><div><input type=\"file\" id=\"import-file\" name=\"file\" "
+      "accept=\".csv,.txt,text/csv\" required><div class=\"field-info\">{}</div></div>"
+      "<label for=\"import-sponsor\">{}</label><input id=\"import-sponsor\" name=\"sponsor\">"
+      "<label for=\"import-occupation\">{}</label><input id=\"import-occupation\" name=\"occupation\">"
+      "<label for=\"import-coverage\">{}</label><input id=\"import-coverage\" name=\"coverage_start\" "
+      "placeholder=\"2018-05-14\" inputmode=\"numeric\">"
+      "<label for=\"import-first-month\">{}</label><input id=\"import-first-month\" name=\"first_month\" "
+      "placeholder=\"2018-05\">"
+      "<div></div><div class=\"actions\"><button type=\"submit\" id=\"import-preview\">{}</button></div></form>",
+      c.e("web.import.intro"), escape(c.session->csrf), c.e("web.import.kind"), c.e("web.import.kind_enroll"),
+      c.e("web.import.kind_contribute"), c.e("web.import.file"), c.e("web.import.file_help"), c.e("web.import.sponsor"),
+      c.e("web.import.occupation"), c.e("web.import.coverage_start"), c.e("web.import.first_month"),
+      c.e("web.import.preview_button"));
+  return show(c, "/import", std::string(c.t("web.nav.import")), body,
+              error.empty() ? http::status::ok : http::status::bad_request);
+}
+
+Response WebApp::import_upload(Ctx& c) {
+  if (job_ && !job_->done()) return import_form(c, std::string(c.t("web.import.busy")));
+  if (!c.upload || !c.upload->has_file || c.upload->file.empty()) {
+    return import_form(c, std::string(c.t("web.import.no_file")));
+  }
+  const auto dir = config_.data_dir / "web-imports";
+  // One list at a time: the previous upload and its rejects files (personal data) go.
+  job_.reset();
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (auto st = ensure_private_dir(dir); !st.ok()) return import_form(c, st.error().message);
+  const std::string id = random_token();
+  ImportOptions o;
+  o.kind = get(c.form, "kind") == "contribute" ? ImportKind::contribute : ImportKind::enroll;
+  // The name the clerk knows the file by, in messages; the bytes are kept under the job's id.
+  o.file = dir / (id.substr(0, 16) + ".csv");
+  o.rejects = dir / (id.substr(0, 16) + ".preview-rejects.csv");
+  o.operator_id = c.session->clerk;
+  o.sponsor = trim(get(c.form, "sponsor"));
+  o.occupation = trim(get(c.form, "occupation"));
+  o.coverage_start = trim(get(c.form, "coverage_start"));
+  o.first_month = trim(get(c.form, "first_month"));
+  auto f = create_private_file(o.file, true);
+  if (!f.ok()) return import_form(c, f.error().message);
+  const bool written = std::fwrite(c.upload->file.data(), 1, c.upload->file.size(), *f) == c.upload->file.size();
+  if (std::fclose(*f) != 0 || !written) return import_form(c, o.file.string() + ": cannot write (disk full?)");
+  job_ = ImportJob::start(id, config_.data_dir, config_.passphrase, std::move(o), true);
+  return redirect(c.req, "/import/job?id=" + id);
+}
+
+Response WebApp::import_run(Ctx& c) {
+  ImportJob* job = job_for(c);
+  if (!job || !job->done() || !job->dry_run() || !job->result().ok()) {
+    return import_form(c, std::string(c.t("web.import.gone")));
+  }
+  ImportOptions o = job->options();
+  o.rejects = o.file.parent_path() / (o.file.stem().string() + ".rejects.csv");
+  o.confirm = get(c.form, "confirm") == "1";
+  o.operator_id = c.session->clerk;
+  const std::string id = random_token();
+  job_.reset();
+  job_ = ImportJob::start(id, config_.data_dir, config_.passphrase, std::move(o), false);
+  return redirect(c.req, "/import/job?id=" + id);
+}
+
+Response WebApp::import_status_api(Ctx& c) {
+  ImportJob* job = job_for(c);
+  if (!job) return make(c.req, http::status::not_found, "{\"error\":\"no such import\"}", "application/json");
+  const ImportProgress p = job->progress();
+  const int pct = job->done()    ? 100
+                  : p.file_bytes ? static_cast<int>(std::min<std::uint64_t>(99, 100 * p.bytes_read / p.file_bytes))
+                                 : 0;
+  return make(c.req, http::status::ok,
+              fmt::format("{{\"done\":{},\"rows\":{},\"percent\":{},\"text\":{}}}", job->done(), p.rows, pct,
+                          json_text(c.tr("web.import.progress", p.rows, pct))),
+              "application/json");
+}
+
+Response WebApp::import_rejects(Ctx& c) {
+  ImportJob* job = job_for(c);
+  if (!job || !job->done() || !job->result().ok() || job->result()->rejects_file.empty()) {
+    return make(c.req, http::status::not_found, std::string(c.t("web.import.gone")) + "\n",
+                "text/plain; charset=utf-8");
+  }
+  auto bytes = crypto::read_file(job->result()->rejects_file);
+  if (!bytes.ok()) return make(c.req, http::status::internal_server_error, bytes.error().message + "\n", "text/plain");
+  Response res = make(c.req, http::status::ok, std::move(*bytes), "text/csv; charset=utf-8");
+  res.set(http::field::content_disposition,
+          fmt::format("attachment; filename=\"{}-{}.csv\"", job->dry_run() ? "pratinjau-ditolak" : "ditolak",
+                      job->id().substr(0, 8)));
+  return res;
+}
+
+Response WebApp::import_job_page(Ctx& c) {
+  ImportJob* job = job_for(c);
+  if (!job) return import_form(c, std::string(c.t("web.import.gone")));
+  const std::string title(c.t(job->dry_run() ? "web.import.preview_title" : "web.nav.import"));
+  if (!job->done()) {
+    const ImportProgress p = job->progress();
+    const std::string body = fmt::format(
+        "<div class=\"card\" id=\"import-running\" data-job=\"{0}\"><p>{1}</p><progress id=\"import-progress\" "
+        "max=\"100\" value=\"{2}\">{2}%</progress> <span id=\"import-rows\" role=\"status\">{3}</span>"
+        "<p class=\"muted\"><a href=\"/import/job?id={0}\">{4}</a></p></div>",
+        job->id(), c.e(job->dry_run() ? "web.import.checking" : "web.import.recording"),
+        p.file_bytes ? 100 * p.bytes_read / p.file_bytes : 0, escape(c.tr("web.import.progress", p.rows, 0)),
+        c.e("web.import.reload"));
+    return show(c, "/import", title, body);
+  }
+  const auto& result = job->result();
+  if (!result.ok()) {
+    return import_form(c, c.tr("web.import.failed", result.error().message));
+  }
+  const ImportSummary& s = *result;
+  const auto& o = job->options();
+  std::string body;
+  if (!job->dry_run()) {
+    body += fmt::format("<div class=\"alert ok\" role=\"status\" id=\"import-done\">{}</div>",
+                        escape(c.tr("web.import.done", s.recorded, s.rows)));
+  }
+  body += fmt::format(
+      "<div class=\"grid\" id=\"import-counts\"><div class=\"stat\"><div class=\"n\" id=\"count-rows\">{}</div>"
+      "<div class=\"l\">{}</div></div><div class=\"stat\"><div class=\"n\" id=\"count-recorded\">{}</div><div "
+      "class=\"l\">{}</div></div><div class=\"stat\"><div class=\"n\" id=\"count-already\">{}</div><div class=\"l\">"
+      "{}</div></div><div class=\"stat\"><div class=\"n\" id=\"count-rejected\">{}</div><div class=\"l\">{}</div>"
+      "</div></div>",
+      s.rows, c.e("web.import.rows"), s.recorded,
+      c.e(job->dry_run() ? "web.import.would_record" : "web.import.recorded"), s.already,
+      c.e(o.kind == ImportKind::enroll ? "web.import.already_enrolled" : "web.import.already_recorded"), s.rejected,
+      escape(c.tr("web.import.rejected", s.conflicts)));
+  std::string notes;
+  if (s.encoding == csv::Encoding::windows1252) notes += "<li>" + c.e("web.import.windows1252") + "</li>";
+  if (s.separator != ',') {
+    notes += "<li>" + escape(c.tr("web.import.separator", s.separator == ';' ? "';'" : "tab")) + "</li>";
+  }
+  for (const auto& u : s.unused_columns) {
+    const std::string name = u.header.empty() ? c.tr("web.import.column_n", u.index + 1) : "'" + u.header + "'";
+    if (u.known || u.header.empty()) {
+      notes += "<li>" + escape(c.tr("web.import.not_recorded", name)) + "</li>";
+    } else if (!u.suggestion.empty()) {
+      notes += "<li class=\"warn\">" + escape(c.tr("web.import.unknown_column_hint", name, u.suggestion)) + "</li>";
+    } else {
+      notes += "<li class=\"warn\">" + escape(c.tr("web.import.unknown_column", name)) + "</li>";
+    }
+  }
+  if (!notes.empty()) body += "<ul class=\"card notes\" id=\"import-notes\">" + notes + "</ul>";
+  if (job->dry_run()) {
+    // The columns as the import maps them, and the first rows as it reads them.
+    const CsvHead head = read_head(o.file, import_preview_rows);
+    std::vector<std::string_view> defaults;
+    if (!o.coverage_start.empty()) defaults.push_back("coverage_start");
+    if (!o.occupation.empty()) defaults.push_back("occupation");
+    if (!o.first_month.empty()) defaults.push_back("first_month");
+    if (auto map = map_columns(o.kind, head.header, defaults); map.ok()) {
+      std::vector<std::string> field_of(head.header.size());
+      const auto& specs = field_specs(o.kind);
+      for (std::size_t i = 0; i < specs.size(); ++i) {
+        if (map->column[i] && *map->column[i] < field_of.size()) field_of[*map->column[i]] = std::string(specs[i].name);
+      }
+      std::vector<std::string> mapped;
+      for (std::size_t i = 0; i < head.header.size(); ++i) {
+        mapped.push_back(field_of[i].empty() ? "—" : "→ " + field_of[i]);
+      }
+      std::vector<std::vector<std::string>> rows{mapped};
+      for (const auto& r : head.rows) rows.push_back(r.fields);
+      body += fmt::format("<h2>{}</h2>", escape(c.tr("web.import.first_rows", head.rows.size())));
+      body += cells_table(head.header, rows, "import-head", true);
+    }
+  }
+  if (s.rejected) {
+    const CsvHead rejects = read_head(s.rejects_file, import_preview_rejects);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : rejects.rows) rows.push_back(r.fields);
+    body += fmt::format("<h2>{}</h2>", escape(c.tr("web.import.rejects_title", rows.size(), s.rejected)));
+    body += cells_table(rejects.header, rows, "import-rejects");
+    body += fmt::format(
+        "<p><a class=\"button secondary\" id=\"rejects-download\" href=\"/import/rejects?id={}\" "
+        "download>{}</a></p>",
+        job->id(), c.e("web.import.rejects_download"));
+  }
+  if (job->dry_run()) {
+    body += fmt::format(
+        "<form method=\"post\" action=\"/import/run\" class=\"card\" id=\"import-confirm-form\"><input "
+        "type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"id\" value=\"{}\"><p>{}</p>"
+        "<label><input type=\"checkbox\" name=\"confirm\" value=\"1\" id=\"import-flagged\" class=\"inline\"> {}"
+        "</label><div class=\"actions\"><button type=\"submit\" id=\"import-confirm\"{}>{}</button><a "
+        "class=\"button secondary\" href=\"/import\">{}</a></div></form>",
+        escape(c.session->csrf), job->id(), escape(c.tr("web.import.confirm_text", s.recorded)),
+        c.e("web.import.confirm_flagged"), s.recorded ? "" : " disabled",
+        escape(c.tr("web.import.confirm", s.recorded)), c.e("web.cancel"));
+  } else {
+    body += fmt::format(
+        "<p class=\"actions\"><a class=\"button\" href=\"/\">{}</a><a class=\"button secondary\" "
+        "href=\"/import\">{}</a></p>",
+        c.e("web.nav.home"), c.e("web.import.another"));
+  }
+  return show(c, "/import", title, body);
 }
 
 }  // namespace lontar::agent::web

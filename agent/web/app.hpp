@@ -20,6 +20,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +39,11 @@ constexpr std::size_t sessions_max = 256;
 constexpr std::int64_t session_idle_ms = 8LL * 3600 * 1000;  // one working day
 constexpr std::size_t page_rows = 50;                        // rows per page of any long list
 constexpr std::size_t form_body_bytes_max = 1 << 20;
+constexpr std::size_t upload_bytes_max = 64 << 20;  // a partner list (a 200,000-row list is about 12 MiB)
+constexpr std::size_t import_preview_rows = 5;      // rows of the file shown in the import preview
+constexpr std::size_t import_preview_rejects = 20;  // rejected rows shown there (all are in the rejects file)
+
+class ImportJob;
 
 struct WebConfig {
   std::vector<std::string> hosts;         // Host header values accepted, e.g. "127.0.0.1:8080", "localhost:8080"
@@ -48,9 +55,19 @@ struct WebConfig {
 class WebApp {
  public:
   WebApp(Office& office, WebConfig config);
+  ~WebApp();
+  // Thread-safe: requests are answered one at a time.
   Response handle(const Request& req);
+  // The body limit for a request with these headers: an upload to /import from a
+  // signed-in clerk may carry a partner list, anything else a form.
+  std::size_t body_limit(std::string_view method, std::string_view target, std::string_view cookie_header);
+  // Stops an import in progress (nothing of it is recorded) and waits for it.
+  void stop();
   // The Host values accepted (set once the port is bound).
-  void allow_hosts(std::vector<std::string> hosts) { config_.hosts = std::move(hosts); }
+  void allow_hosts(std::vector<std::string> hosts) {
+    std::lock_guard lock(mu_);
+    config_.hosts = std::move(hosts);
+  }
 
   struct Session {
     std::string clerk;
@@ -62,6 +79,9 @@ class WebApp {
  private:
   struct Ctx;
   Response route(Ctx& c);
+  // An HTML page for a signed-in clerk: the layout (menu, language switch) around `body`.
+  Response show(Ctx& c, std::string_view path, const std::string& title, const std::string& body,
+                http::status status = http::status::ok);
   Response login_page(Ctx& c, const std::string& error, int status);
   Response login_post(Ctx& c);
   Response logout(Ctx& c);
@@ -71,14 +91,24 @@ class WebApp {
   Response record_post(Ctx& c, const std::string& kind);
   Response person(Ctx& c);
   Response void_page(Ctx& c);
+  Response update_page(Ctx& c);
   Response sync_page(Ctx& c, const std::string& message, bool error);
   Response sync_post(Ctx& c);
   Response receipt(Ctx& c);
   Response nik_api(Ctx& c);
+  Response import_form(Ctx& c, const std::string& error);
+  Response import_upload(Ctx& c);
+  Response import_job_page(Ctx& c);
+  Response import_run(Ctx& c);
+  Response import_status_api(Ctx& c);
+  Response import_rejects(Ctx& c);
+  ImportJob* job_for(Ctx& c);
 
   Office* office_;
   WebConfig config_;
   std::map<std::string, Session> sessions_;
+  std::mutex mu_;
+  std::unique_ptr<ImportJob> job_;  // the latest import or preview (one at a time)
 };
 
 }  // namespace lontar::agent::web

@@ -1,60 +1,49 @@
 #include "web/server.hpp"
 
-#include <poll.h>
-#include <sys/socket.h>
-
 #include <fmt/format.h>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
+
+#include <boost/asio/ip/address.hpp>
+#include <chrono>
 #include <csignal>
 #include <mutex>
 #include <thread>
 
+#include "http/server.hpp"
+
 namespace lontar::agent::web {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-using tcp = asio::ip::tcp;
+namespace h = lontar::http;
 
 volatile std::sig_atomic_t signalled = 0;
 extern "C" void on_signal(int) { signalled = 1; }
 
-void set_timeouts(tcp::socket& s) {
-  timeval tv{socket_timeout_s, 0};
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+// shared/http's request as the Beast message WebApp takes, and back.
+Request to_beast(const h::Request& in) {
+  Request req;
+  req.method_string(in.head.method);
+  req.target(in.head.target);
+  req.version(11);
+  for (const auto& [name, value] : in.head.fields) req.insert(name, value);
+  req.body() = in.body;
+  return req;
 }
 
-void serve_connection(WebApp& app, std::mutex& app_mutex, tcp::socket socket) {
-  set_timeouts(socket);
-  beast::flat_buffer buffer;
-  for (int n = 0; n < requests_per_connection_max; ++n) {
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(header_bytes_max);
-    parser.body_limit(body_bytes_max);
-    beast::error_code ec;
-    http::read(socket, buffer, parser, ec);
-    if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      Response res{http::status::payload_too_large, 11};
-      res.set(http::field::content_type, "text/plain");
-      res.set(http::field::connection, "close");
-      res.body() = "request too large\n";
-      res.prepare_payload();
-      http::write(socket, res, ec);
-      return;
+h::Response from_beast(Response& res) {
+  h::Response out;
+  out.status = static_cast<int>(res.result_int());
+  out.content_type = std::string(res[http::field::content_type]);
+  for (const auto& f : res) {
+    const auto name = f.name();
+    if (name == http::field::content_type || name == http::field::content_length || name == http::field::connection ||
+        name == http::field::server) {
+      continue;
     }
-    if (ec) return;  // closed, timed out or garbled: nothing to answer
-    Response res = [&] {
-      std::lock_guard lock(app_mutex);  // one request at a time touches the store
-      return app.handle(parser.get());
-    }();
-    const bool keep = res.keep_alive();
-    http::write(socket, res, ec);
-    if (ec || !keep) break;
+    out.fields.emplace_back(std::string(f.name_string()), std::string(f.value()));
   }
-  beast::error_code ignored;
-  socket.shutdown(tcp::socket::shutdown_send, ignored);
+  out.body = std::move(res.body());
+  out.close = !res.keep_alive();
+  return out;
 }
 
 }  // namespace
@@ -86,59 +75,68 @@ Result<Listen> parse_listen(const std::string& text) {
   }
   if (host == "localhost") host = "127.0.0.1";
   boost::system::error_code ec;
-  auto addr = asio::ip::make_address(host, ec);
+  auto addr = boost::asio::ip::make_address(host, ec);
   if (ec) return Error{Code::bad_input, "--listen " + text + ": '" + host + "' is not an IP address"};
-  if (!addr.is_loopback()) {
-    return Error{Code::bad_input,
-                 "--listen " + text +
-                     ": only loopback (127.0.0.1, ::1) for now; a LAN address needs TLS with the office's certificate, "
-                     "which this version's web server does not do yet"};
+  if (addr.is_unspecified() || addr.is_multicast()) {
+    return Error{Code::bad_input, "--listen " + text +
+                                      ": give this computer's own address on the office network (e.g. "
+                                      "192.168.1.10:8443, see `ip addr`), the one the desks will type"};
   }
   l.address = addr.to_string();
+  l.loopback = addr.is_loopback();
   return l;
 }
 
-Status serve(WebApp& app, const Listen& listen, const std::function<void(std::uint16_t)>& on_listening,
-             const std::atomic<bool>& stop) {
-  asio::io_context io;
-  tcp::acceptor acceptor(io);
-  boost::system::error_code ec;
-  const tcp::endpoint ep(asio::ip::make_address(listen.address), listen.port);
-  acceptor.open(ep.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(ep, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return Error{Code::io, fmt::format("cannot listen on {}:{}: {} (another program on that port? try "
-                                       "--listen 127.0.0.1:0 for any free port)",
-                                       listen.address, listen.port, ec.message())};
+Status serve(WebApp& app, const Listen& listen, const std::optional<net::Identity>& tls,
+             const std::function<void(std::uint16_t)>& on_listening, const std::atomic<bool>& stop) {
+  if (!listen.loopback && !tls) {
+    return Error{Code::bad_input, "--listen " + listen.address + ": a LAN address is served over TLS only"};
+  }
+  h::ServerConfig cfg;
+  cfg.name = "web";
+  cfg.address = listen.address;
+  cfg.port = listen.port;
+  if (tls) cfg.tls = h::TlsConfig{*tls, h::ClientCertificates::none};
+  cfg.io_threads = 1;
+  cfg.worker_threads = 4;
+  cfg.connections_max = connections_max;
+  cfg.untrusted_per_address_max = connections_max;
+  cfg.header_bytes_max = header_bytes_max;
+  cfg.body_bytes_max = upload_bytes_max;
+  cfg.body_bytes_in_flight_max = 2 * upload_bytes_max;
+  cfg.stop_timeout = std::chrono::seconds(10);
+
+  std::mutex app_mutex;  // the app shares one SQLite connection: one request at a time
+  h::Handlers hooks;
+  hooks.on_headers = [&app](const h::Peer&, const h::RequestHead& head) {
+    h::Admission a;
+    // Only a signed-in clerk may send a partner list's bytes; everything else is a small form.
+    a.body_bytes_max = app.body_limit(head.method, head.target, std::string(head.header("Cookie")));
+    return a;
+  };
+  hooks.handle = [&app, &app_mutex](const h::Peer&, h::Request& in) {
+    const Request req = to_beast(in);
+    Response res = [&] {
+      std::lock_guard lock(app_mutex);
+      return app.handle(req);
+    }();
+    return from_beast(res);
+  };
+  auto server = h::Server::start(cfg, hooks);
+  if (!server.ok()) {
+    return Error{Code::io, fmt::format("cannot serve on {}:{}: {} (another program on that port? try "
+                                       "--listen {}:0 for any free port)",
+                                       listen.address, listen.port, server.error().message,
+                                       listen.address.find(':') == std::string::npos ? listen.address
+                                                                                     : "[" + listen.address + "]")};
   }
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
-  on_listening(acceptor.local_endpoint().port());
-  // A browser opens several connections at once (and keeps some idle), so each
-  // connection gets its own thread; the app itself runs one request at a time.
-  std::mutex app_mutex;
-  std::atomic<int> open{0};
-  while (!stop.load() && !signalled) {
-    pollfd p{acceptor.native_handle(), POLLIN, 0};
-    const int ready = ::poll(&p, 1, 1000);
-    if (ready <= 0) continue;
-    tcp::socket socket(io);
-    acceptor.accept(socket, ec);
-    if (ec) continue;
-    if (open.load() >= connections_max) continue;  // closes it: the browser retries
-    ++open;
-    std::thread([&app, &app_mutex, &open, s = std::move(socket)]() mutable {
-      serve_connection(app, app_mutex, std::move(s));
-      --open;
-    }).detach();
-  }
-  // Let connections in flight finish (each is bounded by the socket timeouts).
-  for (int i = 0; i < 10 * socket_timeout_s && open.load() > 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  on_listening((*server)->port());
+  while (!stop.load() && !signalled) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  (*server)->stop();
+  app.stop();  // an import in progress is rolled back (nothing of it was committed)
   return {};
 }
 

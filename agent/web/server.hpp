@@ -1,41 +1,44 @@
-// server.hpp — carries WebApp (app.hpp) over HTTP/1.1 on a loopback socket.
+// server.hpp — carries WebApp (app.hpp) over shared/http, the generic Beast server the
+// log server uses too (deadlines, header and body limits decided before the body is
+// read, connection caps, graceful stop).
 //
-// Interim transport until shared/http (the generic Beast server being extracted
-// from server/http) lands: a thread per connection (at most connections_max),
-// blocking reads and writes bounded by socket timeouts, the header and body
-// size-limited before the app sees them, and the app called one request at a time.
-// A clerk's browser on the same machine is the only client; several desks on a
-// LAN need TLS, which comes with shared/http.
+// Plain HTTP on a loopback address (the clerk's browser on the same machine). Any other
+// address (an office with several desks on its LAN) is served over TLS 1.3 only, with
+// the office's own certificate (certificate.hpp), whose fingerprint `serve` prints;
+// `--tls` asks for TLS on loopback too. The app itself runs one request at a time (it
+// shares one SQLite connection); an import runs beside it on its own connection.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "base/result.hpp"
+#include "net/tls.hpp"
 #include "web/app.hpp"
 
 namespace lontar::agent::web {
 
 constexpr std::size_t header_bytes_max = 16 << 10;
-constexpr std::size_t body_bytes_max = 8 << 20;  // an uploaded partner list
-constexpr int socket_timeout_s = 15;
-constexpr int requests_per_connection_max = 100;
-constexpr int connections_max = 32;
+constexpr std::size_t connections_max = 64;
 
 struct Listen {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;
+  bool loopback = true;  // 127.0.0.0/8 or ::1: plain HTTP allowed
 };
 
-// "127.0.0.1:8080", "[::1]:8080", "localhost:8080". Only loopback addresses are
-// accepted (a LAN address needs TLS: not in this transport); the error says so.
+// "127.0.0.1:8080", "[::1]:8080", "localhost:8080", "192.168.1.10:8443". An IP address
+// (not a name other than localhost) that names one interface: 0.0.0.0, :: and multicast
+// addresses are refused, since the desks' browsers must be given the address itself.
 Result<Listen> parse_listen(const std::string& text);
 
-// Binds `listen` and serves `app` until `stop` becomes true (checked at least once a
-// second) or SIGTERM/SIGINT arrives. `on_listening(port)` runs once bound.
-Status serve(WebApp& app, const Listen& listen, const std::function<void(std::uint16_t)>& on_listening,
-             const std::atomic<bool>& stop);
+// Binds `listen` and serves `app` (over TLS with `tls` when given) until `stop` becomes
+// true (checked at least once a second) or SIGTERM/SIGINT arrives. `on_listening(port)`
+// runs once bound.
+Status serve(WebApp& app, const Listen& listen, const std::optional<net::Identity>& tls,
+             const std::function<void(std::uint16_t)>& on_listening, const std::atomic<bool>& stop);
 
 }  // namespace lontar::agent::web

@@ -129,35 +129,18 @@ Status HttpServer::reload_identity(net::Identity identity) {
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(LogService& service, HttpServerConfig config) {
-  if (config.io_threads == 0 || config.service_threads == 0 || config.connections_max == 0) {
+  if (config.http.io_threads == 0 || config.http.worker_threads == 0 || config.http.connections_max == 0) {
     return Error{Code::bad_input, "io_threads, service_threads and connections_max must be at least 1"};
   }
   auto impl = std::make_unique<Impl>(service, std::move(config));
   const HttpServerConfig& c = impl->config;
-  lontar::http::ServerConfig g;
-  g.name = "http";
-  g.address = c.address;
-  g.port = c.port;
+  lontar::http::ServerConfig g = c.http;
   g.tls =
       lontar::http::TlsConfig{c.identity, c.public_without_certificate ? lontar::http::ClientCertificates::optional
                                                                        : lontar::http::ClientCertificates::required};
-  g.io_threads = c.io_threads;
-  g.worker_threads = c.service_threads;
-  g.connections_max = c.connections_max;
-  g.connections_reserved = std::min(c.connections_reserved, c.connections_max - 1);
-  g.untrusted_per_address_max = c.untrusted_per_address_max;
-  g.handshake_timeout = c.handshake_timeout;
-  g.idle_timeout = c.idle_timeout;
-  g.idle_timeout_scarce = std::min(c.idle_timeout_scarce, c.idle_timeout);
-  g.body_timeout = c.body_timeout;
-  g.write_timeout = c.write_timeout;
-  g.shutdown_timeout = c.shutdown_timeout;
-  g.linger_timeout = c.linger_timeout;
-  g.stop_timeout = c.stop_timeout;
-  g.connection_lifetime_max = c.connection_lifetime_max;
-  g.header_bytes_max = c.header_bytes_max;
+  g.connections_reserved = std::min(g.connections_reserved, g.connections_max - 1);
+  g.idle_timeout_scarce = std::min(g.idle_timeout_scarce, g.idle_timeout);
   g.body_bytes_max = std::max(c.push_body_bytes_max, request_body_bytes_max);
-  g.body_bytes_in_flight_max = c.body_bytes_in_flight_max;
 
   Impl* raw = impl.get();
   lontar::http::Handlers h;
@@ -170,7 +153,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(LogService& service, HttpS
   h.log = [](const std::string& line) { spdlog::info("{}", line); };
   LONTAR_ASSIGN(raw->server, lontar::http::Server::start(std::move(g), std::move(h)));
   raw->live = raw->server.get();
-  spdlog::info("http: listening on {}:{} (TLS 1.3, client certificates {})", c.address, raw->server->port(),
+  spdlog::info("http: listening on {}:{} (TLS 1.3, client certificates {})", c.http.address, raw->server->port(),
                c.public_without_certificate ? "optional for public resources" : "required");
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }

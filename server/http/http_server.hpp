@@ -6,7 +6,7 @@
 // and the route's access rule and body limit applied: an unregistered or revoked key is
 // refused there, also on a connection that was open before the revocation. A connection
 // whose key is registered is trusted (it may use the slots reserved for principals).
-// Socket work runs on `io_threads`; calls into the LogService run on `service_threads`,
+// Socket work runs on `io_threads`; calls into the LogService run on `worker_threads`,
 // so that slow pushes (which wait for a durable group commit) never hold up other
 // connections' I/O and many pushes can wait in the same commit.
 //
@@ -23,6 +23,7 @@
 #include <string>
 
 #include "base/result.hpp"
+#include "http/server.hpp"
 #include "net/tls.hpp"
 #include "protocol/protocol.hpp"
 #include "server/http/routes.hpp"
@@ -30,39 +31,30 @@
 
 namespace lontar::server::http {
 
+// The generic server's settings as the log server uses them by default: port 8443, 256 of the
+// 1,024 connection slots reserved for registered principals, 32 worker threads for the calls
+// into the LogService (they bound the pushes that can wait in one group commit).
+inline lontar::http::ServerConfig log_server_defaults() {
+  lontar::http::ServerConfig g;
+  g.name = "http";
+  g.port = 8443;
+  g.connections_reserved = 256;
+  g.worker_threads = 32;
+  return g;
+}
+
 struct HttpServerConfig {
-  std::string address = "127.0.0.1";
-  std::uint16_t port = 8443;  // 0: any free port (see HttpServer::port())
-  net::Identity identity;     // the server's TLS certificate (chain) and key
+  // Address, port (0: any free port, see HttpServer::port()), threads, connection caps,
+  // timeouts, header and body-bytes budgets: http::ServerConfig's. start() sets its tls (from
+  // identity and public_without_certificate) and body_bytes_max (from the route limits).
+  lontar::http::ServerConfig http = log_server_defaults();
+  net::Identity identity;  // the server's TLS certificate (chain) and key
   // Serve /healthz, /metrics, /checkpoint and hash tiles to clients without a
   // (registered) certificate. Everything else always needs a registered principal.
   bool public_without_certificate = false;
   // Answers GET /v1/ledger; unset: that route answers 404.
   std::optional<LedgerInfo> ledger;
-
-  std::size_t io_threads = 2;
-  std::size_t service_threads = 32;  // bounds the pushes that can wait in one group commit
-  // Connection caps (see http::ServerConfig): strangers and connections still in their
-  // handshake get at most connections_max - connections_reserved slots, and at most
-  // untrusted_per_address_max from one address.
-  std::size_t connections_max = 1024;
-  std::size_t connections_reserved = 256;
-  std::size_t untrusted_per_address_max = 64;
-
-  std::chrono::milliseconds handshake_timeout = std::chrono::seconds(5);
-  std::chrono::milliseconds idle_timeout = std::chrono::seconds(30);        // waiting for (the header of) a request
-  std::chrono::milliseconds idle_timeout_scarce = std::chrono::seconds(2);  // the same, > 3/4 of the slots used
-  std::chrono::milliseconds body_timeout = std::chrono::seconds(120);       // reading one request body
-  std::chrono::milliseconds write_timeout = std::chrono::seconds(60);       // writing one response
-  std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(2);
-  std::chrono::milliseconds linger_timeout = std::chrono::seconds(5);  // draining a refused body
-  std::chrono::milliseconds stop_timeout = std::chrono::seconds(30);   // stop(): waiting for requests in flight
-  std::chrono::milliseconds connection_lifetime_max = std::chrono::minutes(10);
-
-  std::size_t header_bytes_max = 8 << 10;
   std::size_t push_body_bytes_max = protocol::push_body_bytes_max;
-  // Server-wide budget of request-body bytes held at once (503 + Retry-After past it).
-  std::size_t body_bytes_in_flight_max = 96 << 20;
 };
 
 class HttpServer {

@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 
+#include "base/clock.hpp"
 #include "encoding/encoding.hpp"
 #include "note/checkpoint.hpp"
 
@@ -14,11 +14,6 @@ namespace {
 
 // Principals whose heads stay cached in RAM; beyond this the cache is dropped and refilled.
 constexpr std::size_t head_cache_max = 100'000;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Error refusal(Code code, const std::string& principal, const std::string& why) {
   return Error{code, "push from " + principal + " refused: " + why};

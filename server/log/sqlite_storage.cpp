@@ -408,6 +408,10 @@ class SqliteStorage final : public LogStorage {
   const LogSettings& settings() const override { return settings_; }
   WriteSide& write_side() override { return *writer_; }
   ReadSide& read_side() override { return *reader_; }
+  Result<CopyHead> backup(const std::filesystem::path& to) override {
+    LONTAR_TRY(copy_sqlite_file(name(), to));
+    return sqlite_copy_head(to);
+  }
 
  private:
   SqliteStorage(std::unique_ptr<SqliteWriteSide> writer, LogSettings settings)

@@ -12,6 +12,7 @@
 // wal_pages_max, the writer checkpoints itself after its commit, so the WAL stays bounded.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -25,5 +26,17 @@ Result<std::unique_ptr<LogStorage>> create_sqlite_storage(const std::string& pat
 // Opens an existing ledger file: corrupt when a setting is missing or the schema version
 // is not this program's; not_found when the file does not exist.
 Result<std::unique_ptr<LogStorage>> open_sqlite_storage(const std::string& path);
+
+// ---- copies of a ledger file (sqlite_backup.cpp): SqliteStorage::backup and restore
+
+// Copies the SQLite database `from` into `to` (which must not exist: conflict) inside one
+// read transaction of `from` (SQLite's online backup API), so the copy is the store as of
+// one commit even while a server keeps writing to it. The copy is one self-contained file
+// (rollback journal, not WAL), synced to disk; `to` appears only once complete.
+Status copy_sqlite_file(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// What a ledger file holds (a backup's, read-only; the file is not changed): corrupt when
+// it is not a ledger file of this schema version.
+Result<CopyHead> sqlite_copy_head(const std::filesystem::path& path);
 
 }  // namespace lontar::server

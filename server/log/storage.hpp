@@ -41,6 +41,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -87,6 +88,12 @@ struct Equivocation {
   Hash offered_hash{};  // what the refused batch carried under that seq
   Bytes offered_batch;  // the refused batch, encoded (its signed seal is the evidence)
   std::int64_t detected_at_ms = 0;
+};
+
+// What a copy of the store holds (LogStorage::backup): its leaves and latest checkpoint.
+struct CopyHead {
+  std::uint64_t leaves = 0;
+  std::optional<StoredCheckpoint> checkpoint;  // none in a store that has no checkpoint yet
 };
 
 class WriteSide {
@@ -188,6 +195,17 @@ class LogStorage {
   virtual const LogSettings& settings() const = 0;
   virtual WriteSide& write_side() = 0;
   virtual ReadSide& read_side() = 0;
+
+  // Copies the whole store into the new file `to` (conflict if it exists) as of one commit,
+  // while the writer goes on; the file appears only once complete and synced to disk.
+  // Returns what the copy holds, read back from it (`lontar-server backup`). A backend whose
+  // database has its own backup tools may refuse, naming them: this default does.
+  virtual Result<CopyHead> backup(const std::filesystem::path& to) {
+    return Error{Code::bad_input, name() +
+                                      ": `lontar-server backup` copies SQLite ledgers only; back this store up "
+                                      "with its database's own tools (PostgreSQL: pg_basebackup or pg_dump), " +
+                                      "not to " + to.string()};
+  }
 };
 
 }  // namespace lontar::server

@@ -65,9 +65,10 @@ class SpanSource : public std::streambuf {
 };
 }  // namespace detail
 
-// A string of at most `max` bytes.
-struct BoundedString {
-  std::string& value;
+// A string or byte vector of at most `max` bytes, stored as a count and the raw bytes.
+template <class Container>
+struct BoundedRaw {
+  Container& value;
   std::size_t max;
   const char* name;
 
@@ -88,10 +89,12 @@ struct BoundedString {
       throw DecodeError(std::string("field '") + name + "' claims " + std::to_string(n) +
                         " bytes, more than its limit " + std::to_string(max));
     }
-    value.resize(n);
+    value.resize(static_cast<std::size_t>(n));
     ar(cereal::binary_data(value.data(), n));
   }
 };
+using BoundedString = BoundedRaw<std::string>;
+using BoundedBytes = BoundedRaw<Bytes>;
 
 // A vector of at most `max` elements, each encoded with its own serialize().
 template <class T>
@@ -124,34 +127,6 @@ struct BoundedVector {
       value.emplace_back();
       ar(value.back());
     }
-  }
-};
-
-// A vector of bytes of at most `max` bytes, stored as count + raw bytes.
-struct BoundedBytes {
-  Bytes& value;
-  std::size_t max;
-  const char* name;
-
-  template <class Archive>
-  void save(Archive& ar) const {
-    if (value.size() > max) {
-      throw DecodeError(std::string("field '") + name + "' has " + std::to_string(value.size()) +
-                        " bytes, more than its limit " + std::to_string(max));
-    }
-    ar(static_cast<std::uint64_t>(value.size()));
-    ar(cereal::binary_data(value.data(), value.size()));
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    std::uint64_t n = 0;
-    ar(n);
-    if (n > max) {
-      throw DecodeError(std::string("field '") + name + "' claims " + std::to_string(n) +
-                        " bytes, more than its limit " + std::to_string(max));
-    }
-    value.resize(static_cast<std::size_t>(n));
-    ar(cereal::binary_data(value.data(), n));
   }
 };
 

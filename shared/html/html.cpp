@@ -6,6 +6,23 @@
 
 namespace lontar::html {
 
+std::string_view print_style() {
+  return R"css(
+@page { size: A4; margin: 14mm; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 12px; color: #111;
+       max-width: 190mm; margin: 0 auto; padding: 8px; }
+h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 15px; margin: 18px 0 6px; border-bottom: 1px solid #999; }
+table { border-collapse: collapse; width: 100%; margin: 4px 0 10px; }
+th, td { border: 1px solid #bbb; padding: 3px 6px; text-align: left; vertical-align: top; }
+th { background: #eef2f6; } td.n { text-align: right; white-space: nowrap; }
+tr, figure { break-inside: avoid; page-break-inside: avoid; }
+thead { display: table-header-group; }
+.mono { font-family: "DejaVu Sans Mono", monospace; word-break: break-all; }
+figure { margin: 8px 0 14px; } figcaption { font-weight: bold; margin-bottom: 4px; }
+.muted { color: #555; }
+)css";
+}
+
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());

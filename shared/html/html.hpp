@@ -11,6 +11,11 @@
 
 namespace lontar::html {
 
+// The style sheet Lontar's printable pages share (the auditor's report, the server's
+// status page): A4 margins, system fonts, tables and charts that do not break across
+// pages. A page appends its own rules after it.
+std::string_view print_style();
+
 // Text safe inside an element or a double-quoted attribute: & < > " ' escaped.
 std::string escape(std::string_view text);
 

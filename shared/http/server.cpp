@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <malloc.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -99,6 +100,17 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
 
 }  // namespace
 
+namespace {
+
+// Whether bytes wait on socket `fd` (or it was closed by the peer: then not).
+bool has_pending_bytes(int fd) {
+  if (fd < 0) return false;
+  char c = 0;
+  return ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+}  // namespace
+
 struct Server::Impl {
   struct Stats {
     std::atomic<std::uint64_t> connections_total{0}, connections_refused_total{0}, connections_evicted_total{0},
@@ -112,6 +124,8 @@ struct Server::Impl {
     clock::time_point accepted;
     bool trusted = false;
     bool busy = false;
+    bool silent = true;    // no byte received since accept (a flood's raw connection)
+    int fd = -1;           // the socket, to look for bytes not yet noticed (see make_room)
     bool evicted = false;  // counted out already; closing
   };
 
@@ -198,6 +212,10 @@ struct Server::Impl {
     std::lock_guard lock(mu);
     if (auto it = sessions.find(s); it != sessions.end()) it->second.busy = busy;
   }
+  void set_spoke(SessionBase* s) {
+    std::lock_guard lock(mu);
+    if (auto it = sessions.find(s); it != sessions.end()) it->second.silent = false;
+  }
   bool scarce() const {
     std::lock_guard lock(mu);
     return live * 4 > config.connections_max * 3;
@@ -212,13 +230,28 @@ struct Server::Impl {
         by_addr != untrusted_by_address.end() && by_addr->second >= config.untrusted_per_address_max;
     const bool overall = live >= config.connections_max || untrusted >= untrusted_max;
     if (!per_address && !overall) return true;
+    // The victim: the oldest untrusted connection that has sent nothing since accept, at any
+    // age (a client that means to talk sends its first bytes at once: an office arriving
+    // amid a flood of silent connections from its own address is not the one closed);
+    // else the oldest idle untrusted one at least evict_age_min old.
     const auto now = clock::now();
     Slot* oldest = nullptr;
-    for (auto& [raw, slot] : sessions) {
-      if (slot.trusted || slot.busy || slot.evicted || now - slot.accepted < config.evict_age_min) continue;
-      if (per_address && slot.address != address) continue;
-      if (!oldest || slot.accepted < oldest->accepted) oldest = &slot;
+    Slot* oldest_silent = nullptr;
+    for (;;) {
+      oldest = oldest_silent = nullptr;
+      for (auto& [raw, slot] : sessions) {
+        if (slot.trusted || slot.busy || slot.evicted) continue;
+        if (per_address && slot.address != address) continue;
+        if (slot.silent && (!oldest_silent || slot.accepted < oldest_silent->accepted)) oldest_silent = &slot;
+        if (now - slot.accepted < config.evict_age_min) continue;
+        if (!oldest || slot.accepted < oldest->accepted) oldest = &slot;
+      }
+      // Its first bytes may have arrived without its strand having run yet (a loaded server):
+      // then it has spoken. (A stale descriptor, of a session closing, is a harmless victim.)
+      if (!oldest_silent || !has_pending_bytes(oldest_silent->fd)) break;
+      oldest_silent->silent = false;
     }
+    if (oldest_silent) oldest = oldest_silent;
     if (!oldest) return false;
     // Evicting an untrusted one frees an untrusted slot and a slot overall.
     victim = oldest->session.lock();
@@ -351,7 +384,31 @@ class Session : public SessionBase {
     srv_.set_busy(this, b);
   }
 
+  // Waits for the client's first bytes (within the handshake timeout for TLS, the idle
+  // timeout for plain HTTP): until they come the connection is silent, the first one evicted
+  // when its address or the server is at its cap.
   void handshake() {
+    silent_timer_.expires_after(is_tls<Stream>  ? cfg_.handshake_timeout
+                                : srv_.scarce() ? cfg_.idle_timeout_scarce
+                                                : cfg_.idle_timeout);
+    silent_timer_.async_wait([self = self()](error_code ec) {
+      if (ec) return;  // cancelled: the client spoke (or the connection closed)
+      if constexpr (is_tls<Stream>) {
+        ++self->srv_.stats.handshake_failures_total;
+        self->srv_.log_limited(self->peer_.address, "TLS handshake failed: no bytes within the handshake timeout");
+      }
+      error_code ignored;
+      self->lowest().socket().close(ignored);
+    });
+    lowest().socket().async_wait(tcp::socket::wait_read, [self = self()](error_code ec) {
+      self->silent_timer_.cancel();
+      if (ec) return;  // closed: evicted, stopped, or the timeout
+      self->srv_.set_spoke(self.get());
+      self->start_handshake();
+    });
+  }
+
+  void start_handshake() {
     if constexpr (is_tls<Stream>) {
       lowest().expires_after(cfg_.handshake_timeout);
       stream_.async_handshake(ssl::stream_base::server, [self = self()](error_code ec) { self->on_handshake(ec); });
@@ -645,6 +702,7 @@ class Session : public SessionBase {
   Server::Impl& srv_;
   const ServerConfig& cfg_;
   Stream stream_;
+  asio::steady_timer silent_timer_{stream_.get_executor()};
   Peer peer_;
   std::string who_;
   beast::flat_buffer buffer_;
@@ -686,6 +744,7 @@ void Server::Impl::on_accept(error_code ec, tcp::socket socket) {
   error_code ep_ec;
   auto ep = socket.remote_endpoint(ep_ec);
   const std::string address = ep_ec ? std::string("?") : ep.address().to_string();
+  const int fd = socket.native_handle();
   std::shared_ptr<SessionBase> victim;
   std::shared_ptr<SessionBase> session;
   {
@@ -696,7 +755,9 @@ void Server::Impl::on_accept(error_code ec, tcp::socket socket) {
       } else {
         session = std::make_shared<Session<beast::tcp_stream>>(std::move(socket), *this);
       }
-      sessions.emplace(session.get(), Slot{session, address, clock::now()});
+      Slot slot{session, address, clock::now()};
+      slot.fd = fd;
+      sessions.emplace(session.get(), std::move(slot));
       ++live;
       ++untrusted;
       ++untrusted_by_address[address];

@@ -140,8 +140,10 @@ struct ServerConfig {
   // and every connection still in its handshake) are held to connections_max - this.
   std::size_t connections_reserved = 0;        // must be < connections_max (the log server keeps 256 of 1024)
   std::size_t untrusted_per_address_max = 64;  // untrusted connections from one IP address
-  // A new connection past a cap closes the oldest idle untrusted one at least this old
-  // instead of being refused (so that an office arriving after an attack still gets in).
+  // A new connection past a cap closes another instead of being refused (so that an office
+  // arriving during or after an attack still gets in): the oldest untrusted one that has sent
+  // nothing since accept, at any age (an office's client speaks at once; a flood's raw
+  // connections never do), else the oldest idle untrusted one at least this old.
   std::chrono::milliseconds evict_age_min = std::chrono::seconds(1);
 
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(5);

@@ -11,9 +11,15 @@
 // completes (width 256, never to change again) and, until then, at its current width each
 // time it grew since the last call: a narrower version of a tile is a prefix of a wider one,
 // so a store that keeps only the newest version of each tile serves every published width.
+//
+// A checker that recomputes tiles to compare them with the ones a log serves (the auditor)
+// takes only the completed tiles as they complete (take_completed), the partial ones at the
+// end (partial_tiles), and carries the unfinished tiles' hashes from one run to the next
+// with save_partial/restore, its tree continued from its own saved frontier.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "base/bytes.hpp"
@@ -36,6 +42,13 @@ class TileWriter {
   // for): reads the root nodes (RootBuilder::resume over a TileReader) and the partial
   // tile of every level. Errors are fetch's, or corrupt for a tile of the wrong length.
   static Result<TileWriter> resume(std::uint64_t size, const TileFetch& fetch);
+  // Continues `builder`'s tree with the unfinished tiles' hashes that save_partial wrote
+  // at the same size. Corrupt when `saved` is malformed or holds a number of hashes at some
+  // level that a tree of builder.size() leaves cannot have. Empty `saved` fits size 0 only.
+  static Result<TileWriter> restore(RootBuilder builder, ByteView saved);
+  // The unfinished tiles' hashes: one byte, the number of levels n; then for each level
+  // 0..n-1 its hash count (uint16 little endian, < 256) and the hashes, 32 bytes each.
+  Bytes save_partial() const;
 
   // Appends one leaf hash (leaf_hash of the leaf's bytes).
   void append(const Hash& leaf_hash);
@@ -45,6 +58,13 @@ class TileWriter {
   // The tiles completed or grown since the last call, lowest level first within each
   // completion; every one must be stored before a checkpoint of size() is published.
   std::vector<TileWrite> take_writes();
+  // Only the tiles completed since the last call (width 256, lowest level first within each
+  // completion); the partial tiles' grown state is left to take_writes.
+  std::vector<TileWrite> take_completed();
+  // The partial tile of every level at its current width (none where the width is 0).
+  std::vector<TileWrite> partial_tiles() const;
+  // The tree's frontier, to save and RootBuilder::resume from.
+  std::span<const Node> frontier() const { return builder_.frontier(); }
 
  private:
   RootBuilder builder_;

@@ -3,9 +3,41 @@
 #include <sqlite3.h>
 
 #include <fmt/format.h>
+#include <sys/statvfs.h>
+
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace lontar::store {
+
+namespace {
+
+// The folder a database file lives in, for messages.
+std::string folder_of(const std::string& path) {
+  const auto parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? std::string(".") : parent.string();
+}
+
+// Whether the last failure on `db` was the disk (or the user's quota) being full: SQLite's
+// own code, or the OS error under an I/O error (creating the -shm file fails with ENOSPC).
+bool failed_for_space(sqlite3* db, const std::string& path) {
+  const int primary = sqlite3_extended_errcode(db) & 0xff;
+  const int os = sqlite3_system_errno(db);
+  if (primary == SQLITE_FULL || os == ENOSPC || os == EDQUOT) return true;
+  if (primary != SQLITE_IOERR) return false;
+  struct statvfs fs {};
+  return ::statvfs(folder_of(path).c_str(), &fs) == 0 && fs.f_bavail == 0;
+}
+
+Error disk_full(const std::string& path, std::string_view detail) {
+  const std::string folder = folder_of(path);
+  return Error{Code::io, fmt::format("disk penuh: kosongkan ruang di {0} lalu ulangi; tidak ada yang hilang / disk "
+                                     "full: free space on {0} and retry; nothing was lost ({1}: {2})",
+                                     folder, path, detail)};
+}
+
+}  // namespace
 
 // ---- Stmt ----
 
@@ -143,11 +175,31 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, OpenOptions option
   std::unique_ptr<Db> db(new Db(raw, path));
   sqlite3_busy_timeout(raw, busy_timeout_ms);
   sqlite3_extended_result_codes(raw, 1);
-  if (!options.read_only) {
-    LONTAR_TRY(db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
-  }
+  Status ready = options.read_only
+                     ? Status{}
+                     : db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   // Fail fast on a file that is not a database (or is corrupt at the header).
-  LONTAR_TRY(db->exec("SELECT count(*) FROM sqlite_schema;"));
+  if (ready.ok()) ready = db->exec("SELECT count(*) FROM sqlite_schema;");
+  if (ready.ok()) return db;
+  if (!failed_for_space(raw, path)) return std::move(ready).error();
+  // A full disk: a WAL database cannot even be read, for want of room for its shared-memory
+  // index (-shm). In exclusive locking mode, set before the first access, SQLite keeps that
+  // index in this process's heap: reading works (status, verify, list), writing fails with
+  // the message below, and other processes wait until this connection closes.
+  const std::string first_error = ready.error().message;
+  db.reset();
+  raw = nullptr;
+  flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_READWRITE;
+  if (sqlite3_open_v2(path.c_str(), &raw, flags, nullptr) != SQLITE_OK) {
+    sqlite3_close(raw);
+    return disk_full(path, first_error);
+  }
+  db.reset(new Db(raw, path));
+  sqlite3_busy_timeout(raw, busy_timeout_ms);
+  sqlite3_extended_result_codes(raw, 1);
+  if (!db->exec("PRAGMA locking_mode=EXCLUSIVE; PRAGMA foreign_keys=ON; SELECT count(*) FROM sqlite_schema;").ok()) {
+    return disk_full(path, first_error);
+  }
   return db;
 }
 
@@ -161,9 +213,9 @@ bool Db::injected_failure() {
 Error Db::error(std::string_view what) const {
   int rc = sqlite3_extended_errcode(db_);
   int primary = rc & 0xff;
+  if (failed_for_space(db_, path_)) return disk_full(path_, fmt::format("{}: {}", what, sqlite3_errmsg(db_)));
   Code code = Code::io;
   std::string hint;
-  if (primary == SQLITE_FULL) hint = "; free disk space and retry";
   if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
     code = Code::corrupt;
     hint = "; restore the store from a backup";

@@ -123,27 +123,30 @@ TEST_CASE("a voided enrollment frees the NIK; update and void are recorded") {
   CHECK(a.run({"verify"}).rc == 0);
 }
 
+// Changes one byte of entry 2's name inside its stored bytes ("Peserta 2" becomes
+// "Peserta 9"), as a damaged disk or a careless edit would, leaving its stored hash.
+static void rename_in_store(Agent& a) {
+  auto db = lontar::store::Db::open(a.data() + "/agent.db");
+  REQUIRE(db.ok());
+  auto get = (*db)->prepare("SELECT bytes FROM entries WHERE seq = 2");
+  REQUIRE(get.ok());
+  REQUIRE(*get->step());
+  lontar::Bytes bytes = get->blob(0);
+  std::string text(lontar::as_chars(bytes));
+  auto at = text.find("Peserta 2");
+  REQUIRE(at != std::string::npos);
+  bytes[at + 8] = '9';
+  auto put = (*db)->prepare("UPDATE entries SET bytes = ?1 WHERE seq = 2");
+  REQUIRE(put.ok());
+  REQUIRE(put->bind(1, lontar::ByteView(bytes)).run().ok());
+}
+
 TEST_CASE("verify fails with exit 5 when a stored entry is altered") {
   Agent a;
   REQUIRE(a.init().rc == 0);
   for (int i = 1; i <= 3; ++i) REQUIRE(a.run(Agent::enroll_args(i)).rc == 0);
   REQUIRE(a.run({"verify"}).rc == 0);
-  {
-    auto db = lontar::store::Db::open(a.data() + "/agent.db");
-    REQUIRE(db.ok());
-    // Change one byte of entry 2's name inside its encoded bytes.
-    auto get = (*db)->prepare("SELECT bytes FROM entries WHERE seq = 2");
-    REQUIRE(get.ok());
-    REQUIRE(*get->step());
-    lontar::Bytes bytes = get->blob(0);
-    std::string text(lontar::as_chars(bytes));
-    auto at = text.find("Peserta 2");
-    REQUIRE(at != std::string::npos);
-    bytes[at + 8] = '9';
-    auto put = (*db)->prepare("UPDATE entries SET bytes = ?1 WHERE seq = 2");
-    REQUIRE(put.ok());
-    REQUIRE(put->bind(1, lontar::ByteView(bytes)).run().ok());
-  }
+  rename_in_store(a);
   auto r = a.run({"verify"});
   CHECK(r.rc == 5);
   CHECK(contains(r.err, "#2"));
@@ -195,4 +198,75 @@ TEST_CASE("export writes the unsynced entries as sealed batches under a personal
   CHECK(batches == 3);
   CHECK(prev_seq == 3);
   CHECK(a.run({"export", "--out", out}).rc == 1);  // refuses to overwrite
+}
+
+TEST_CASE("show and list mark an entry whose stored bytes no longer match its hash, and exit 5") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  for (int i = 1; i <= 2; ++i) REQUIRE(a.run(Agent::enroll_args(i)).rc == 0);
+  REQUIRE(a.run({"show", "--nik", Agent::nik(2)}).rc == 0);
+  rename_in_store(a);  // the name now reads "Peserta 9", still a valid entry
+  auto show = a.run({"show", "--nik", Agent::nik(2)});
+  CHECK(show.rc == 5);
+  CHECK(contains(show.out, "DAMAGED"));
+  CHECK_FALSE(contains(show.out, "Peserta 9"));  // the altered name is not shown as recorded
+  CHECK(contains(show.err, "lontar-agent verify"));
+  auto list = a.run({"list"});
+  CHECK(list.rc == 5);
+  CHECK(contains(list.out, "Peserta 1"));  // the sound entry is still listed
+  CHECK(contains(list.out, "DAMAGED"));
+}
+
+// A real full disk: a 1 MiB tmpfs, mounted in a private user and mount namespace
+// (`unshare -rm`, no root needed), filled up after the office recorded one entry.
+TEST_CASE("on a full disk read-only commands still work, a write says the disk is full, and nothing is lost") {
+  lontar::test::TempDir tmp;
+  const auto probe = lontar::test::run_process(
+      {"/usr/bin/unshare", "-rm", "/bin/sh", "-c", "mount -t tmpfs -o size=64k tmpfs \"$0\"", tmp.path().string()},
+      lontar::test::Spawn{tmp.path() / "probe.out", tmp.path() / "probe.err"});
+  if (probe.rc != 0) {
+    MESSAGE("skipped: this machine does not allow an unprivileged tmpfs mount (unshare -rm): " << probe.err);
+    return;
+  }
+  const auto disk = tmp.path() / "disk";
+  std::filesystem::create_directories(disk);
+  const std::string enroll_budi =
+      "\"$A\" enroll --nik 3578121703850010 --name Budi --birth-date 17-03-1985 --occupation TAGANA "
+      "--coverage-start 2018-05-01 2>&1; echo \"rc=$?\"\n";
+  const std::string script =
+      "mount -t tmpfs -o size=1m tmpfs \"$D\" || exit 97\n"
+      "export LONTAR_DATA=\"$D/d\" LONTAR_OPERATOR=ani\n"
+      "\"$A\" init --office SBY-DARMO >/dev/null 2>&1 || exit 98\n"
+      "\"$A\" enroll --nik 3578121703850002 --name 'Agus Setiawan' --birth-date 17-03-1985 --occupation TAGANA "
+      "--coverage-start 2018-05-01 >/dev/null 2>&1 || exit 99\n"
+      "dd if=/dev/zero of=\"$D/filler\" bs=4k >/dev/null 2>&1\n"
+      "for c in status verify list; do echo \"== $c\"; \"$A\" $c 2>&1; echo \"rc=$?\"; done\n"
+      "echo '== enroll'\n" +
+      enroll_budi +
+      "rm \"$D/filler\"\n"
+      "echo '== after'\n" +
+      enroll_budi + "\"$A\" list 2>&1\n";
+  lontar::test::Spawn how{
+      tmp.path() / "full.out", tmp.path() / "full.err", {{"A", LONTAR_AGENT_BINARY}, {"D", disk.string()}}};
+  const auto r = lontar::test::run_process({"/usr/bin/unshare", "-rm", "/bin/sh", "-c", script}, how);
+  INFO(r.out << r.err);
+  REQUIRE(r.rc == 0);
+  auto section = [&](const std::string& name) {
+    const auto at = r.out.find("== " + name + "\n");
+    REQUIRE(at != std::string::npos);
+    const auto end = r.out.find("\n== ", at + 1);
+    return r.out.substr(at, end == std::string::npos ? std::string::npos : end - at);
+  };
+  CHECK(contains(section("status"), "rc=0"));
+  CHECK(contains(section("verify"), "rc=0"));
+  CHECK(contains(section("list"), "Agus Setiawan"));
+  CHECK(contains(section("list"), "rc=0"));
+  const std::string full = section("enroll");
+  CHECK(contains(full, "rc=2"));
+  CHECK(contains(full, "disk full: free space on " + (disk / "d").string() + " and retry; nothing was lost"));
+  CHECK(contains(full, "disk penuh"));
+  const std::string after = section("after");
+  CHECK(contains(after, "rc=0"));
+  CHECK(contains(after, "Agus Setiawan"));
+  CHECK(contains(after, "Budi"));
 }

@@ -2,12 +2,22 @@
 // and session checks, sign-in, and recording through a form.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <optional>
+#include <thread>
 
 #include "agent_process.hpp"
 #include "clerks.hpp"
 #include "office.hpp"
 #include "web/app.hpp"
+#include "web/certificate.hpp"
+#include "web/import_job.hpp"
+#include "web/server.hpp"
 
 using lontar::test::Agent;
 using lontar::test::contains;
@@ -132,4 +142,127 @@ TEST_CASE("a cross-origin POST and a POST without the CSRF token are refused, an
   auto ok = p.post("/record/enroll", "csrf=" + p.csrf + "&" + form);
   CHECK(ok.result() == http::status::see_other);
   CHECK(p.a.count("SELECT count(*) FROM entries WHERE operator = 'siti'") == 1);
+}
+
+TEST_CASE("a LAN address is served over TLS only; 0.0.0.0 is refused") {
+  auto lan = web::parse_listen("192.168.1.10:8443");
+  REQUIRE(lan.ok());
+  CHECK_FALSE(lan->loopback);
+  auto local = web::parse_listen("localhost:0");
+  REQUIRE(local.ok());
+  CHECK(local->loopback);
+  CHECK(web::parse_listen("[::1]:0")->loopback);
+  CHECK_FALSE(web::parse_listen("0.0.0.0:8080").ok());
+  CHECK(contains(web::parse_listen("0.0.0.0:8080").error().message, "own address"));
+  CHECK_FALSE(web::parse_listen("kantor.local:8080").ok());
+  // Refused before anything is bound (no LAN socket is opened by this test).
+  Page p;
+  std::atomic<bool> stop{true};
+  bool listened = false;
+  auto st = web::serve(
+      *p.app, *lan, std::nullopt, [&](std::uint16_t) { listened = true; }, stop);
+  REQUIRE_FALSE(st.ok());
+  CHECK(contains(st.error().message, "TLS only"));
+  CHECK_FALSE(listened);
+}
+
+TEST_CASE("the office certificate is made once, its key 0600, and its fingerprint is the certificate's SHA-256") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  auto first = web::office_certificate(a.data(), "192.168.1.10");
+  REQUIRE(first.ok());
+  CHECK(first->created);
+  CHECK(first->fingerprint.size() == 95);  // 32 bytes "AB:" ...
+  struct stat st {};
+  REQUIRE(::stat((a.data() + "/web-tls.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  auto again = web::office_certificate(a.data(), "192.168.1.10");
+  REQUIRE(again.ok());
+  CHECK_FALSE(again->created);
+  CHECK(again->fingerprint == first->fingerprint);
+  std::remove((a.data() + "/web-tls.crt").c_str());
+  auto half = web::office_certificate(a.data(), "192.168.1.10");
+  REQUIRE_FALSE(half.ok());
+  CHECK(contains(half.error().message, "web-tls.key is there"));
+}
+
+TEST_CASE("multipart bodies: fields, a file with quotes and CRLFs inside, and malformed ones") {
+  const std::string file = "NIK;Nama\r\n1;\"Siti \"\"Ani\"\"\"\r\n";
+  const std::string body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n"
+      "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"daftar.csv\"\r\n"
+      "Content-Type: text/csv\r\n\r\n" +
+      file + "\r\n--XyZ--\r\n";
+  auto m = web::parse_multipart("multipart/form-data; boundary=XyZ", body);
+  REQUIRE(m.ok());
+  CHECK(m->fields.at("csrf") == "tok");
+  CHECK(m->has_file);
+  CHECK(m->file_name == "daftar.csv");
+  CHECK(m->file == file);
+  CHECK_FALSE(web::parse_multipart("multipart/form-data", body).ok());
+  CHECK_FALSE(web::parse_multipart("multipart/form-data; boundary=XyZ", body.substr(0, 60)).ok());
+}
+
+TEST_CASE("an import through the page: the preview records nothing, the confirmed run records the rows") {
+  Page p;
+  p.sign_in();
+  const std::string csv = "NIK,Nama Lengkap,Tgl. Lahir,Pekerjaan,TMT\n" + Agent::nik(1) +
+                          ",Budi,01-01-1980,TAGANA,14-05-2018\n123,Pendek,01-01-1980,TAGANA,14-05-2018\n";
+  const std::string body = "--b\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n" + p.csrf +
+                           "\r\n--b\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nenroll\r\n--b\r\n"
+                           "Content-Disposition: form-data; name=\"file\"; filename=\"d.csv\"\r\n\r\n" +
+                           csv + "\r\n--b--\r\n";
+  web::Request req{http::verb::post, "/import", 11};
+  req.set(http::field::host, "127.0.0.1:8080");
+  req.set(http::field::origin, "http://127.0.0.1:8080");
+  req.set(http::field::content_type, "multipart/form-data; boundary=b");
+  req.set(http::field::cookie, p.cookie);
+  req.body() = body;
+  auto res = p.app->handle(req);
+  REQUIRE(res.result() == http::status::see_other);
+  const std::string job = std::string(res[http::field::location]);
+  REQUIRE(job.rfind("/import/job?id=", 0) == 0);
+  const std::string id = job.substr(job.find('=') + 1);
+  auto wait_done = [&] {
+    for (int i = 0; i < 6000; ++i) {
+      auto s = p.get("/api/import?id=" + id);
+      if (contains(s.body(), "\"done\":true")) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  REQUIRE(wait_done());
+  auto preview = p.get(job);
+  CHECK(contains(preview.body(), "id=\"count-recorded\">1<"));
+  CHECK(contains(preview.body(), "id=\"count-rejected\">1<"));
+  CHECK(p.a.count("SELECT count(*) FROM entries") == 0);  // a preview records nothing
+  // The upload and its rejects are private files.
+  struct stat st {};
+  bool checked = false;
+  for (const auto& f : std::filesystem::directory_iterator(p.a.data() + "/web-imports")) {
+    REQUIRE(::stat(f.path().c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    checked = true;
+  }
+  CHECK(checked);
+  // Another clerk's browser cannot confirm it without the CSRF token.
+  CHECK(p.post("/import/run", "csrf=wrong&id=" + id).result() == http::status::forbidden);
+  auto run = p.post("/import/run", "csrf=" + p.csrf + "&id=" + id);
+  REQUIRE(run.result() == http::status::see_other);
+  const std::string job2 = std::string(run[http::field::location]);
+  const std::string id2 = job2.substr(job2.find('=') + 1);
+  auto wait2 = [&] {
+    for (int i = 0; i < 6000; ++i) {
+      if (contains(p.get("/api/import?id=" + id2).body(), "\"done\":true")) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  };
+  REQUIRE(wait2());
+  CHECK(p.a.count("SELECT count(*) FROM entries WHERE operator = 'siti'") == 1);
+  auto rejects = p.get("/import/rejects?id=" + id2);
+  REQUIRE(rejects.result() == http::status::ok);
+  CHECK(contains(rejects.body(), "Pendek"));
+  CHECK(contains(rejects.body(), "reason"));
+  CHECK(contains(std::string(rejects[http::field::content_disposition]), "attachment"));
 }

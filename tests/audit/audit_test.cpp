@@ -45,6 +45,15 @@ struct Fixture {
   Run verify(const std::string& extra = "") {
     return audit("verify --dir " + dir() + " --key '" + b.verifier_key() + "' --state " + state() + " " + extra);
   }
+  // Flips the last byte of the first entry bundle (inside leaf 255's bytes), as a disk would.
+  void flip_last_byte_of_first_bundle() const {
+    std::fstream io(fs::path(dir()) / "tile/entries/000", std::ios::in | std::ios::out | std::ios::binary);
+    io.seekg(-1, std::ios::end);
+    char c = 0;
+    io.get(c);
+    io.seekp(-1, std::ios::end);
+    io.put(static_cast<char>(c ^ 0x01));
+  }
   // Index of the first entry leaf matching `pred`.
   template <class Pred>
   std::size_t find(Pred pred) {
@@ -87,20 +96,30 @@ TEST_CASE("a clean ledger passes, and a second audit with nothing new passes wit
 TEST_CASE("one byte of one entry changed on disk: the recomputed root and the tile disagree") {
   Fixture f;
   f.write();
-  // Flip the last byte of the first entry bundle (inside the last leaf's bytes).
-  fs::path bundle = fs::path(f.dir()) / "tile/entries/000";
-  std::fstream io(bundle, std::ios::in | std::ios::out | std::ios::binary);
-  io.seekg(-1, std::ios::end);
-  char c = 0;
-  io.get(c);
-  io.seekp(-1, std::ios::end);
-  io.put(static_cast<char>(c ^ 0x01));
-  io.close();
+  f.flip_last_byte_of_first_bundle();
   Run r = f.verify();
   INFO(r.output);
   CHECK(r.exit_code == 1);
   CHECK(has(r, "root_mismatch"));
   CHECK(has(line_with(r, "tile_mismatch"), "leaf 255 "));
+}
+
+TEST_CASE("an old leaf changed after it was audited: only --from-start re-reads it, and finds it") {
+  Fixture f;
+  f.write();
+  REQUIRE(f.verify().exit_code == 0);
+  f.flip_last_byte_of_first_bundle();
+  Run incremental = f.verify();  // nothing new since the last run: nothing re-read
+  CHECK(incremental.exit_code == 0);
+  Run full = f.verify("--from-start");
+  INFO(full.output);
+  CHECK(full.exit_code == 1);
+  CHECK(has(full, "checked leaves [0, "));
+  CHECK(has(full, "root_mismatch"));
+  CHECK(has(line_with(full, "tile_mismatch"), "leaf 255 "));
+  CHECK_FALSE(fs::exists(fs::path(f.state()) / "from-start.tmp"));
+  CHECK(f.verify().exit_code == 0);                // the incremental audit still has nothing new to read
+  CHECK(f.verify("--from-start").exit_code == 1);  // and every full re-read finds it again
 }
 
 TEST_CASE("one byte of one entry changed and re-signed by the log: the office chain breaks at that entry") {

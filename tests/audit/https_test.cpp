@@ -75,9 +75,9 @@ TEST_CASE("verify --server audits over mutual TLS with a pinned server key; a wr
   spdlog::set_level(spdlog::level::warn);  // the server's access log is not this test's output
   DirService service(tmp.file("log"), auditor_key->public_key());
   server::http::HttpServerConfig config;
-  config.port = 0;
-  config.io_threads = 1;
-  config.service_threads = 2;
+  config.http.port = 0;
+  config.http.io_threads = 1;
+  config.http.worker_threads = 2;
   auto identity = net::self_signed_identity(*server_key, "localhost", {"127.0.0.1"});
   REQUIRE(identity.ok());
   config.identity = *identity;

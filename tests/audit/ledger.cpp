@@ -6,6 +6,7 @@
 #include "domain/schedule.hpp"
 #include "encoding/encoding.hpp"
 #include "note/checkpoint.hpp"
+#include "support/take.hpp"
 
 namespace lontar::test {
 namespace {
@@ -28,19 +29,6 @@ std::string tile_name(const std::string& level, std::uint64_t index, std::size_t
   return "tile/" + level + "/" + index_path(index) + (w == width ? "" : ".p/" + std::to_string(w));
 }
 
-void must(bool ok, const std::string& what) {
-  if (!ok) {
-    std::fprintf(stderr, "ledger builder: %s\n", what.c_str());
-    std::abort();
-  }
-}
-
-template <class T>
-T must(Result<T> r, const char* what) {
-  must(r.ok(), std::string(what) + ": " + (r.ok() ? "" : r.error().message));
-  return std::move(r).value();
-}
-
 domain::Date date_from_days(std::int64_t z) {  // days since 1970-01-01 (H. Hinnant's civil_from_days)
   z += 719468;
   const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -57,7 +45,7 @@ domain::Date date_from_days(std::int64_t z) {  // days since 1970-01-01 (H. Hinn
 
 }  // namespace
 
-Bytes encode_leaf(const chain::Leaf& leaf) { return must(encoding::encode(leaf), "encode leaf"); }
+Bytes encode_leaf(const chain::Leaf& leaf) { return take(encoding::encode(leaf), "encode leaf"); }
 
 // ---- LogWriter ----
 
@@ -68,11 +56,11 @@ void LogWriter::write(const std::string& path, ByteView bytes) const {
   std::filesystem::create_directories(file.parent_path());
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  must(static_cast<bool>(out), "write " + file.string());
+  take(static_cast<bool>(out), "write " + file.string());
 }
 
 void LogWriter::append(ByteView leaf) {
-  must(leaf.size() <= 0xffff, "leaf longer than a bundle can hold");
+  take(leaf.size() <= 0xffff, "leaf longer than a bundle can hold");
   bundle_.push_back(static_cast<std::uint8_t>(leaf.size() >> 8));
   bundle_.push_back(static_cast<std::uint8_t>(leaf.size()));
   lontar::append(bundle_, leaf);
@@ -106,7 +94,7 @@ void LogWriter::publish(const crypto::PrivateKey& key, const std::string& origin
     write(tile_name(std::to_string(level), count / width, pending_[level].size()), tile);
   }
   note::Checkpoint cp{origin, size, builder_.root(), {}};
-  std::string signed_note = must(note::sign_checkpoint(cp, origin, key), "sign checkpoint");
+  std::string signed_note = take(note::sign_checkpoint(cp, origin, key), "sign checkpoint");
   write("checkpoint", as_bytes(signed_note));
 }
 
@@ -127,7 +115,7 @@ Person person(std::uint64_t n) {
   auto serial = static_cast<std::uint16_t>(1 + n / (days * districts));
   domain::Sex sex = (n / 7) % 2 ? domain::Sex::female : domain::Sex::male;
   std::string d = (district < 10 ? "0" : "") + std::to_string(district);
-  auto nik = must(domain::make_nik("3578", d, birth, sex, serial), "make nik");
+  auto nik = take(domain::make_nik("3578", d, birth, sex, serial), "make nik");
   return Person{nik.str(), birth, sex};
 }
 
@@ -181,7 +169,7 @@ domain::Payload payout(const std::string& claim_no, domain::Rupiah amount) {
 }
 
 domain::Payload revoke(const Principal& p) {
-  return domain::PrincipalRevoke{p.id, p.key.public_key(), "laptop stolen"};
+  return domain::PrincipalRevoke{p.principal(), p.key().public_key(), "laptop stolen"};
 }
 
 domain::Payload void_entry(const std::string& principal, std::uint64_t seq) {
@@ -191,29 +179,24 @@ domain::Payload void_entry(const std::string& principal, std::uint64_t seq) {
 // ---- LedgerBuilder ----
 
 LedgerBuilder::LedgerBuilder(Sink sink)
-    : sink_(std::move(sink)), log_key_(must(crypto::PrivateKey::generate(), "log key")) {
+    : sink_(std::move(sink)), log_key_(take(crypto::PrivateKey::generate(), "log key")) {
   state_ = rules::make_memory_state(rules::NikKey{});
-  admin_ = std::make_unique<Principal>(Principal{"ADMIN", must(crypto::PrivateKey::generate(), "admin key")});
-  domain::PrincipalRegister reg{"ADMIN", domain::Role::admin, admin_->key.public_key(), "Kantor Pusat", ""};
+  admin_ = std::make_unique<Principal>("ADMIN", take(crypto::PrivateKey::generate(), "admin key"), domain::Role::admin);
+  domain::PrincipalRegister reg{"ADMIN", domain::Role::admin, admin_->key().public_key(), "Kantor Pusat", ""};
   push(*admin_, {reg, domain::default_schedule()});
 }
 
 Principal& LedgerBuilder::add_office(const std::string& id, const std::string& scope) {
-  auto p = std::make_unique<Principal>(Principal{id, must(crypto::PrivateKey::generate(), "office key")});
-  push(*admin_, {domain::PrincipalRegister{id, domain::Role::office, p->key.public_key(), "Kantor " + id, scope}});
+  auto p = std::make_unique<Principal>(id, take(crypto::PrivateKey::generate(), "office key"));
+  push(*admin_, {domain::PrincipalRegister{id, domain::Role::office, p->key().public_key(), "Kantor " + id, scope}});
   return *(offices_[id] = std::move(p));
 }
 
 void LedgerBuilder::push(Principal& p, const std::vector<domain::Payload>& payloads, const crypto::PrivateKey* seal_key,
                          std::int64_t recorded_at_ms) {
   std::vector<chain::Entry> entries;
-  for (const auto& payload : payloads) {
-    auto e = must(chain::make_entry(p.id, p.seq + 1, p.head, recorded_at_ms, "clerk", payload), "make entry");
-    p.seq = e.seq;
-    p.head = chain::entry_hash(e);
-    entries.push_back(std::move(e));
-  }
-  chain::Seal seal = chain::make_seal(p.id, p.seq, p.head, recorded_at_ms, p.key);
+  for (const auto& payload : payloads) entries.push_back(p.entry(payload, recorded_at_ms, "clerk"));
+  chain::Seal seal = p.seal(recorded_at_ms);
   if (seal_key != nullptr) seal.signature = seal_key->sign(chain::seal_message(seal));
   auto emit = [&](chain::Leaf leaf) {
     if (sink_) {
@@ -224,13 +207,13 @@ void LedgerBuilder::push(Principal& p, const std::vector<domain::Payload>& paylo
   };
   emit(chain::seal_leaf(seal));
   for (auto& e : entries) {
-    domain::Verdict v = must(rules::judge_and_apply(e, *state_), "judge");
+    domain::Verdict v = take(rules::judge_and_apply(e, *state_), "judge");
     emit(chain::entry_leaf(std::move(e), std::move(v)));
   }
 }
 
 std::string LedgerBuilder::verifier_key() const {
-  return must(note::Verifier::make(origin, log_key_.public_key()), "verifier").to_string();
+  return take(note::Verifier::make(origin, log_key_.public_key()), "verifier").to_string();
 }
 
 std::vector<Bytes> LedgerBuilder::encoded() const {

@@ -18,6 +18,7 @@
 #include "merkle/merkle.hpp"
 #include "note/note.hpp"
 #include "rules/rules.hpp"
+#include "support/chain_writer.hpp"
 
 namespace lontar::test {
 
@@ -54,12 +55,8 @@ struct Person {
 };
 Person person(std::uint64_t n);
 
-struct Principal {
-  std::string id;
-  crypto::PrivateKey key;
-  std::uint64_t seq = 0;
-  Hash head{};
-};
+// A principal of the built ledger: its id, key and chain so far.
+using Principal = ChainWriter;
 
 // A ledger as the server would log it: for each push one seal leaf, then its entries
 // with the verdicts of the real rules engine (over an in-memory state).

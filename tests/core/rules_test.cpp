@@ -151,7 +151,7 @@ const Verdict accepted{};
 // ================= person keys, genesis, payloads, roles =================
 
 TEST_CASE("docs/RULES.md lists every reason code with its outcome") {
-  const auto path = std::filesystem::path(__FILE__).parent_path() / "../../docs/RULES.md";
+  const auto path = std::filesystem::path(LONTAR_SOURCE_DIR) / "docs/RULES.md";
   std::ifstream in(path);
   REQUIRE_MESSAGE(in.good(), "cannot read " << path);
   std::stringstream text;

@@ -104,3 +104,55 @@ TEST_CASE("resuming refuses a missing or short partial tile") {
   stored.tiles.erase({0, 1});
   CHECK_FALSE(TileWriter::resume(300, stored.fetch()).ok());
 }
+
+TEST_CASE("a checker's tile writer: completed tiles as they complete, partial ones at the end, restored across runs") {
+  auto leaf = [](std::uint64_t i) { return leaf_hash(as_bytes("leaf " + std::to_string(i))); };
+  MemoryTree mirror;
+  TileWriter w;
+  std::map<std::pair<unsigned, std::uint64_t>, TileWrite> completed;
+  std::uint64_t n = 0;
+  auto run_to = [&](TileWriter& t, std::uint64_t end) {
+    for (; n < end; ++n) {
+      t.append(leaf(n));
+      mirror.append(leaf(n));
+      for (TileWrite& c : t.take_completed()) {
+        CHECK(c.id.width == tile_width_full);  // never a partial tile
+        CHECK(c.hashes == tile_hashes(mirror, c.id).value());
+        CHECK(completed.count({c.id.level, c.id.index}) == 0);  // each once
+        completed[{c.id.level, c.id.index}] = std::move(c);
+      }
+    }
+  };
+  run_to(w, 600);
+  CHECK(completed.size() == 2);  // level-0 tiles 0 and 1
+  std::vector<TileWrite> partial = w.partial_tiles();
+  REQUIRE(partial.size() == 2);  // level 0 (88 hashes) and level 1 (2 hashes)
+  CHECK(partial[0].id.width == 88);
+  CHECK(partial[1].id.width == 2);
+  for (const TileWrite& p : partial) CHECK(p.hashes == tile_hashes(mirror, p.id).value());
+
+  // The next run: the tree from its frontier, the unfinished tiles from save_partial.
+  const Bytes saved = w.save_partial();
+  auto builder = RootBuilder::resume(mirror, n);
+  REQUIRE(builder.ok());
+  auto restored = TileWriter::restore(std::move(*builder), saved);
+  REQUIRE(restored.ok());
+  run_to(*restored, 66'000);
+  CHECK(completed.count({1, 0}) == 1);  // the level-1 tile that completed across the two runs
+  CHECK(completed.at({1, 0}).hashes == tile_hashes(mirror, completed.at({1, 0}).id).value());
+  CHECK(restored->root() == mirror.root());
+  for (const TileWrite& p : restored->partial_tiles()) CHECK(p.hashes == tile_hashes(mirror, p.id).value());
+
+  // A saved state that does not fit the tree's size is refused, not continued out of step.
+  auto again = [&](ByteView bytes) { return TileWriter::restore(RootBuilder::resume(mirror, 600).value(), bytes); };
+  CHECK(again(saved).ok());
+  Bytes short_level = saved;
+  short_level.resize(short_level.size() - sizeof(Hash));
+  CHECK(again(short_level).error().code == Code::corrupt);
+  CHECK(again(Bytes{}).error().code == Code::corrupt);
+  CHECK(again(w.save_partial()).ok());
+  Bytes trailing = saved;
+  trailing.push_back(0);
+  CHECK(again(trailing).error().code == Code::corrupt);
+  CHECK(TileWriter::restore(RootBuilder{}, Bytes{}).ok());
+}

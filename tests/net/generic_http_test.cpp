@@ -38,6 +38,20 @@ struct Raw {
       if (ec) return out;
     }
   }
+  // One response on a kept-alive connection: its header and its Content-Length body.
+  std::string read_response() {
+    std::string out;
+    std::array<char, 1> c{};
+    boost::system::error_code ec;
+    while (out.find("\r\n\r\n") == std::string::npos && !ec) {
+      if (sock.read_some(asio::buffer(c), ec) == 1) out += c[0];
+    }
+    const auto at = out.find("Content-Length: ");
+    std::size_t length = at == std::string::npos ? 0 : std::stoul(out.substr(at + 16));
+    std::string body(length, '\0');
+    asio::read(sock, asio::buffer(body), ec);
+    return out + body;
+  }
 };
 
 bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
@@ -172,14 +186,38 @@ TEST_CASE("generic server: untrusted connections from one address are capped; th
   cfg.evict_age_min = std::chrono::seconds(60);  // nothing old enough to evict: refuse
   Plain p(cfg);
   std::vector<std::unique_ptr<Raw>> held;
-  for (int i = 0; i < 4; ++i) held.push_back(std::make_unique<Raw>(p.port()));
-  for (int i = 0; i < 200 && p.server->stats().connections_active < 4; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<Raw>(p.port()));
+    // Each has spoken (a silent one would be evicted at any age) and is idle again.
+    held.back()->send("GET /small HTTP/1.1\r\nHost: x\r\n\r\n");
+    REQUIRE(starts_with(held.back()->read_response(), "HTTP/1.1 200"));
   }
   Raw refused(p.port());
   CHECK(refused.read_all().empty());  // closed at once
   CHECK(p.server->stats().connections_refused_total >= 1);
   CHECK(p.server->metrics().find("lontar_test_connections_refused_total 1") != std::string::npos);
+}
+
+TEST_CASE("generic server: past the cap a silent connection is evicted first, whatever its age; one that spoke stays") {
+  auto cfg = Plain::base_config();
+  cfg.untrusted_per_address_max = 2;
+  cfg.evict_age_min = std::chrono::seconds(60);  // no connection is old enough to be evicted by age
+  Plain p(cfg);
+  Raw talker(p.port());  // an office: it speaks at once, then stays connected
+  talker.send("GET /small HTTP/1.1\r\nHost: x\r\n\r\n");
+  REQUIRE(starts_with(talker.read_response(), "HTTP/1.1 200"));
+  Raw silent(p.port());  // a flood's connection: never sends a byte
+  for (int i = 0; i < 200 && p.server->stats().connections_active < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Raw newcomer(p.port());
+  CHECK(silent.read_all().empty());  // evicted, though young
+  newcomer.send("GET /small HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(starts_with(newcomer.read_response(), "HTTP/1.1 200"));
+  talker.send("GET /small HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  CHECK(starts_with(talker.read_all(), "HTTP/1.1 200"));
+  CHECK(p.server->stats().connections_evicted_total == 1);
+  CHECK(p.server->stats().connections_refused_total == 0);
 }
 
 TEST_CASE("generic server: a new connection past the cap evicts the oldest idle untrusted one") {

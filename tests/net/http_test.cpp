@@ -67,14 +67,14 @@ struct Fixture {
 
   HttpServerConfig config() const {
     HttpServerConfig c;
-    c.port = 0;
+    c.http.port = 0;
     c.identity = identity_for(server_key, "lontar-server", {"127.0.0.1", "localhost"});
-    c.io_threads = 2;
-    c.service_threads = 8;
-    c.handshake_timeout = std::chrono::seconds(5);
-    c.idle_timeout = std::chrono::seconds(5);
-    c.linger_timeout = std::chrono::seconds(5);
-    c.stop_timeout = std::chrono::seconds(20);
+    c.http.io_threads = 2;
+    c.http.worker_threads = 8;
+    c.http.handshake_timeout = std::chrono::seconds(5);
+    c.http.idle_timeout = std::chrono::seconds(5);
+    c.http.linger_timeout = std::chrono::seconds(5);
+    c.http.stop_timeout = std::chrono::seconds(20);
     return c;
   }
   void start(HttpServerConfig c) {
@@ -320,7 +320,7 @@ TEST_CASE("a body over the route's limit gets 413 and the client can carry on") 
 TEST_CASE("a client that stalls mid-request is disconnected by the server's timeout") {
   Fixture f;
   auto cfg = f.config();
-  cfg.idle_timeout = std::chrono::milliseconds(300);
+  cfg.http.idle_timeout = std::chrono::milliseconds(300);
   f.start(cfg);
   RawTls raw(identity_for(f.office, "office"), TLS1_3_VERSION);
   REQUIRE_FALSE(raw.connect_and_handshake(f.server->port()));
@@ -334,7 +334,7 @@ TEST_CASE("a client that stalls mid-request is disconnected by the server's time
 TEST_CASE("a connection that never starts TLS is closed by the handshake timeout") {
   Fixture f;
   auto cfg = f.config();
-  cfg.handshake_timeout = std::chrono::milliseconds(300);
+  cfg.http.handshake_timeout = std::chrono::milliseconds(300);
   f.start(cfg);
   asio::io_context ioc;
   beast::tcp_stream s(ioc);
@@ -511,7 +511,7 @@ TEST_CASE("a client says plainly when nothing listens") {
 TEST_CASE("a client reconnects by itself after the server closed its idle connection") {
   Fixture f;
   auto cfg = f.config();
-  cfg.idle_timeout = std::chrono::milliseconds(200);
+  cfg.http.idle_timeout = std::chrono::milliseconds(200);
   f.start(cfg);
   auto c = f.client(&f.office);
   REQUIRE(c.get("/healthz").ok());
@@ -527,7 +527,7 @@ TEST_CASE("a client reconnects by itself after the server closed its idle connec
 TEST_CASE("connections beyond connections_max are closed at once and counted") {
   Fixture f;
   auto cfg = f.config();
-  cfg.connections_max = 1;
+  cfg.http.connections_max = 1;
   f.start(cfg);
   auto first = f.client(&f.office);
   REQUIRE(first.get("/healthz").ok());

@@ -13,6 +13,7 @@
 #include "note/checkpoint.hpp"
 #include "server/log_fixture.hpp"
 #include "server/server_cli.hpp"
+#include "store/db.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -242,6 +243,26 @@ TEST_CASE(
   CHECK(auditors.out.find("BPK-JATIM") != std::string::npos);
   CHECK(auditors.out.find(crypto::fingerprint(auditor.public_key())) != std::string::npos);
   CHECK(auditors.out.find("SBY-") == std::string::npos);
+  // The same as one printable page, in both languages: every principal, no external asset.
+  for (const char* lang : {"id", "en"}) {
+    const auto page_file = tmp.path() / (std::string("status-") + lang + ".html");
+    auto html =
+        run(tmp, admin_args({"status", "--html", page_file.string(), "--lang", lang}, server.url(), i, admin_key));
+    REQUIRE(html.rc == 0);
+    const std::string page = take(crypto::read_file(page_file), "status page");
+    CHECK(page.find("Darmo Baru") != std::string::npos);
+    CHECK(page.find("BPK Jawa Timur") != std::string::npos);
+    CHECK(page.find(crypto::fingerprint(auditor.public_key())) != std::string::npos);
+    CHECK(page.find("<svg") != std::string::npos);
+    CHECK(page.find("lontar_entries_integrated_total") != std::string::npos);
+    CHECK(page.find(std::string(lang) == "id" ? "Kantor terdaftar" : "Registered offices") != std::string::npos);
+    CHECK(page.find("src=") == std::string::npos);
+    CHECK(page.find("href=") == std::string::npos);
+    CHECK(page.find("<script") == std::string::npos);
+  }
+  CHECK(run(tmp, admin_args({"status", "--html", (tmp.path() / "x.html").string(), "--lang", "fr"}, server.url(), i,
+                            admin_key))
+            .rc == 2);
   auto private_given =
       run(tmp, admin_args({"office", "add", "--id", "SBY-X", "--name", "X", "--key", office_key_file.string()},
                           server.url(), i, admin_key));
@@ -402,6 +423,52 @@ TEST_CASE("SIGHUP reloads the TLS certificate for new connections") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("pinned") != std::string::npos);
   CHECK(server.stop(SIGINT) == 0);
+}
+
+}  // namespace lontar::test
+
+namespace lontar::test {
+
+TEST_CASE("scrub re-reads every leaf, tile and index row against the signed tree and names the damage") {
+  TempDir tmp;
+  const auto data = tmp.path() / "data";
+  {
+    Ledger l = Ledger::create(data);
+    ChainWriter a = l.add_principal("SBY-RUNGKUT");
+    std::vector<domain::Payload> people;
+    for (unsigned i = 1; i <= 300; ++i) people.emplace_back(enrollment(i));  // past one full tile
+    take(l.store->push(a.caller(), a.batch(people)), "push");
+  }
+  auto clean = run(tmp, {"scrub", "--data", data.string()});
+  INFO(clean.out << clean.err);
+  REQUIRE(clean.rc == 0);
+  CHECK(clean.out.find("clean: 306 leaves") != std::string::npos);
+
+  // One byte of leaf 200 changes on disk (a failing sector): the server would serve it.
+  {
+    auto db = take(store::Db::open((data / "ledger.db").string(), {.create = false}), "open");
+    auto get = take(db->prepare("SELECT leaf FROM log_leaves WHERE idx = 200"), "select");
+    REQUIRE(take(get.step(), "step"));
+    Bytes leaf = get.blob(0);
+    leaf[leaf.size() / 2] ^= 0x20;
+    auto put = take(db->prepare("UPDATE log_leaves SET leaf = ?1 WHERE idx = 200"), "update");
+    take(put.bind(1, ByteView(leaf)).run(), "write");
+  }
+  auto damaged = run(tmp, {"scrub", "--data", data.string()});
+  INFO(damaged.out << damaged.err);
+  CHECK(damaged.rc == 5);
+  CHECK(damaged.out.find("DAMAGED") != std::string::npos);
+  CHECK(damaged.out.find("leaf 200: its stored bytes do not hash") != std::string::npos);
+  CHECK(damaged.out.find("restore") != std::string::npos);  // what to do
+
+  // An entry's index row pointing elsewhere is named too.
+  {
+    auto db = take(store::Db::open((data / "ledger.db").string(), {.create = false}), "open");
+    take(db->exec("UPDATE log_entries SET leaf_index = 7 WHERE principal = 'SBY-RUNGKUT' AND seq = 250"), "write");
+  }
+  auto index = run(tmp, {"scrub", "--data", data.string()});
+  CHECK(index.rc == 5);
+  CHECK(index.out.find("entry SBY-RUNGKUT #250") != std::string::npos);
 }
 
 }  // namespace lontar::test

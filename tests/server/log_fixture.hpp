@@ -15,61 +15,17 @@
 #include "domain/domain.hpp"
 #include "log/init.hpp"
 #include "log/log_store.hpp"
+#include "support/chain_writer.hpp"
+#include "support/take.hpp"
 
 namespace lontar::test {
-
-template <class T>
-T take(Result<T> r, const char* what) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, r.error().message.c_str());
-    std::abort();
-  }
-  return std::move(r).value();
-}
 
 // A second handle on the same private key (a stolen copy, a second laptop).
 inline crypto::PrivateKey clone_key(const crypto::PrivateKey& k) {
   return take(crypto::PrivateKey::from_pem(take(k.to_pem(), "pem")), "key");
 }
 
-// One principal's chain: entries 1, 2, 3... each linked to the one before, sealed per batch.
-class ChainWriter {
- public:
-  ChainWriter(std::string principal, crypto::PrivateKey key, domain::Role role = domain::Role::office)
-      : principal_(std::move(principal)), key_(std::move(key)), role_(role) {}
-
-  const std::string& principal() const { return principal_; }
-  const crypto::PrivateKey& key() const { return key_; }
-  server::Caller caller() const { return {principal_, role_, key_.public_key()}; }
-  std::uint64_t seq() const { return seq_; }
-  Hash head() const { return head_; }
-  // Continues after entries written elsewhere (e.g. the genesis entries written by init).
-  void continue_from(std::uint64_t seq, const Hash& head) {
-    seq_ = seq;
-    head_ = head;
-  }
-
-  chain::Entry entry(const domain::Payload& p) {
-    chain::Entry e = take(chain::make_entry(principal_, seq_ + 1, head_, 1'526'000'000'000, "clerk-1", p), "entry");
-    ++seq_;
-    head_ = chain::entry_hash(e);
-    return e;
-  }
-  chain::Batch batch(const std::vector<domain::Payload>& payloads) {
-    chain::Batch b;
-    b.principal = principal_;
-    for (const auto& p : payloads) b.entries.push_back(entry(p));
-    b.seal = chain::make_seal(principal_, seq_, head_, 1'526'000'000'000, key_);
-    return b;
-  }
-
- private:
-  std::string principal_;
-  crypto::PrivateKey key_;
-  domain::Role role_;
-  std::uint64_t seq_ = 0;
-  Hash head_{};
-};
+inline server::Caller ChainWriter::caller() const { return {principal_, role_, key_.public_key()}; }
 
 inline domain::PrincipalRegister register_office(const std::string& id, const crypto::PublicKey& key,
                                                  domain::Role role = domain::Role::office) {

@@ -11,6 +11,7 @@
 
 #include "encoding/encoding.hpp"
 #include "log/log_store.hpp"
+#include "log/sqlite_storage.hpp"
 #include "merkle/merkle.hpp"
 #include "merkle/tiles.hpp"
 #include "note/checkpoint.hpp"
@@ -499,4 +500,41 @@ TEST_CASE("a server process killed mid-push loses nothing it acknowledged and lo
   CHECK(take(l.store->head("SBY-RUNGKUT"), "head").first == batches_total * 25);
   std::uint64_t new_batches = new_entries / 25;
   CHECK(l.store->metrics().tree_size == size_before + new_entries + new_batches);
+}
+
+TEST_CASE("a backup goes through the storage: one consistent copy with its checkpoint, never over a file") {
+  test::TempDir dir;
+  Ledger l = Ledger::create(dir.path());
+  ChainWriter a = l.add_principal("SBY-RUNGKUT");
+  take(l.store->push(a.caller(), a.batch(enrollments(1, 5))), "push");
+  // A second handle on the ledger, as `lontar-server backup` opens it while the server serves.
+  auto storage = take(open_sqlite_storage((dir.path() / ledger_file_name).string()), "open");
+  const auto copy = dir.path() / "copy.db";
+  const CopyHead head = take(storage->backup(copy), "backup");
+  CHECK(head.leaves == l.store->metrics().tree_size);
+  REQUIRE(head.checkpoint.has_value());
+  CHECK(head.checkpoint->size == head.leaves);
+  CHECK(head.checkpoint->note == l.store->checkpoint());
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "copy.db-wal"));  // one self-contained file
+  CHECK(std::filesystem::status(copy).permissions() ==
+        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));  // personal data
+  auto reread = take(sqlite_copy_head(copy), "head of the copy");
+  CHECK(reread.leaves == head.leaves);
+  auto again = storage->backup(copy);
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().code == Code::conflict);
+
+  // A backend that does not implement backup refuses and names its database's own tools.
+  struct Elsewhere final : LogStorage {
+    std::string name_ = "postgresql://ledger";
+    LogSettings settings_;
+    const std::string& name() const override { return name_; }
+    const LogSettings& settings() const override { return settings_; }
+    WriteSide& write_side() override { throw std::logic_error("not used"); }
+    ReadSide& read_side() override { throw std::logic_error("not used"); }
+  } elsewhere;
+  auto refused = elsewhere.backup(dir.path() / "pg.db");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("pg_dump") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "pg.db"));
 }

@@ -119,8 +119,8 @@ TEST_CASE("soak: offices keep syncing while strangers attack the server") {
   }
   for (auto& o : offices) REQUIRE(o->sync().rc == 0);
   const std::uint64_t baseline_kib = proc_kib(server.pid(), "VmRSS:");
-  const auto stranger_key = must(crypto::PrivateKey::generate());
-  const auto stranger = must(net::self_signed_identity(stranger_key, "stranger"));
+  const auto stranger_key = take(crypto::PrivateKey::generate(), "stranger key");
+  const auto stranger = take(net::self_signed_identity(stranger_key, "stranger"), "stranger identity");
 
   Attack attack;
   const unsigned port = server.port();

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "support/take.hpp"
 #include "sync/sync_harness.hpp"
 
 namespace lontar::test::hostile {
@@ -101,12 +102,6 @@ struct RawTls {
 };
 
 inline bool starts_with(const std::string& s, std::string_view p) { return s.rfind(p, 0) == 0; }
-
-template <class T>
-T must(Result<T> r) {
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-  return std::move(r).value();
-}
 
 inline net::Identity office_identity(const Office& office) {
   auto id = net::load_identity(office.agent.data() + "/office-cert.pem", office.agent.data() + "/office-key.pem");

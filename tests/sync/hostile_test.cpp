@@ -10,8 +10,8 @@ using namespace lontar::test::hostile;
 TEST_CASE("strangers' 16 MiB push bodies are refused at their headers: 403, and server memory stays near baseline") {
   Server server;
   server.start();
-  const auto stranger_key = must(crypto::PrivateKey::generate());
-  const auto stranger = must(net::self_signed_identity(stranger_key, "stranger"));
+  const auto stranger_key = take(crypto::PrivateKey::generate(), "stranger key");
+  const auto stranger = take(net::self_signed_identity(stranger_key, "stranger"), "stranger identity");
   const std::uint64_t baseline_kib = proc_kib(server.pid(), "VmRSS:");
   REQUIRE(baseline_kib > 0);
 

@@ -5,10 +5,13 @@ real `lontar-server`. Usage: web_test.py AGENT_BIN SERVER_BIN ARTIFACT_DIR
 
 Screenshots of the main pages are written to ARTIFACT_DIR (the build folder)."""
 import base64
+import hashlib
 import http.client
 import os
 import re
 import shutil
+import ssl
+import stat
 import subprocess
 import sys
 import tempfile
@@ -110,10 +113,20 @@ class OfficePage(unittest.TestCase):
         line = cls.serve.stdout.readline()
         cls.base = re.search(r"(http://127\.0\.0\.1:\d+)/", line).group(1)
         cls.port = int(cls.base.rsplit(":", 1)[1])
+        # The office certificate for desks on a LAN (test_12), made before the browser starts so
+        # that the browser can be told to trust that one key and no other (as a clerk who checked
+        # the fingerprint accepts it once).
+        out = env.agent(env.rungkut, "serve", "--show-certificate")
+        cls.fingerprint = re.search(r"SHA-256\) .*: ([0-9A-F:]{95})", out).group(1)
+        crt = os.path.join(env.rungkut, "web-tls.crt")
+        pub = subprocess.run(["openssl", "x509", "-in", crt, "-pubkey", "-noout"], capture_output=True, check=True).stdout
+        spki = subprocess.run(["openssl", "pkey", "-pubin", "-outform", "der"], input=pub, capture_output=True,
+                              check=True).stdout
+        cls.spki = base64.b64encode(hashlib.sha256(spki).digest()).decode()
         opts = webdriver.ChromeOptions()
         opts.binary_location = "/usr/bin/chromium"
         for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768",
-                  "--disable-gpu", "--lang=id"):
+                  "--disable-gpu", "--lang=id", "--ignore-certificate-errors-spki-list=" + cls.spki):
             opts.add_argument(a)
         cls.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
         cls.driver.set_page_load_timeout(60)
@@ -149,8 +162,17 @@ class OfficePage(unittest.TestCase):
         self.wait_for("#clerk")
         OfficePage.signed_in = True
 
-    def raw(self, method, path, headers, body=None):
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+    def raw(self, method, path, headers, body=None, port=None, tls=False):
+        if tls:
+            ctx = ssl.create_default_context()
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE  # pinned below by the certificate's fingerprint
+            c = http.client.HTTPSConnection("127.0.0.1", port, timeout=30, context=ctx)
+            c.connect()
+            der = c.sock.getpeercert(binary_form=True)
+            self.assertEqual(":".join("%02X" % b for b in hashlib.sha256(der).digest()), self.fingerprint)
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", port or self.port, timeout=30)
         c.request(method, path, body=body, headers=headers)
         r = c.getresponse()
         data = r.read().decode()
@@ -309,6 +331,118 @@ class OfficePage(unittest.TestCase):
         self.driver.find_element(By.ID, "lang-switch").click()
         self.wait_for("#today")
         self.assertIn("Hari ini", self.text())
+
+    def test_11_import_a_partner_list_through_the_preview(self):
+        self.sign_in()
+        path = os.path.join(self.env.dir, "daftar dinsos.csv")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write("NIK;Nama Lengkap;Tgl. Lahir;Jenis Kelamin;Pekerjaan;TMT;Catatan;Kolom Aneh\r\n")
+            f.write('%s;"Siti ""Ani"" Rahayu";01-01-1980;P;TAGANA;14-05-2018;"kader; RW 03";x\r\n' % nik(31, female=True))
+            f.write("%s;Bambang Hartono;1 Januari 1980;L;TAGANA;14-05-2018;;\r\n" % nik(32))
+            f.write('%s;"Dewi, Lestari";01/01/1980;L;TAGANA;14-05-2018;;\r\n' % nik(33))
+            f.write("%s;Rungkut Ganda;01-01-1980;L;TAGANA;14-05-2018;;\r\n" % nik(11))  # enrolled here before
+            f.write("35780101018000;Nik Pendek;01-01-1980;L;TAGANA;14-05-2018;;\r\n")
+            f.write("%s;Tanggal Salah;31-02-1980;L;TAGANA;14-05-2018;;\r\n" % nik(34))
+            f.write("%s;Bambang Lagi;01-01-1980;L;TAGANA;14-05-2018;;\r\n" % nik(32))
+        self.go("/import")
+        self.driver.find_element(By.ID, "import-file").send_keys(path)
+        self.shot("09-import-form")
+        self.driver.find_element(By.ID, "import-preview").click()
+        counts = self.wait_for("#import-counts")
+        self.assertEqual(self.driver.find_element(By.ID, "count-rows").text, "7")
+        self.assertEqual(self.driver.find_element(By.ID, "count-recorded").text, "3")
+        self.assertEqual(self.driver.find_element(By.ID, "count-already").text, "1")
+        self.assertEqual(self.driver.find_element(By.ID, "count-rejected").text, "3")
+        self.assertIn("akan dicatat", counts.text)
+        notes = self.driver.find_element(By.ID, "import-notes").text
+        self.assertIn("'Kolom Aneh' tidak dikenal", notes)
+        self.assertIn("'Catatan' tidak punya tempat", notes)
+        head = self.driver.find_element(By.ID, "import-head").text
+        self.assertIn('Siti "Ani" Rahayu', head)  # the quotes as the engine reads them
+        self.assertIn("→ nik", head)
+        rejects = self.driver.find_element(By.ID, "import-rejects").text
+        self.assertIn("is not 16 digits", rejects)
+        self.assertIn("bukan tanggal yang ada", rejects)
+        self.assertIn("baris 3", rejects)
+        self.shot("10-import-preview")
+        # Everything the page loaded came from the agent itself.
+        urls = self.driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        self.assertTrue(urls)
+        for u in urls:
+            self.assertTrue(u.startswith(self.base + "/"), u)
+        # Nothing is recorded by the preview.
+        self.go("/search?q=Bambang")
+        self.assertNotIn("Bambang Hartono", self.text())
+        self.driver.back()
+        self.wait_for("#import-confirm").click()
+        done = self.wait_for("#import-done")
+        self.assertIn("3 dari 7 baris dicatat", done.text)
+        self.shot("11-import-done")
+        # The rejects file: the rows as read plus a reason column, for correcting and importing again.
+        link = self.driver.find_element(By.ID, "rejects-download").get_attribute("href")
+        status, body = self.raw("GET", urllib.parse.urlparse(link).path + "?" + urllib.parse.urlparse(link).query,
+                                {"Host": "127.0.0.1:%d" % self.port, "Cookie": self.session_cookie()})
+        self.assertEqual(status, 200)
+        lines = body.lstrip("\ufeff").splitlines()
+        self.assertTrue(lines[0].endswith(",reason"), lines[0])
+        self.assertEqual(len(lines), 4)
+        status, _ = self.raw("GET", urllib.parse.urlparse(link).path + "?" + urllib.parse.urlparse(link).query,
+                             {"Host": "127.0.0.1:%d" % self.port})
+        self.assertEqual(status, 303)  # no session, no file
+        self.go("/search?q=Bambang")
+        self.assertIn("Bambang Hartono", self.text())
+        self.go("/search?q=" + nik(31, female=True))
+        self.assertIn('Siti "Ani" Rahayu', self.text())
+
+    def test_11b_update_from_the_person_page_with_a_preview(self):
+        self.sign_in()
+        self.go("/person?nik=" + nik(31, female=True))
+        self.wait_for("#update-link").click()
+        self.fill({"phone": "081234567890", "heirs": "Budi Rahayu:spouse"})
+        self.driver.find_element(By.ID, "update-preview-button").click()
+        preview = self.wait_for("#update-preview")
+        self.assertIn("081234567890", preview.text)
+        self.assertIn("Budi Rahayu:spouse", preview.text)
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#update-preview tr.changed")), 2)
+        self.shot("12-update-preview")
+        self.driver.find_element(By.ID, "update-yes").click()
+        self.wait_for("#recorded")
+        # The form now starts from the new details.
+        self.go("/update?nik=" + nik(31, female=True))
+        self.assertEqual(self.wait_for("#phone").get_attribute("value"), "081234567890")
+
+    def test_12_lan_desks_get_https_with_the_office_certificate(self):
+        # A LAN address always means TLS; tests may bind loopback only, so --tls asks for the
+        # same server on 127.0.0.1 (tests/agent/web_test.cpp checks that a LAN address
+        # cannot be served without TLS).
+        lan = self.env.start([AGENT, "--data", self.env.rungkut, "serve", "--listen", "127.0.0.1:0", "--tls"],
+                             "serve-tls.log")
+        printed = lan.stdout.readline() + lan.stdout.readline()
+        self.assertIn(self.fingerprint, printed)
+        base = re.search(r"(https://127\.0\.0\.1:\d+)/", printed).group(1)
+        port = int(base.rsplit(":", 1)[1])
+        key = os.path.join(self.env.rungkut, "web-tls.key")
+        self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
+        status, _ = self.raw("GET", "/login", {"Host": "attacker.example:%d" % port}, port=port, tls=True)
+        self.assertEqual(status, 421)
+        self.driver.get(base + "/")
+        self.wait_for("#clerk_id").send_keys("siti")
+        self.driver.find_element(By.ID, "passphrase").send_keys(PASS + Keys.ENTER)
+        self.wait_for("#clerk")
+        self.assertTrue(self.driver.current_url.startswith(base))
+        cookie = self.driver.get_cookie("lontar_session")
+        self.assertTrue(cookie["secure"] and cookie["httpOnly"])
+        self.shot("13-lan-https")
+        token = self.csrf()
+        # The plain-HTTP origin of the same address is not this page's origin.
+        status, _ = self.raw("POST", "/sync", {"Host": "127.0.0.1:%d" % port, "Origin": "http://127.0.0.1:%d" % port,
+                                               "Cookie": "lontar_session=" + cookie["value"],
+                                               "Content-Type": "application/x-www-form-urlencoded"},
+                             urllib.parse.urlencode({"csrf": token}), port=port, tls=True)
+        self.assertEqual(status, 403)
+        # Plain HTTP on the TLS port gets no page.
+        with self.assertRaises(Exception):
+            self.raw("GET", "/login", {"Host": "127.0.0.1:%d" % port}, port=port)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,24 @@
     check();
   }
 
+  // An import (or its preview) in progress: the bar follows it; the page reloads at the end.
+  var running = $("#import-running");
+  if (running) {
+    var id = running.getAttribute("data-job");
+    var bar = $("#import-progress"), rows = $("#import-rows");
+    var poll = function () {
+      fetch("/api/import?id=" + encodeURIComponent(id), { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (d) {
+          if (d.done) { window.location.reload(); return; }
+          bar.value = d.percent; rows.textContent = d.text;
+          setTimeout(poll, 500);
+        })
+        .catch(function () { setTimeout(poll, 2000); });
+    };
+    setTimeout(poll, 300);
+  }
+
   // "Sinkronkan sekarang": the button says it is working while the sync runs.
   var syncForm = $("form#sync-now");
   if (syncForm) {

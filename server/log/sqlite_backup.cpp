@@ -1,5 +1,4 @@
-#include "ops/backup.hpp"
-
+// sqlite_backup.cpp — copies of a SQLite ledger file: SqliteStorage::backup and restore.
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -7,9 +6,11 @@
 #include <fmt/format.h>
 #include <memory>
 
+#include "base/private_file.hpp"
+#include "log/sqlite_storage.hpp"
 #include "store/db.hpp"
 
-namespace lontar::server::ops {
+namespace lontar::server {
 
 namespace {
 
@@ -42,7 +43,7 @@ Status sync_dir(const std::filesystem::path& dir) {
 
 }  // namespace
 
-Status copy_database(const std::filesystem::path& from, const std::filesystem::path& to) {
+Status copy_sqlite_file(const std::filesystem::path& from, const std::filesystem::path& to) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(from, ec)) {
     return Error{Code::not_found, fmt::format("{}: no such database", from.string())};
@@ -54,6 +55,7 @@ Status copy_database(const std::filesystem::path& from, const std::filesystem::p
   auto partial = to;
   partial += ".partial";
   std::filesystem::remove(partial, ec);
+  LONTAR_TRY(ensure_private_file(partial));  // personal data: 0600 whatever the umask
   {
     LONTAR_ASSIGN(DbHandle src, open_raw(from, SQLITE_OPEN_READONLY));
     LONTAR_ASSIGN(DbHandle dst, open_raw(partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
@@ -88,18 +90,15 @@ Status copy_database(const std::filesystem::path& from, const std::filesystem::p
   return sync_dir(std::filesystem::absolute(to).parent_path());
 }
 
-Result<StoredHead> stored_head(const std::filesystem::path& ledger) {
-  LONTAR_ASSIGN(auto db, store::Db::open(ledger.string(), {.create = false, .read_only = true}));
-  StoredHead h;
+Result<CopyHead> sqlite_copy_head(const std::filesystem::path& path) {
+  LONTAR_ASSIGN(auto db, store::Db::open(path.string(), {.create = false, .read_only = true}));
+  CopyHead h;
   LONTAR_ASSIGN(auto leaves, db->query_int("SELECT count(*) FROM log_leaves"));
   h.leaves = static_cast<std::uint64_t>(leaves.value_or(0));
   LONTAR_ASSIGN(store::Stmt q, db->prepare("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1"));
   LONTAR_ASSIGN(bool row, q.step());
-  if (row) {
-    h.checkpoint_size = q.uint64(0);
-    h.checkpoint = q.text(1);
-  }
+  if (row) h.checkpoint = StoredCheckpoint{q.uint64(0), q.text(1)};
   return h;
 }
 
-}  // namespace lontar::server::ops
+}  // namespace lontar::server
