@@ -24,6 +24,7 @@ packages=(
   clang-format                               # .ci/run checks the tree's formatting
   chromium chromium-driver python3-selenium  # real-browser tests of the office page (headless)
   poppler-utils                              # pdftotext: the browser test reads the printed receipt
+  libpq-dev                                  # libpq: the central log on PostgreSQL (server/log/pg_storage.hpp)
   postgresql                                 # the PostgreSQL log store's tests start their own cluster
   locales                                    # LANG=id_ID.UTF-8 for the Indonesian CLI tests
 )

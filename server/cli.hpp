@@ -38,8 +38,9 @@ Result<std::string> read_passphrase_file(const std::filesystem::path& path);
 
 void add_init(CLI::App& app, int& exit_code);
 void add_run(CLI::App& app, int& exit_code);
-void add_admin(CLI::App& app, int& exit_code);   // office, auditor, schedule, status
-void add_export(CLI::App& app, int& exit_code);  // export, import
-void add_backup(CLI::App& app, int& exit_code);  // backup, restore, scrub (cli_backup.cpp)
+void add_admin(CLI::App& app, int& exit_code);    // office, auditor, schedule, status
+void add_export(CLI::App& app, int& exit_code);   // export, import
+void add_backup(CLI::App& app, int& exit_code);   // backup, restore, scrub (cli_backup.cpp)
+void add_migrate(CLI::App& app, int& exit_code);  // migrate (cli_migrate.cpp): SQLite to PostgreSQL
 
 }  // namespace lontar::server::cli

@@ -7,9 +7,11 @@
 
 #include "cli.hpp"
 #include "cli_lock.hpp"
+#include "config.hpp"
 #include "crypto/x509.hpp"
 #include "log/init.hpp"
 #include "log/log_store.hpp"
+#include "log/pg.hpp"
 #include "log/scrub.hpp"
 #include "log/sqlite_storage.hpp"
 #include "ops/mirror.hpp"
@@ -30,7 +32,19 @@ Result<std::unique_ptr<LogStore>> open_ledger(const std::filesystem::path& ledge
   return LogStore::open(ledger.string(), std::move(key));
 }
 
+// backup and restore copy the SQLite file; a PostgreSQL ledger is PostgreSQL's to back up.
+Status refuse_postgresql(const std::filesystem::path& data, const char* command) {
+  LONTAR_ASSIGN(std::string location, ledger_location_of(data));
+  if (!pg::is_url(location)) return {};
+  return Error{Code::bad_input,
+               fmt::format("{}: the ledger is in PostgreSQL ({}); `{}` copies only a SQLite ledger. Use PostgreSQL's "
+                           "own tools: pg_basebackup with WAL archiving (point-in-time recovery), or pg_dump "
+                           "--format=custom for a copy; docs/OPERATIONS.md, \"PostgreSQL\", says how",
+                           data.string(), pg::redacted(location), command)};
+}
+
 int run_backup(const std::filesystem::path& data, const std::filesystem::path& out) {
+  if (auto st = refuse_postgresql(data, "backup"); !st.ok()) return fail(st.error());
   // The copy goes through the storage (storage.hpp): the running server keeps writing meanwhile.
   auto storage = open_sqlite_storage((data / ledger_file_name).string());
   if (!storage.ok()) return fail(storage.error());
@@ -79,6 +93,7 @@ void report_publication(const std::filesystem::path& data, LogStore& store) {
 }
 
 int run_restore_file(const std::filesystem::path& data, const std::filesystem::path& from) {
+  if (auto st = refuse_postgresql(data, "restore"); !st.ok()) return fail(st.error());
   auto lock = DataLock::take(data, "restore");
   if (!lock.ok()) return fail(lock.error());
   auto recorded = crypto::read_file(checkpoint_beside(from));
@@ -139,6 +154,7 @@ int run_restore_file(const std::filesystem::path& data, const std::filesystem::p
 }
 
 int run_restore_mirror(const std::filesystem::path& data, const std::filesystem::path& dir) {
+  if (auto st = refuse_postgresql(data, "restore --from-mirror"); !st.ok()) return fail(st.error());
   auto lock = DataLock::take(data, "restore");
   if (!lock.ok()) return fail(lock.error());
   auto store = open_ledger(data / ledger_file_name, data);

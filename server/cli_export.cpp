@@ -28,7 +28,8 @@ constexpr std::string_view receipts_suffix = ".receipts";  // the default --rece
 
 Result<std::unique_ptr<LogStore>> open_store(const std::filesystem::path& data) {
   LONTAR_ASSIGN(crypto::PrivateKey key, crypto::PrivateKey::load_pem(data / log_key_file_name));
-  return LogStore::open((data / ledger_file_name).string(), std::move(key));
+  LONTAR_ASSIGN(std::string location, ledger_location_of(data));
+  return LogStore::open(location, std::move(key));
 }
 
 constexpr std::string_view export_readme = R"(Lontar ledger export: {origin}

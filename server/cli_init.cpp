@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "crypto/x509.hpp"
 #include "log/init.hpp"
+#include "log/pg.hpp"
 #include "note/note.hpp"
 
 namespace lontar::server::cli {
@@ -16,6 +17,7 @@ namespace {
 
 struct InitArgs {
   std::filesystem::path data;
+  std::string store;
   std::string origin;
   std::filesystem::path admin_key_out;
   std::filesystem::path passphrase_file;
@@ -41,6 +43,7 @@ int run_init(const InitArgs& a) {
   }
   InitOptions o;
   o.data_dir = a.data;
+  o.store_url = a.store;
   o.origin = a.origin;
   o.admin_id = a.admin_id;
   o.admin_name = a.admin_name;
@@ -63,11 +66,13 @@ int run_init(const InitArgs& a) {
   auto cert = crypto::make_self_signed_certificate(*log_key, a.origin.substr(0, 64), names);
   if (!cert.ok()) return fail(cert.error());
   if (auto st = crypto::write_file_atomic(cert_path, *cert, 0644); !st.ok()) return fail(st.error());
-  if (auto st = crypto::write_file_atomic(config_path, default_config_text(a.data, a.origin), 0640); !st.ok()) {
+  if (auto st = crypto::write_file_atomic(config_path, default_config_text(a.data, a.origin, a.store), 0640);
+      !st.ok()) {
     return fail(st.error());
   }
 
   std::printf("ledger '%s' created in %s\n", a.origin.c_str(), a.data.string().c_str());
+  if (!a.store.empty()) std::printf("store: PostgreSQL %s\n", pg::redacted(a.store).c_str());
   std::printf("log verifier key (give it to every office and auditor: they pin it):\n  %s\n",
               result->verifier_key.c_str());
   std::printf("admin key: %s%s\n  move it off this server and keep it offline; admin commands take --admin-key\n",
@@ -85,6 +90,12 @@ void add_init(CLI::App& app, int& exit_code) {
   auto a = std::make_shared<InitArgs>();
   auto* cmd = app.add_subcommand("init", "Create a new ledger: store, log key, admin key, TLS certificate, config");
   cmd->add_option("--data", a->data, "the data folder to create (must not hold a ledger)")->required();
+  cmd->add_option("--store", a->store,
+                  "keep the ledger in this PostgreSQL database (an empty one; libpq URI "
+                  "postgresql://user@host:port/dbname) instead of <data>/ledger.db; written to [store] url")
+      ->check([](const std::string& v) {
+        return pg::is_url(v) ? std::string() : std::string("must be a PostgreSQL URI: postgresql://user@host/dbname");
+      });
   cmd->add_option("--origin", a->origin, "the log's name, e.g. lontar.bpjsketenagakerjaan.go.id/jatim")->required();
   cmd->add_option("--admin-key-out", a->admin_key_out, "where to write the admin key (default: <data>/admin.key)");
   cmd->add_option("--passphrase-file", a->passphrase_file, "encrypt the admin key with the first line of this file")

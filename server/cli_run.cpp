@@ -18,6 +18,7 @@
 #include "crypto/x509.hpp"
 #include "log/init.hpp"
 #include "log/log_store.hpp"
+#include "ops/public_tiles.hpp"
 #include "ops/published.hpp"
 #include "server/http/http_server.hpp"
 
@@ -70,11 +71,17 @@ int run_server(const std::filesystem::path& config_file) {
   lo.before_publish = [data = c.data_dir](std::uint64_t, const std::string& note) {
     return ops::record_published(data, note);
   };
-  auto store = LogStore::open((c.data_dir / ledger_file_name).string(), std::move(*log_key), lo);
+  auto store = LogStore::open(c.ledger_location(), std::move(*log_key), lo);
   if (!store.ok()) return fail(store.error());
   if (auto st = ops::guard_publication(c.data_dir, **store); !st.ok()) return fail(st.error());
   auto identity = load_tls(c);
   if (!identity.ok()) return fail(identity.error());
+  std::unique_ptr<ops::PublicTiles> public_tiles;
+  if (c.public_tiles) {
+    auto t = ops::PublicTiles::start(**store, *c.public_tiles, std::chrono::milliseconds(200));
+    if (!t.ok()) return fail(t.error());
+    public_tiles = std::move(*t);
+  }
 
   http::HttpServerConfig hc;
   hc.http.address = c.listen;
@@ -128,6 +135,7 @@ int run_server(const std::filesystem::path& config_file) {
   }
   (*server)->stop();
   (*store)->shutdown();
+  public_tiles.reset();  // writes the last checkpoint's tiles first
   std::error_code ec;
   std::filesystem::remove(port_file, ec);
   spdlog::info("server: stopped cleanly; tree_size={}", (*store)->metrics().tree_size);

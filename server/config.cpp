@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
+
 #include <map>
 #include <set>
+#include "log/init.hpp"
 
 namespace lontar::server {
 
@@ -26,7 +28,7 @@ class Reader {
     for (const auto& [table_name, node] : root_) {
       auto t = known.find(std::string(table_name.str()));
       if (t == known.end() || !node.is_table()) {
-        return error(std::string(table_name.str()), "is not a known table; known: [server], [tls], [limits]");
+        return error(std::string(table_name.str()), "is not a known table; known: [server], [store], [tls], [limits]");
       }
       for (const auto& [key, value] : *node.as_table()) {
         if (!t->second.count(std::string(key.str()))) {
@@ -97,7 +99,8 @@ Result<ServerConfig> load_config(const std::filesystem::path& file) {
   const std::filesystem::path base = std::filesystem::absolute(file).parent_path();
   Reader r(file, root);
   LONTAR_TRY(r.check_known({
-      {"server", {"listen", "port", "data", "log_level", "public_without_certificate"}},
+      {"server", {"listen", "port", "data", "log_level", "public_without_certificate", "public_tiles"}},
+      {"store", {"url"}},
       {"tls", {"certificate", "key", "key_passphrase_file"}},
       {"limits",
        {"io_threads", "service_threads", "connections_max", "connections_reserved", "untrusted_per_address_max",
@@ -116,6 +119,16 @@ Result<ServerConfig> load_config(const std::filesystem::path& file) {
     return r.error("server.log_level", fmt::format("is '{}'; use trace, debug, info, warn or error", c.log_level));
   }
   LONTAR_TRY(r.boolean("server", "public_without_certificate", c.public_without_certificate));
+  std::filesystem::path public_tiles;
+  LONTAR_TRY(r.path("server", "public_tiles", public_tiles, base));
+  if (!public_tiles.empty()) c.public_tiles = public_tiles;
+
+  LONTAR_TRY(r.string("store", "url", c.store_url));
+  if (!c.store_url.empty() && !c.store_url.starts_with("postgresql://") && !c.store_url.starts_with("postgres://")) {
+    return r.error("store.url",
+                   "must be a PostgreSQL URI (postgresql://user@host:port/dbname), or be left out for "
+                   "the SQLite ledger.db in the data folder");
+  }
 
   c.certificate = c.data_dir / tls_certificate_file_name;
   c.key = c.data_dir / "log.key";
@@ -156,7 +169,22 @@ std::string toml_escape(const std::string& s) {
   return out;
 }
 
-std::string default_config_text(const std::filesystem::path& data_dir, const std::string& origin) {
+std::string ServerConfig::ledger_location() const {
+  return store_url.empty() ? (data_dir / ledger_file_name).string() : store_url;
+}
+
+Result<std::string> ledger_location_of(const std::filesystem::path& data_dir) {
+  const auto file = data_dir / config_file_name;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return (data_dir / ledger_file_name).string();
+  LONTAR_ASSIGN(ServerConfig c, load_config(file));
+  return c.ledger_location();
+}
+
+std::string default_config_text(const std::filesystem::path& data_dir, const std::string& origin,
+                                const std::string& store_url) {
+  const std::string store_line = store_url.empty() ? "# url = \"postgresql://lontar@db.example:5432/lontar\""
+                                                   : "url = \"" + toml_escape(store_url) + "\"";
   return fmt::format(R"(# lontar-server configuration for the ledger "{origin}".
 # Written by `lontar-server init`; read by `lontar-server run --config <this file>`.
 # Relative paths are relative to the folder holding this file. Unknown keys are refused.
@@ -173,6 +201,16 @@ log_level = "info"
 # Serve /healthz, /metrics, /checkpoint, /v1/ledger and hash tiles to clients without a
 # registered certificate (they hold no personal data). Everything else always needs one.
 public_without_certificate = false
+# Keep the checkpoint and hash tiles (public-safe: no personal data) as static files in this
+# folder, C2SP tlog-tiles layout, for any static web server or CDN to serve to auditors and
+# witnesses. Entry bundles are never written there.
+# public_tiles = "/srv/lontar-public"
+
+[store]
+# Where the ledger lives. Left out: ledger.db in the data folder (SQLite, one server).
+# A PostgreSQL database (libpq URI) lets several `lontar-server run` processes share one
+# ledger (docs/OPERATIONS.md). Keep its password out of this file: use ~/.pgpass.
+{store_line}
 
 [tls]
 # The server's certificate and key (PEM). The default is a self-signed certificate over the
@@ -207,7 +245,7 @@ body_timeout_s = 120
 )",
                      fmt::arg("origin", origin), fmt::arg("port", port_default),
                      fmt::arg("data", toml_escape(std::filesystem::absolute(data_dir).lexically_normal().string())),
-                     fmt::arg("cert", tls_certificate_file_name));
+                     fmt::arg("cert", tls_certificate_file_name), fmt::arg("store_line", store_line));
 }
 
 }  // namespace lontar::server

@@ -30,6 +30,16 @@ struct ServerConfig {
   std::filesystem::path data_dir;
   std::string log_level = "info";  // trace, debug, info, warn, error
   bool public_without_certificate = false;
+  // When set: the checkpoint and hash tiles kept current there as static files (C2SP
+  // tlog-tiles layout, no entry bundles), for a static web server or CDN (ops/public_tiles.hpp).
+  std::optional<std::filesystem::path> public_tiles;
+
+  // [store]
+  // Where the ledger lives: empty for <data>/ledger.db (SQLite, the default), or a
+  // PostgreSQL database's libpq URI (postgresql://user@host:port/dbname?...).
+  std::string store_url;
+  // The location LogStore::open takes: store_url, or <data_dir>/ledger.db.
+  std::string ledger_location() const;
 
   // [tls]
   std::filesystem::path certificate;  // PEM chain, leaf first
@@ -55,7 +65,13 @@ struct ServerConfig {
 // Reads and checks a config file.
 Result<ServerConfig> load_config(const std::filesystem::path& file);
 
-// The commented default config for a ledger in `data_dir` (written by init).
-std::string default_config_text(const std::filesystem::path& data_dir, const std::string& origin);
+// The commented default config for a ledger in `data_dir` (written by init); `store_url`
+// fills [store] url (empty: the SQLite file in the data folder).
+std::string default_config_text(const std::filesystem::path& data_dir, const std::string& origin,
+                                const std::string& store_url = "");
+
+// The ledger location for the data folder `data_dir`: [store] url of its server.toml when
+// that file exists and names one, else <data_dir>/ledger.db (for export, backup, ...).
+Result<std::string> ledger_location_of(const std::filesystem::path& data_dir);
 
 }  // namespace lontar::server

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   add_admin(app, exit_code);
   add_export(app, exit_code);
   add_backup(app, exit_code);
+  add_migrate(app, exit_code);
   for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
     sub->footer(exit_codes_help);
     for (CLI::App* leaf : sub->get_subcommands([](CLI::App*) { return true; })) leaf->footer(exit_codes_help);

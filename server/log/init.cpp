@@ -10,10 +10,10 @@ namespace lontar::server {
 
 Result<InitResult> init_ledger(const InitOptions& o) {
   InitResult out;
-  out.ledger_path = o.data_dir / ledger_file_name;
+  out.ledger_location = o.store_url.empty() ? (o.data_dir / ledger_file_name).string() : o.store_url;
   out.log_key_path = o.data_dir / log_key_file_name;
   out.admin_key_path = o.admin_key_path.value_or(o.data_dir / admin_key_file_name);
-  for (const auto& p : {out.ledger_path, out.log_key_path, out.admin_key_path}) {
+  for (const auto& p : {o.data_dir / ledger_file_name, out.log_key_path, out.admin_key_path}) {
     if (std::filesystem::exists(p)) {
       return Error{Code::conflict, p.string() + " already exists: " + o.data_dir.string() +
                                        " already holds a ledger; choose an empty folder"};
@@ -29,7 +29,14 @@ Result<InitResult> init_ledger(const InitOptions& o) {
   rules::NikKey nik_key{};
   std::copy(nik_bytes.begin(), nik_bytes.end(), nik_key.begin());
 
-  LONTAR_ASSIGN(auto store, LogStore::create(out.ledger_path.string(), o.origin, std::move(log_key), nik_key));
+  auto created = LogStore::create(out.ledger_location, o.origin, std::move(log_key), nik_key);
+  if (!created.ok()) {
+    // Nothing was made: the keys just written go too, so that init can simply be run again.
+    std::filesystem::remove(out.log_key_path, ec);
+    std::filesystem::remove(out.admin_key_path, ec);
+    return std::move(created).error();
+  }
+  auto store = std::move(created).value();
 
   domain::PrincipalRegister reg;
   reg.principal_id = o.admin_id;

@@ -1,7 +1,8 @@
 // init.hpp — creating a new ledger (`lontar-server init`).
 //
 // Writes, in a data folder that must not yet hold a ledger:
-//   ledger.db  — the log store (LogStore::create), with a fresh NIK key in its settings;
+//   ledger.db  — the log store (LogStore::create), with a fresh NIK key in its settings
+//                (or, with store_url, the ledger's tables in that PostgreSQL database);
 //   log.key    — the log's Ed25519 key (PKCS#8 PEM, mode 0600) that signs checkpoints;
 //   admin.key  — the first admin's Ed25519 key (PEM, 0600): move it off the server and
 //                keep it offline; admin commands are signed with it;
@@ -26,6 +27,7 @@ constexpr std::string_view admin_key_file_name = "admin.key";
 
 struct InitOptions {
   std::filesystem::path data_dir;
+  std::string store_url{};         // empty: <data_dir>/ledger.db; else a PostgreSQL URI
   std::string origin;              // the log's name, e.g. "lontar.bpjsketenagakerjaan.go.id/jatim"
   std::string admin_id = "ADMIN";  // the first admin principal
   std::string admin_name = "Lontar administrator";
@@ -35,7 +37,7 @@ struct InitOptions {
 };
 
 struct InitResult {
-  std::filesystem::path ledger_path;
+  std::string ledger_location;  // the SQLite file's path or the PostgreSQL URI
   std::filesystem::path log_key_path;
   std::filesystem::path admin_key_path;
   std::string verifier_key;

@@ -92,11 +92,24 @@ void Integrator::reload(std::uint64_t start_size) {
   heads_.clear();
   auto restored = merkle::TileWriter::resume(start_size, [this](const merkle::TileId& id) { return store_.tile(id); });
   if (!restored.ok()) {
-    // Signing on from a tree that is not the store's would publish a wrong root: stop.
-    spdlog::critical("cannot reload the tree after a failed transaction, stopping: {}", restored.error().message);
-    std::abort();
+    // The store cannot be read now (a database server that is down): the tree is read
+    // again, from what is committed, before the next group (resync).
+    spdlog::warn("cannot reload the tree after a failed transaction; retried before the next group: {}",
+                 restored.error().message);
+    stale_ = true;
+    return;
   }
   tree_ = std::move(restored).value();
+}
+
+Status Integrator::resync() {
+  heads_.clear();
+  // The newest checkpoint is written with the leaves it covers: its size is the leaf count.
+  LONTAR_ASSIGN(auto latest, store_.latest_checkpoint());
+  const std::uint64_t size = latest ? latest->size : 0;
+  LONTAR_ASSIGN(tree_, merkle::TileWriter::resume(size, [this](const merkle::TileId& id) { return store_.tile(id); }));
+  stale_ = false;
+  return {};
 }
 
 // ---------------------------------------------------------------- one group
@@ -105,6 +118,14 @@ Status Integrator::integrate(Integrated& g) {
   g.outcomes.assign(g.group.size(), std::nullopt);
   g.counts = Counts{};
   g.note.clear();
+  if (stale_) {
+    if (auto r = resync(); !r.ok()) {
+      Error e = std::move(r).error();
+      e.prefix("integration of " + std::to_string(g.group.size()) + " pushes not started: cannot read the log");
+      spdlog::error("{}", e.message);
+      return e;
+    }
+  }
   const std::uint64_t start_size = tree_.size();
   Status s = store_.transaction([&]() -> Status {
     // The group's rules changes stay in memory and are written once, sorted, before
@@ -124,7 +145,11 @@ Status Integrator::integrate(Integrated& g) {
     return {};
   });
   if (!s.ok()) {
+    // Usually the store is back at start_size; but a commit whose answer was lost (a
+    // database connection cut during COMMIT) may have landed, and another integrator
+    // may have written (a fenced PostgreSQL writer): read the tree again from the store.
     reload(start_size);
+    stale_ = true;
     Error e = std::move(s).error();
     e.prefix("integration of " + std::to_string(g.group.size()) + " pushes failed and was rolled back");
     spdlog::error("{}", e.message);

@@ -88,8 +88,12 @@ class Integrator {
   Result<std::string> commit_checkpoint();
   // Stops the process (before the commit) when one does not hold.
   void check_invariants(const Integrated& group, std::uint64_t start_size) const;
-  // After a failed transaction: the in-memory state as the store has it (at start_size).
+  // After a failed transaction: the in-memory state as the store has it (at start_size);
+  // marks it stale, so that the next group first resyncs.
   void reload(std::uint64_t start_size);
+  // The in-memory state from what the store holds now (its leaf count): before a group
+  // after a failed one, whose commit may have landed unseen or been fenced.
+  Status resync();
 
   Result<Head> head_of(const std::string& principal);
   Status append_leaf(ByteView leaf);
@@ -107,6 +111,7 @@ class Integrator {
   rules::State* state_;       // the group's overlay over it, during integrate()
   merkle::TileWriter tree_;
   std::unordered_map<std::string, Head> heads_;  // a cache of the store's heads
+  bool stale_ = false;                           // resync() before the next group
 };
 
 }  // namespace lontar::server

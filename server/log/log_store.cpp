@@ -3,13 +3,18 @@
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 
 #include "chain/verify_hashed.hpp"
 #include "encoding/encoding.hpp"
+#include "log/pg_storage.hpp"
 #include "log/reader.hpp"
 #include "log/sqlite_storage.hpp"
 #include "note/checkpoint.hpp"
@@ -17,6 +22,18 @@
 namespace lontar::server {
 
 static_assert(bundle_leaf_bytes_max == merkle::bundle_entry_bytes_max);
+
+namespace {
+// Several processes on one database: how often a process without the integrator role
+// follows the log (serves the newest checkpoint) and tries to take the role — the bound
+// on failover once the database has ended the integrator's session —, how often the
+// integrator looks at the queue of pushes other processes accepted, how many it takes per
+// group, and how long a queued push waits for its answer.
+constexpr auto follow_interval = std::chrono::milliseconds(250);
+constexpr auto queue_poll_interval = std::chrono::milliseconds(10);
+constexpr std::size_t queued_pushes_per_group = 256;
+constexpr auto queued_push_wait_max = std::chrono::seconds(120);
+}  // namespace
 
 struct LogStore::Impl {
   Impl(std::unique_ptr<LogStorage> s, crypto::PrivateKey key, LogStoreOptions o)
@@ -37,12 +54,40 @@ struct LogStore::Impl {
   bool stopping = false;
   std::thread integrator_thread;
 
+  // ---- several processes on one database (storage.hpp, SharedLog); null otherwise ----
+  SharedLog* shared = nullptr;
+  std::atomic<bool> integrating{true};  // this process holds the integrator role
+  std::int64_t queue_pulled = 0;        // integrator's thread: the newest queued push taken
+  // Pushes queued by other processes, being integrated here: answered through the database.
+  std::mutex a_mu;
+  std::condition_variable a_ready;
+  std::deque<std::pair<std::int64_t, std::future<Result<protocol::PushResponse>>>> answers;
+  bool answers_stopping = false;
+  std::thread answerer_thread;
+
   // The batch checked, encoded and prepared for the integrator (in the caller's thread).
   Result<std::unique_ptr<Pending>> prepare(const Caller& caller, chain::Batch batch);
   // The integrator's thread: takes every push waiting (up to integration_entries_max
-  // entries), integrates them as one group, hands the group to the publisher.
+  // entries), integrates them as one group, hands the group to the publisher. Without
+  // the integrator role (shared), it follows the log and tries to take the role.
   void run();
-  std::vector<std::unique_ptr<Pending>> next_group();
+  // The pushes waiting; waits for one at most `wait` (forever when nullopt).
+  std::vector<std::unique_ptr<Pending>> next_group(std::optional<std::chrono::milliseconds> wait);
+  bool is_stopping() {
+    std::lock_guard lock(q_mu);
+    return stopping;
+  }
+
+  // Shared: a push queued in the database for the integrating process, and its answer.
+  Result<protocol::PushResponse> push_through_queue(const Caller& caller, const chain::Batch& batch);
+  // Shared, integrator's thread: the pushes other processes queued, appended to `group`.
+  void pull_queued(std::vector<std::unique_ptr<Pending>>& group);
+  // Shared, without the role: serve the newest committed checkpoint; take the role if free.
+  void follow();
+  // Serves `note` (a signed checkpoint) when it is newer than the one served.
+  void adopt(const std::string& note);
+  // The answerer's thread: writes the answers of queued pushes to the database.
+  void answer_queued();
 };
 
 namespace {
@@ -60,8 +105,17 @@ Result<std::unique_ptr<LogStore>> start(std::unique_ptr<LogStore::Impl> impl) {
   LONTAR_ASSIGN(impl->counters.equivocations_total, storage.write_side().equivocation_count());
   impl->reader = std::make_unique<LogReader>(storage.read_side(), impl->published, storage.settings().nik_key);
   impl->publisher = std::make_unique<Publisher>(impl->published, impl->counters, impl->options.before_publish);
+  impl->shared = storage.shared();
+  if (impl->shared != nullptr) {
+    impl->integrating = impl->shared->integrating();
+    spdlog::info("log: {} on {}: {}", storage.settings().origin, storage.name(),
+                 impl->integrating ? "this process integrates (it holds the integrator lock)"
+                                   : "another process integrates; pushes are queued for it, and this process "
+                                     "takes over when it stops");
+  }
   auto* raw = impl.get();
   auto store = std::make_unique<LogStore>(std::move(impl));
+  if (raw->shared != nullptr) raw->answerer_thread = std::thread([raw] { raw->answer_queued(); });
   raw->integrator_thread = std::thread([raw] { raw->run(); });
   // Named (15 characters at most) for `top -H` and for the benchmark, which reads the integrator's CPU time.
   pthread_setname_np(raw->integrator_thread.native_handle(), "log-integrator");
@@ -80,16 +134,18 @@ Result<std::unique_ptr<LogStore>> LogStore::create(const std::string& path, cons
   if (auto s = note::check_key_name(origin); !s.ok()) {
     return std::move(s).error().prefix("log origin '" + origin + "'");
   }
-  LONTAR_ASSIGN(auto storage, create_sqlite_storage(path, LogSettings{origin, log_key.public_key(), nik_key}));
+  const LogSettings settings{origin, log_key.public_key(), nik_key};
+  LONTAR_ASSIGN(auto storage,
+                pg::is_url(path) ? create_pg_storage(path, settings) : create_sqlite_storage(path, settings));
   return start(std::make_unique<Impl>(std::move(storage), std::move(log_key), std::move(options)));
 }
 
 Result<std::unique_ptr<LogStore>> LogStore::open(const std::string& path, crypto::PrivateKey log_key,
                                                  LogStoreOptions options) {
-  LONTAR_ASSIGN(auto storage, open_sqlite_storage(path));
+  LONTAR_ASSIGN(auto storage, pg::is_url(path) ? open_pg_storage(path) : open_sqlite_storage(path));
   const crypto::PublicKey expected = log_key.public_key();
   if (storage->settings().log_public_key != expected) {
-    return Error{Code::unauthorized, path + ": the log key given (" + crypto::fingerprint(expected) +
+    return Error{Code::unauthorized, storage->name() + ": the log key given (" + crypto::fingerprint(expected) +
                                          ") is not the key this ledger was created with; use its log.key"};
   }
   return start(std::make_unique<Impl>(std::move(storage), std::move(log_key), std::move(options)));
@@ -106,6 +162,12 @@ void LogStore::shutdown() {
   impl_->q_not_full.notify_all();
   if (impl_->integrator_thread.joinable()) impl_->integrator_thread.join();
   impl_->publisher->stop();
+  {
+    std::lock_guard lock(impl_->a_mu);
+    impl_->answers_stopping = true;
+  }
+  impl_->a_ready.notify_all();
+  if (impl_->answerer_thread.joinable()) impl_->answerer_thread.join();
 }
 
 const std::string& LogStore::origin() const { return impl_->storage->settings().origin; }
@@ -127,6 +189,7 @@ Result<protocol::PushResponse> LogStore::push(const Caller& caller, chain::Batch
   };
   auto p = m.prepare(caller, std::move(batch));
   if (!p.ok()) return refuse(std::move(p).error());
+  if (m.shared != nullptr && !m.integrating) return m.push_through_queue(caller, (*p)->batch);
   auto done = (*p)->done.get_future();
   {
     std::unique_lock lock(m.q_mu);
@@ -189,11 +252,15 @@ Result<std::unique_ptr<Pending>> LogStore::Impl::prepare(const Caller& caller, c
 
 // ---------------------------------------------------------------- the integrator's thread
 
-std::vector<std::unique_ptr<Pending>> LogStore::Impl::next_group() {
+std::vector<std::unique_ptr<Pending>> LogStore::Impl::next_group(std::optional<std::chrono::milliseconds> wait) {
   std::vector<std::unique_ptr<Pending>> group;
   {
     std::unique_lock lock(q_mu);
-    q_not_empty.wait(lock, [&] { return stopping || !queue.empty(); });
+    if (wait) {
+      q_not_empty.wait_for(lock, *wait, [&] { return stopping || !queue.empty(); });
+    } else {
+      q_not_empty.wait(lock, [&] { return stopping || !queue.empty(); });
+    }
     std::size_t entries = 0;
     while (!queue.empty() &&
            (group.empty() || entries + queue.front()->batch.entries.size() <= options.integration_entries_max)) {
@@ -208,18 +275,156 @@ std::vector<std::unique_ptr<Pending>> LogStore::Impl::next_group() {
 
 void LogStore::Impl::run() {
   while (true) {
+    if (shared != nullptr && !integrating) {
+      {
+        std::unique_lock lock(q_mu);
+        q_not_empty.wait_for(lock, follow_interval, [&] { return stopping; });
+        if (stopping) return;
+      }
+      follow();
+      continue;
+    }
     Integrated g;
-    g.group = next_group();
-    if (g.group.empty()) return;  // stopping, and every queued push was integrated
+    // Shared: the queue in the database is looked at every queue_poll_interval too.
+    g.group = next_group(shared != nullptr ? std::optional(queue_poll_interval) : std::nullopt);
+    if (shared != nullptr && !is_stopping()) pull_queued(g.group);  // stopping: they wait for the next integrator
+    if (g.group.empty()) {
+      if (is_stopping()) return;  // stopping, and every queued push was integrated
+      continue;
+    }
     if (Status s = integrator->integrate(g); !s.ok()) {
       const Error e = std::move(s).error();
       counters.refused(g.group.size());
       counters.in_flight -= g.group.size();
       for (auto& p : g.group) p->done.set_value(e);
+      if (shared != nullptr && !shared->integrating()) {
+        integrating = false;
+        spdlog::warn("log: this process lost the integrator role (its database session ended); following");
+      }
       continue;
     }
     publisher->hand_over(std::move(g));
   }
+}
+
+// ---------------------------------------------------------------- several processes, one database
+
+Result<protocol::PushResponse> LogStore::Impl::push_through_queue(const Caller& caller, const chain::Batch& batch) {
+  LONTAR_ASSIGN(Bytes bytes, encoding::encode(batch));
+  LONTAR_ASSIGN(std::int64_t id, shared->enqueue(caller, bytes));
+  auto pause = std::chrono::milliseconds(2);
+  const auto until = std::chrono::steady_clock::now() + queued_push_wait_max;
+  while (std::chrono::steady_clock::now() < until) {
+    if (is_stopping()) return Error{Code::io, "the server is shutting down; push again after it restarts"};
+    LONTAR_ASSIGN(auto answer, shared->take_answer(id));
+    if (answer) {
+      if (answer->error) return std::move(*answer->error);
+      LONTAR_ASSIGN(auto resp, encoding::decode<protocol::PushResponse>(answer->response, "queued push answer"));
+      adopt(resp.checkpoint);
+      return resp;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+  return Error{Code::io, "push from " + caller.principal +
+                             " was queued for the integrating server but not answered "
+                             "within " +
+                             std::to_string(queued_push_wait_max.count()) +
+                             " s (is one running?); push again: entries already logged get their receipts"};
+}
+
+void LogStore::Impl::pull_queued(std::vector<std::unique_ptr<Pending>>& group) {
+  auto rows = shared->queued(queue_pulled, queued_pushes_per_group);
+  if (!rows.ok()) {
+    spdlog::warn("log: cannot read the push queue (retried): {}", rows.error().message);
+    return;
+  }
+  std::lock_guard lock(a_mu);
+  for (QueuedPush& q : *rows) {
+    queue_pulled = q.id;
+    auto batch = encoding::decode<chain::Batch>(q.batch, "queued push");
+    auto p = batch.ok() ? prepare(q.caller, std::move(*batch)) : Result<std::unique_ptr<Pending>>(batch.error());
+    if (!p.ok()) {
+      std::promise<Result<protocol::PushResponse>> refused;
+      refused.set_value(std::move(p).error());
+      answers.emplace_back(q.id, refused.get_future());
+      continue;
+    }
+    answers.emplace_back(q.id, (*p)->done.get_future());
+    ++counters.in_flight;
+    group.push_back(std::move(*p));
+  }
+  a_ready.notify_one();
+}
+
+void LogStore::Impl::answer_queued() {
+  while (true) {
+    std::pair<std::int64_t, std::future<Result<protocol::PushResponse>>> next;
+    {
+      std::unique_lock lock(a_mu);
+      a_ready.wait(lock, [&] { return answers_stopping || !answers.empty(); });
+      if (answers.empty()) return;
+      next = std::move(answers.front());
+      answers.pop_front();
+    }
+    QueuedAnswer a;
+    try {
+      auto r = next.second.get();
+      if (r.ok()) {
+        auto bytes = encoding::encode(*r);
+        if (bytes.ok()) {
+          a.response = std::move(*bytes);
+        } else {
+          a.error = bytes.error();
+        }
+      } else {
+        a.error = std::move(r).error();
+      }
+    } catch (const std::future_error&) {
+      a.error = Error{Code::io, "the server stopped before integrating this push; push again"};
+    }
+    // The asking process waits for it: retried while the database is away (bounded; past
+    // that it times out and the office pushes again, which is safe).
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      auto st = shared->answer(next.first, a);
+      if (st.ok()) break;
+      spdlog::warn("log: cannot write the answer to queued push {} (retried): {}", next.first, st.error().message);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+}
+
+void LogStore::Impl::adopt(const std::string& note) {
+  const auto end = note.find("\n\n");
+  auto cp = note::parse_checkpoint(std::string_view(note).substr(0, end == std::string::npos ? 0 : end + 1));
+  if (!cp.ok() || cp->size <= published.size()) return;
+  if (options.before_publish) {
+    if (auto st = options.before_publish(cp->size, note); !st.ok()) {
+      spdlog::error("log: checkpoint {} not served: {}", cp->size, st.error().message);
+      return;
+    }
+  }
+  published.set(note, cp->size);
+}
+
+void LogStore::Impl::follow() {
+  auto latest = shared->latest_checkpoint();
+  if (latest.ok() && *latest) adopt((*latest)->note);
+  auto taken = shared->try_integrate();
+  if (!taken.ok()) {
+    spdlog::warn("log: cannot reach the database to follow the log (retried): {}", taken.error().message);
+    return;
+  }
+  if (!*taken) return;
+  auto checkpoint = integrator->load();
+  if (!checkpoint.ok()) {
+    spdlog::error("log: took the integrator role but cannot load the log (retried): {}", checkpoint.error().message);
+    return;
+  }
+  adopt(*checkpoint);
+  queue_pulled = 0;
+  integrating = true;
+  spdlog::info("log: this process took the integrator role at tree size {}", integrator->size());
 }
 
 // ---------------------------------------------------------------- restore from a mirror

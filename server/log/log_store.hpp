@@ -1,4 +1,5 @@
-// log_store.hpp — the central log of lontar-server: a LogService over one SQLite file.
+// log_store.hpp — the central log of lontar-server: a LogService over one SQLite file or
+// one PostgreSQL database (storage.hpp).
 //
 // The parts, each in a file of its own (docs/ARCHITECTURE.md draws them):
 //   log_store.cpp      this class: opening, the push queue, the integrator's thread;
@@ -26,6 +27,11 @@
 //    same transaction as the leaves it covers and served only after the commit.
 //  - Restart resumes from the store; a failed integration leaves the store as it
 //    was before it, and every push of the failed group gets the error.
+//  - Several processes on one PostgreSQL ledger (LogStorage::shared()): the one holding
+//    the integrator role integrates as above; every other one checks each push as above,
+//    queues it in the database and answers it with the receipts the integrator wrote.
+//    It follows the log (serves the newest committed checkpoint) and takes the role when
+//    it becomes free (log_store.cpp: follow_interval).
 //  - Memory does not grow with the log: the store keeps only the right edge of the
 //    tree and the heads of the principals that pushed recently in RAM.
 //
@@ -72,6 +78,8 @@ struct LogStoreOptions {
 
 class LogStore final : public LogService {
  public:
+  // `path` is the store: a SQLite file, or a PostgreSQL database given by its libpq
+  // URI (postgresql://..., pg_storage.hpp).
   // Creates a new ledger store at `path` (the file must not exist): schema and
   // settings (origin, the log's public key, the NIK key). The log is empty; the
   // genesis admin entries are pushed like any batch (see log/init.hpp).

@@ -150,9 +150,46 @@ class ReadSide {
   virtual Result<std::vector<Equivocation>> equivocations(std::size_t limit) = 0;
 };
 
+// A push queued by a server process that does not integrate, for the one that does.
+struct QueuedPush {
+  std::int64_t id = 0;
+  Caller caller;
+  Bytes batch;  // chain::Batch, encoded
+};
+// Its answer: the encoded protocol::PushResponse, or an error.
+struct QueuedAnswer {
+  std::optional<Error> error;
+  Bytes response;
+};
+
+// Several server processes on one database (PostgreSQL): one of them integrates (holds
+// the integrator role, taken through the database), every one accepts pushes. A process
+// without the role queues each push in the database and waits for its answer, which the
+// integrating process writes once the push's group is integrated and published.
+class SharedLog {
+ public:
+  virtual ~SharedLog() = default;
+  // Whether this process holds the integrator role now (its WriteSide may write).
+  virtual bool integrating() = 0;
+  // Takes the role when nobody holds it (never waits); true when this process holds it.
+  virtual Result<bool> try_integrate() = 0;
+  // The newest committed checkpoint.
+  virtual Result<std::optional<StoredCheckpoint>> latest_checkpoint() = 0;
+  // Queues a push; returns its id.
+  virtual Result<std::int64_t> enqueue(const Caller& caller, ByteView batch) = 0;
+  // The answer to push `id` once written (then removed), else nullopt.
+  virtual Result<std::optional<QueuedAnswer>> take_answer(std::int64_t id) = 0;
+  // The integrator: queued pushes with ids above `after`, oldest first, at most `limit`.
+  virtual Result<std::vector<QueuedPush>> queued(std::int64_t after, std::size_t limit) = 0;
+  // The integrator: answers push `id` and takes it off the queue.
+  virtual Status answer(std::int64_t id, const QueuedAnswer& answer) = 0;
+};
+
 class LogStorage {
  public:
   virtual ~LogStorage() = default;
+  // Several processes on this store (nullptr: one process only, as SqliteStorage).
+  virtual SharedLog* shared() { return nullptr; }
   // The store, for messages (SqliteStorage: the file's path).
   virtual const std::string& name() const = 0;
   virtual const LogSettings& settings() const = 0;

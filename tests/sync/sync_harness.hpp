@@ -29,13 +29,31 @@ bool eventually(F done, std::chrono::seconds limit = std::chrono::seconds(60)) {
 // lontar-server: init once, then run/stop/kill as often as a test needs.
 class Server {
  public:
-  explicit Server(std::string origin = "lontar.test/jatim") : data_(dir_.path() / "data") {
-    auto r = server({"init", "--data", data_.string(), "--origin", origin});
+  // `init_extra`: more arguments for init (e.g. --store postgresql://...).
+  explicit Server(std::string origin = "lontar.test/jatim", const std::vector<std::string>& init_extra = {})
+      : data_(dir_.path() / "data") {
+    std::vector<std::string> init = {"init", "--data", data_.string(), "--origin", origin};
+    init.insert(init.end(), init_extra.begin(), init_extra.end());
+    auto r = server(init);
     INFO(r.err);
     REQUIRE(r.rc == 0);
     auto at = r.out.find(origin + "+");
     REQUIRE(at != std::string::npos);
     verifier_key_ = r.out.substr(at, r.out.find('\n', at) - at);
+    set_port(0);
+  }
+  // A second server process on `first`'s ledger (kept in PostgreSQL): a copy of its data
+  // folder (same keys, same [store] url), on a port of its own.
+  struct SameLedger {};
+  Server(const Server& first, SameLedger) : data_(dir_.path() / "data"), verifier_key_(first.verifier_key_) {
+    std::filesystem::copy(first.data_, data_, std::filesystem::copy_options::recursive);
+    for (const char* f : {"server.lock", "server.port", "published.checkpoint"}) std::filesystem::remove(data_ / f);
+    const auto config = data_ / "server.toml";
+    std::string text = slurp(config.string());
+    const auto p = text.find("data = ");
+    REQUIRE(p != std::string::npos);
+    text.replace(p, text.find('\n', p) - p, "data = \"" + data_.string() + "\"");
+    REQUIRE(crypto::write_file_atomic(config, text).ok());
     set_port(0);
   }
   ~Server() { kill(); }
@@ -121,6 +139,7 @@ class Server {
   std::string log() const { return process_.log(); }
   const std::string& verifier_key() const { return verifier_key_; }
   const TempDir& dir() const { return dir_; }
+  const std::filesystem::path& data() const { return data_; }
 
  private:
   TempDir dir_;
