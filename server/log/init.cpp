@@ -32,6 +32,7 @@ Result<InitResult> init_ledger(const InitOptions& o) {
   auto created = LogStore::create(out.ledger_location, o.origin, std::move(log_key), nik_key);
   if (!created.ok()) {
     // Nothing was made: the keys just written go too, so that init can simply be run again.
+    std::error_code ec;
     std::filesystem::remove(out.log_key_path, ec);
     std::filesystem::remove(out.admin_key_path, ec);
     return std::move(created).error();
