@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
@@ -498,6 +500,108 @@ Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry&
     if (!more) break;
   }
   return seen;
+}
+
+// ---- the office page's lookups ----
+
+Result<std::vector<Store::FoundPerson>> Store::find_enrollments(std::string_view q, std::size_t limit,
+                                                                std::size_t offset) {
+  using domain::EntryKind;
+  std::vector<FoundPerson> out;
+  const bool digits = !q.empty() && std::all_of(q.begin(), q.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    // Every NIK starting with q sorts in [q, q + ":"): ':' follows '9'.
+    LONTAR_ASSIGN(auto st, db_->prepare("SELECT nik, name, seq, recorded_at_ms FROM entries INDEXED BY entries_nik "
+                                        "WHERE nik >= ?1 AND nik < ?2 AND kind = ?3 ORDER BY nik, seq LIMIT ?4 "
+                                        "OFFSET ?5"));
+    st.bind(1, q)
+        .bind(2, std::string(q) + ":")
+        .bind(3, static_cast<int>(EntryKind::participant_enroll))
+        .bind(4, static_cast<std::int64_t>(limit))
+        .bind(5, static_cast<std::int64_t>(offset));
+    for (;;) {
+      LONTAR_ASSIGN(bool row, st.step());
+      if (!row) break;
+      out.push_back(FoundPerson{st.text(0), st.text(1), st.uint64(2), st.int64(3)});
+    }
+    return out;
+  }
+  EntryQuery query;
+  query.kind = EntryKind::participant_enroll;
+  query.name = std::string(q);
+  query.limit = offset + limit;
+  std::size_t skipped = 0;
+  LONTAR_TRY(query_entries(query, [&](const ListedEntry& e) -> Result<bool> {
+    if (skipped < offset) {
+      ++skipped;
+      return true;
+    }
+    out.push_back(FoundPerson{std::string(e.nik), std::string(e.name), e.seq, e.recorded_at_ms});
+    return true;
+  }));
+  return out;
+}
+
+namespace {
+constexpr const char* shown_columns =
+    "SELECT seq, kind, recorded_at_ms, operator, nik, name, ref, verdict FROM entries ";
+}  // namespace
+
+Result<std::vector<Store::ShownEntry>> Store::shown_entries(store::Stmt& st) {
+  std::vector<ShownEntry> out;
+  for (;;) {
+    LONTAR_ASSIGN(bool row, st.step());
+    if (!row) break;
+    ShownEntry e;
+    e.seq = st.uint64(0);
+    e.kind = static_cast<domain::EntryKind>(st.int64(1));
+    e.recorded_at_ms = st.int64(2);
+    e.operator_id = st.text(3);
+    e.nik = st.text(4);
+    e.name = st.text(5);
+    e.ref = st.text(6);
+    // A verdict that does not decode shows as accepted here; `verify` names the damage.
+    if (auto v = encoding::decode<domain::Verdict>(st.blob_view(7), "verdict"); v.ok()) e.local = *v;
+    out.push_back(std::move(e));
+  }
+  for (auto& e : out) {
+    LONTAR_ASSIGN(e.receipt, receipt(e.seq));
+  }
+  return out;
+}
+
+Result<std::vector<Store::ShownEntry>> Store::person_entries(std::string_view office_id, std::string_view nik,
+                                                             std::size_t limit, std::size_t offset) {
+  using domain::EntryKind;
+  LONTAR_ASSIGN(auto st,
+                db_->prepare(std::string(shown_columns) +
+                             "WHERE nik = ?1 "
+                             "OR (kind = ?2 AND ref IN (SELECT ref FROM entries WHERE kind = ?3 AND nik = ?1)) "
+                             "OR (kind = ?4 AND ref IN (SELECT ?5 || '#' || seq FROM entries WHERE nik = ?1)) "
+                             "ORDER BY seq LIMIT ?6 OFFSET ?7"));
+  st.bind(1, nik)
+      .bind(2, static_cast<int>(EntryKind::payout_made))
+      .bind(3, static_cast<int>(EntryKind::claim_filed))
+      .bind(4, static_cast<int>(EntryKind::entry_void))
+      .bind(5, office_id)
+      .bind(6, static_cast<std::int64_t>(limit))
+      .bind(7, static_cast<std::int64_t>(offset));
+  return shown_entries(st);
+}
+
+Result<std::vector<Store::ShownEntry>> Store::entries_of(domain::EntryKind kind, std::string_view nik) {
+  LONTAR_ASSIGN(auto st, db_->prepare(std::string(shown_columns) +
+                                      "INDEXED BY entries_nik WHERE nik = ?1 AND kind = ?2 ORDER BY seq"));
+  st.bind(1, nik).bind(2, static_cast<int>(kind));
+  return shown_entries(st);
+}
+
+Result<std::optional<Store::ShownEntry>> Store::shown_entry(std::uint64_t seq) {
+  LONTAR_ASSIGN(auto st, db_->prepare(std::string(shown_columns) + "WHERE seq = ?1"));
+  st.bind(1, seq);
+  LONTAR_ASSIGN(auto rows, shown_entries(st));
+  if (rows.empty()) return std::optional<ShownEntry>{};
+  return std::optional<ShownEntry>{std::move(rows.front())};
 }
 
 // ---- clerk accounts ----

@@ -72,10 +72,6 @@ class Store {
   // Opens `dir`/agent.db (must exist unless `create`). Honours LONTAR_FAIL_WRITE_AFTER.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& dir, bool create = false);
 
-  // DEPRECATED: the escape hatch that undoes this class's contract. Only the web
-  // page (agent/web/app.cpp) uses it still; do not add uses.
-  store::Db& db() { return *db_; }
-
   // Creates every table (idempotent).
   Status create_schema();
   // A write transaction: every change below happens inside one the caller holds.
@@ -246,6 +242,35 @@ class Store {
   using EachEntry = std::function<Result<bool>(const ListedEntry&)>;
   Result<std::uint64_t> query_entries(const EntryQuery& q, const EachEntry& each);
 
+  // ---- the office page's lookups (agent/web) ----
+  // Enrollments found by a clerk's search: `q` all digits matches NIKs starting with
+  // it (the NIK index, in NIK order); anything else is a name, matched as
+  // EntryQuery::name (folded, through the trigram index), in seq order. `limit` rows
+  // from `offset`.
+  struct FoundPerson {
+    std::string nik, name;
+    std::uint64_t seq = 0;
+    std::int64_t recorded_at_ms = 0;
+  };
+  Result<std::vector<FoundPerson>> find_enrollments(std::string_view q, std::size_t limit, std::size_t offset);
+  // An entry as the office page shows it.
+  struct ShownEntry {
+    std::uint64_t seq = 0;
+    domain::EntryKind kind = domain::EntryKind::participant_enroll;
+    std::int64_t recorded_at_ms = 0;
+    std::string operator_id, nik, name, ref;
+    domain::Verdict local;           // the office's own verdict when it recorded the entry
+    std::optional<Receipt> receipt;  // the server's, once it answered
+  };
+  // Everything recorded about one person, in seq order: the entries carrying the
+  // NIK, the payouts on their claims, and this office's voids of their entries.
+  Result<std::vector<ShownEntry>> person_entries(std::string_view office_id, std::string_view nik, std::size_t limit,
+                                                 std::size_t offset);
+  // The entries of `kind` carrying `nik`, in seq order (the NIK index).
+  Result<std::vector<ShownEntry>> entries_of(domain::EntryKind kind, std::string_view nik);
+  // Entry `seq`, if stored.
+  Result<std::optional<ShownEntry>> shown_entry(std::uint64_t seq);
+
   // ---- clerk accounts (clerks.hpp says what they are; the table is created on first use) ----
   struct ClerkRow {
     std::string id, name;
@@ -282,6 +307,8 @@ class Store {
   std::optional<store::Stmt> add_to_outbox_;
   std::optional<store::Stmt> last_seq_of_;
   std::optional<store::Stmt> own_enrollment_;
+  // Reads the rows of `st` (seq, kind, recorded_at_ms, operator, nik, name, ref, verdict).
+  Result<std::vector<ShownEntry>> shown_entries(store::Stmt& st);
   Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once
 };
 

@@ -161,8 +161,8 @@ void bench_import(const std::filesystem::path& root, std::uint64_t rows) {
 
   std::vector<Bytes> bytes;
   bytes.reserve(rows);
-  auto st = must(office.store->db().prepare("SELECT bytes FROM entries ORDER BY seq"));
-  while (must(st.step())) bytes.push_back(st.blob(0));
+  auto cursor = must(office.store->entries_after(0));
+  while (must(cursor.next())) bytes.emplace_back(cursor.bytes().begin(), cursor.bytes().end());
   const Timing raw = raw_insert_seconds(root / "raw.db", bytes);
   const double n = static_cast<double>(rows);
   fmt::print(

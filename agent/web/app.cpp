@@ -568,36 +568,22 @@ Response WebApp::search(Ctx& c) {
   if (q.empty()) {
     return show(c, "/search", std::string(c.t("web.nav.search")), body);
   }
-  auto& db = office_->store->db();
   const bool is_nik = q.size() == 16 && std::all_of(q.begin(), q.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-  // The office's own people: enrollments by NIK prefix or by name (case-insensitive, partial).
-  auto s = db.prepare(
-      "SELECT nik, name, seq, recorded_at_ms FROM entries WHERE kind = ? AND (nik LIKE ? ESCAPE '\\' OR name LIKE ? "
-      "ESCAPE '\\') ORDER BY name, seq LIMIT ? OFFSET ?");
-  std::string like;
-  for (char ch : q) {
-    if (ch == '%' || ch == '_' || ch == '\\') like += '\\';
-    like += ch;
-  }
+  // The office's own people: enrollments by NIK prefix or by name (folded: case, accents
+  // and spaces ignored; partial), through the store's indexes.
   std::string rows;
   std::size_t n = 0;
   bool more = false;
-  if (s.ok()) {
-    s->bind(1, static_cast<std::int64_t>(domain::EntryKind::participant_enroll))
-        .bind(2, like + "%")
-        .bind(3, "%" + like + "%")
-        .bind(4, static_cast<std::int64_t>(page_rows + 1))
-        .bind(5, static_cast<std::int64_t>(page * page_rows));
-    for (;;) {
-      auto row = s->step();
-      if (!row.ok() || !*row) break;
+  auto found = office_->store->find_enrollments(q, page_rows + 1, page * page_rows);
+  if (found.ok()) {
+    for (const auto& p : *found) {
       if (++n > page_rows) {
         more = true;
         break;
       }
       rows += fmt::format(
           "<tr><td class=\"mono\"><a href=\"/person?nik={0}\">{0}</a></td><td>{1}</td><td>{2}</td><td>#{3}</td></tr>",
-          escape(s->text(0)), escape(s->text(1)), escape(i18n::timestamp(c.lang, s->int64(3))), s->int64(2));
+          escape(p.nik), escape(p.name), escape(i18n::timestamp(c.lang, p.recorded_at_ms)), p.seq);
     }
   }
   body += fmt::format("<h2>{}</h2>", c.e("web.found_here"));
@@ -939,14 +925,7 @@ Response WebApp::record_post(Ctx& c, const std::string& kind) {
 
 namespace {
 
-struct Row {
-  std::uint64_t seq;
-  domain::EntryKind kind;
-  std::int64_t at_ms;
-  std::string op, nik, name, ref;
-  domain::Verdict local;
-  std::optional<Store::Receipt> receipt;
-};
+using Row = Store::ShownEntry;
 
 std::string sync_state_html(Lang lang, const Row& r) {
   if (!r.receipt) return badge(lang, "pending");
@@ -956,43 +935,12 @@ std::string sync_state_html(Lang lang, const Row& r) {
          reasons_html(lang, r.receipt->verdict);
 }
 
-Result<std::vector<Row>> rows_where(Store& store, std::string_view where, const std::vector<std::string>& binds,
-                                    std::size_t limit, std::size_t offset) {
-  LONTAR_ASSIGN(auto s, store.db().prepare(fmt::format("SELECT seq, kind, recorded_at_ms, operator, nik, name, ref, "
-                                                       "verdict FROM entries WHERE {} ORDER BY seq LIMIT ? OFFSET ?",
-                                                       where)));
-  int i = 1;
-  for (const auto& b : binds) s.bind(i++, b);
-  s.bind(i, static_cast<std::int64_t>(limit));
-  s.bind(i + 1, static_cast<std::int64_t>(offset));
-  std::vector<Row> out;
-  for (;;) {
-    LONTAR_ASSIGN(bool row, s.step());
-    if (!row) break;
-    Row r{s.uint64(0), static_cast<domain::EntryKind>(s.int64(1)),
-          s.int64(2),  s.text(3),
-          s.text(4),   s.text(5),
-          s.text(6),   {},
-          {}};
-    if (auto v = encoding::decode<domain::Verdict>(s.blob_view(7), "verdict"); v.ok()) r.local = *v;
-    out.push_back(std::move(r));
-  }
-  for (auto& r : out) {
-    LONTAR_ASSIGN(r.receipt, store.receipt(r.seq));
-  }
-  return out;
-}
-
 }  // namespace
 
 Response WebApp::person(Ctx& c) {
   const std::string nik = trim(get(c.query, "nik"));
   const std::size_t page = page_of(c.query);
-  auto rows = rows_where(*office_->store,
-                         "nik = ?1 OR (kind = 14 AND ref IN (SELECT ref FROM entries WHERE kind = 13 AND nik = ?1)) "
-                         "OR (kind = 15 AND ref IN (SELECT '" +
-                             office_->id + "#' || seq FROM entries WHERE nik = ?1))",
-                         {nik}, page_rows + 1, page * page_rows);
+  auto rows = office_->store->person_entries(office_->id, nik, page_rows + 1, page * page_rows);
   std::string body;
   if (!rows.ok()) {
     body = fmt::format("<div class=\"alert error\">{}</div>", escape(rows.error().message));
@@ -1022,9 +970,9 @@ Response WebApp::person(Ctx& c) {
       body += fmt::format(
           "<tr id=\"seq-{0}\"><td>#{0}</td><td>{1}</td><td>{2}</td><td>{3}</td><td>{4}</td><td>{5}{6}</td><td>{7}</td>"
           "<td class=\"noprint\"><a href=\"/receipt?seq={0}\">{8}</a> · <a href=\"/void?seq={0}\">{9}</a></td></tr>",
-          r.seq, escape(kind_text(c.lang, r.kind)), escape(i18n::timestamp(c.lang, r.at_ms)), escape(r.op),
-          escape(r.ref), badge(c.lang, domain::outcome_name(r.local.outcome)), reasons_html(c.lang, r.local),
-          sync_state_html(c.lang, r), c.e("web.receipt"), c.e("web.void"));
+          r.seq, escape(kind_text(c.lang, r.kind)), escape(i18n::timestamp(c.lang, r.recorded_at_ms)),
+          escape(r.operator_id), escape(r.ref), badge(c.lang, domain::outcome_name(r.local.outcome)),
+          reasons_html(c.lang, r.local), sync_state_html(c.lang, r), c.e("web.receipt"), c.e("web.void"));
     }
     body += "</tbody></table>" + pager(c.session, c.lang, "/person?nik=" + url_encode(nik), page, more);
   }
@@ -1051,9 +999,7 @@ Result<std::optional<Contact>> current_contact(Store& store, const std::string& 
   LONTAR_ASSIGN(auto enrolled, store.own_enrollment(nik));
   if (!enrolled) return std::optional<Contact>{};
   Contact c{enrolled->phone, enrolled->address, heirs_text(enrolled->heirs)};
-  LONTAR_ASSIGN(auto updates,
-                rows_where(store, "kind = ?1 AND nik = ?2",
-                           {std::to_string(static_cast<int>(domain::EntryKind::participant_update)), nik}, 10000, 0));
+  LONTAR_ASSIGN(auto updates, store.entries_of(domain::EntryKind::participant_update, nik));
   for (const auto& r : updates) {
     if (r.local.outcome == domain::Outcome::rejected) continue;
     LONTAR_ASSIGN(auto row, store.entry_row(r.seq));
@@ -1173,10 +1119,9 @@ Response WebApp::void_page(Ctx& c) {
   } catch (...) {
     return make(c.req, http::status::bad_request, "seq?\n", "text/plain; charset=utf-8");
   }
-  auto rows = rows_where(*office_->store, "seq = ?", {std::to_string(seq)}, 1, 0);
-  if (!rows.ok() || rows->empty())
-    return make(c.req, http::status::not_found, "not found\n", "text/plain; charset=utf-8");
-  const Row& r = rows->front();
+  auto found = office_->store->shown_entry(seq);
+  if (!found.ok() || !*found) return make(c.req, http::status::not_found, "not found\n", "text/plain; charset=utf-8");
+  const Row& r = **found;
   std::string body;
   if (post) {
     domain::EntryVoid v;
@@ -1310,10 +1255,9 @@ Response WebApp::receipt(Ctx& c) {
   } catch (...) {
     return make(c.req, http::status::bad_request, "seq?\n", "text/plain; charset=utf-8");
   }
-  auto rows = rows_where(*office_->store, "seq = ?", {std::to_string(seq)}, 1, 0);
-  if (!rows.ok() || rows->empty())
-    return make(c.req, http::status::not_found, "not found\n", "text/plain; charset=utf-8");
-  const Row& r = rows->front();
+  auto found = office_->store->shown_entry(seq);
+  if (!found.ok() || !*found) return make(c.req, http::status::not_found, "not found\n", "text/plain; charset=utf-8");
+  const Row& r = **found;
   auto stored = office_->store->entry_row(seq);
   std::string hash_hex, what;
   if (stored.ok()) {
@@ -1386,9 +1330,9 @@ Response WebApp::receipt(Ctx& c) {
       "<tr><td>{}</td><td>#{}</td></tr><tr><td>Hash</td><td class=\"mono\">{}</td></tr>"
       "<tr><td>{}</td><td>{}</td></tr></table><div class=\"qr\">{}</div></div>",
       thermal ? " thermal" : "", c.e("web.receipt_title"), escape(kind_text(c.lang, r.kind)), c.e("report.col.office"),
-      escape(office_->name), escape(office_->id), c.e("web.clerk"), escape(r.op), c.e("web.recorded_at"),
-      escape(i18n::timestamp(c.lang, r.at_ms)), c.e("report.col.kind"), escape(kind_text(c.lang, r.kind)), what,
-      escape(r.nik), c.e("web.seq"), seq, escape(hash_hex), c.e("web.central_verdict"), escape(synced),
+      escape(office_->name), escape(office_->id), c.e("web.clerk"), escape(r.operator_id), c.e("web.recorded_at"),
+      escape(i18n::timestamp(c.lang, r.recorded_at_ms)), c.e("report.col.kind"), escape(kind_text(c.lang, r.kind)),
+      what, escape(r.nik), c.e("web.seq"), seq, escape(hash_hex), c.e("web.central_verdict"), escape(synced),
       qr_svg(qr_text));
   return show(c, "/receipt", std::string(c.t("web.receipt_title")), body);
 }

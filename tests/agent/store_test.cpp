@@ -14,7 +14,7 @@ TEST_CASE("an acknowledged entry leaves the outbox, keeps its receipt, and shows
     auto office = lontar::agent::open_office(a.data(), std::nullopt);
     REQUIRE(office.ok());
     auto& store = *office->store;
-    auto tx = lontar::store::Transaction::begin(store.db());
+    auto tx = store.begin();
     REQUIRE(tx.ok());
     lontar::domain::Verdict v;
     CHECK(store.acknowledge(1, 41, v).ok());

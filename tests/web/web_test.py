@@ -391,6 +391,11 @@ class OfficePage(unittest.TestCase):
         self.assertEqual(status, 303)  # no session, no file
         self.go("/search?q=Bambang")
         self.assertIn("Bambang Hartono", self.text())
+        # Partial, case- and space-insensitive (the store's folded-name index), and a NIK prefix.
+        self.go("/search?q=" + urllib.parse.quote("bambang HART"))
+        self.assertIn("Bambang Hartono", self.text())
+        self.go("/search?q=" + nik(31, female=True)[:10])
+        self.assertIn('Siti "Ani" Rahayu', self.text())
         self.go("/search?q=" + nik(31, female=True))
         self.assertIn('Siti "Ani" Rahayu', self.text())
 
