@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 
 #include "base/private_file.hpp"
 #include "values.hpp"
@@ -282,10 +283,16 @@ Result<std::optional<Store::Receipt>> Store::receipt(std::uint64_t seq) {
 }
 
 Result<Store::ServerVerdicts> Store::server_verdicts(std::size_t listed_max) {
-  LONTAR_ASSIGN(auto st,
-                db_->prepare("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref, e.name FROM receipts r "
-                             "JOIN entries e ON e.seq = r.seq ORDER BY r.seq"));
+  // acknowledge() stores a receipt and sets entries.outcome to its verdict's outcome in
+  // one transaction (and nothing else writes receipts), so the outcome index answers
+  // for the few rejected and flagged entries, and the rest of the receipts are
+  // accepted: no need to decode 400,000 verdicts for three counts.
   ServerVerdicts out;
+  LONTAR_ASSIGN(auto total, db_->query_int("SELECT count(*) FROM receipts"));
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT r.seq, r.leaf_index, r.verdict, e.kind, e.nik, e.ref, e.name "
+                                      "FROM entries e INDEXED BY entries_outcome JOIN receipts r ON r.seq = e.seq "
+                                      "WHERE e.outcome IN (?1, ?2) ORDER BY e.seq"));
+  st.bind(1, static_cast<int>(domain::Outcome::rejected)).bind(2, static_cast<int>(domain::Outcome::flagged));
   for (;;) {
     LONTAR_ASSIGN(bool row, st.step());
     if (!row) break;
@@ -295,6 +302,8 @@ Result<Store::ServerVerdicts> Store::server_verdicts(std::size_t listed_max) {
     out.not_accepted.push_back(Judged{st.uint64(0), st.uint64(1), std::move(v),
                                       static_cast<domain::EntryKind>(st.int64(3)), st.text(4), st.text(5), st.text(6)});
   }
+  const auto receipts = static_cast<std::uint64_t>(total.value_or(0));
+  out.accepted = receipts - std::min(receipts, out.rejected + out.flagged);
   return out;
 }
 
@@ -321,15 +330,19 @@ Result<std::uint64_t> Store::count_outbox() {
 }
 
 Result<std::vector<std::pair<domain::EntryKind, std::uint64_t>>> Store::count_kinds_since(std::int64_t since_ms) {
-  LONTAR_ASSIGN(auto st, db_->prepare("SELECT kind, count(*) FROM entries WHERE recorded_at_ms >= ?1 GROUP BY kind "
-                                      "ORDER BY kind"));
-  st.bind(1, since_ms);
-  std::vector<std::pair<domain::EntryKind, std::uint64_t>> out;
+  // Entries are recorded in seq order, so the walk goes back from the newest and stops
+  // at the first one recorded before `since_ms`: it costs the day's entries, not the
+  // store's (an entry recorded under a clock set back is counted only if no older-
+  // stamped entry follows it).
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT kind, recorded_at_ms FROM entries ORDER BY seq DESC"));
+  std::map<int, std::uint64_t> counts;
   for (;;) {
     LONTAR_ASSIGN(bool row, st.step());
-    if (!row) break;
-    out.emplace_back(static_cast<domain::EntryKind>(st.int64(0)), st.uint64(1));
+    if (!row || st.int64(1) < since_ms) break;
+    ++counts[static_cast<int>(st.int64(0))];
   }
+  std::vector<std::pair<domain::EntryKind, std::uint64_t>> out;
+  for (const auto& [kind, n] : counts) out.emplace_back(static_cast<domain::EntryKind>(kind), n);
   return out;
 }
 

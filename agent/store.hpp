@@ -157,7 +157,8 @@ class Store {
   Result<std::uint64_t> count_entries();
   Result<std::uint64_t> count_outbox();
   // How many entries of each kind were recorded at or after `since_ms` (the web
-  // page's "today"), by kind.
+  // page's "today"), by kind: a walk back from the newest entry, costing the day's
+  // entries rather than the store's.
   Result<std::vector<std::pair<domain::EntryKind, std::uint64_t>>> count_kinds_since(std::int64_t since_ms);
   Result<std::optional<chain::Seal>> last_seal();
 
