@@ -67,6 +67,19 @@ void consistency_ranges(std::uint64_t m, Range r, bool whole, std::vector<Range>
   }
 }
 
+// The range proof's subtrees for leaves [begin, end): the maximal subtrees of node `r` (a
+// subtree of the RFC recursion) that do not overlap the range, left to right.
+void range_proof_ranges(Range r, std::uint64_t begin, std::uint64_t end, std::vector<Range>& out) {
+  if (r.end <= begin || r.begin >= end) {
+    out.push_back(r);
+    return;
+  }
+  if (begin <= r.begin && r.end <= end) return;          // computed from the range's own leaves
+  const std::uint64_t k = split_point(r.end - r.begin);  // a partial overlap has two leaves or more
+  range_proof_ranges({r.begin, r.begin + k}, begin, end, out);
+  range_proof_ranges({r.begin + k, r.end}, begin, end, out);
+}
+
 // Reads the complete subtrees of every range in one batch and folds each range's
 // subtrees right to left into its MTH.
 Result<std::vector<Hash>> hash_ranges(const HashReader& hashes, const std::vector<Range>& ranges) {
@@ -263,6 +276,82 @@ Status verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const 
   if (sr != new_root)
     return does_not_verify(fmt::format("consistency proof from {} to {} does not lead to the new root {}", old_size,
                                        new_size, to_hex(new_root)));
+  return {};
+}
+
+// ---- range proofs
+
+Result<Proof> range_proof(const HashReader& hashes, std::uint64_t begin, std::uint64_t end, std::uint64_t size) {
+  if (begin >= end || end > size)
+    return Error{Code::bad_input,
+                 fmt::format("range proof for leaves [{}, {}) in a tree of {} leaves: the range must hold at least "
+                             "one leaf and end within the tree",
+                             begin, end, size)};
+  std::vector<Range> ranges;
+  range_proof_ranges({0, size}, begin, end, ranges);
+  if (ranges.empty()) return Proof{};
+  return hash_ranges(hashes, ranges);
+}
+
+namespace {
+
+// Recomputes MTH(D[r.begin:r.end]) from the range's leaves and the proof's hashes, taking the
+// proof's hashes in order from `next`. False when the proof runs out.
+class RangeFold {
+ public:
+  RangeFold(std::span<const Hash> leaves, std::uint64_t begin, std::span<const Hash> proof)
+      : leaves_(leaves), begin_(begin), end_(begin + leaves.size()), proof_(proof) {}
+
+  bool fold(Range r, Hash& out) {
+    if (r.end <= begin_ || r.begin >= end_) {
+      if (next_ == proof_.size()) return false;
+      out = proof_[next_++];
+      return true;
+    }
+    if (r.end - r.begin == 1) {  // a leaf of the range
+      out = leaves_[r.begin - begin_];
+      return true;
+    }
+    const std::uint64_t k = split_point(r.end - r.begin);
+    Hash left, right;
+    if (!fold({r.begin, r.begin + k}, left) || !fold({r.begin + k, r.end}, right)) return false;
+    out = node_hash(left, right);
+    return true;
+  }
+  std::size_t used() const { return next_; }
+
+ private:
+  std::span<const Hash> leaves_;
+  std::uint64_t begin_, end_;
+  std::span<const Hash> proof_;
+  std::size_t next_ = 0;
+};
+
+}  // namespace
+
+Result<Hash> root_from_range_proof(std::span<const Hash> leaves, std::uint64_t begin, std::uint64_t size,
+                                   std::span<const Hash> proof) {
+  if (leaves.empty() || begin >= size || leaves.size() > size - begin)
+    return Error{Code::bad_input, fmt::format("a range of {} leaves from leaf {} is not within a tree of {} leaves",
+                                              leaves.size(), begin, size)};
+  const std::uint64_t end = begin + leaves.size();
+  RangeFold f(leaves, begin, proof);
+  Hash r;
+  if (!f.fold({0, size}, r))
+    return does_not_verify(
+        fmt::format("range proof for leaves [{}, {}) of {} is too short ({} hashes)", begin, end, size, proof.size()));
+  if (f.used() != proof.size())
+    return does_not_verify(fmt::format("range proof for leaves [{}, {}) of {} is too long: {} hashes, {} used", begin,
+                                       end, size, proof.size(), f.used()));
+  return r;
+}
+
+Status verify_range(std::span<const Hash> leaves, std::uint64_t begin, std::uint64_t size, std::span<const Hash> proof,
+                    const Hash& root_hash) {
+  LONTAR_ASSIGN(Hash r, root_from_range_proof(leaves, begin, size, proof));
+  if (r != root_hash)
+    return does_not_verify(fmt::format("range proof for leaves [{}, {}) of {} leads to root {}, not {}", begin,
+                                       begin + leaves.size(), size, to_hex(r), to_hex(root_hash)));
   return {};
 }
 

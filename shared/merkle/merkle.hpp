@@ -97,6 +97,33 @@ Status verify_inclusion(const Hash& leaf_hash, std::uint64_t index, std::uint64_
 Status verify_consistency(std::uint64_t old_size, std::uint64_t new_size, const Hash& old_root, const Hash& new_root,
                           std::span<const Hash> proof);
 
+// ---- Range proofs (several consecutive leaves at once; docs/FORMAT.md §4.3)
+//
+// A range proof shows that the leaf hashes of a contiguous range of leaves [begin, end) are
+// leaves begin..end-1 of the tree of `size` leaves with a given root. It is the list of the
+// hashes MTH(D[lo:hi]) of the maximal subtrees of the RFC 9162 tree that lie wholly outside the
+// range (the RFC's recursion, splitting at the largest power of two below the size, down to
+// the first subtree that does not overlap the range), left to right. With the range's own leaf
+// hashes they are exactly what is needed to recompute the root: at most two hashes per tree
+// level, so at most 2 * ceil(log2 size) hashes whatever the range's length; none for the whole
+// tree. For a single leaf it holds the same hashes as its RFC 9162 inclusion proof, in left to
+// right order instead of leaf side first.
+
+// The range proof of leaves [begin, end) in the tree of `size` leaves. Requires
+// begin < end <= size (bad_input otherwise). One read call.
+Result<Proof> range_proof(const HashReader& hashes, std::uint64_t begin, std::uint64_t end, std::uint64_t size);
+
+// The root that a range proof implies for the leaf hashes `leaves` at begin ..
+// begin + leaves.size() - 1. bad_input when `leaves` is empty or runs past `size`; corrupt when
+// the proof has the wrong length for the range.
+Result<Hash> root_from_range_proof(std::span<const Hash> leaves, std::uint64_t begin, std::uint64_t size,
+                                   std::span<const Hash> proof);
+
+// ok when `proof` shows that `leaves` are leaves begin .. begin + leaves.size() - 1 of the tree
+// of `size` leaves with root `root`; errors as root_from_range_proof, corrupt when the root differs.
+Status verify_range(std::span<const Hash> leaves, std::uint64_t begin, std::uint64_t size, std::span<const Hash> proof,
+                    const Hash& root);
+
 // An in-memory tree that stores the hash of every complete subtree (about 2 hashes per leaf).
 // For tests, offices and auditors that hold a whole (small) log in memory.
 class MemoryTree final : public HashReader {

@@ -2,6 +2,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <bit>
 #include <functional>
 
 #include "crypto/crypto.hpp"
@@ -415,6 +417,101 @@ TEST_CASE("property: every consistency proof verifies, and altering a hash or a 
       const auto other_n = *rc::gen::inRange<std::uint64_t>(m + 1, 2 * n + 2);
       RC_ASSERT(verify_consistency(m, other_n, old_root, new_root, *proof).ok() ==
                 (consistency_shape(m, other_n) == consistency_shape(m, n)));
+    }
+  }));
+}
+
+// docs/FORMAT.md §4.3, vector M5: leaves [1, 3) of the first 7 leaves of M2 (the proof's
+// last hash is the right edge MTH(D[4:7]), a subtree of 3 leaves), and [2, 5) of all 8.
+// Recomputed independently with Python's hashlib (the RFC recursion written again).
+TEST_CASE("range proofs match the FORMAT.md vector M5 and verify") {
+  MemoryTree tree = ct_tree();
+  struct Vector {
+    std::uint64_t begin, end, size;
+    Proof proof;
+  };
+  const std::vector<Vector> vectors = {
+      {1,
+       3,
+       7,
+       {hx("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"),
+        hx("07506a85fd9dd2f120eb694f86011e5bb4662e5c415a62917033d4a9624487e7"),
+        hx("837dbb152e9b079010717e84e865da4ebc0fa198a806d59d31bf15accef22d0e")}},
+      {2,
+       5,
+       8,
+       {hx("fac54203e7cc696cf0dfcb42c92a1d9dbaf70ad9e621f4bd8d98662f00e3c125"),
+        hx("4271a26be0d8a84f0bd54c8c302e7cb3a3b5d1fa6780a40bcce2873477dab658"),
+        hx("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0")}},
+      {0, 8, 8, {}},
+      // One leaf: M3's hashes, left to right.
+      {5,
+       6,
+       8,
+       {hx("d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7"),
+        hx("bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b"),
+        hx("ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0")}},
+  };
+  for (const auto& v : vectors) {
+    CAPTURE(v.begin);
+    CAPTURE(v.size);
+    auto proof = range_proof(tree, v.begin, v.end, v.size);
+    REQUIRE(proof.ok());
+    CHECK(*proof == v.proof);
+    std::vector<Hash> leaves;
+    for (std::uint64_t i = v.begin; i < v.end; ++i) leaves.push_back(leaf_hash(ct_leaves[i]));
+    CHECK(verify_range(leaves, v.begin, v.size, v.proof, ct_roots[v.size - 1]).ok());
+  }
+  CHECK(range_proof(tree, 3, 3, 8).error().code == Code::bad_input);
+  CHECK(range_proof(tree, 3, 9, 8).error().code == Code::bad_input);
+  CHECK(verify_range({}, 0, 8, {}, ct_roots[7]).error().code == Code::bad_input);
+  const std::vector<Hash> two = {leaf_hash(ct_leaves[6]), leaf_hash(ct_leaves[7])};
+  CHECK(verify_range(two, 7, 8, {}, ct_roots[7]).error().code == Code::bad_input);
+}
+
+TEST_CASE("property: every range proof verifies, is at most 2 log2 n hashes, and altering a leaf or hash fails") {
+  CHECK(test::property("range", [] {
+    const auto n = *rc::gen::inRange<std::uint64_t>(1, 3000);
+    const auto a = *rc::gen::inRange<std::uint64_t>(0, n);
+    const auto b = *rc::gen::inRange<std::uint64_t>(a + 1, n + 1);
+    MemoryTree tree = numbered_tree(n);
+    const Hash r = tree.root();
+    std::vector<Hash> leaves;
+    for (std::uint64_t i = a; i < b; ++i) leaves.push_back(tree.hash({0, i}).value());
+    auto proof = range_proof(tree, a, b, n);
+    RC_ASSERT(proof.ok());
+    RC_ASSERT(verify_range(leaves, a, n, *proof, r).ok());
+    RC_ASSERT(proof->size() <= 2 * static_cast<std::size_t>(std::bit_width(n - 1)));
+    if (b == a + 1) {  // a single leaf: the inclusion proof's hashes
+      Proof sorted = *proof, inclusion = inclusion_proof(tree, a, n).value();
+      auto less = [](const Hash& x, const Hash& y) { return x < y; };
+      std::sort(sorted.begin(), sorted.end(), less);
+      std::sort(inclusion.begin(), inclusion.end(), less);
+      RC_ASSERT(sorted == inclusion);
+    }
+
+    const auto bit = *rc::gen::inRange<std::size_t>(0, 256);
+    const auto leaf_at = *rc::gen::inRange<std::size_t>(0, leaves.size());
+    std::vector<Hash> bad_leaves = leaves;
+    bad_leaves[leaf_at] = flip(bad_leaves[leaf_at], bit);
+    RC_ASSERT(verify_range(bad_leaves, a, n, *proof, r).error().code == Code::corrupt);
+    RC_ASSERT(!verify_range(leaves, a, n, *proof, flip(r, bit)).ok());
+    if (!proof->empty()) {
+      const auto at = *rc::gen::inRange<std::size_t>(0, proof->size());
+      Proof bad = *proof;
+      bad[at] = flip(bad[at], bit);
+      RC_ASSERT(verify_range(leaves, a, n, bad, r).error().code == Code::corrupt);
+      bad = *proof;
+      bad.pop_back();
+      RC_ASSERT(!verify_range(leaves, a, n, bad, r).ok());
+    }
+    Proof longer = *proof;
+    longer.push_back(r);
+    RC_ASSERT(!verify_range(leaves, a, n, longer, r).ok());
+    // The same leaves claimed one place further, or one leaf fewer, do not verify.
+    if (b < n) RC_ASSERT(!verify_range(leaves, a + 1, n, *proof, r).ok());
+    if (leaves.size() > 1) {
+      RC_ASSERT(!verify_range(std::span<const Hash>(leaves).first(leaves.size() - 1), a, n, *proof, r).ok());
     }
   }));
 }
