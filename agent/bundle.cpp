@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "merkle/merkle.hpp"
 #include "note/checkpoint.hpp"
 #include "protocol/receipts.hpp"
@@ -106,16 +108,30 @@ class Importer {
       }
     }
     const std::uint64_t last_seq = batch.receipts.back().receipt.seq;
-    LONTAR_TRY(check_included(batch.seal_leaf_index, merkle::leaf_hash(batch.seal_leaf), cp, batch.seal_inclusion,
-                              "the batch's seal leaf"));
+    const bool ranged = reader_.version() >= 2;
+    // Version 2: the batch's leaves by index, proven together by its ranges below.
+    std::vector<ProvenLeaf> leaves;
+    const Hash seal_hash = merkle::leaf_hash(batch.seal_leaf);
+    if (ranged) {
+      leaves.push_back({batch.seal_leaf_index, seal_hash, "the batch's seal leaf"});
+    } else {
+      LONTAR_TRY(check_included(batch.seal_leaf_index, seal_hash, cp, batch.seal_inclusion, "the batch's seal leaf"));
+    }
     LONTAR_ASSIGN(SealLeaf seal, check_seal_leaf(office_, batch.seal_leaf_index, batch.seal_leaf, last_seq));
-    std::vector<protocol::EntryReceipt> fresh;
     for (const auto& proven : batch.receipts) {
       const auto& rc = proven.receipt;
       LONTAR_ASSIGN(Hash leaf, entry_leaf_hash(store_, rc.seq, rc.verdict));
-      LONTAR_TRY(
-          check_included(rc.leaf_index, leaf, cp, proven.inclusion,
-                         fmt::format("#{} with verdict {} as leaf", rc.seq, domain::outcome_name(rc.verdict.outcome))));
+      std::string what = fmt::format("#{} with verdict {}", rc.seq, domain::outcome_name(rc.verdict.outcome));
+      if (ranged) {
+        leaves.push_back({rc.leaf_index, leaf, std::move(what)});
+      } else {
+        LONTAR_TRY(check_included(rc.leaf_index, leaf, cp, proven.inclusion, what + " as leaf"));
+      }
+    }
+    if (ranged) LONTAR_TRY(check_ranges(where, std::move(leaves), batch.ranges, cp));
+    std::vector<protocol::EntryReceipt> fresh;
+    for (const auto& proven : batch.receipts) {
+      const auto& rc = proven.receipt;
       LONTAR_ASSIGN(auto known, store_.receipt(rc.seq));
       if (known && known->leaf_index == rc.leaf_index && same(known->verdict, rc.verdict)) continue;
       if (known) {
@@ -133,6 +149,61 @@ class Importer {
     for (const auto& rc : fresh) {
       ++report_.acknowledged;
       report_.count(rc.verdict.outcome);
+    }
+    return {};
+  }
+
+  // A leaf of a version 2 batch: its index, its hash and what it is (for messages).
+  struct ProvenLeaf {
+    std::uint64_t index = 0;
+    Hash hash{};
+    std::string what;
+  };
+
+  // Version 2: the batch's ranges must cover exactly its leaves (ascending, disjoint,
+  // no leaf twice, none left out) — else the bundle is malformed (corrupt) — and each
+  // range's proof must lead from its leaves to the checkpoint's root — else the log's
+  // history changed (an incident, as for a failed inclusion proof).
+  Status check_ranges(const std::string& where, std::vector<ProvenLeaf> leaves,
+                      const std::vector<protocol::LeafRangeProof>& ranges, const note::Checkpoint& cp) {
+    std::sort(leaves.begin(), leaves.end(), [](const ProvenLeaf& a, const ProvenLeaf& b) { return a.index < b.index; });
+    for (std::size_t i = 1; i < leaves.size(); ++i) {
+      if (leaves[i].index == leaves[i - 1].index) {
+        return Error{Code::corrupt, fmt::format("{}: {} and {} both claim leaf {}", where, leaves[i - 1].what,
+                                                leaves[i].what, leaves[i].index)};
+      }
+    }
+    std::size_t next = 0;  // the first leaf not yet covered
+    std::vector<Hash> hashes;
+    for (const auto& range : ranges) {
+      const std::uint64_t length = range.end > range.begin ? range.end - range.begin : 0;
+      // Sorted distinct leaves: these `length` from `next` are consecutive exactly when the
+      // first is `begin` and the last `end - 1`.
+      if (length == 0 || next + length > leaves.size() || leaves[next].index != range.begin ||
+          leaves[next + length - 1].index != range.end - 1) {
+        return Error{Code::corrupt,
+                     fmt::format("{}: its proof of leaves [{}, {}) does not match its leaves (the bundle's ranges must "
+                                 "cover exactly the batch's seal and entry leaves, in order): the bundle is malformed",
+                                 where, range.begin, range.end)};
+      }
+      if (range.end > cp.size) {
+        return protocol::history_changed(fmt::format("{}: leaves [{}, {}) are not in the server's tree of size {}",
+                                                     where, range.begin, range.end, cp.size));
+      }
+      hashes.clear();
+      for (std::size_t i = next; i < next + length; ++i) hashes.push_back(leaves[i].hash);
+      if (auto s = merkle::verify_range(hashes, range.begin, cp.size, range.hashes, cp.root); !s.ok()) {
+        return protocol::history_changed(
+            fmt::format("{}: leaves [{}, {}) ({} .. {}) are not proven in the checkpoint of "
+                        "size {}: {}",
+                        where, range.begin, range.end, leaves[next].what, leaves[next + length - 1].what, cp.size,
+                        s.error().message));
+      }
+      next += length;
+    }
+    if (next != leaves.size()) {
+      return Error{Code::corrupt, fmt::format("{}: no proof for {} (leaf {}): the bundle is malformed", where,
+                                              leaves[next].what, leaves[next].index)};
     }
     return {};
   }

@@ -124,7 +124,9 @@ Status check_receipts_path(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::string first(protocol::receipts_magic.size() + 1, '\0');
   in.read(first.data(), static_cast<std::streamsize>(first.size()));
-  if (first == std::string(protocol::receipts_magic) + "\n") return {};
+  for (std::string_view magic : {protocol::receipts_magic, protocol::receipts_magic_v2}) {
+    if (first == std::string(magic) + "\n") return {};
+  }
   return Error{Code::conflict,
                fmt::format("{}: exists and is not a receipts bundle; choose another --receipts file", path.string())};
 }
@@ -152,10 +154,11 @@ Result<std::vector<Hash>> base_consistency(LogStore& store, const TreeHead& base
   return std::move(p.hashes);
 }
 
-// Writes the receipts bundle (shared/protocol/receipts.hpp) for the imported batches.
+// Writes the receipts bundle (shared/protocol/receipts.hpp), in format `version`, for
+// the imported batches.
 Status write_receipts(LogStore& store, const std::filesystem::path& data, const std::filesystem::path& out,
                       const std::filesystem::path& batch_file, const TreeHead& base,
-                      const std::vector<Imported>& imported) {
+                      const std::vector<Imported>& imported, unsigned version) {
   const std::string checkpoint = store.checkpoint();
   LONTAR_ASSIGN(auto verifier, note::Verifier::parse(store.verifier_key()));
   LONTAR_ASSIGN(auto cp, note::open_checkpoint(checkpoint, verifier, store.origin()));
@@ -169,10 +172,12 @@ Status write_receipts(LogStore& store, const std::filesystem::path& data, const 
   const std::uint64_t first = imported.front().receipts.front().seq, last = imported.back().receipts.back().seq;
   LONTAR_ASSIGN(auto writer,
                 protocol::ReceiptsWriter::create(
-                    out, {fmt::format("office: {}", head.office), fmt::format("entries: {}..{}", first, last),
-                          fmt::format("batches: {}", head.batches), fmt::format("checkpoint: {}", cp.size),
-                          fmt::format("export: {}", batch_file.filename().string()),
-                          "personal-data: no: seqs, leaf indices, verdicts and hashes; no NIKs, names or entries"}));
+                    out,
+                    {fmt::format("office: {}", head.office), fmt::format("entries: {}..{}", first, last),
+                     fmt::format("batches: {}", head.batches), fmt::format("checkpoint: {}", cp.size),
+                     fmt::format("export: {}", batch_file.filename().string()),
+                     "personal-data: no: seqs, leaf indices, verdicts and hashes; no NIKs, names or entries"},
+                    version));
   LONTAR_TRY(writer.add(head));
   for (const auto& im : imported) {
     protocol::ReceiptsBatch b;
@@ -182,12 +187,27 @@ Status write_receipts(LogStore& store, const std::filesystem::path& data, const 
       return Error{Code::internal, fmt::format("seal leaf {} cannot be read back", im.seal_leaf_index)};
     }
     b.seal_leaf = std::move(page.items[0].leaf);
-    LONTAR_ASSIGN(protocol::Proof sp, store.inclusion_proof(im.seal_leaf_index, cp.size));
-    b.seal_inclusion = std::move(sp.hashes);
     b.receipts.reserve(im.receipts.size());
-    for (const auto& r : im.receipts) {
-      LONTAR_ASSIGN(protocol::Proof p, store.inclusion_proof(r.leaf_index, cp.size));
-      b.receipts.push_back(protocol::ProvenReceipt{r, std::move(p.hashes)});
+    if (version == 1) {
+      LONTAR_ASSIGN(protocol::Proof sp, store.inclusion_proof(im.seal_leaf_index, cp.size));
+      b.seal_inclusion = std::move(sp.hashes);
+      for (const auto& r : im.receipts) {
+        LONTAR_ASSIGN(protocol::Proof p, store.inclusion_proof(r.leaf_index, cp.size));
+        b.receipts.push_back(protocol::ProvenReceipt{r, std::move(p.hashes)});
+      }
+    } else {
+      // One range proof per run of consecutive leaves: a batch integrated in one piece
+      // (its seal leaf, then its entries) is one run; entries logged by an earlier push
+      // add a run each where they lie.
+      std::vector<std::uint64_t> leaves{im.seal_leaf_index};
+      for (const auto& r : im.receipts) {
+        leaves.push_back(r.leaf_index);
+        b.receipts.push_back(protocol::ProvenReceipt{r, {}});
+      }
+      for (const auto& [begin, end] : protocol::leaf_runs(std::move(leaves))) {
+        LONTAR_ASSIGN(protocol::Proof p, store.range_proof(begin, end, cp.size));
+        b.ranges.push_back(protocol::LeafRangeProof{begin, end, std::move(p.hashes)});
+      }
     }
     LONTAR_TRY(writer.add(b));
   }
@@ -284,8 +304,8 @@ class Integration {
   const protocol::ExportContents& contents_;
 };
 
-int run_import(const std::filesystem::path& data, const std::filesystem::path& file,
-               std::filesystem::path receipts_out) {
+int run_import(const std::filesystem::path& data, const std::filesystem::path& file, std::filesystem::path receipts_out,
+               unsigned receipts_version) {
   if (receipts_out.empty()) receipts_out = file.string() + std::string(receipts_suffix);
   auto nothing_imported = [](Error e) {
     e.message += "; nothing was imported";
@@ -314,7 +334,7 @@ int run_import(const std::filesystem::path& data, const std::filesystem::path& f
     std::printf("skipped %llu batches that repeat an earlier one (each counted once)\n",
                 static_cast<unsigned long long>(in.repeated));
   }
-  if (auto st = write_receipts(**store, data, receipts_out, file, base, in.imported); !st.ok()) {
+  if (auto st = write_receipts(**store, data, receipts_out, file, base, in.imported, receipts_version); !st.ok()) {
     return fail(std::move(st).error().prefix(fmt::format("{}: receipts bundle not written", receipts_out.string())));
   }
   std::printf("wrote %s: carry it back to the office for `lontar-agent import-bundle` (it holds no personal data)\n",
@@ -340,6 +360,7 @@ int run_import(const std::filesystem::path& data, const std::filesystem::path& f
 void add_export(CLI::App& app, int& exit_code) {
   struct Args {
     std::filesystem::path data, out, batch, receipts;
+    unsigned receipts_version = protocol::receipts_version_latest;
   };
   auto a = std::make_shared<Args>();
   auto* ex = app.add_subcommand("export",
@@ -365,7 +386,12 @@ void add_export(CLI::App& app, int& exit_code) {
   im->add_option("--receipts", b->receipts,
                  "the receipts bundle to write (default: the batch file's name + .receipts, beside it, so that "
                  "it travels back on the same stick); an earlier bundle there is replaced");
-  im->callback([b, &exit_code] { exit_code = run_import(b->data, b->batch, b->receipts); });
+  im->add_option("--receipts-version", b->receipts_version,
+                 "the receipts bundle's format: 2 (default: one range proof per run of the batch's leaves, about "
+                 "30 bytes a receipt) or 1 (one inclusion proof per entry, 0.5-0.8 KB a receipt: for an office "
+                 "whose lontar-agent predates version 2, which refuses a version 2 bundle)")
+      ->check(CLI::Range(1u, 2u));
+  im->callback([b, &exit_code] { exit_code = run_import(b->data, b->batch, b->receipts, b->receipts_version); });
 }
 
 }  // namespace lontar::server::cli

@@ -457,6 +457,9 @@ Result<protocol::FeedPage> LogStore::feed(const Caller& caller, std::uint64_t fr
 Result<protocol::Proof> LogStore::inclusion_proof(std::uint64_t index, std::uint64_t size) {
   return impl_->reader->inclusion_proof(index, size);
 }
+Result<protocol::Proof> LogStore::range_proof(std::uint64_t begin, std::uint64_t end, std::uint64_t size) {
+  return impl_->reader->range_proof(begin, end, size);
+}
 Result<protocol::Proof> LogStore::consistency_proof(std::uint64_t old_size, std::uint64_t new_size) {
   return impl_->reader->consistency_proof(old_size, new_size);
 }

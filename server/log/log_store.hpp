@@ -123,6 +123,9 @@ class LogStore final : public LogService {
   Result<protocol::FeedPage> feed(const Caller& caller, std::uint64_t from, std::size_t limit) override;
   Result<protocol::Proof> inclusion_proof(std::uint64_t index, std::uint64_t size) override;
   Result<protocol::Proof> consistency_proof(std::uint64_t old_size, std::uint64_t new_size) override;
+  // merkle::range_proof of leaves [begin, end) in the published tree of `size` leaves
+  // (the receipts bundle, docs/FORMAT.md §8); Proof::first is `begin`.
+  Result<protocol::Proof> range_proof(std::uint64_t begin, std::uint64_t end, std::uint64_t size);
   std::string checkpoint() override;
   Result<Bytes> tile(std::string_view path) override;
   Metrics metrics() override;

@@ -50,6 +50,16 @@ Result<protocol::Proof> LogReader::inclusion_proof(std::uint64_t index, std::uin
   return protocol::Proof{index, size, std::move(hashes)};
 }
 
+Result<protocol::Proof> LogReader::range_proof(std::uint64_t begin, std::uint64_t end, std::uint64_t size) {
+  const std::uint64_t have = published_.size();
+  if (size > have) {
+    return Error{Code::not_found, "range proof: tree size " + std::to_string(size) +
+                                      " is beyond the latest checkpoint (" + std::to_string(have) + ")"};
+  }
+  LONTAR_ASSIGN(std::vector<Hash> hashes, merkle::range_proof(tiles(size), begin, end, size));
+  return protocol::Proof{begin, size, std::move(hashes)};
+}
+
 Result<protocol::Proof> LogReader::consistency_proof(std::uint64_t old_size, std::uint64_t new_size) {
   const std::uint64_t have = published_.size();
   if (new_size > have) {

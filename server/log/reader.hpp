@@ -30,6 +30,7 @@ class LogReader {
   Result<protocol::FeedPage> feed(const Caller& caller, std::uint64_t from, std::size_t limit);
   Result<protocol::Proof> inclusion_proof(std::uint64_t index, std::uint64_t size);
   Result<protocol::Proof> consistency_proof(std::uint64_t old_size, std::uint64_t new_size);
+  Result<protocol::Proof> range_proof(std::uint64_t begin, std::uint64_t end, std::uint64_t size);
   Result<Bytes> tile(std::string_view path);
   Result<std::vector<Equivocation>> equivocations(std::size_t limit);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +24,20 @@ void put_u64(Bytes& out, std::uint64_t v) {
 }
 }  // namespace
 
+std::vector<std::pair<std::uint64_t, std::uint64_t>> leaf_runs(std::vector<std::uint64_t> leaf_indices) {
+  std::sort(leaf_indices.begin(), leaf_indices.end());
+  leaf_indices.erase(std::unique(leaf_indices.begin(), leaf_indices.end()), leaf_indices.end());
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> runs;
+  for (std::uint64_t i : leaf_indices) {
+    if (!runs.empty() && runs.back().second == i) {
+      ++runs.back().second;
+    } else {
+      runs.emplace_back(i, i + 1);
+    }
+  }
+  return runs;
+}
+
 Bytes receipts_signed_message(const Hash& digest) {
   Bytes m(receipts_signature_domain.size() + digest.size());
   std::memcpy(m.data(), receipts_signature_domain.data(), receipts_signature_domain.size());
@@ -32,11 +47,15 @@ Bytes receipts_signed_message(const Hash& digest) {
 
 // ---- writer ----
 
-ReceiptsWriter::ReceiptsWriter(std::filesystem::path path, std::FILE* f)
-    : path_(std::move(path)), partial_(path_.string() + ".partial"), f_(f) {}
+ReceiptsWriter::ReceiptsWriter(std::filesystem::path path, std::FILE* f, unsigned version)
+    : path_(std::move(path)), partial_(path_.string() + ".partial"), f_(f), version_(version) {}
 
 ReceiptsWriter::ReceiptsWriter(ReceiptsWriter&& o) noexcept
-    : path_(std::move(o.path_)), partial_(std::move(o.partial_)), f_(o.f_), digest_(std::move(o.digest_)) {
+    : path_(std::move(o.path_)),
+      partial_(std::move(o.partial_)),
+      f_(o.f_),
+      version_(o.version_),
+      digest_(std::move(o.digest_)) {
   o.f_ = nullptr;
 }
 
@@ -54,12 +73,15 @@ Error ReceiptsWriter::io_error(const char* what) const {
 }
 
 Result<ReceiptsWriter> ReceiptsWriter::create(const std::filesystem::path& path,
-                                              const std::vector<std::string>& header_lines) {
+                                              const std::vector<std::string>& header_lines, unsigned version) {
+  if (version != 1 && version != 2) {
+    return Error{Code::bad_input, fmt::format("receipts bundle version {}: only versions 1 and 2 exist", version)};
+  }
   const std::string partial = path.string() + ".partial";
   // Personal data (verdicts of named entries): 0600 whatever the umask.
   LONTAR_ASSIGN(std::FILE * f, create_private_file(partial));
-  ReceiptsWriter w(path, f);
-  std::string header = std::string(receipts_magic) + "\n";
+  ReceiptsWriter w(path, f, version);
+  std::string header = std::string(version == 1 ? receipts_magic : receipts_magic_v2) + "\n";
   for (const auto& line : header_lines) header += line + "\n";
   header += "\n";
   if (header.size() > receipts_header_bytes_max) {
@@ -89,7 +111,20 @@ Status ReceiptsWriter::section(Result<Bytes> encoded, const char* what) {
 }
 
 Status ReceiptsWriter::add(const ReceiptsHead& head) { return section(encoding::encode(head), "receipts head"); }
-Status ReceiptsWriter::add(const ReceiptsBatch& batch) { return section(encoding::encode(batch), "receipts batch"); }
+Status ReceiptsWriter::add(const ReceiptsBatch& batch) {
+  const bool per_leaf =
+      !batch.seal_inclusion.empty() || std::any_of(batch.receipts.begin(), batch.receipts.end(),
+                                                   [](const ProvenReceipt& r) { return !r.inclusion.empty(); });
+  if (version_ == 1) {
+    if (!batch.ranges.empty()) return Error{Code::internal, "receipts batch: a version 1 bundle carries no ranges"};
+    return section(encoding::encode(batch), "receipts batch");
+  }
+  if (per_leaf) return Error{Code::internal, "receipts batch: a version 2 bundle carries no per-leaf proofs"};
+  ReceiptsBatchV2 v2{batch.seal_leaf_index, batch.seal_leaf, {}, batch.ranges};
+  v2.receipts.reserve(batch.receipts.size());
+  for (const auto& r : batch.receipts) v2.receipts.push_back(r.receipt);
+  return section(encoding::encode(v2), "receipts batch");
+}
 
 Status ReceiptsWriter::finish(const crypto::PrivateKey& log_key) {
   const crypto::Signature sig = log_key.sign(receipts_signed_message(digest_.finish()));
@@ -127,10 +162,12 @@ Result<ReceiptsReader> ReceiptsReader::open(const std::filesystem::path& path) {
   if (!r.in_ || ec) return Error{Code::not_found, fmt::format("{}: cannot open; check the path", path.string())};
   r.size_ = size;
   const TextHeader text = read_text_header(r.in_, receipts_header_bytes_max);
-  if (text.lines.empty() || text.lines.front() != receipts_magic) {
-    return Error{Code::corrupt, fmt::format("{}: line 1 is not '{}': not a receipts bundle written by "
-                                            "`lontar-server import`, or its start is damaged; copy it again",
-                                            path.string(), receipts_magic)};
+  if (!text.lines.empty() && text.lines.front() == receipts_magic_v2) {
+    r.version_ = 2;
+  } else if (text.lines.empty() || text.lines.front() != receipts_magic) {
+    return Error{Code::corrupt, fmt::format("{}: line 1 is neither '{}' nor '{}': not a receipts bundle written "
+                                            "by `lontar-server import`, or its start is damaged; copy it again",
+                                            path.string(), receipts_magic_v2, receipts_magic)};
   }
   if (!text.ended) {
     return Error{Code::corrupt, fmt::format("{}: the header does not end with an empty line within {} bytes: not a "
@@ -176,8 +213,19 @@ Result<std::optional<ReceiptsBatch>> ReceiptsReader::next() {
   if (batches_read_ >= head_.batches) {
     return bad(fmt::format("more than the {} batches the head announces", head_.batches));
   }
-  LONTAR_ASSIGN(auto batch, read_section<ReceiptsBatch>("receipts batch"));
+  if (version_ == 1) {
+    LONTAR_ASSIGN(auto batch, read_section<ReceiptsBatch>("receipts batch"));
+    ++batches_read_;
+    return std::optional<ReceiptsBatch>(std::move(batch));
+  }
+  LONTAR_ASSIGN(auto v2, read_section<ReceiptsBatchV2>("receipts batch"));
   ++batches_read_;
+  ReceiptsBatch batch;
+  batch.seal_leaf_index = v2.seal_leaf_index;
+  batch.seal_leaf = std::move(v2.seal_leaf);
+  batch.receipts.reserve(v2.receipts.size());
+  for (auto& r : v2.receipts) batch.receipts.push_back(ProvenReceipt{std::move(r), {}});
+  batch.ranges = std::move(v2.ranges);
   return std::optional<ReceiptsBatch>(std::move(batch));
 }
 

@@ -68,13 +68,58 @@ struct R1 {
   }
 };
 
+// Vector R2: the same seal C3 and entry C1 accepted, now at leaves 1 and 2 of a log of four
+// whose leaves 0 and 3 are other offices' (here: the M2 leaves "" and 00, FORMAT.md §4.2);
+// the version 2 bundle proves leaves [1, 3) with one range proof of two hashes.
+struct R2 {
+  protocol::ReceiptsHead head;
+  protocol::ReceiptsBatch batch;
+  std::vector<std::string> header = {"office: SBY-RUNGKUT",
+                                     "entries: 1..1",
+                                     "batches: 1",
+                                     "checkpoint: 4",
+                                     "export: sby-rungkut.lontar",
+                                     "personal-data: no: seqs, leaf indices, verdicts and hashes; no NIKs, names "
+                                     "or entries"};
+  Hash root{};
+
+  R2() {
+    const R1 r1;
+    const auto key = seed_key();
+    merkle::MemoryTree tree;
+    tree.append(merkle::leaf_hash(Bytes{}));
+    tree.append(merkle::leaf_hash(r1.batch.seal_leaf));
+    tree.append(merkle::leaf_hash(
+        encoding::encode(chain::entry_leaf(
+                             [] {
+                               domain::EntryVoid v;
+                               v.target_principal = "SBY-RUNGKUT";
+                               v.target_seq = 1;
+                               v.reason = "salah ketik";
+                               return chain::make_entry("SBY-RUNGKUT", 1, Hash{}, 1526860800001, "clerk-01", v).value();
+                             }(),
+                             r1.batch.receipts[0].receipt.verdict))
+            .value()));
+    tree.append(merkle::leaf_hash(Bytes{0x00}));
+    root = tree.root();
+    const note::Checkpoint cp{"lontar.example/log", 4, root, {}};
+    head = r1.head;
+    head.checkpoint = note::sign_checkpoint(cp, cp.origin, key).value();
+    batch.seal_leaf_index = 1;
+    batch.seal_leaf = r1.batch.seal_leaf;
+    batch.receipts.push_back(
+        protocol::ProvenReceipt{protocol::EntryReceipt{1, 2, r1.batch.receipts[0].receipt.verdict}, {}});
+    batch.ranges.push_back(protocol::LeafRangeProof{1, 3, merkle::range_proof(tree, 1, 3, 4).value()});
+  }
+};
+
 }  // namespace
 
 TEST_CASE("FORMAT.md §8 vector R1: a receipts bundle, byte for byte, and its signature") {
   test::TempDir dir;
   const R1 r1;
   const auto path = dir.path() / "sby-rungkut.lontar.receipts";
-  auto w = protocol::ReceiptsWriter::create(path, r1.header);
+  auto w = protocol::ReceiptsWriter::create(path, r1.header, 1);
   REQUIRE(w.ok());
   REQUIRE(w->add(r1.head).ok());
   REQUIRE(w->add(r1.batch).ok());
@@ -146,7 +191,7 @@ TEST_CASE("a receipts bundle cut short or announcing more batches than it holds 
   test::TempDir dir;
   const R1 r1;
   const auto path = dir.path() / "r.receipts";
-  auto w = protocol::ReceiptsWriter::create(path, r1.header);
+  auto w = protocol::ReceiptsWriter::create(path, r1.header, 1);
   REQUIRE(w.ok());
   protocol::ReceiptsHead head = r1.head;
   head.batches = 2;
@@ -169,4 +214,99 @@ TEST_CASE("a receipts bundle cut short or announcing more batches than it holds 
   auto other = protocol::ReceiptsReader::open(dir.path() / "other.receipts");
   REQUIRE(!other.ok());
   CHECK(other.error().message.find("not a receipts bundle") != std::string::npos);
+}
+
+TEST_CASE("FORMAT.md §8 vector R2: a version 2 receipts bundle with a range proof, byte for byte") {
+  test::TempDir dir;
+  const R2 r2;
+  const auto path = dir.path() / "sby-rungkut.lontar.receipts";
+  auto w = protocol::ReceiptsWriter::create(path, r2.header);
+  REQUIRE(w.ok());
+  REQUIRE(w->add(r2.head).ok());
+  REQUIRE(w->add(r2.batch).ok());
+  REQUIRE(w->finish(seed_key()).ok());
+  const std::string file = slurp_file(path);
+  const Bytes bytes(file.begin(), file.end());
+  REQUIRE(bytes.size() == 849);
+  // clang-format off
+  const std::string header =
+      "LONTAR-RECEIPTS 2\noffice: SBY-RUNGKUT\nentries: 1..1\nbatches: 1\ncheckpoint: 4\n"
+      "export: sby-rungkut.lontar\n"
+      "personal-data: no: seqs, leaf indices, verdicts and hashes; no NIKs, names or entries\n\n";
+  const std::string note =
+      "lontar.example/log\n4\nYBORVEsJyM8lwJEBI9hCm3DSh1a+rnYlANNNqYxGA8k=\n\n"
+      "\xe2\x80\x94 lontar.example/log "
+      "XAEvCgu2mG0lo6P2zM8ZQtaJEspGf500ueb6OUBZqHTlWiKTIQbsRwaUojCLY+p1fKn4BU16SQvp9zT6fchzkUieHAc=\n";
+  const std::string head_hex =
+      "01"                                                                  // flag
+      "0b00000000000000" "5342592d52554e474b5554"                          // office "SBY-RUNGKUT"
+      "0100000000000000"                                                    // batches 1
+      "b700000000000000" + to_hex(as_bytes(note)) +                         // checkpoint: 183 bytes
+      "0000000000000000"                                                    // base_size 0 (none)
+      "0000000000000000000000000000000000000000000000000000000000000000"    // base_root
+      "0000000000000000";                                                   // consistency: 0 hashes
+  const std::string batch_hex =
+      "01"                                                                  // flag
+      "0100000000000000"                                                    // seal_leaf_index 1
+      "a500000000000000"                                                    // seal_leaf: 165 bytes (as R1)
+        "01" "02" "0b000000000000005342592d52554e474b5554" "0100000000000000"
+        "a922fd1d1c61627a18b4ea212443c349f97102d962bed852b7aec7a2be7fd56c" "f4e1fe7f63010000"
+        "03a107bff3ce10be1d70dd18e74bc09967e4d6309ba50d5f1ddc8664125531b8"
+        "fa941c82d0c94426d7ea5ef293fb675a6bea7ac71fb388198f35c44a3418f14d"
+        "94f9f63386bb6c902707778e25f5945e080bef10ddae6cf4bf8a22d69f246e09"
+      "0100000000000000"                                                    // receipts: 1
+        "0100000000000000" "0200000000000000" "01" "0000000000000000"      //   seq 1, leaf 2, accepted, no reasons
+      "0100000000000000"                                                    // ranges: 1
+        "0100000000000000" "0300000000000000"                              //   leaves [1, 3)
+        "0200000000000000"                                                  //   hashes: 2
+        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"  //   leaf 0 (left of the range)
+        "96a296d224f285c67bee93c30f8a309157f0daa35dc5b87e410b78630a09cfc7"; //   leaf 3 (right of it)
+  // clang-format on
+  CHECK(r2.head.checkpoint == note);
+  CHECK(to_hex(ByteView(bytes).first(bytes.size() - 64)) ==
+        to_hex(as_bytes(header)) + "0b01000000000000" + head_hex + "3701000000000000" + batch_hex);
+  const Hash digest = crypto::sha256(ByteView(bytes).first(bytes.size() - 64));
+  CHECK(to_hex(digest) == "f9638fbf8417f43666accd1b37894c90bfaf773de8bbf4ade0dcea0e3360d26e");
+  CHECK(to_hex(ByteView(bytes).last(64)) ==
+        "eb0ce6aae98d61dfde76636d2099cde6c4e3d649f5f97cbd1bb6acbf299dcc93"
+        "1727a1c4fab8edcfe65d8c3b9d0dac0e3eb157e6a3afc30d1146e93c86e43601");
+
+  // Read back as version 2: the receipts without proofs, the range, and a proof that holds.
+  auto reader = protocol::ReceiptsReader::open(path);
+  REQUIRE(reader.ok());
+  CHECK(reader->version() == 2);
+  auto batch = reader->next();
+  REQUIRE(batch.ok());
+  REQUIRE(batch->has_value());
+  const auto& b = **batch;
+  CHECK(b.seal_leaf_index == 1);
+  CHECK(b.seal_inclusion.empty());
+  REQUIRE(b.receipts.size() == 1);
+  CHECK(b.receipts[0].receipt.leaf_index == 2);
+  CHECK(b.receipts[0].inclusion.empty());
+  REQUIRE(b.ranges.size() == 1);
+  const std::vector<Hash> leaves = {
+      merkle::leaf_hash(b.seal_leaf),
+      hash_from_hex("4a68f7bf13bbdaad85546c8e7164fdb4a58ee2aa2c97f591466bf9d24b851751").value()};
+  CHECK(merkle::verify_range(leaves, 1, 4, b.ranges[0].hashes, r2.root).ok());
+  CHECK(!reader->next().value().has_value());
+  CHECK(reader->signed_by(seed_key().public_key()).value());
+
+  // A version 1 writer refuses ranges, a version 2 writer per-leaf proofs.
+  const R1 r1;
+  auto v1 = protocol::ReceiptsWriter::create(dir.path() / "v1.receipts", r1.header, 1);
+  REQUIRE(v1.ok());
+  CHECK(v1->add(r2.batch).error().code == Code::internal);
+  auto v2 = protocol::ReceiptsWriter::create(dir.path() / "v2.receipts", r1.header, 2);
+  REQUIRE(v2.ok());
+  CHECK(v2->add(r1.batch).error().code == Code::internal);
+  CHECK(protocol::ReceiptsWriter::create(dir.path() / "v3.receipts", r1.header, 3).error().code == Code::bad_input);
+}
+
+TEST_CASE("leaf_runs: the maximal runs of consecutive leaf indices, ascending") {
+  using Runs = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+  CHECK(protocol::leaf_runs({}) == Runs{});
+  CHECK(protocol::leaf_runs({7}) == Runs{{7, 8}});
+  CHECK(protocol::leaf_runs({5, 6, 7, 8}) == Runs{{5, 9}});
+  CHECK(protocol::leaf_runs({9, 3, 4, 8, 10, 4, 20}) == Runs{{3, 5}, {8, 11}, {20, 21}});
 }

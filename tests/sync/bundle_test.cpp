@@ -21,8 +21,10 @@ std::string export_file(const Office& o, const std::string& name = "export.lonta
 }
 
 // `lontar-server import` with the server stopped; the receipts land beside the file.
-Run server_import(const Server& s, const std::string& file) {
-  return s.server({"import", "--data", server_data(s), "--batch", file});
+Run server_import(const Server& s, const std::string& file, std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"import", "--data", server_data(s), "--batch", file};
+  args.insert(args.end(), more.begin(), more.end());
+  return s.server(args);
 }
 
 Run import_bundle(const Office& o, const std::string& file) { return o.agent.run({"import-bundle", file}, "bundle"); }
@@ -59,7 +61,7 @@ std::uint64_t log_size(const Server& s) {
 // Rewrites a bundle after `change`, signed by a key that is not the log's (as
 // anyone who alters the file must).
 template <class F>
-std::string altered(const std::string& file, const std::string& out, F change) {
+std::string altered(const std::string& file, const std::string& out, F change, unsigned version = 2) {
   auto reader = protocol::ReceiptsReader::open(file);
   REQUIRE(reader.ok());
   protocol::ReceiptsHead head = reader->head();
@@ -71,7 +73,8 @@ std::string altered(const std::string& file, const std::string& out, F change) {
     batches.push_back(std::move(**b));
   }
   change(head, batches);
-  auto w = protocol::ReceiptsWriter::create(out, reader->header_lines());
+  REQUIRE(reader->version() == version);
+  auto w = protocol::ReceiptsWriter::create(out, reader->header_lines(), version);
   REQUIRE(w.ok());
   REQUIRE(w->add(head).ok());
   for (const auto& b : batches) REQUIRE(w->add(b).ok());
@@ -179,11 +182,28 @@ TEST_CASE("a bundle for another office, an altered bundle and a stale one are re
     CHECK(contains(r.err, "#2 with verdict rejected"));
   }
   SUBCASE("a proof changed") {
-    altered(ra, bad, [](auto&, auto& batches) { batches[0].seal_inclusion[0][0] ^= 1; });
+    altered(ra, bad, [](auto&, auto& batches) { batches[0].ranges[0].hashes[0][0] ^= 1; });
     auto r = import_bundle(a, bad);
     INFO(r.err);
     CHECK(r.rc == 5);
-    CHECK(contains(r.err, "seal leaf"));
+    CHECK(contains(r.err, "batch 1: leaves ["));
+    CHECK(contains(r.err, "(the batch's seal leaf .. #1 with verdict accepted) are not proven"));
+  }
+  SUBCASE("a range left out") {
+    altered(ra, bad, [](auto&, auto& batches) { batches[2].ranges.clear(); });
+    auto r = import_bundle(a, bad);
+    INFO(r.err);
+    CHECK(r.rc == 5);
+    CHECK(contains(r.err, "batch 3: no proof for the batch's seal leaf (leaf "));
+    CHECK(contains(r.err, "the bundle is malformed"));
+  }
+  SUBCASE("a range moved by one leaf") {
+    altered(ra, bad, [](auto&, auto& batches) { ++batches[1].ranges[0].begin; });
+    auto r = import_bundle(a, bad);
+    INFO(r.err);
+    CHECK(r.rc == 5);
+    CHECK(contains(r.err, "batch 2: its proof of leaves ["));
+    CHECK(contains(r.err, "does not match its leaves"));
   }
   SUBCASE("only the signature changed") {
     std::string bytes = slurp(ra);
@@ -427,7 +447,7 @@ TEST_CASE(
     std::string damaged = bytes;
     damaged[0] = 'X';
     write_file(bad, damaged);
-    expected = "line 1 is not 'LONTAR-RECEIPTS 1'";
+    expected = "line 1 is neither 'LONTAR-RECEIPTS 2' nor 'LONTAR-RECEIPTS 1'";
   }
   SUBCASE("an unknown verdict value") {
     auto reader = protocol::ReceiptsReader::open(receipts);
@@ -435,14 +455,13 @@ TEST_CASE(
     auto first = reader->next();
     REQUIRE(first.ok());
     REQUIRE(*first);
-    // The first batch section: its length, flag, seal_leaf_index, seal_leaf, seal_inclusion,
-    // then the receipts' count, the first receipt's seq and leaf index, then its outcome byte.
+    // The first batch section (version 2): its length, flag, seal_leaf_index, seal_leaf, then
+    // the receipts' count, the first receipt's seq and leaf index, then its outcome byte.
     const std::size_t head_at = bytes.find("\n\n") + 2;
     std::uint64_t head_len = 0;
     for (int i = 7; i >= 0; --i) head_len = (head_len << 8) | static_cast<unsigned char>(bytes[head_at + i]);
     const std::size_t batch_at = head_at + 8 + head_len;
-    const std::size_t outcome_at =
-        batch_at + 8 + 1 + 8 + 8 + (*first)->seal_leaf.size() + 8 + 32 * (*first)->seal_inclusion.size() + 8 + 8 + 8;
+    const std::size_t outcome_at = batch_at + 8 + 1 + 8 + 8 + (*first)->seal_leaf.size() + 8 + 8 + 8;
     REQUIRE(static_cast<unsigned char>(bytes[outcome_at]) == 1);  // accepted
     std::string damaged = bytes;
     damaged[outcome_at] = 9;
@@ -464,6 +483,81 @@ TEST_CASE(
   CHECK(a.agent.count("SELECT count(*) FROM outbox") == 2);
   CHECK(a.agent.run({"status"}).rc == 0);  // no incident
   CHECK(import_bundle(a, receipts).rc == 0);
+}
+
+}  // namespace
+}  // namespace lontar::test
+
+namespace lontar::test {
+namespace {
+
+TEST_CASE(
+    "receipts bundles: version 2 proves each batch's run of leaves with one range proof, across other offices' "
+    "leaves and batches logged by an earlier import; version 1 (--receipts-version 1) still verifies") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT"), b(server, "SBY-DARMO");
+  server.stop();
+  // A's first export is imported (4 leaves) but its receipts never reach the office; then B's
+  // entries land after them (2 leaves); A's second export carries both batches again (logged
+  // before: same leaves, nothing added) and a new one, after B's.
+  REQUIRE(a.enroll(1).rc == 0);
+  REQUIRE(a.enroll(2).rc == 0);
+  REQUIRE(server_import(server, export_file(a, "first.lontar")).rc == 0);
+  REQUIRE(b.enroll(11).rc == 0);
+  REQUIRE(server_import(server, export_file(b)).rc == 0);
+  import_list(a.agent, {"--tagana", "40", "--seed", "3"});
+  const std::string file = export_file(a, "second.lontar");
+  const std::string v1 = a.agent.dir().file("second.v1.receipts");
+  auto im = server_import(server, file);
+  INFO(im.out << im.err);
+  REQUIRE(im.rc == 0);
+  auto im1 = server_import(server, file, {"--receipts", v1, "--receipts-version", "1"});
+  INFO(im1.out << im1.err);
+  REQUIRE(im1.rc == 0);
+  CHECK(server_import(server, file, {"--receipts-version", "3"}).rc != 0);
+
+  auto reader = protocol::ReceiptsReader::open(file + ".receipts");
+  REQUIRE(reader.ok());
+  CHECK(reader->version() == 2);
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  for (;;) {
+    auto next = reader->next();
+    REQUIRE(next.ok());
+    if (!*next) break;
+    CHECK((*next)->receipts.front().inclusion.empty());
+    for (const auto& r : (*next)->ranges) ranges.emplace_back(r.begin, r.end);
+  }
+  using Ranges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+  // One per batch: the first two adjacent, the third after B's two leaves: seal, then the 40.
+  REQUIRE(ranges.size() == 3);
+  const std::uint64_t at = ranges[0].first;
+  CHECK(ranges == Ranges{{at, at + 2}, {at + 2, at + 4}, {at + 6, at + 47}});
+  const auto size2 = std::filesystem::file_size(file + ".receipts"), size1 = std::filesystem::file_size(v1);
+  MESSAGE("bundle of 42 receipts: version 1 " << size1 << " bytes, version 2 " << size2 << " bytes");
+  CHECK(size2 * 3 < size1);
+
+  SUBCASE("version 2") {
+    auto ib = import_bundle(a, file + ".receipts");
+    INFO(ib.out << ib.err);
+    CHECK(ib.rc == 0);
+    CHECK(contains(ib.out, "42 entries acknowledged in 3 batches (42 accepted, 0 rejected, 0 flagged)"));
+  }
+  SUBCASE("version 1") {
+    const std::string bad = a.agent.dir().file("bad.receipts");
+    altered(
+        v1, bad, [](auto&, auto& batches) { batches[2].receipts[5].inclusion[0][0] ^= 1; }, 1);
+    auto r = import_bundle(a, bad);
+    INFO(r.err);
+    CHECK(r.rc == 5);
+    CHECK(contains(r.err, "#8 with verdict accepted as leaf " + std::to_string(at + 12) + " is not proven"));
+    auto ib = import_bundle(a, v1);
+    INFO(ib.out << ib.err);
+    CHECK(ib.rc == 0);
+    CHECK(contains(ib.out, "42 entries acknowledged in 3 batches (42 accepted, 0 rejected, 0 flagged)"));
+  }
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 0);
+  CHECK(a.agent.count("SELECT count(DISTINCT leaf_index) FROM receipts") == 42);
 }
 
 }  // namespace
