@@ -103,7 +103,8 @@ Result<std::unique_ptr<LogStore>> start(std::unique_ptr<LogStore::Impl> impl) {
   LONTAR_ASSIGN(std::string checkpoint, impl->integrator->load());
   impl->published.set(std::move(checkpoint), impl->integrator->size());
   LONTAR_ASSIGN(impl->counters.equivocations_total, storage.write_side().equivocation_count());
-  impl->reader = std::make_unique<LogReader>(storage.read_side(), impl->published, storage.settings().nik_key);
+  impl->reader = std::make_unique<LogReader>(storage.read_side(), impl->published, storage.settings().nik_key,
+                                             impl->options.proof_cache_tiles);
   impl->publisher = std::make_unique<Publisher>(impl->published, impl->counters, impl->options.before_publish);
   impl->shared = storage.shared();
   if (impl->shared != nullptr) {

@@ -54,6 +54,7 @@
 #include "crypto/crypto.hpp"
 #include "log/integrator.hpp"
 #include "log/publisher.hpp"
+#include "log/reader.hpp"
 #include "log/storage.hpp"
 #include "rules/rules.hpp"
 #include "service.hpp"
@@ -74,6 +75,9 @@ struct LogStoreOptions {
   std::size_t push_queue_max = push_queue_max_default;
   std::size_t integration_entries_max = integration_entries_max_default;
   BeforePublishFn before_publish = nullptr;  // optional
+  // Full hash tiles kept in memory for proofs (16 KiB each; 0: none, every proof reads
+  // its tiles from the store, as before December 2026).
+  std::size_t proof_cache_tiles = proof_cache_tiles_default;
 };
 
 class LogStore final : public LogService {

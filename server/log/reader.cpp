@@ -37,7 +37,8 @@ Result<protocol::FeedPage> LogReader::feed(const Caller& caller, std::uint64_t f
 }
 
 merkle::TileReader LogReader::tiles(std::uint64_t size) {
-  return merkle::TileReader(size, [this](const merkle::TileId& id) { return store_.tile(id); });
+  return merkle::TileReader(
+      size, [this](const merkle::TileId& id) { return store_.tile(id); }, cache_.get());
 }
 
 Result<protocol::Proof> LogReader::inclusion_proof(std::uint64_t index, std::uint64_t size) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -16,11 +17,21 @@
 
 namespace lontar::server {
 
+// Full hash tiles kept, with their inner levels hashed, for proofs (merkle::TileCache):
+// 16 KiB each, so at most 64 MiB by default. Every tile above level 0 of a log of up to 268
+// million leaves fits, and the level-0 tiles of a million leaves (the newest, which offices
+// ask about, stay in as the least recently used go).
+constexpr std::size_t proof_cache_tiles_default = 4096;
+
 class LogReader {
  public:
-  // All three must outlive it.
-  LogReader(ReadSide& store, const Published& published, const rules::NikKey& nik_key)
-      : store_(store), published_(published), nik_key_(nik_key) {}
+  // All three must outlive it. `cache_tiles`: full tiles kept for proofs (0: none).
+  LogReader(ReadSide& store, const Published& published, const rules::NikKey& nik_key,
+            std::size_t cache_tiles = proof_cache_tiles_default)
+      : store_(store),
+        published_(published),
+        nik_key_(nik_key),
+        cache_(cache_tiles > 0 ? std::make_unique<merkle::TileCache>(cache_tiles) : nullptr) {}
 
   // LogService's read operations (service.hpp).
   Result<std::optional<Caller>> authenticate(const crypto::PublicKey& key);
@@ -43,6 +54,8 @@ class LogReader {
   ReadSide& store_;
   const Published& published_;
   const rules::NikKey& nik_key_;
+  // Full tiles never change, so one cache serves every tree size; shared by every thread.
+  std::unique_ptr<merkle::TileCache> cache_;
 };
 
 }  // namespace lontar::server

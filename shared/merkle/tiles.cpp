@@ -199,18 +199,19 @@ std::size_t TileCache::size() const {
   return map_.size();
 }
 
-std::shared_ptr<const TileCache::Expanded> TileCache::find(unsigned level, std::uint64_t index) const {
+std::shared_ptr<const TileCache::Expanded> TileCache::find(unsigned level, std::uint64_t index,
+                                                           std::uint32_t width) const {
   std::lock_guard lock(mu_);
-  auto it = map_.find({level, index});
+  auto it = map_.find({level + 64 * width, index});
   if (it == map_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second.lru);
   return it->second.tile;
 }
 
-void TileCache::insert(unsigned level, std::uint64_t index, std::shared_ptr<const Expanded> tile) {
+void TileCache::insert(unsigned level, std::uint64_t index, std::shared_ptr<const Expanded> tile, std::uint32_t width) {
   std::lock_guard lock(mu_);
   if (tiles_max_ == 0) return;
-  const Key key{level, index};
+  const Key key{level + 64 * width, index};
   auto it = map_.find(key);
   if (it != map_.end()) {
     it->second.tile = std::move(tile);
@@ -227,14 +228,17 @@ void TileCache::insert(unsigned level, std::uint64_t index, std::shared_ptr<cons
 
 namespace {
 
-std::shared_ptr<const TileCache::Expanded> expand(std::span<const Hash> full) {
-  assert(full.size() == tile_width_full);
+// The tile's inner levels, hashed: for a partial tile of width W, the W >> k complete nodes
+// of each level k (the others stay zero and are never asked for: they are not complete).
+std::shared_ptr<const TileCache::Expanded> expand(std::span<const Hash> tile) {
+  assert(!tile.empty() && tile.size() <= tile_width_full);
   auto e = std::make_shared<TileCache::Expanded>();
-  std::copy(full.begin(), full.end(), e->hashes.begin());
+  std::copy(tile.begin(), tile.end(), e->hashes.begin());
   std::size_t below = 0;             // offset of the level below
   std::size_t at = tile_width_full;  // offset of the level being hashed
-  for (std::size_t n = tile_width_full / 2; n >= 1; n /= 2) {
-    for (std::size_t i = 0; i < n; ++i)
+  for (std::size_t n = tile_width_full / 2, k = 1; n >= 1; n /= 2, ++k) {
+    const std::size_t complete = tile.size() >> k;
+    for (std::size_t i = 0; i < complete; ++i)
       e->hashes[at + i] = node_hash(e->hashes[below + 2 * i], e->hashes[below + 2 * i + 1]);
     below = at;
     at += n;
@@ -247,7 +251,7 @@ std::shared_ptr<const TileCache::Expanded> expand(std::span<const Hash> full) {
 Result<std::vector<Hash>> TileReader::read(std::span<const NodeId> nodes) const {
   struct Loaded {
     TileId id;
-    std::shared_ptr<const TileCache::Expanded> expanded;  // full tiles, when there is a cache
+    std::shared_ptr<const TileCache::Expanded> expanded;  // when there is a cache
     std::vector<Hash> hashes;                             // otherwise
   };
   std::vector<Loaded> tiles;  // few per call: a linear search beats a map
@@ -267,15 +271,15 @@ Result<std::vector<Hash>> TileReader::read(std::span<const NodeId> nodes) const 
     auto it = std::find_if(tiles.begin(), tiles.end(), [&](const Loaded& l) { return l.id == id; });
     if (it == tiles.end()) {
       Loaded loaded{id, nullptr, {}};
-      const bool cacheable = cache_ != nullptr && !id.partial();
-      if (cacheable) loaded.expanded = cache_->find(tile_level, tile_index);
+      const bool cacheable = cache_ != nullptr;
+      if (cacheable) loaded.expanded = cache_->find(tile_level, tile_index, id.width);
       if (loaded.expanded == nullptr) {
         auto bytes = fetch_(id);
         if (!bytes.ok()) return std::move(bytes).error().prefix(tile_path(id));
         LONTAR_ASSIGN(loaded.hashes, parse_tile(id, *bytes));
         if (cacheable) {
           loaded.expanded = expand(loaded.hashes);
-          cache_->insert(tile_level, tile_index, loaded.expanded);
+          cache_->insert(tile_level, tile_index, loaded.expanded, id.width);
         }
       }
       tiles.push_back(std::move(loaded));

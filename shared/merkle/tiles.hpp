@@ -80,10 +80,13 @@ Result<std::vector<Hash>> parse_tile(const TileId& id, ByteView bytes);
 // Fetches the bytes of a hash tile (from a database, a directory, or over HTTPS).
 using TileFetch = std::function<Result<Bytes>(const TileId&)>;
 
-// A bounded, thread-safe cache of full hash tiles with the tree levels inside them already
-// hashed (511 hashes, 16 KiB per tile). Full tiles never change, so one cache can serve every
-// TileReader of one log, whatever its size: a server answering proofs keeps the upper tiles,
-// which every proof touches, hashed once. Least recently used tiles are dropped first.
+// A bounded, thread-safe cache of hash tiles with the tree levels inside them already
+// hashed (up to 511 hashes, 16 KiB per tile), keyed by level, index and width. A tile of a
+// given width never changes (a partial tile grows into a wider one, a new key), so one cache
+// can serve every TileReader of one log, whatever its size: a server answering proofs keeps
+// the upper tiles, which every proof touches, and the partial tiles of the right edge, which
+// every proof's right-hand side touches, hashed once. Least recently used tiles are dropped
+// first (older widths of a growing partial tile among them).
 // It trusts what it is given: a reader that verifies proofs against a signed checkpoint
 // (an auditor) may share it too, since a bad tile makes the proofs fail, not pass.
 class TileCache {
@@ -91,8 +94,9 @@ class TileCache {
   explicit TileCache(std::size_t tiles_max) : tiles_max_(tiles_max) {}
   std::size_t size() const;
 
-  // A full tile's hashes by tree level inside it: the 256 hashes of tree level 8L, then 128
-  // of level 8L+1, ... then the 1 of level 8L+8.
+  // A tile's hashes by tree level inside it: the 256 hashes of tree level 8L, then 128
+  // of level 8L+1, ... then the 1 of level 8L+8. A partial tile of width W fills only the
+  // W >> k complete nodes of each level 8L + k.
   struct Expanded {
     std::array<Hash, 2 * tile_width_full - 1> hashes;
     // The hash of the node at level 8L + k (k <= 8) with index `i` counted from the tile's start.
@@ -100,11 +104,13 @@ class TileCache {
       return hashes[2 * tile_width_full - (2 * tile_width_full >> k) + i];
     }
   };
-  std::shared_ptr<const Expanded> find(unsigned level, std::uint64_t index) const;
-  void insert(unsigned level, std::uint64_t index, std::shared_ptr<const Expanded> tile);
+  std::shared_ptr<const Expanded> find(unsigned level, std::uint64_t index,
+                                       std::uint32_t width = tile_width_full) const;
+  void insert(unsigned level, std::uint64_t index, std::shared_ptr<const Expanded> tile,
+              std::uint32_t width = tile_width_full);
 
  private:
-  using Key = std::pair<unsigned, std::uint64_t>;
+  using Key = std::pair<unsigned, std::uint64_t>;  // (level + 64 * width, index)
   struct KeyHash {
     std::size_t operator()(const Key& k) const { return std::hash<std::uint64_t>()(k.second * 64 + k.first); }
   };
@@ -122,7 +128,8 @@ class TileCache {
 // read from the level-L tile holding its 2^k descendants at level 8L and hashed up from them,
 // so a proof costs one fetch per distinct tile it touches (about two per tile level) and at
 // most 255 hashes per tile. Each read() fetches each distinct tile once; full tiles are kept
-// in `cache` (optional, may be shared between readers and threads) across calls.
+// in `cache` (optional, may be shared between readers and threads) across calls, and so are
+// partial tiles (by width).
 // Nodes that are not complete in the tree of `size` are refused with not_found; a tile of the
 // wrong length is corrupt; fetch errors are returned prefixed with the tile's path.
 class TileReader final : public HashReader {
