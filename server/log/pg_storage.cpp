@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -72,6 +73,20 @@ Result<Bytes> tile_prefix(const pg::Rows& r, const merkle::TileId& id, const std
 
 constexpr std::string_view tile_get_sql = "SELECT hashes FROM log_tiles WHERE level = $1 AND idx = $2";
 constexpr std::string_view head_get_sql = "SELECT seq, hash FROM log_heads WHERE principal = $1";
+
+// Answers older than this were given up by the process that queued their push (it waits
+// queued_push_wait_max, 2 minutes, then tells the office to push again): deleted.
+constexpr std::string_view stale_answer_age = "10 minutes";
+constexpr auto stale_answer_sweep = std::chrono::minutes(1);
+
+// Deletes the answers nobody will take (their accepting process died or gave up); returns how many.
+Result<std::int64_t> delete_stale_answers(pg::Conn& c) {
+  LONTAR_ASSIGN(auto r,
+                c.query("WITH gone AS (DELETE FROM log_push_answers WHERE answered_at < now() - $1::text::interval "
+                        "RETURNING 1) SELECT count(*) FROM gone",
+                        Params().text(stale_answer_age)));
+  return r.i64(0, 0);
+}
 
 // Runs `sql` for its effect.
 Status run(pg::Conn& c, std::string_view sql, const Params& p) {
@@ -266,6 +281,12 @@ class PgWriteSide final : public WriteSide {
     lock_generation_ = c_->generation();
     if (holds_) {
       LONTAR_ASSIGN(known_size_, newest_checkpoint_size());
+      // A new integrator: the answers its predecessors wrote for processes that are gone.
+      if (auto n = delete_stale_answers(*c_); !n.ok()) {
+        spdlog::warn("{}: cannot delete stale push answers (retried later): {}", c_->name(), n.error().message);
+      } else if (*n > 0) {
+        spdlog::info("{}: deleted {} push answers nobody took", c_->name(), *n);
+      }
     }
     return {};
   }
@@ -566,6 +587,13 @@ class PgStorage final : public LogStorage, public SharedLog {
         return c.exec("COMMIT");
       }();
       if (!s.ok() && c.in_transaction()) (void)c.exec("ROLLBACK");
+      // Now and then (the integrator answers), the answers nobody took.
+      if (s.ok() && std::chrono::steady_clock::now() - last_sweep_ >= stale_answer_sweep) {
+        last_sweep_ = std::chrono::steady_clock::now();
+        if (auto n = delete_stale_answers(c); !n.ok()) {
+          spdlog::warn("{}: cannot delete stale push answers (retried later): {}", c.name(), n.error().message);
+        }
+      }
       return s;
     });
   }
@@ -575,6 +603,7 @@ class PgStorage final : public LogStorage, public SharedLog {
   LogSettings settings_;
   std::unique_ptr<PgWriteSide> writer_;
   std::unique_ptr<PgReadSide> reader_;
+  std::chrono::steady_clock::time_point last_sweep_ = std::chrono::steady_clock::now();
 };
 
 Result<LogSettings> read_settings(pg::Conn& c) {

@@ -296,3 +296,26 @@ TEST_CASE("public_tiles keeps the checkpoint and hash tiles as static files, ide
 }
 
 }  // namespace lontar::test
+
+namespace lontar::test {
+
+TEST_CASE(
+    "on PostgreSQL: push answers nobody took (their accepting server died) are deleted when a server takes the "
+    "integrator role; recent ones stay for their server") {
+  auto& cluster = pg::Cluster::shared();
+  const std::string url = cluster.create_database("stale_answers");
+  Server server("lontar.test/jatim", {"--store", url});
+  // What a non-integrating server that died (or gave up waiting) leaves behind: an answer an hour old,
+  // and one just written, whose server may still come for it.
+  cluster.sql("stale_answers",
+              "INSERT INTO log_push_answers(id, error_code, message, response, answered_at) VALUES "
+              "(900001, -1, '', ''::bytea, now() - interval '1 hour'), (900002, -1, '', ''::bytea, now())");
+  server.start();
+  REQUIRE(eventually([&] { return contains(server.log(), "deleted 1 push answers nobody took"); }));
+  CHECK(cluster.sql("stale_answers", "SELECT id FROM log_push_answers ORDER BY id") == "900002\n");
+  // The schema records the migration that added answered_at.
+  CHECK(cluster.sql("stale_answers", "SELECT max(version) FROM lontar_schema_migrations") == "3\n");
+  REQUIRE(server.stop() == 0);
+}
+
+}  // namespace lontar::test
