@@ -153,11 +153,16 @@ int run_restore_file(const std::filesystem::path& data, const std::filesystem::p
   return exit_ok;
 }
 
+// Either store: a SQLite ledger restored from a backup, or a PostgreSQL database restored to
+// an earlier point with PostgreSQL's tools (pg_basebackup + WAL, pg_restore) that lacks the
+// newest leaves. With PostgreSQL, every other server of the ledger must be stopped: this
+// command writes only while it holds the ledger's integrator lock.
 int run_restore_mirror(const std::filesystem::path& data, const std::filesystem::path& dir) {
-  if (auto st = refuse_postgresql(data, "restore --from-mirror"); !st.ok()) return fail(st.error());
   auto lock = DataLock::take(data, "restore");
   if (!lock.ok()) return fail(lock.error());
-  auto store = open_ledger(data / ledger_file_name, data);
+  auto location = ledger_location_of(data);
+  if (!location.ok()) return fail(location.error());
+  auto store = open_ledger(*location, data);
   if (!store.ok()) return fail(store.error());
   auto log = note::Verifier::parse((*store)->verifier_key());
   if (!log.ok()) return fail(log.error());
