@@ -162,7 +162,8 @@ int run_restore_mirror(const std::filesystem::path& data, const std::filesystem:
   if (!lock.ok()) return fail(lock.error());
   auto location = ledger_location_of(data);
   if (!location.ok()) return fail(location.error());
-  auto store = open_ledger(*location, data);
+  // SQLite: the file in this data folder (as `restore --from` writes it); PostgreSQL: [store] url.
+  auto store = open_ledger(pg::is_url(*location) ? std::filesystem::path(*location) : data / ledger_file_name, data);
   if (!store.ok()) return fail(store.error());
   auto log = note::Verifier::parse((*store)->verifier_key());
   if (!log.ok()) return fail(log.error());
