@@ -268,7 +268,8 @@ void add_backup(CLI::App& app, int& exit_code) {
   auto* restore =
       app.add_subcommand("restore",
                          "With the server stopped: --from FILE puts a backup back (the replaced store is kept aside); "
-                         "--from-mirror DIR re-appends the leaves a restored store lacks from an auditor's export, "
+                         "--from-mirror DIR re-appends the leaves a restored store (SQLite, or a PostgreSQL database "
+                         "restored with PostgreSQL's tools; every server stopped) lacks from an auditor's export, "
                          "verifying the published root, so that the server may serve again");
   restore->add_option("--data", a->data, "the server's data folder (holding log.key)")->required();
   auto* from = restore->add_option("--from", a->from, "a file written by `lontar-server backup`");
