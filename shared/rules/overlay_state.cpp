@@ -327,7 +327,6 @@ Status OverlayState::flush_rows() {
   return {};
 }
 
-
 // The same rows as flush_rows(), the new ones many per statement. Ends and removals
 // (rows written before the span, then ended in it) stay single statements: they are
 // few, and each concerns a key none of the batches holds.
@@ -335,7 +334,7 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
   {
     std::vector<BatchWriter::ParticipantRow> rows;
     rows.reserve(participants_.size());
-    for (auto* row : sorted_rows(participants_, [](const auto& a, const auto& b) { return a.first < b.first; })) {
+    for (auto* row : sorted_rows(participants_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
       if (row->second) {
         rows.push_back({&row->first, &*row->second});
       } else if (!fresh_) {
@@ -347,7 +346,7 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
   {
     std::vector<BatchWriter::ClaimRow> rows;
     rows.reserve(claims_.size());
-    for (auto* row : sorted_rows(claims_, [](const auto& a, const auto& b) { return a.first < b.first; })) {
+    for (auto* row : sorted_rows(claims_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
       if (row->second) {
         rows.push_back({row->first, &*row->second});
       } else if (!fresh_) {
@@ -359,9 +358,8 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
   {
     std::vector<BatchWriter::ReceiptRow> rows;
     rows.reserve(receipts_.size());
-    for (auto* row : sorted_rows(receipts_, [](const auto& a, const auto& b) {
-           return std::tie(a.second.principal, a.second.receipt_no) <
-                  std::tie(b.second.principal, b.second.receipt_no);
+    for (auto* row : sorted_rows(receipts_, [](const auto&a, const auto&b) {
+           return std::tie(a.second.principal, a.second.receipt_no) < std::tie(b.second.principal, b.second.receipt_no);
          })) {
       const Receipt& r = row->second;
       if (r.used) {
@@ -375,14 +373,14 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
   {
     std::vector<BatchWriter::CoverageRow> rows;
     rows.reserve(coverage_added_.size());
-    for (auto* row : sorted_rows(coverage_added_, [](const auto& a, const auto& b) { return a.first < b.first; })) {
+    for (auto* row : sorted_rows(coverage_added_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
       for (const Range& r : row->second) rows.push_back({&row->first, r.first, r.months});
     }
     LONTAR_TRY(batch.add_coverages(rows));
   }
   std::vector<BatchWriter::AppliedRow> rows;
   rows.reserve(applied_.size());
-  for (auto* row : sorted_rows(applied_, [](const auto& a, const auto& b) {
+  for (auto* row : sorted_rows(applied_, [](const auto&a, const auto&b) {
          return std::tie(a.second.principal, a.second.seq) < std::tie(b.second.principal, b.second.seq);
        })) {
     const AppliedRow& a = row->second;

@@ -10,12 +10,12 @@
 #include <sqlite3.h>
 
 #include <array>
-#include <span>
-#include <string>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <string>
 #include <utility>
 
 #include "rules/batch_writer.hpp"

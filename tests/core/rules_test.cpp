@@ -877,7 +877,7 @@ struct Replayed {
 
 // How a replay goes through overlays (replay_overlay).
 struct Via {
-  std::size_t rows_max = 0;     // the overlay's cap; 0: no overlay, the SQLite state itself
+  std::size_t rows_max = 0;      // the overlay's cap; 0: no overlay, the SQLite state itself
   std::vector<int> flush_after;  // also flush after entry i when flush_after[i] == 0
   rules::OverlayState::Base base = rules::OverlayState::Base::any;
   bool nested = false;  // through a second overlay over the first (which has no batch writer)
