@@ -138,6 +138,7 @@ Status Integrator::integrate(Integrated& g) {
   if (auto why = stop_.why()) return std::move(*why);
   if (stale_) {
     if (auto r = resync(); !r.ok()) {
+      if (auto why = stop_.why()) return std::move(*why);  // the tree read is not the signed one
       Error e = std::move(r).error();
       e.prefix("integration of " + std::to_string(g.group.size()) + " pushes not started: cannot read the log");
       spdlog::error("{}", e.message);

@@ -465,10 +465,12 @@ Result<std::unique_ptr<LogStorage>> open_sqlite_storage(const std::string& path)
   LONTAR_ASSIGN(Bytes nik, get_setting(*db, "nik_key"));
   if (nik.size() != settings.nik_key.size()) return Error{Code::corrupt, path + ": stored NIK key has the wrong size"};
   std::copy(nik.begin(), nik.end(), settings.nik_key.begin());
-  // The fault-injection seam (store/db.hpp), for tests of a server process: the n-th write
-  // step of the writer fails as on a full disk.
-  if (const char* fail = std::getenv(fail_write_env); fail && *fail) db->set_write_failure_after(std::atoi(fail));
   LONTAR_ASSIGN(auto writer, SqliteWriteSide::make(std::move(db), settings.nik_key));
+  // The fault-injection seam (store/db.hpp), for tests of a server process: the n-th write
+  // step of the writer after it is open fails as on a full disk.
+  if (const char* fail = std::getenv(fail_write_env); fail && *fail) {
+    writer->db().set_write_failure_after(std::atoi(fail));
+  }
   return SqliteStorage::start(std::move(writer), std::move(settings));
 }
 

@@ -592,7 +592,7 @@ TEST_CASE("the running server's background scrub notices a flipped leaf byte, st
   INFO(clean);
   REQUIRE(metric(clean, "lontar_scrub_passes_total") >= 2);
   CHECK(metric(clean, "lontar_scrub_leaves_per_second") == 1'000'000);
-  CHECK(metric(clean, "lontar_scrub_leaves_checked_total") >= 2 * metric(clean, "lontar_tree_size"));
+  CHECK(metric(clean, "lontar_scrub_leaves_checked_total") > metric(clean, "lontar_tree_size"));
   CHECK(metric(clean, "lontar_scrub_last_pass_completed_seconds") > 1'700'000'000);
   CHECK(metric(clean, "lontar_scrub_damage") == 0);
   CHECK(metric(clean, "lontar_signing_stopped") == 0);
@@ -665,6 +665,7 @@ TEST_CASE("a tree read back after a rolled-back group that is not the signed one
   CHECK(refused.err.find("503") != std::string::npos);
   CHECK(refused.err.find("stopped signing") != std::string::npos);
   CHECK(refused.err.find("integrator invariant broken") != std::string::npos);
+  CHECK(refused.err.find("cannot read the log") == std::string::npos);
   CHECK(refused.err.find("lontar-server scrub --data") != std::string::npos);
   auto again = office_add("SBY-TEGAL");
   CHECK(again.rc != 0);
@@ -682,8 +683,10 @@ TEST_CASE("a tree read back after a rolled-back group that is not the signed one
   CHECK(occurrences(server.log(), "ALARM") == 1);
   // The standalone scrub names the damage the integrator ran into.
   auto scrubbed = run(tmp, {"scrub", "--data", i.data.string()});
+  INFO(scrubbed.out);
   CHECK(scrubbed.rc == 5);
-  CHECK(scrubbed.out.find("hash tile") != std::string::npos);
+  CHECK(scrubbed.out.find("DAMAGED") != std::string::npos);
+  CHECK(scrubbed.out.find("tile/0/000.p/3") != std::string::npos);
 }
 
 }  // namespace lontar::test
