@@ -552,7 +552,8 @@ void LogStore::Impl::scrub_damaged(const ScrubReport& report) {
       "DAMAGED LEDGER: the background scrub found stored data that does not match the signed "
       "tree: " +
       named + ". " + what_to_do;
-  if (!signing_stop.stop(SigningStop::Cause::scrub_damage, why)) return;  // already stopped: said before
+  // Said once: the scrub's thread ends after this (a stop already thrown by the integrator keeps its cause).
+  signing_stop.stop(SigningStop::Cause::scrub_damage, why);
   // One line (the log is one line per event): every damage item listed, then what to do.
   std::string all;
   for (const auto& d : report.damage) all += (all.empty() ? "" : " | ") + d;
