@@ -101,7 +101,14 @@ Status Integrator::resync() {
   // The newest checkpoint is written with the leaves it covers: its size is the leaf count.
   LONTAR_ASSIGN(auto latest, store_.latest_checkpoint());
   const std::uint64_t size = latest ? latest->size : 0;
-  LONTAR_ASSIGN(tree_, merkle::TileWriter::resume(size, [this](const merkle::TileId& id) { return store_.tile(id); }));
+  auto resumed = merkle::TileWriter::resume(size, [this](const merkle::TileId& id) { return store_.tile(id); });
+  if (!resumed.ok() && resumed.error().code == Code::corrupt) {
+    // A tile missing or narrower than the checkpoint: damage, not a store that is away.
+    return broken("the tree's right edge cannot be read back from the store after a failed transaction: " +
+                  resumed.error().message);
+  }
+  if (!resumed.ok()) return std::move(resumed).error();
+  tree_ = std::move(resumed).value();
   // The tree read back must be the one the checkpoint signed: else the next checkpoint
   // would be signed over a tree that is not the log's.
   if (latest) {
