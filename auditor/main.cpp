@@ -158,6 +158,10 @@ int main(int argc, char** argv) {
   verify_cmd->add_flag("--from-start", vo.from_start,
                        "after the leaves added since the last run, audit every leaf again from the first: finds old "
                        "leaves or tiles changed on the server's disk since they were audited");
+  verify_cmd->add_option("--sample", vo.sample,
+                         "after the leaves added since the last run, re-read N leaves audited before, at random, and "
+                         "prove each into the signed tree: finds, over many runs, old leaves or tiles changed on the "
+                         "server's disk at a small cost per run");
 
   auto* report_cmd = app.add_subcommand(
       "report", "enrollments, contributions, claims, payouts by office, programme, occupation and month; exceptions");

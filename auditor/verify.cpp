@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <set>
 
 #include "audit_state.hpp"
 #include "leaf_stream.hpp"
@@ -236,15 +238,81 @@ Result<VerifyReport> verify_once(Source& source, const VerifyOptions& options) {
   return r;
 }
 
+// VerifyOptions::sample: `count` leaves of [0, old_size) at random, each proved into the
+// checkpoint's root from its bytes in the entry bundle and the source's hash tiles.
+Status check_sample(Source& source, const note::Checkpoint& cp, std::uint64_t old_size, std::uint64_t count,
+                    VerifyReport& r) {
+  std::set<std::uint64_t> picked;
+  if (count >= old_size) {
+    for (std::uint64_t i = 0; i < old_size; ++i) picked.insert(i);
+  } else {
+    std::mt19937_64 rng(std::random_device{}());
+    std::uniform_int_distribution<std::uint64_t> any(0, old_size - 1);
+    while (picked.size() < count) picked.insert(any(rng));
+  }
+  merkle::TileReader hashes(cp.size,
+                            [&source](const merkle::TileId& id) { return source.tile(merkle::tile_path(id)); });
+  std::optional<std::uint64_t> bundle_at;  // the bundle in `leaves`
+  std::vector<Bytes> leaves;
+  for (std::uint64_t i : picked) {
+    const std::uint64_t bundle = i / merkle::tile_width_full;
+    if (bundle_at != bundle) {
+      bundle_at.reset();
+      const merkle::TileId id{true, 0, bundle, merkle::tile_width(0, bundle, cp.size)};
+      const std::string path = merkle::tile_path(id);
+      auto bytes = source.tile(path);
+      if (!bytes.ok() && bytes.error().code != Code::not_found && bytes.error().code != Code::corrupt) {
+        return std::move(bytes).error().prefix("re-reading old leaf " + std::to_string(i));
+      }
+      if (!bytes.ok()) {
+        r.findings.add(
+            check::bundle_missing, i, "", std::nullopt,
+            "old leaf " + std::to_string(i) + " (re-read at random): " + path + ": " + bytes.error().message);
+        continue;
+      }
+      auto parsed = merkle::parse_bundle(id, *bytes);
+      if (!parsed.ok()) {
+        r.findings.add(
+            check::bundle_malformed, i, "", std::nullopt,
+            "old leaf " + std::to_string(i) + " (re-read at random): " + path + ": " + parsed.error().message);
+        continue;
+      }
+      leaves = std::move(parsed).value();
+      bundle_at = bundle;
+    }
+    ++r.sampled;
+    const Bytes& leaf = leaves[i - bundle * merkle::tile_width_full];
+    auto proof = merkle::inclusion_proof(hashes, i, cp.size);
+    if (!proof.ok() && proof.error().code != Code::not_found && proof.error().code != Code::corrupt) {
+      return std::move(proof).error().prefix("re-reading old leaf " + std::to_string(i));
+    }
+    Status holds = proof.ok() ? merkle::verify_inclusion(merkle::leaf_hash(leaf), i, cp.size, *proof, cp.root)
+                              : Status(std::move(proof).error());
+    if (!holds.ok()) {
+      r.findings.add(check::root_mismatch, i, "", std::nullopt,
+                     "old leaf " + std::to_string(i) +
+                         " (audited before, re-read at random) is not in the signed tree "
+                         "of " +
+                         std::to_string(cp.size) + " leaves: " + holds.error().message +
+                         "; it or a hash tile changed on the server's disk since it was audited: run "
+                         "`lontar-audit verify --from-start` and tell the log's operator (lontar-server scrub)");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
   LONTAR_ASSIGN(VerifyReport r, verify_once(source, options));
+  if (options.sample > 0 && r.passed() && r.checkpoint && r.from > 0) {
+    LONTAR_TRY(check_sample(source, *r.checkpoint, r.from, options.sample, r));
+  }
   if (!options.from_start || !r.passed()) return r;
   const auto fresh = options.state_dir / "from-start.tmp";
   std::error_code ec;
   std::filesystem::remove_all(fresh, ec);
-  auto full = verify_once(source, VerifyOptions{options.verifier_key, fresh, false});
+  auto full = verify_once(source, VerifyOptions{options.verifier_key, fresh, false, 0});
   std::filesystem::remove_all(fresh, ec);
   if (!full.ok()) return std::move(full).error().prefix("auditing again from the first leaf");
   full->checkpoints_accepted = r.checkpoints_accepted;  // of the auditor's own state
@@ -261,6 +329,7 @@ std::string summary_line(const VerifyReport& r) {
   out += "; checked leaves [" + std::to_string(r.from) + ", " + std::to_string(r.to) +
          "): " + std::to_string(r.entries) + " entries, " + std::to_string(r.seals) + " seals in " +
          std::to_string(r.seconds).substr(0, 5) + " s";
+  if (r.sampled > 0) out += "; " + std::to_string(r.sampled) + " old leaves re-read at random";
   out += "; " + std::to_string(r.checkpoints_accepted) + " checkpoints accepted so far";
   if (!r.passed()) {
     out += "; " + std::to_string(r.findings.total()) + " findings:";
@@ -287,6 +356,7 @@ std::string to_json(const VerifyReport& r) {
   j["seconds"] = r.seconds;
   j["peak_rss_kib"] = r.peak_rss_kib;
   j["checkpoints_accepted"] = r.checkpoints_accepted;
+  j["sampled"] = r.sampled;
   j["findings_total"] = r.findings.total();
   j["by_check"] = ordered_json::object();
   for (const auto& [code, n] : r.findings.by_check()) j["by_check"][code] = n;

@@ -30,6 +30,12 @@ struct VerifyOptions {
   // tile changed on the server's disk since it was audited is found (root and tile
   // mismatch naming the leaf). The report is that second run's.
   bool from_start = false;
+  // After the usual run, re-read this many leaves audited by earlier runs, chosen at random
+  // (all of them when there are fewer): each leaf's bytes from its entry bundle, hashed
+  // and proved into the checkpoint's root through the hash tiles. A leaf changed on the
+  // server's disk since it was audited is a root_mismatch finding naming it. Cheap enough
+  // for every run (one bundle and a few tiles per leaf); 0: none.
+  std::uint64_t sample = 0;
 };
 
 struct VerifyReport {
@@ -41,6 +47,7 @@ struct VerifyReport {
   std::uint64_t entries = 0;
   std::uint64_t seals = 0;
   std::uint64_t checkpoints_accepted = 0;  // after this run
+  std::uint64_t sampled = 0;               // old leaves re-read at random (VerifyOptions::sample)
   double seconds = 0;
   long peak_rss_kib = 0;  // of this process, at the end of the run (VmHWM)
   bool passed() const { return findings.empty(); }

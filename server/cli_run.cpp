@@ -67,6 +67,7 @@ int run_server(const std::filesystem::path& config_file) {
   LogStoreOptions lo;
   lo.push_queue_max = c.push_queue_max;
   lo.integration_entries_max = c.integration_entries_max;
+  lo.scrub_leaves_per_second = c.scrub_leaves_per_second;
   // Rollback protection: every checkpoint is recorded outside the store before it is served.
   lo.before_publish = [data = c.data_dir](std::uint64_t, const std::string& note) {
     return ops::record_published(data, note);

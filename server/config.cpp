@@ -99,7 +99,9 @@ Result<ServerConfig> load_config(const std::filesystem::path& file) {
   const std::filesystem::path base = std::filesystem::absolute(file).parent_path();
   Reader r(file, root);
   LONTAR_TRY(r.check_known({
-      {"server", {"listen", "port", "data", "log_level", "public_without_certificate", "public_tiles"}},
+      {"server",
+       {"listen", "port", "data", "log_level", "public_without_certificate", "public_tiles",
+        "scrub_leaves_per_second"}},
       {"store", {"url"}},
       {"tls", {"certificate", "key", "key_passphrase_file"}},
       {"limits",
@@ -122,6 +124,7 @@ Result<ServerConfig> load_config(const std::filesystem::path& file) {
   std::filesystem::path public_tiles;
   LONTAR_TRY(r.path("server", "public_tiles", public_tiles, base));
   if (!public_tiles.empty()) c.public_tiles = public_tiles;
+  LONTAR_TRY(r.integer("server", "scrub_leaves_per_second", c.scrub_leaves_per_second, 0, 100'000'000));
 
   LONTAR_TRY(r.string("store", "url", c.store_url));
   if (!c.store_url.empty() && !c.store_url.starts_with("postgresql://") && !c.store_url.starts_with("postgres://")) {
@@ -205,6 +208,10 @@ public_without_certificate = false
 # folder, C2SP tlog-tiles layout, for any static web server or CDN to serve to auditors and
 # witnesses. Entry bundles are never written there.
 # public_tiles = "/srv/lontar-public"
+# Re-read this many leaves per second in the background and re-hash them against the signed
+# tree, one pass over the whole log after another; damage stops the log from signing and
+# raises lontar_scrub_damage in /metrics (docs/OPERATIONS.md). 0 turns it off.
+scrub_leaves_per_second = 5000
 
 [store]
 # Where the ledger lives. Left out: ledger.db in the data folder (SQLite, one server).

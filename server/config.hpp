@@ -33,6 +33,9 @@ struct ServerConfig {
   // When set: the checkpoint and hash tiles kept current there as static files (C2SP
   // tlog-tiles layout, no entry bundles), for a static web server or CDN (ops/public_tiles.hpp).
   std::optional<std::filesystem::path> public_tiles;
+  // The background scrub: leaves re-read and re-hashed per second against the signed tree,
+  // cycling through the log (log_store.hpp); 0 turns it off.
+  std::uint64_t scrub_leaves_per_second = 5000;
 
   // [store]
   // Where the ledger lives: empty for <data>/ledger.db (SQLite, the default), or a

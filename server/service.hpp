@@ -36,6 +36,14 @@ struct Metrics {
   std::uint64_t integrations_total = 0;  // group commits (one checkpoint each)
   std::uint64_t verdicts_rejected_total = 0;
   std::uint64_t verdicts_flagged_total = 0;
+  // The background scrub (server/log/scrub.hpp) and the signing stop (signing_stop.hpp).
+  std::uint64_t scrub_leaves_per_second = 0;  // as configured; 0: the scrub is off
+  std::uint64_t scrub_leaves_checked_total = 0;
+  std::uint64_t scrub_passes_total = 0;                 // complete passes over the log
+  std::uint64_t scrub_last_pass_completed_seconds = 0;  // Unix time; 0: none yet
+  std::uint64_t scrub_damage = 0;                       // 1: the scrub found damage (alarm)
+  std::uint64_t integrator_invariant_broken = 0;        // 1: alarm
+  std::uint64_t signing_stopped = 0;                    // 1: no checkpoint is signed, pushes get 503 (alarm)
 };
 
 class LogService {

@@ -153,6 +153,19 @@ std::string prometheus(const Metrics& m) {
   line("lontar_verdicts_rejected_total", "counter", "Entries logged with a rejected verdict.",
        m.verdicts_rejected_total);
   line("lontar_verdicts_flagged_total", "counter", "Entries logged with a flagged verdict.", m.verdicts_flagged_total);
+  line("lontar_scrub_leaves_per_second", "gauge", "The background scrub's configured rate (0: off).",
+       m.scrub_leaves_per_second);
+  line("lontar_scrub_leaves_checked_total", "counter", "Leaves re-read and re-hashed by the background scrub.",
+       m.scrub_leaves_checked_total);
+  line("lontar_scrub_passes_total", "counter", "Complete background scrub passes over the log.", m.scrub_passes_total);
+  line("lontar_scrub_last_pass_completed_seconds", "gauge",
+       "Unix time the last complete scrub pass ended (0: none since start).", m.scrub_last_pass_completed_seconds);
+  line("lontar_scrub_damage", "gauge", "1: the scrub found stored data that does not match the signed tree (alarm).",
+       m.scrub_damage);
+  line("lontar_integrator_invariant_broken", "gauge", "1: the integrator found a broken invariant (alarm).",
+       m.integrator_invariant_broken);
+  line("lontar_signing_stopped", "gauge", "1: the log signs no checkpoint and refuses pushes with 503 (alarm).",
+       m.signing_stopped);
   return out;
 }
 

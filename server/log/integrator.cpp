@@ -43,21 +43,15 @@ Result<Bytes> entry_leaf_bytes(const Bytes& entry_bytes, const domain::Verdict& 
   return leaf;
 }
 
-// A broken invariant is a bug in this file: stop before the group is committed.
-void invariant(bool holds, const std::string& what) {
-  if (holds) return;
-  spdlog::critical("integrator invariant broken, stopping before the commit: {}", what);
-  std::abort();
-}
-
 }  // namespace
 
 Integrator::Integrator(WriteSide& store, const LogSettings& settings, const crypto::PrivateKey& log_key,
-                       std::string name)
+                       std::string name, SigningStop& stop)
     : store_(store),
       settings_(settings),
       log_key_(log_key),
       name_(std::move(name)),
+      stop_(stop),
       base_state_(&store.rules_state()),
       state_(base_state_) {}
 
@@ -107,9 +101,39 @@ Status Integrator::resync() {
   // The newest checkpoint is written with the leaves it covers: its size is the leaf count.
   LONTAR_ASSIGN(auto latest, store_.latest_checkpoint());
   const std::uint64_t size = latest ? latest->size : 0;
-  LONTAR_ASSIGN(tree_, merkle::TileWriter::resume(size, [this](const merkle::TileId& id) { return store_.tile(id); }));
+  auto resumed = merkle::TileWriter::resume(size, [this](const merkle::TileId& id) { return store_.tile(id); });
+  if (!resumed.ok() && resumed.error().code == Code::corrupt) {
+    // A tile missing or narrower than the checkpoint: damage, not a store that is away.
+    return broken("the tree's right edge cannot be read back from the store after a failed transaction: " +
+                  resumed.error().message);
+  }
+  if (!resumed.ok()) return std::move(resumed).error();
+  tree_ = std::move(resumed).value();
+  // The tree read back must be the one the checkpoint signed: else the next checkpoint
+  // would be signed over a tree that is not the log's.
+  if (latest) {
+    const std::string body = settings_.origin + "\n" + std::to_string(size) + "\n" + to_base64(tree_.root()) + "\n";
+    if (!latest->note.starts_with(body)) {
+      return broken(
+          "the tree's right edge read back from the store after a failed transaction is not the tree the "
+          "latest checkpoint (" +
+          std::to_string(size) + " leaves) signed: a stored hash tile changed");
+    }
+  }
   stale_ = false;
   return {};
+}
+
+Error Integrator::broken(const std::string& what) {
+  const std::string why =
+      "the log stopped signing: integrator invariant broken: " + what +
+      "; nothing more is integrated or signed and pushes are refused (offices keep their entries and push again "
+      "later). Stop the server and check the ledger with `lontar-server scrub --data DIR` (DIR: the folder of " +
+      name_ +
+      "); if it finds damage, restore from a backup (docs/OPERATIONS.md), else report this as a bug with the "
+      "server's log";
+  if (stop_.stop(SigningStop::Cause::integrator_invariant, why)) spdlog::critical("ALARM: {}", why);
+  return *stop_.why();
 }
 
 // ---------------------------------------------------------------- one group
@@ -118,8 +142,10 @@ Status Integrator::integrate(Integrated& g) {
   g.outcomes.assign(g.group.size(), std::nullopt);
   g.counts = Counts{};
   g.note.clear();
+  if (auto why = stop_.why()) return std::move(*why);
   if (stale_) {
     if (auto r = resync(); !r.ok()) {
+      if (auto why = stop_.why()) return std::move(*why);  // the tree read is not the signed one
       Error e = std::move(r).error();
       e.prefix("integration of " + std::to_string(g.group.size()) + " pushes not started: cannot read the log");
       spdlog::error("{}", e.message);
@@ -138,11 +164,12 @@ Status Integrator::integrate(Integrated& g) {
     } back{*this};
     for (std::size_t i = 0; i < g.group.size(); ++i) LONTAR_TRY(integrate_one(*g.group[i], g.counts, g.outcomes[i]));
     LONTAR_TRY(overlay.flush());
+    // Stopped meanwhile (the scrub found damage): nothing of the group is committed.
+    if (auto why = stop_.why()) return std::move(*why);
     if (tree_.size() != start_size) {
       LONTAR_ASSIGN(g.note, commit_checkpoint());
     }
-    check_invariants(g, start_size);
-    return {};
+    return check_invariants(g, start_size);
   });
   if (!s.ok()) {
     // Usually the store is back at start_size; but a commit whose answer was lost (a
@@ -168,25 +195,32 @@ Result<std::string> Integrator::commit_checkpoint() {
   return note;
 }
 
-void Integrator::check_invariants(const Integrated& g, std::uint64_t start_size) const {
+Status Integrator::check_invariants(const Integrated& g, std::uint64_t start_size) {
+  std::optional<std::string> failed;  // the first invariant that does not hold
+  auto invariant = [&](bool holds, const std::string& what) {
+    if (!holds && !failed) failed = what;
+  };
   const std::uint64_t added = tree_.size() - start_size;
   std::vector<bool> named(added, false);  // each new leaf is named by some receipt or seal
   auto name = [&](std::uint64_t leaf) {
     invariant(leaf < tree_.size(), "a receipt names leaf " + std::to_string(leaf) + " beyond the tree");
-    if (leaf >= start_size) named[leaf - start_size] = true;
+    if (leaf >= start_size && leaf < tree_.size()) named[leaf - start_size] = true;
   };
   std::uint64_t receipts = 0, refused = 0;
   for (std::size_t i = 0; i < g.group.size(); ++i) {
     invariant(g.outcomes[i].has_value(), "push " + std::to_string(i) + " of the group has no outcome");
+    if (!g.outcomes[i].has_value()) continue;
     const Result<protocol::PushResponse>& r = *g.outcomes[i];
     if (!r.ok()) {
       ++refused;
       continue;
     }
     const std::vector<chain::Entry>& entries = g.group[i]->batch.entries;
-    invariant(r->receipts.size() == entries.size(), "push " + std::to_string(i) + " has " +
-                                                        std::to_string(r->receipts.size()) + " receipts for " +
-                                                        std::to_string(entries.size()) + " entries");
+    if (r->receipts.size() != entries.size()) {
+      invariant(false, "push " + std::to_string(i) + " has " + std::to_string(r->receipts.size()) + " receipts for " +
+                           std::to_string(entries.size()) + " entries");
+      continue;
+    }
     for (std::size_t k = 0; k < entries.size(); ++k) {
       invariant(r->receipts[k].seq == entries[k].seq, "a receipt is for another seq than its entry");
       name(r->receipts[k].leaf_index);
@@ -199,6 +233,8 @@ void Integrator::check_invariants(const Integrated& g, std::uint64_t start_size)
   invariant(g.counts.integrated + g.counts.replayed == receipts && g.counts.refused == refused,
             "the group's counts do not add up to its receipts and refusals");
   invariant(g.note.empty() == (added == 0), "a checkpoint is signed exactly when the tree grew");
+  if (failed) return broken(*failed + " (checked before the commit)");
+  return {};
 }
 
 // ---------------------------------------------------------------- one push

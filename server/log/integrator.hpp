@@ -13,10 +13,15 @@
 // added leaves, commit_checkpoint(): the tiles that changed, a checkpoint signed for the new
 // size, stored in the same transaction as the leaves it covers.
 //
-// Invariants checked after each group, before its commit (a failure is a bug: the process
-// stops, nothing of the group is committed): the tree grew by exactly the leaves the
-// receipts name, every push has an outcome, every accepted push has one receipt per entry,
-// and the counts add up. They cost O(entries) and stay on in release builds.
+// Invariants checked after each group, before its commit: the tree grew by exactly the
+// leaves the receipts name, every push has an outcome, every accepted push has one receipt
+// per entry, and the counts add up; and, when the tree is read back from the store after a
+// failed transaction, that it is the tree the latest checkpoint signed. They cost
+// O(entries) and stay on in release builds. A broken one (a bug, or a stored tile that
+// changed) stops signing (signing_stop.hpp): nothing of the group is committed, every push
+// from then on is refused with a message saying so and what to run, and /metrics raises
+// the alarm; the process keeps serving reads. Signing also stops when the background scrub
+// finds damage (checked before each group and again just before its checkpoint is signed).
 //
 // Only the integrator's thread calls it (and mirror restore, when no push is in flight).
 // Its in-memory state — the tree's right edge (merkle::TileWriter) and the heads of the
@@ -39,6 +44,7 @@
 #include "base/result.hpp"
 #include "crypto/crypto.hpp"
 #include "log/group.hpp"
+#include "log/signing_stop.hpp"
 #include "log/storage.hpp"
 #include "merkle/tile_writer.hpp"
 
@@ -52,8 +58,9 @@ struct TreeHead {
 
 class Integrator {
  public:
-  // `store` and `log_key` must outlive it.
-  Integrator(WriteSide& store, const LogSettings& settings, const crypto::PrivateKey& log_key, std::string name);
+  // `store`, `log_key` and `stop` must outlive it.
+  Integrator(WriteSide& store, const LogSettings& settings, const crypto::PrivateKey& log_key, std::string name,
+             SigningStop& stop);
 
   // Loads the tree from the store and checks it against the latest stored checkpoint;
   // returns the checkpoint to serve (for an empty log, one of the empty tree, signed now
@@ -62,7 +69,8 @@ class Integrator {
 
   // Integrates `group.group` in one transaction: fills its outcomes, counts, note and
   // size. On an error nothing of the group is in the store (and the in-memory state is
-  // reloaded); the caller answers every push with the error.
+  // reloaded); the caller answers every push with the error. Once signing has stopped,
+  // returns why at once.
   Status integrate(Integrated& group);
 
   // Restore from a mirror (LogStore::append_mirrored, mirror_restore.cpp): appends the
@@ -86,13 +94,17 @@ class Integrator {
   Status append_new(Pending& p, std::size_t first_new, protocol::PushResponse& resp, Counts& counts);
   // Write tiles, sign, store the checkpoint: the one way a checkpoint comes to be.
   Result<std::string> commit_checkpoint();
-  // Stops the process (before the commit) when one does not hold.
-  void check_invariants(const Integrated& group, std::uint64_t start_size) const;
+  // broken() (before the commit) when one does not hold.
+  Status check_invariants(const Integrated& group, std::uint64_t start_size);
+  // Stops signing for a broken invariant `what` (the alarm is logged once); the error to
+  // answer with.
+  Error broken(const std::string& what);
   // After a failed transaction: the in-memory state as the store has it (at start_size);
   // marks it stale, so that the next group first resyncs.
   void reload(std::uint64_t start_size);
   // The in-memory state from what the store holds now (its leaf count): before a group
-  // after a failed one, whose commit may have landed unseen or been fenced.
+  // after a failed one, whose commit may have landed unseen or been fenced. broken() when
+  // the tree read is not the one the latest checkpoint signed.
   Status resync();
 
   Result<Head> head_of(const std::string& principal);
@@ -106,7 +118,8 @@ class Integrator {
   WriteSide& store_;
   const LogSettings& settings_;
   const crypto::PrivateKey& log_key_;
-  std::string name_;          // the store, for messages
+  std::string name_;  // the store, for messages
+  SigningStop& stop_;
   rules::State* base_state_;  // the store's (WriteSide::rules_state())
   rules::State* state_;       // the group's overlay over it, during integrate()
   merkle::TileWriter tree_;

@@ -1,5 +1,6 @@
 #include "log/log_store.hpp"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -8,14 +9,18 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
 #include <future>
 #include <mutex>
 #include <thread>
 
+#include "base/clock.hpp"
 #include "chain/verify_hashed.hpp"
 #include "encoding/encoding.hpp"
 #include "log/pg_storage.hpp"
 #include "log/reader.hpp"
+#include "log/scrub.hpp"
+#include "log/signing_stop.hpp"
 #include "log/sqlite_storage.hpp"
 #include "note/checkpoint.hpp"
 
@@ -33,15 +38,22 @@ constexpr auto follow_interval = std::chrono::milliseconds(250);
 constexpr auto queue_poll_interval = std::chrono::milliseconds(10);
 constexpr std::size_t queued_pushes_per_group = 256;
 constexpr auto queued_push_wait_max = std::chrono::seconds(120);
+// The background scrub: the least time from one pass's start to the next (a small log is
+// not re-read in a busy loop), and the pause after the store could not be read.
+constexpr auto scrub_pass_interval_min = std::chrono::seconds(1);
+// Damage items named in a refused push's message (the log lists up to ScrubOptions::damage_max).
+constexpr std::size_t scrub_damage_in_refusal = 3;
 }  // namespace
 
 struct LogStore::Impl {
-  Impl(std::unique_ptr<LogStorage> s, crypto::PrivateKey key, LogStoreOptions o)
-      : storage(std::move(s)), log_key(std::move(key)), options(std::move(o)) {}
+  Impl(std::unique_ptr<LogStorage> s, crypto::PrivateKey key, LogStoreOptions o, std::string p)
+      : storage(std::move(s)), log_key(std::move(key)), options(std::move(o)), path(std::move(p)) {}
   std::unique_ptr<LogStorage> storage;
   crypto::PrivateKey log_key;
   LogStoreOptions options;
+  std::string path;  // where the store is (LogStore::open's `path`)
   Counters counters;
+  SigningStop signing_stop;
   Published published;
   std::unique_ptr<Integrator> integrator;  // only the integrator thread uses it after start
   std::unique_ptr<LogReader> reader;
@@ -88,6 +100,24 @@ struct LogStore::Impl {
   void adopt(const std::string& note);
   // The answerer's thread: writes the answers of queued pushes to the database.
   void answer_queued();
+
+  // ---- the background scrub (scrub.hpp) ----
+  std::thread scrub_thread;
+  std::mutex s_mu;
+  std::condition_variable s_wake;
+  bool scrub_stopping = false;
+  std::atomic<std::uint64_t> scrub_leaves_checked_total{0}, scrub_passes_total{0};
+  std::atomic<std::int64_t> scrub_last_pass_ms{0};
+  // The scrub's thread: passes over the log at options.scrub_leaves_per_second until
+  // shutdown, or until one finds damage (then signing stops and the thread ends).
+  void scrub_loop();
+  // Waits until `when`; false when the store is shutting down.
+  bool scrub_wait_until(std::chrono::steady_clock::time_point when) {
+    std::unique_lock lock(s_mu);
+    return !s_wake.wait_until(lock, when, [&] { return scrub_stopping; });
+  }
+  // Stops signing for the damage in `report`; logs the alarm (once).
+  void scrub_damaged(const ScrubReport& report);
 };
 
 namespace {
@@ -98,8 +128,8 @@ Error refusal(Code code, const std::string& principal, const std::string& why) {
 
 Result<std::unique_ptr<LogStore>> start(std::unique_ptr<LogStore::Impl> impl) {
   LogStorage& storage = *impl->storage;
-  impl->integrator =
-      std::make_unique<Integrator>(storage.write_side(), storage.settings(), impl->log_key, storage.name());
+  impl->integrator = std::make_unique<Integrator>(storage.write_side(), storage.settings(), impl->log_key,
+                                                  storage.name(), impl->signing_stop);
   LONTAR_ASSIGN(std::string checkpoint, impl->integrator->load());
   impl->published.set(std::move(checkpoint), impl->integrator->size());
   LONTAR_ASSIGN(impl->counters.equivocations_total, storage.write_side().equivocation_count());
@@ -120,6 +150,16 @@ Result<std::unique_ptr<LogStore>> start(std::unique_ptr<LogStore::Impl> impl) {
   raw->integrator_thread = std::thread([raw] { raw->run(); });
   // Named (15 characters at most) for `top -H` and for the benchmark, which reads the integrator's CPU time.
   pthread_setname_np(raw->integrator_thread.native_handle(), "log-integrator");
+  if (raw->options.scrub_leaves_per_second > 0) {
+    if (pg::is_url(raw->path)) {
+      spdlog::info(
+          "scrub: the background scrub checks SQLite ledgers only; check a PostgreSQL ledger with the database's "
+          "own tools and `lontar-audit verify --sample N`");
+    } else {
+      raw->scrub_thread = std::thread([raw] { raw->scrub_loop(); });
+      pthread_setname_np(raw->scrub_thread.native_handle(), "log-scrub");
+    }
+  }
   return store;
 }
 
@@ -138,7 +178,7 @@ Result<std::unique_ptr<LogStore>> LogStore::create(const std::string& path, cons
   const LogSettings settings{origin, log_key.public_key(), nik_key};
   LONTAR_ASSIGN(auto storage,
                 pg::is_url(path) ? create_pg_storage(path, settings) : create_sqlite_storage(path, settings));
-  return start(std::make_unique<Impl>(std::move(storage), std::move(log_key), std::move(options)));
+  return start(std::make_unique<Impl>(std::move(storage), std::move(log_key), std::move(options), path));
 }
 
 Result<std::unique_ptr<LogStore>> LogStore::open(const std::string& path, crypto::PrivateKey log_key,
@@ -149,12 +189,18 @@ Result<std::unique_ptr<LogStore>> LogStore::open(const std::string& path, crypto
     return Error{Code::unauthorized, storage->name() + ": the log key given (" + crypto::fingerprint(expected) +
                                          ") is not the key this ledger was created with; use its log.key"};
   }
-  return start(std::make_unique<Impl>(std::move(storage), std::move(log_key), std::move(options)));
+  return start(std::make_unique<Impl>(std::move(storage), std::move(log_key), std::move(options), path));
 }
 
 LogStore::~LogStore() { shutdown(); }
 
 void LogStore::shutdown() {
+  {
+    std::lock_guard lock(impl_->s_mu);
+    impl_->scrub_stopping = true;
+  }
+  impl_->s_wake.notify_all();
+  if (impl_->scrub_thread.joinable()) impl_->scrub_thread.join();
   {
     std::lock_guard lock(impl_->q_mu);
     impl_->stopping = true;
@@ -188,6 +234,7 @@ Result<protocol::PushResponse> LogStore::push(const Caller& caller, chain::Batch
     spdlog::warn("{}", e.message);
     return e;
   };
+  if (auto why = m.signing_stop.why()) return refuse(std::move(*why));
   auto p = m.prepare(caller, std::move(batch));
   if (!p.ok()) return refuse(std::move(p).error());
   if (m.shared != nullptr && !m.integrating) return m.push_through_queue(caller, (*p)->batch);
@@ -428,6 +475,96 @@ void LogStore::Impl::follow() {
   spdlog::info("log: this process took the integrator role at tree size {}", integrator->size());
 }
 
+// ---------------------------------------------------------------- the background scrub
+
+void LogStore::Impl::scrub_loop() {
+  using Clock = std::chrono::steady_clock;
+  const std::uint64_t rate = options.scrub_leaves_per_second;
+  // Steps of about a tenth of a second's worth of leaves, so that the rate holds over
+  // short spans too and a step never holds the database's snapshot for long.
+  const std::uint64_t chunk = std::clamp<std::uint64_t>(rate / 10, 1, 4096);
+  spdlog::info("scrub: re-reading the log in the background at {} leaves/s (one pass after another)", rate);
+  std::unique_ptr<LogStorage> own;  // a connection of its own: reads committed rows only
+  std::string last_warning;         // said once until it changes
+  auto warn = [&](const Error& e) {
+    if (e.message == last_warning) return;
+    last_warning = e.message;
+    spdlog::warn("scrub: cannot read the log (retried every second): {}", e.message);
+  };
+  while (true) {
+    const auto began = Clock::now();
+    if (!own) {
+      auto opened = open_sqlite_storage(path);
+      if (opened.ok()) {
+        own = std::move(*opened);
+      } else {
+        warn(opened.error());
+      }
+    }
+    auto pass = own ? ScrubPass::start(*own) : Result<ScrubPass>(Error{Code::io, "not open"});
+    // not_found: no checkpoint yet (a new ledger), nothing to check.
+    if (own && !pass.ok() && pass.error().code != Code::not_found) warn(pass.error());
+    if (pass.ok()) {
+      std::uint64_t counted = 0;
+      while (!pass->done()) {
+        auto step = pass->step(chunk);
+        if (!step.ok()) {
+          warn(step.error());
+          break;
+        }
+        scrub_leaves_checked_total += pass->leaves_checked() - counted;
+        counted = pass->leaves_checked();
+        if (!pass->report().clean()) break;  // the alarm at once, not at the pass's end
+        if (!scrub_wait_until(began + std::chrono::microseconds(counted * 1'000'000 / rate))) return;
+      }
+      if (!pass->report().clean()) {
+        scrub_damaged(pass->report());
+        return;
+      }
+      if (pass->done()) {
+        ++scrub_passes_total;
+        scrub_last_pass_ms = now_ms();
+        last_warning.clear();
+        spdlog::debug("scrub: pass over {} leaves clean", pass->report().size);
+      }
+    }
+    if (!scrub_wait_until(began + scrub_pass_interval_min)) return;
+  }
+}
+
+void LogStore::Impl::scrub_damaged(const ScrubReport& report) {
+  const std::string data = std::filesystem::path(path).parent_path().string();
+  std::string named;
+  for (std::size_t i = 0; i < report.damage.size() && i < scrub_damage_in_refusal; ++i) {
+    named += (i == 0 ? "" : "; ") + report.damage[i];
+  }
+  if (report.damage.size() > scrub_damage_in_refusal) {
+    named += fmt::format("; and {} more (the server's log lists them)",
+                         report.damage.size() - scrub_damage_in_refusal + report.damage_not_listed);
+  }
+  const std::string what_to_do = fmt::format(
+      "the log stopped signing and refuses pushes (offices keep their entries and push again later). Stop the "
+      "server, keep {0}/ledger.db aside as evidence, list the damage with `lontar-server scrub --data {0}`, restore "
+      "the newest backup (`lontar-server restore --data {0} --from FILE`) and the leaves since from an auditor's "
+      "export (`lontar-server restore --data {0} --from-mirror DIR`), scrub again, then start the server "
+      "(docs/OPERATIONS.md)",
+      data);
+  const std::string why =
+      "DAMAGED LEDGER: the background scrub found stored data that does not match the signed "
+      "tree: " +
+      named + ". " + what_to_do;
+  // Said once: the scrub's thread ends after this (a stop already thrown by the integrator keeps its cause).
+  signing_stop.stop(SigningStop::Cause::scrub_damage, why);
+  // One line (the log is one line per event): every damage item listed, then what to do.
+  std::string all;
+  for (const auto& d : report.damage) all += (all.empty() ? "" : " | ") + d;
+  if (report.damage_not_listed > 0) all += fmt::format(" | ... and {} more", report.damage_not_listed);
+  spdlog::critical(
+      "ALARM: the background scrub found the ledger damaged (checked against the signed checkpoint of "
+      "{} leaves): {}. {}",
+      report.size, all, what_to_do);
+}
+
 // ---------------------------------------------------------------- restore from a mirror
 
 Result<std::string> LogStore::append_mirrored(std::span<const TreeHead> targets,
@@ -469,7 +606,19 @@ Result<Bytes> LogStore::tile(std::string_view path) { return impl_->reader->tile
 Result<std::vector<Equivocation>> LogStore::equivocations(std::size_t limit) {
   return impl_->reader->equivocations(limit);
 }
-Metrics LogStore::metrics() { return impl_->counters.snapshot(impl_->published.size()); }
+Metrics LogStore::metrics() {
+  const Impl& m = *impl_;
+  Metrics out = m.counters.snapshot(m.published.size());
+  out.scrub_leaves_per_second = m.scrub_thread.joinable() ? m.options.scrub_leaves_per_second : 0;
+  out.scrub_leaves_checked_total = m.scrub_leaves_checked_total;
+  out.scrub_passes_total = m.scrub_passes_total;
+  out.scrub_last_pass_completed_seconds = static_cast<std::uint64_t>(m.scrub_last_pass_ms / 1000);
+  const auto cause = m.signing_stop.cause();
+  out.scrub_damage = cause == SigningStop::Cause::scrub_damage ? 1 : 0;
+  out.integrator_invariant_broken = cause == SigningStop::Cause::integrator_invariant ? 1 : 0;
+  out.signing_stopped = cause ? 1 : 0;
+  return out;
+}
 std::size_t LogStore::pushes_in_flight() { return impl_->counters.in_flight; }
 
 }  // namespace lontar::server

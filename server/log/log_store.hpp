@@ -34,13 +34,21 @@
 //    it becomes free (log_store.cpp: follow_interval).
 //  - Memory does not grow with the log: the store keeps only the right edge of the
 //    tree and the heads of the principals that pushed recently in RAM.
+//  - The server checks itself (SQLite ledgers): a scrub thread, on a connection of its
+//    own, re-reads the leaves and re-hashes the tiles against the latest checkpoint
+//    (ScrubPass) at options.scrub_leaves_per_second, one pass after another (at most one
+//    pass start per second). Damage, or a broken integrator invariant, stops signing
+//    (signing_stop.hpp): the alarm is logged once and shown in metrics(), every push is
+//    refused (Code::io, HTTP 503) naming the damage and what to run, and no checkpoint is
+//    signed until the process restarts over a restored ledger.
 //
 // Refusals (the push changes nothing, except that equivocation evidence is kept):
 //  Code::unauthorized — caller is not the batch's principal; seal signed by a key
 //                       that is not registered or was revoked; bad seal signature;
 //  Code::bad_input    — empty or oversized batch, broken chain link, a gap after
 //                       the server's head;
-//  Code::conflict     — equivocation: a different entry under a seq already logged.
+//  Code::conflict     — equivocation: a different entry under a seq already logged;
+//  Code::io           — signing stopped (damage or a broken invariant), shutting down.
 #pragma once
 
 #include <cstdint>
@@ -71,9 +79,16 @@ constexpr std::size_t integration_entries_max_default = 200'000;
 constexpr std::size_t bundle_leaf_bytes_max = 65'535;
 constexpr std::size_t entry_bytes_max = bundle_leaf_bytes_max - 8 * 1024;
 
+// The background scrub's default rate (`[server] scrub_leaves_per_second`).
+constexpr std::uint64_t scrub_leaves_per_second_default = 5000;
+
 struct LogStoreOptions {
   std::size_t push_queue_max = push_queue_max_default;
   std::size_t integration_entries_max = integration_entries_max_default;
+  // The background scrub (scrub.hpp): leaves re-read and re-hashed per second, cycling
+  // through the whole log; 0 turns it off. SQLite ledgers only (a PostgreSQL ledger is
+  // checked with the database's own tools and an auditor's --sample).
+  std::uint64_t scrub_leaves_per_second = 0;
   BeforePublishFn before_publish = nullptr;  // optional
   // Full hash tiles kept in memory for proofs (16 KiB each; 0: none, every proof reads
   // its tiles from the store, as before December 2026).

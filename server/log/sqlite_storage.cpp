@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -465,6 +466,11 @@ Result<std::unique_ptr<LogStorage>> open_sqlite_storage(const std::string& path)
   if (nik.size() != settings.nik_key.size()) return Error{Code::corrupt, path + ": stored NIK key has the wrong size"};
   std::copy(nik.begin(), nik.end(), settings.nik_key.begin());
   LONTAR_ASSIGN(auto writer, SqliteWriteSide::make(std::move(db), settings.nik_key));
+  // The fault-injection seam (store/db.hpp), for tests of a server process: the n-th write
+  // step of the writer after it is open fails as on a full disk.
+  if (const char* fail = std::getenv(fail_write_env); fail && *fail) {
+    writer->db().set_write_failure_after(std::atoi(fail));
+  }
   return SqliteStorage::start(std::move(writer), std::move(settings));
 }
 

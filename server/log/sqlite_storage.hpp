@@ -20,6 +20,10 @@
 
 namespace lontar::server {
 
+// Fault injection for tests (store/db.hpp): when this environment variable holds n > 0,
+// open_sqlite_storage's writer fails its n-th write step as a full disk would.
+constexpr const char* fail_write_env = "LONTAR_FAIL_WRITE_AFTER";
+
 // Creates a new ledger file at `path` (which must not exist) with its schema and settings.
 Result<std::unique_ptr<LogStorage>> create_sqlite_storage(const std::string& path, const LogSettings& settings);
 

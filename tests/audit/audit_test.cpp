@@ -122,6 +122,27 @@ TEST_CASE("an old leaf changed after it was audited: only --from-start re-reads 
   CHECK(f.verify("--from-start").exit_code == 1);  // and every full re-read finds it again
 }
 
+TEST_CASE("--sample N re-reads old leaves at random on an incremental run and finds one changed since") {
+  Fixture f;
+  f.write();
+  REQUIRE(f.verify().exit_code == 0);
+  const std::size_t size = f.b.leaves().size();
+  Run clean = f.verify("--sample 5 --json");
+  INFO(clean.output);
+  CHECK(clean.exit_code == 0);
+  CHECK(has(clean, "\"sampled\":5"));
+  CHECK(has(clean, "\"entries\":0"));  // nothing new: only the sample was read
+
+  f.flip_last_byte_of_first_bundle();                      // leaf 255, audited by the first run
+  CHECK(f.verify().exit_code == 0);                        // the plain incremental run does not re-read it
+  Run all = f.verify("--sample " + std::to_string(size));  // a sample as large as the log: every old leaf
+  INFO(all.output);
+  CHECK(all.exit_code == 1);
+  CHECK(has(all, std::to_string(size) + " old leaves re-read at random"));
+  CHECK(has(line_with(all, "root_mismatch"), "old leaf 255 "));
+  CHECK(has(all, "--from-start"));
+}
+
 TEST_CASE("one byte of one entry changed and re-signed by the log: the office chain breaks at that entry") {
   Fixture f;
   std::size_t i = f.find([](const chain::Leaf& l) { return l.entry.principal == "SBY-RUNGKUT" && l.entry.seq == 10; });

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "crypto/x509.hpp"
@@ -511,6 +512,181 @@ TEST_CASE("scrub re-reads every leaf, tile and index row against the signed tree
   auto index = run(tmp, {"scrub", "--data", data.string()});
   CHECK(index.rc == 5);
   CHECK(index.out.find("entry SBY-RUNGKUT #250") != std::string::npos);
+}
+
+}  // namespace lontar::test
+
+namespace lontar::test {
+namespace {
+
+// The config of `i` with `scrub_leaves_per_second` set to `rate`.
+void set_scrub_rate(const Initialized& i, std::uint64_t rate) {
+  std::string text = slurp(i.config);
+  const std::string key = "scrub_leaves_per_second = 5000";
+  auto p = text.find(key);
+  REQUIRE(p != std::string::npos);
+  text.replace(p, key.size(), "scrub_leaves_per_second = " + std::to_string(rate));
+  REQUIRE(crypto::write_file_atomic(i.config, text).ok());
+}
+
+// One metric's value from a /metrics page; -1 when it is not there.
+long long metric(const std::string& page, const std::string& name) {
+  const std::string at = "\n" + name + " ";
+  auto p = page.find(at);
+  if (p == std::string::npos) return -1;
+  return std::stoll(page.substr(p + at.size()));
+}
+
+std::size_t occurrences(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+// Polls /metrics until `done` holds for it (bounded: the loop ends at the first match;
+// the bound only keeps a broken server from hanging the test).
+std::string metrics_until(net::Client& c, const std::function<bool(const std::string&)>& done) {
+  std::string page;
+  for (int attempt = 0; attempt < 1200; ++attempt) {
+    auto r = c.get("/metrics");
+    if (r.ok() && r->status == 200) {
+      page = r->body;
+      if (done(page)) return page;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return page;
+}
+
+// Flips one byte of a blob column in the live ledger.db, through SQLite (as a failing
+// sector under a row would look to the server's next read).
+void flip_byte(const std::filesystem::path& db_file, const std::string& select, const std::string& update) {
+  auto db = take(store::Db::open(db_file.string(), {.create = false}), "open");
+  auto get = take(db->prepare(select), "select");
+  REQUIRE(take(get.step(), "step"));
+  Bytes blob = get.blob(0);
+  REQUIRE(!blob.empty());
+  blob[blob.size() / 2] ^= 0x20;
+  auto put = take(db->prepare(update), "update");
+  take(put.bind(1, ByteView(blob)).run(), "write");
+}
+
+}  // namespace
+
+TEST_CASE("the running server's background scrub notices a flipped leaf byte, stops signing and refuses pushes") {
+  TempDir tmp;
+  auto i = init(tmp);
+  set_scrub_rate(i, 1'000'000);  // a pass every second: the test does not wait long
+  const auto pin = take(note::Verifier::parse(i.verifier_key), "v").public_key();
+  auto admin = take(crypto::PrivateKey::load_pem(i.data / "admin.key"), "admin");
+  Server server(tmp, i.config);
+  auto c = client_for(server.url(), admin, pin);
+  auto office = take(crypto::PrivateKey::generate(), "office key");
+  auto add = run(tmp, admin_args({"office", "add", "--id", "SBY-RUNGKUT", "--name", "Surabaya Rungkut", "--key",
+                                  to_hex(office.public_key()), "--scope", "3578"},
+                                 server.url(), i, i.data / "admin.key"));
+  REQUIRE(add.rc == 0);
+
+  // A clean log: complete passes, no alarm.
+  auto clean = metrics_until(c, [](const std::string& m) { return metric(m, "lontar_scrub_passes_total") >= 2; });
+  INFO(clean);
+  REQUIRE(metric(clean, "lontar_scrub_passes_total") >= 2);
+  CHECK(metric(clean, "lontar_scrub_leaves_per_second") == 1'000'000);
+  CHECK(metric(clean, "lontar_scrub_leaves_checked_total") > metric(clean, "lontar_tree_size"));
+  CHECK(metric(clean, "lontar_scrub_last_pass_completed_seconds") > 1'700'000'000);
+  CHECK(metric(clean, "lontar_scrub_damage") == 0);
+  CHECK(metric(clean, "lontar_signing_stopped") == 0);
+
+  // One byte of leaf 1 changes on disk while the server runs.
+  flip_byte(i.data / "ledger.db", "SELECT leaf FROM log_leaves WHERE idx = 1",
+            "UPDATE log_leaves SET leaf = ?1 WHERE idx = 1");
+  auto alarmed = metrics_until(c, [](const std::string& m) { return metric(m, "lontar_scrub_damage") == 1; });
+  INFO(alarmed);
+  REQUIRE(metric(alarmed, "lontar_scrub_damage") == 1);
+  CHECK(metric(alarmed, "lontar_signing_stopped") == 1);
+  CHECK(metric(alarmed, "lontar_integrator_invariant_broken") == 0);
+  const std::string checkpoint = take(c.get("/checkpoint"), "checkpoint").body;
+
+  // The next push is refused with what is damaged and what to run; nothing is signed.
+  auto refused = run(tmp, admin_args({"office", "add", "--id", "SBY-DARMO", "--name", "Surabaya Darmo", "--key",
+                                      to_hex(take(crypto::PrivateKey::generate(), "k").public_key())},
+                                     server.url(), i, i.data / "admin.key"));
+  INFO(refused.out << refused.err);
+  CHECK(refused.rc != 0);
+  CHECK(refused.err.find("503") != std::string::npos);
+  CHECK(refused.err.find("DAMAGED LEDGER") != std::string::npos);
+  CHECK(refused.err.find("leaf 1: its stored bytes do not hash") != std::string::npos);
+  CHECK(refused.err.find("lontar-server scrub --data") != std::string::npos);
+  CHECK(refused.err.find("restore") != std::string::npos);
+  CHECK(take(c.get("/checkpoint"), "checkpoint").body == checkpoint);
+  auto after = take(c.get("/metrics"), "metrics").body;
+  CHECK(metric(after, "lontar_tree_size") == metric(alarmed, "lontar_tree_size"));
+  CHECK(metric(after, "lontar_integrations_total") == metric(alarmed, "lontar_integrations_total"));
+  // Reads are still served (an auditor can still fetch what it needs to compare).
+  CHECK(take(c.get("/healthz"), "healthz").status == 200);
+
+  CHECK(server.stop(SIGTERM) == 0);
+  const std::string log = server.log();
+  CHECK(occurrences(log, "ALARM") == 1);  // once, not every pass
+  CHECK(log.find("leaf 1: its stored bytes do not hash") != std::string::npos);
+}
+
+TEST_CASE("a tree read back after a rolled-back group that is not the signed one stops signing (fault injection)") {
+  TempDir tmp;
+  auto i = init(tmp);
+  set_scrub_rate(i, 0);  // the integrator's own check, not the scrub's
+  const auto pin = take(note::Verifier::parse(i.verifier_key), "v").public_key();
+  auto admin = take(crypto::PrivateKey::load_pem(i.data / "admin.key"), "admin");
+  // The server's first write fails as on a full disk: its first group is rolled back.
+  ::setenv("LONTAR_FAIL_WRITE_AFTER", "1", 1);
+  Server server(tmp, i.config);
+  ::unsetenv("LONTAR_FAIL_WRITE_AFTER");
+  auto c = client_for(server.url(), admin, pin);
+  const std::string checkpoint = take(c.get("/checkpoint"), "checkpoint").body;
+  auto office_add = [&](const std::string& id) {
+    return run(tmp, admin_args({"office", "add", "--id", id, "--name", "Kantor " + id, "--key",
+                                to_hex(take(crypto::PrivateKey::generate(), "k").public_key())},
+                               server.url(), i, i.data / "admin.key"));
+  };
+
+  // The right edge's hash tile changes on disk while the in-memory tree still holds the
+  // good one; then a group fails and the tree is read back from the store.
+  flip_byte(i.data / "ledger.db", "SELECT hashes FROM log_tiles WHERE level = 0 AND idx = 0",
+            "UPDATE log_tiles SET hashes = ?1 WHERE level = 0 AND idx = 0");
+  auto failed = office_add("SBY-RUNGKUT");
+  INFO(failed.out << failed.err);
+  CHECK(failed.rc != 0);
+  CHECK(failed.err.find("(injected)") != std::string::npos);
+
+  // The next group finds the tree read back is not the signed one: signing stops.
+  auto refused = office_add("SBY-DARMO");
+  INFO(refused.out << refused.err);
+  CHECK(refused.rc != 0);
+  CHECK(refused.err.find("503") != std::string::npos);
+  CHECK(refused.err.find("stopped signing") != std::string::npos);
+  CHECK(refused.err.find("integrator invariant broken") != std::string::npos);
+  CHECK(refused.err.find("cannot read the log") == std::string::npos);
+  CHECK(refused.err.find("lontar-server scrub --data") != std::string::npos);
+  auto again = office_add("SBY-TEGAL");
+  CHECK(again.rc != 0);
+  CHECK(again.err.find("stopped signing") != std::string::npos);
+
+  auto m = take(c.get("/metrics"), "metrics").body;
+  INFO(m);
+  CHECK(metric(m, "lontar_integrator_invariant_broken") == 1);
+  CHECK(metric(m, "lontar_signing_stopped") == 1);
+  CHECK(metric(m, "lontar_scrub_damage") == 0);
+  CHECK(metric(m, "lontar_scrub_leaves_per_second") == 0);
+  CHECK(take(c.get("/checkpoint"), "checkpoint").body == checkpoint);
+
+  CHECK(server.stop(SIGTERM) == 0);
+  CHECK(occurrences(server.log(), "ALARM") == 1);
+  // The standalone scrub names the damage the integrator ran into.
+  auto scrubbed = run(tmp, {"scrub", "--data", i.data.string()});
+  INFO(scrubbed.out);
+  CHECK(scrubbed.rc == 5);
+  CHECK(scrubbed.out.find("DAMAGED") != std::string::npos);
+  CHECK(scrubbed.out.find("tile/0/000.p/3") != std::string::npos);
 }
 
 }  // namespace lontar::test
