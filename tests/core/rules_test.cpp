@@ -603,8 +603,7 @@ TEST_CASE(
 
   auto dup = office.judge(rungkut, enroll(1));
   CHECK(codes(dup) == codes({reason::duplicate_enrollment}));
-  CHECK(dup.reasons[0].text.find("already enrolled by SBY-DARMO (Surabaya Darmo), coverage from") !=
-        std::string::npos);
+  CHECK(dup.reasons[0].text.find("already enrolled by SBY-DARMO (Surabaya Darmo), coverage from") != std::string::npos);
   CHECK(office.judge(rungkut, enroll(2)) == accepted);  // Darmo voided that one
   REQUIRE(office.record(rungkut, claim("RKT/1", 1)) == accepted);
   auto second = office.judge(rungkut, payout("RKT/1", 24'000'000));
