@@ -45,7 +45,7 @@ std::map<protocol::FeedForm, int> forms_seen(const Office& o, const Server& serv
       ++seen[item.form];
       if (item.form == protocol::FeedForm::redacted) {
         CHECK(item.redacted.verdict.reasons.empty());  // the outcome only
-        CHECK(item.redacted.amount == 0);              // enrollments carry no amounts
+        if (item.redacted.kind != domain::EntryKind::payout_made) CHECK(item.redacted.amount == 0);
       }
     }
     if (page->items.empty() || from >= page->tree_size) return seen;
@@ -109,6 +109,39 @@ TEST_CASE(
   REQUIRE(b3.rc == 0);
   CHECK(contains(b3.out, "pushed 0 entries"));
   CHECK(blt.agent.count("SELECT count(*) FROM rules_participants") == 2);
+}
+
+TEST_CASE("scoped feed: another office's payout is placed by the NIK of the claim it pays") {
+  Server server;
+  server.start();
+  Office sby(server, "SBY-RUNGKUT"), blt(server, "BLT-KAB");
+  set_scope(server, blt, "3505");
+  const std::string in = nik_in("3505", 1), out = nik_in("3578", 1);
+  int n = 0;
+  for (const std::string& nik : {in, out}) {
+    ++n;
+    const std::string claim_no = "SBY/2018/" + std::to_string(n);
+    REQUIRE(enroll(sby, nik, "Peserta " + std::to_string(n)).rc == 0);
+    auto c =
+        sby.agent.run({"claim", "--claim-no", claim_no, "--nik", nik, "--programme", "JKM", "--event-date",
+                       "2018-05-21", "--claimant-name", "Ahli Waris", "--claimant-relation", "spouse", "--confirm"});
+    INFO(c.out << c.err);
+    REQUIRE(c.rc == 0);
+    auto p = sby.agent.run({"pay", "--claim-no", claim_no, "--amount", "24000000", "--beneficiary", "Ahli Waris",
+                            "--reference", "TRF-" + std::to_string(n), "--confirm"});
+    INFO(p.out << p.err);
+    REQUIRE(p.rc == 0);
+  }
+  REQUIRE(sby.sync().rc == 0);
+  auto b = blt.sync();
+  INFO(b.out << b.err);
+  REQUIRE(b.rc == 0);
+  // Enrollment, claim and payout of the Surabaya person withheld; the Blitar person's three redacted.
+  auto forms = forms_seen(blt, server);
+  CHECK(forms[protocol::FeedForm::withheld] == 3);
+  CHECK(forms[protocol::FeedForm::redacted] == 3);
+  CHECK(blt.agent.count("SELECT count(*) FROM rules_claims") == 1);
+  CHECK(blt.agent.count("SELECT sum(paid) FROM rules_claims") == 24000000);
 }
 
 }  // namespace
