@@ -103,7 +103,7 @@ bool heirs(Context& ctx, const std::vector<std::string>& texts, std::vector<doma
 }
 
 // Which other office enrolled the person of an enrollment, from the replica's
-// redacted view (office, seq, coverage start); "" when it is this office or unknown.
+// redacted view (office id and name, coverage start); "" when it is this office or unknown.
 std::string enrolled_elsewhere(Office& office, const domain::Payload& payload, i18n::Lang lang) {
   const auto* p = std::get_if<domain::ParticipantEnroll>(&payload);
   if (!p) return "";
@@ -112,7 +112,7 @@ std::string enrolled_elsewhere(Office& office, const domain::Payload& payload, i
   auto who = (*state)->participant(rules::person_key((*state)->nik_key(), p->nik));
   if (!who.ok() || !*who || (*who)->principal == office.id) return "";
   const domain::Date d = (*who)->coverage_start;
-  return i18n::tr(lang, "record.enrolled_elsewhere", (*who)->principal, (*who)->seq,
+  return i18n::tr(lang, "record.enrolled_elsewhere", rules::office_named(**state, (*who)->principal),
                   i18n::date(lang, d.year, d.month, d.day));
 }
 

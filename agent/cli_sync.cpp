@@ -57,6 +57,7 @@ void print_report(const SyncOptions& o, const SyncReport& r) {
   fmt::print("{}\n", i18n::tr(lang, "sync.summary", o.server_url, r.entries_pushed, r.batches, r.accepted, r.rejected,
                               r.flagged, r.leaves_pulled, r.checkpoint_size));
   if (r.replica_rebuilt) fmt::print("{}\n", i18n::text(lang, "sync.replica_rebuilt"));
+  if (r.leaves_withheld) fmt::print("{}\n", i18n::tr(lang, "sync.withheld", r.leaves_withheld));
   if (r.rejected || r.flagged) fmt::print("{}\n", i18n::text(lang, "sync.see_reasons"));
   std::fflush(stdout);
 }

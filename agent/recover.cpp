@@ -242,6 +242,7 @@ class Recovery {
   // One feed item: checked against its tile, then into the store and the replica.
   Status fold(const protocol::FeedItem& item) {
     LONTAR_ASSIGN(Hash proven, tile_hash(item.leaf_index));
+    if (item.form == protocol::FeedForm::withheld) return {};  // outside this office's scope
     if (item.form != protocol::FeedForm::full) {
       if (item.redacted.principal == options_.office) {
         return unverified(fmt::format("leaf {} of this office came redacted", item.leaf_index));

@@ -214,6 +214,12 @@ class Syncer {
   // the log rejected one (then *diverged is set and nothing is applied).
   Status fold(const protocol::FeedItem& item, rules::State& state, bool rebuild, bool* diverged,
               std::uint64_t* own_last) {
+    // Another office's entry about a person outside this office's scope: the server left
+    // it out on purpose; the position advances and the replica folds nothing.
+    if (item.form == protocol::FeedForm::withheld) {
+      ++report_.leaves_withheld;
+      return {};
+    }
     std::optional<chain::Leaf> leaf;
     if (item.form == protocol::FeedForm::full) {
       auto l = encoding::decode<chain::Leaf>(item.leaf, "feed leaf");

@@ -85,6 +85,7 @@ struct SyncReport : domain::OutcomeCounts {
   std::uint64_t batches = 0;
   std::uint64_t entries_pushed = 0;  // receipts received (new or replayed)
   std::uint64_t leaves_pulled = 0;
+  std::uint64_t leaves_withheld = 0;  // of those, other offices' entries outside this office's scope
   bool replica_rebuilt = false;
   std::uint64_t checkpoint_size = 0;
 };

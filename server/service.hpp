@@ -24,6 +24,9 @@ struct Caller {
   std::string principal;
   domain::Role role = domain::Role::office;
   crypto::PublicKey key{};
+  // An office's registered scope (2-digit province or 4-digit regency code, "" = all): its
+  // feed carries other offices' entries only about people whose NIK starts with it.
+  std::string scope;
 };
 
 struct Metrics {

@@ -605,7 +605,7 @@ Response WebApp::search(Ctx& c) {
       if (p.ok() && *p && (*p)->principal != office_->id) {
         elsewhere = true;
         body += fmt::format("<div class=\"alert error\" id=\"elsewhere\">{}</div>",
-                            escape(c.tr("web.enrolled_elsewhere", (*p)->principal, (*p)->seq,
+                            escape(c.tr("web.enrolled_elsewhere", rules::office_named(**state, (*p)->principal),
                                         date_text(c.lang, (*p)->coverage_start))));
       }
     }

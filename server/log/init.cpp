@@ -57,7 +57,7 @@ Result<InitResult> init_ledger(const InitOptions& o) {
   batch.entries = {std::move(e1), std::move(e2)};
   batch.seal = chain::make_seal(o.admin_id, 2, h2, o.now_ms, admin_key);
 
-  Caller admin{o.admin_id, domain::Role::admin, admin_key.public_key()};
+  Caller admin{o.admin_id, domain::Role::admin, admin_key.public_key(), ""};
   LONTAR_ASSIGN(protocol::PushResponse resp, store->push(admin, std::move(batch)));
   for (const auto& r : resp.receipts) {
     if (r.verdict.outcome != domain::Outcome::accepted) {

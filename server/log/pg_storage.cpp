@@ -431,10 +431,19 @@ class PgReadSide final : public ReadSide {
   }
   Result<std::optional<Caller>> key_owner(const crypto::PublicKey& key) override {
     LONTAR_ASSIGN(auto c, lease());
-    LONTAR_ASSIGN(auto r,
-                  c->query("SELECT principal, role FROM log_keys WHERE key = $1 AND active = 1", Params().bytes(key)));
+    LONTAR_ASSIGN(auto r, c->query("SELECT k.principal, k.role, coalesce(p.scope, '') FROM log_keys k LEFT JOIN "
+                                   "rules_principals p ON p.id = k.principal WHERE k.key = $1 AND k.active = 1",
+                                   Params().bytes(key)));
     if (r.size() == 0) return std::optional<Caller>{};
-    return std::optional<Caller>(Caller{r.text(0, 0), static_cast<domain::Role>(r.i64(0, 1)), key});
+    return std::optional<Caller>(Caller{r.text(0, 0), static_cast<domain::Role>(r.i64(0, 1)), key, r.text(0, 2)});
+  }
+  Result<std::optional<Bytes>> claim_leaf(std::string_view claim_no) override {
+    LONTAR_ASSIGN(auto c, lease());
+    LONTAR_ASSIGN(auto r, c->query("SELECT l.leaf FROM rules_claims c JOIN log_entries e ON e.principal = c.principal "
+                                   "AND e.seq = c.seq JOIN log_leaves l ON l.idx = e.leaf_index WHERE c.claim_no = $1",
+                                   Params().text(claim_no)));
+    if (r.size() == 0) return std::optional<Bytes>{};
+    return std::optional<Bytes>(r.bytes(0, 0));
   }
   Result<std::vector<Equivocation>> equivocations(std::size_t limit) override {
     LONTAR_ASSIGN(auto c, lease());

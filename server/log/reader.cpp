@@ -1,5 +1,9 @@
 #include "log/reader.hpp"
 
+#include <map>
+#include <string>
+#include <variant>
+
 #include "encoding/encoding.hpp"
 
 namespace lontar::server {
@@ -11,12 +15,46 @@ Result<std::pair<std::uint64_t, Hash>> LogReader::head(std::string_view principa
   return std::pair<std::uint64_t, Hash>{h.seq, h.hash};
 }
 
+namespace {
+
+// The NIK an office entry's payload names; "" for kinds without one (payout, void).
+std::string nik_of(const domain::Payload& payload) {
+  return std::visit(
+      [](const auto& p) -> std::string {
+        if constexpr (requires { p.nik; }) {
+          return p.nik;
+        } else {
+          return {};
+        }
+      },
+      payload);
+}
+
+// Whether a person (by NIK) lies in a scope: a NIK's first 2 digits are its province,
+// its first 4 its regency (domain::parse_nik); "" is everywhere.
+bool in_scope(std::string_view nik, std::string_view scope) {
+  return nik.size() >= scope.size() && nik.starts_with(scope);
+}
+
+protocol::FeedItem withheld(std::uint64_t index) {
+  protocol::FeedItem item;
+  item.leaf_index = index;
+  item.form = protocol::FeedForm::withheld;
+  return item;
+}
+
+}  // namespace
+
 Result<protocol::FeedPage> LogReader::feed(const Caller& caller, std::uint64_t from, std::size_t limit) {
   protocol::FeedPage page;
   page.tree_size = published_.size();
   limit = std::min(limit, protocol::feed_items_max);
   if (from >= page.tree_size || limit == 0) return page;
   const bool sees_all = caller.role == domain::Role::auditor || caller.role == domain::Role::admin;
+  const bool scoped = !sees_all && !caller.scope.empty();
+  // Other offices' payouts name a claim, not a person: placed by their claim's NIK once
+  // the page is read (the store's leaf iteration must not be re-entered).
+  std::vector<std::pair<std::size_t, std::string>> payouts;  // (item, claim_no)
   LONTAR_TRY(store_.leaves(from, page.tree_size, limit, [&](std::uint64_t index, ByteView bytes) -> Status {
     protocol::FeedItem item;
     item.leaf_index = index;
@@ -26,13 +64,42 @@ Result<protocol::FeedPage> LogReader::feed(const Caller& caller, std::uint64_t f
     if (full) {
       item.form = protocol::FeedForm::full;
       item.leaf.assign(bytes.begin(), bytes.end());
-    } else {
-      item.form = protocol::FeedForm::redacted;
-      LONTAR_ASSIGN(item.redacted, rules::redact(leaf.entry, leaf.verdict, nik_key_));
+      page.items.push_back(std::move(item));
+      return {};
     }
+    if (scoped) {
+      auto payload = domain::decode_payload(leaf.entry.kind, leaf.entry.payload);
+      if (!payload.ok()) {  // rejected as undecodable: nothing to fold, no person to place
+        page.items.push_back(withheld(index));
+        return {};
+      }
+      if (const auto* payout = std::get_if<domain::PayoutMade>(&*payload)) {
+        payouts.emplace_back(page.items.size(), payout->claim_no);
+      } else if (!std::holds_alternative<domain::EntryVoid>(*payload) && !in_scope(nik_of(*payload), caller.scope)) {
+        page.items.push_back(withheld(index));
+        return {};
+      }
+    }
+    item.form = protocol::FeedForm::redacted;
+    LONTAR_ASSIGN(item.redacted, rules::redact(leaf.entry, leaf.verdict, nik_key_));
     page.items.push_back(std::move(item));
     return {};
   }));
+  std::map<std::string, bool, std::less<>> claim_in_scope;
+  for (const auto& [at, claim_no] : payouts) {
+    auto known = claim_in_scope.find(claim_no);
+    if (known == claim_in_scope.end()) {
+      bool inside = false;  // no applied claim (rejected or voided payout's claim): nothing to place it by
+      LONTAR_ASSIGN(auto claim_bytes, store_.claim_leaf(claim_no));
+      if (claim_bytes) {
+        LONTAR_ASSIGN(chain::Leaf claim, encoding::decode<chain::Leaf>(*claim_bytes, "leaf of claim " + claim_no));
+        auto payload = domain::decode_payload(claim.entry.kind, claim.entry.payload);
+        inside = payload.ok() && in_scope(nik_of(*payload), caller.scope);
+      }
+      known = claim_in_scope.emplace(claim_no, inside).first;
+    }
+    if (!known->second) page.items[at] = withheld(page.items[at].leaf_index);
+  }
   return page;
 }
 

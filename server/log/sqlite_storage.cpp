@@ -99,6 +99,14 @@ Result<Bytes> tile_prefix(std::optional<Bytes> stored, const merkle::TileId& id,
 
 constexpr std::string_view tile_get_sql = "SELECT hashes FROM log_tiles WHERE level = ? AND idx = ?";
 constexpr std::string_view head_get_sql = "SELECT seq, hash FROM log_heads WHERE principal = ?";
+// A key's principal, role and scope (the scope from the rules state's principals).
+constexpr std::string_view key_owner_sql =
+    "SELECT k.principal, k.role, coalesce(p.scope, '') FROM log_keys k LEFT JOIN rules_principals p "
+    "ON p.id = k.principal WHERE k.key = ? AND k.active = 1";
+// The leaf of the entry that filed claim ? (rules_claims -> log_entries -> log_leaves).
+constexpr std::string_view claim_leaf_sql =
+    "SELECT l.leaf FROM rules_claims c JOIN log_entries e ON e.principal = c.principal AND e.seq = c.seq "
+    "JOIN log_leaves l ON l.idx = e.leaf_index WHERE c.claim_no = ?";
 
 Status put_setting(store::Db& db, std::string_view name, ByteView value) {
   LONTAR_ASSIGN(store::Stmt st, db.prepare("INSERT INTO log_settings(name, value) VALUES(?, ?)"));
@@ -330,7 +338,8 @@ class SqliteReadSide final : public ReadSide {
     LONTAR_ASSIGN(r->head_get_, r->db_->prepare(head_get_sql));
     LONTAR_ASSIGN(r->leaves_get_, r->db_->prepare("SELECT idx, leaf FROM log_leaves WHERE idx >= ? AND idx < ? "
                                                   "ORDER BY idx LIMIT ?"));
-    LONTAR_ASSIGN(r->key_get_, r->db_->prepare("SELECT principal, role FROM log_keys WHERE key = ? AND active = 1"));
+    LONTAR_ASSIGN(r->key_get_, r->db_->prepare(key_owner_sql));
+    LONTAR_ASSIGN(r->claim_leaf_get_, r->db_->prepare(claim_leaf_sql));
     return r;
   }
 
@@ -362,9 +371,14 @@ class SqliteReadSide final : public ReadSide {
     return one_row(
         *key_get_,
         [&key](const store::Stmt& r) {
-          return Caller{r.text(0), static_cast<domain::Role>(r.int64(1)), key};
+          return Caller{r.text(0), static_cast<domain::Role>(r.int64(1)), key, r.text(2)};
         },
         ByteView(key));
+  }
+  Result<std::optional<Bytes>> claim_leaf(std::string_view claim_no) override {
+    std::lock_guard lock(mu_);
+    return one_row(
+        *claim_leaf_get_, [](const store::Stmt& r) { return r.blob(0); }, claim_no);
   }
   Result<std::vector<Equivocation>> equivocations(std::size_t limit) override {
     std::lock_guard lock(mu_);
@@ -383,7 +397,7 @@ class SqliteReadSide final : public ReadSide {
   explicit SqliteReadSide(std::unique_ptr<store::Db> db) : db_(std::move(db)) {}
   std::mutex mu_;
   std::unique_ptr<store::Db> db_;
-  std::optional<store::Stmt> tile_get_, head_get_, leaves_get_, key_get_;
+  std::optional<store::Stmt> tile_get_, head_get_, leaves_get_, key_get_, claim_leaf_get_;
 };
 
 // ---------------------------------------------------------------- the store

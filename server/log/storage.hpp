@@ -144,8 +144,12 @@ class ReadSide {
   virtual Status leaves(std::uint64_t first, std::uint64_t end, std::size_t limit,
                         const std::function<Status(std::uint64_t index, ByteView leaf)>& each) = 0;
   virtual Result<Head> head(std::string_view principal) = 0;
-  // The principal whose active key this is.
+  // The principal whose active key this is, with its registered scope.
   virtual Result<std::optional<Caller>> key_owner(const crypto::PublicKey& key) = 0;
+  // The logged leaf of the claim.filed entry that claim `claim_no` now stands on (from the
+  // rules state's claims), or nullopt when no applied claim has that number. The feed reads
+  // it to place another office's payout in or out of a caller's scope.
+  virtual Result<std::optional<Bytes>> claim_leaf(std::string_view claim_no) = 0;
   // Every recorded equivocation, oldest first, at most `limit`.
   virtual Result<std::vector<Equivocation>> equivocations(std::size_t limit) = 0;
 };

@@ -99,10 +99,9 @@ constexpr Message catalog[] = {
      "tidak ada yang berubah: data {} sudah seperti itu (lihat `show --nik {}`); tidak ada yang dicatat",
      "nothing changes: {}'s details are already so (see `show --nik {}`); nothing recorded"},
     {"record.enrolled_elsewhere",
-     "orang ini sudah didaftarkan oleh {} (catatan #{}, kepesertaan mulai {}); datanya ada di kantor itu, bukan di "
-     "sini: "
+     "orang ini sudah didaftarkan oleh {}, kepesertaan mulai {}; datanya ada di kantor itu, bukan di sini: "
      "jangan daftarkan lagi, catat iuran dan klaim dengan NIK ini",
-     "this person was enrolled by {} (entry #{}, coverage from {}); the details are kept at that office, not here: do "
+     "this person was enrolled by {}, coverage from {}; the details are kept at that office, not here: do "
      "not enroll again, record contributions and claims under this NIK"},
     {"void.preview", "akan dibatalkan: #{} {} {} {} (dicatat {} oleh {})",
      "will cancel: #{} {} {} {} (recorded {} by {})"},
@@ -123,6 +122,11 @@ constexpr Message catalog[] = {
      "checkpoint tree size {}"},
     {"sync.replica_rebuilt", "replika dibangun ulang dari log pusat dengan kunci NIK buku besar",
      "replica rebuilt from the central log under the ledger's NIK key"},
+    {"sync.withheld",
+     "{} daun kantor lain tentang orang di luar cakupan kantor ini tidak dikirim server (disengaja): "
+     "duplikat di luar cakupan hanya ditangkap oleh putusan server",
+     "{} leaves of other offices about people outside this office's scope were withheld by the server (on "
+     "purpose): duplicates outside the scope are caught by the server's verdict only"},
     {"sync.see_reasons", "lihat alasannya: lontar-agent list --entries --verdict rejected (atau flagged)",
      "see `lontar-agent list --entries --verdict rejected` (or flagged) for the reasons"},
     {"sync.retry", "sinkronisasi gagal, coba lagi nanti: {}", "sync failed, try again later: {}"},
@@ -291,8 +295,8 @@ constexpr Message catalog[] = {
      "Search before enrolling someone new: a full NIK is also checked against other offices."},
     {"web.found_here", "Terdaftar di kantor ini", "Enrolled at this office"},
     {"web.none_found", "Tidak ditemukan.", "Nothing found."},
-    {"web.enrolled_elsewhere", "Sudah terdaftar oleh {} (#{}), awal kepesertaan {}",
-     "Already enrolled by {} (#{}), coverage from {}"},
+    {"web.enrolled_elsewhere", "Sudah terdaftar oleh {}, awal kepesertaan {}",
+     "Already enrolled by {}, coverage from {}"},
     {"web.enroll_new", "Daftarkan peserta baru", "Enroll a new participant"},
     {"web.name", "Nama", "Name"},
     {"web.recorded_at", "Dicatat", "Recorded"},

@@ -74,8 +74,11 @@ struct RedactedEntry {
 };
 
 // One leaf of GET /v1/feed: the full encoded chain::Leaf when the caller may see it
-// (its own entries, seals, admin entries, everything for auditors), else a redaction.
-enum class FeedForm : std::uint8_t { full = 1, redacted = 2 };
+// (its own entries, seals, admin entries, everything for auditors), else a redaction,
+// or — for another office's entry about a person outside the caller's registered scope —
+// `withheld`: only the leaf index and the form, so that the caller's feed position still
+// advances and it knows the leaf was left out on purpose (docs/PROTOCOL.md, feed).
+enum class FeedForm : std::uint8_t { full = 1, redacted = 2, withheld = 3 };
 bool valid_feed_form(FeedForm f);
 
 struct FeedItem {
@@ -84,10 +87,13 @@ struct FeedItem {
   Bytes leaf;              // form == full: encoding::encode(chain::Leaf)
   RedactedEntry redacted;  // form == redacted
 
+  // A withheld item is the index and the form only (9 bytes); the other forms carry
+  // both fields, the unused one empty or zero-valued.
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(leaf_index, encoding::checked(form, valid_feed_form, "form"), encoding::bounded(leaf, leaf_bytes_max, "leaf"),
-       redacted);
+    ar(leaf_index, encoding::checked(form, valid_feed_form, "form"));
+    if (form == FeedForm::withheld) return;
+    ar(encoding::bounded(leaf, leaf_bytes_max, "leaf"), redacted);
   }
 };
 

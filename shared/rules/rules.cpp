@@ -120,11 +120,17 @@ struct Judge {
   Result<Verdict> operator()(const domain::ParticipantEnroll&) const {
     LONTAR_ASSIGN(auto existing, state.participant(person));
     if (existing) {
+      // The other office by id and name and the enrollment by its coverage start: a seq
+      // means nothing to the clerk. (The lookup's error is returned, never worded around.)
+      LONTAR_ASSIGN(auto office, state.principal(existing->principal));
+      const std::string other = office && !office->name.empty()
+                                    ? fmt::format("{} ({})", existing->principal, office->name)
+                                    : existing->principal;
       return rejected(reason::duplicate_enrollment,
-                      fmt::format("this NIK is already enrolled by {} (seq {}); do not enroll the person again: "
-                                  "record contributions and claims on that enrollment, or ask {} to void seq {} "
-                                  "if it was a mistake",
-                                  existing->principal, existing->seq, existing->principal, existing->seq));
+                      fmt::format("this NIK is already enrolled by {}, coverage from {}; do not enroll the person "
+                                  "again: record contributions and claims on that enrollment, or ask {} to void "
+                                  "its enrollment if it was a mistake",
+                                  other, domain::to_string(existing->coverage_start), existing->principal));
     }
     return Verdict{};
   }
@@ -511,6 +517,12 @@ Result<Verdict> judge_and_apply(const chain::Entry& entry, State& state) {
   return judge_and_apply(Prepared(entry, state), state);
 }
 
+std::string office_named(const StateView& state, const std::string& id) {
+  auto office = state.principal(id);
+  if (!office.ok() || !*office || (*office)->name.empty()) return id;
+  return fmt::format("{} ({})", id, (*office)->name);
+}
+
 Status apply_redacted(const protocol::RedactedEntry& r, State& state) {
   if (r.verdict.outcome == Outcome::rejected) return {};
   // A redaction comes over the network: keep sums and ranges within what a valid entry can hold.
@@ -527,22 +539,44 @@ Status apply_redacted(const protocol::RedactedEntry& r, State& state) {
 
 Result<protocol::RedactedEntry> redact(const chain::Entry& entry, const Verdict& verdict, const NikKey& key) {
   protocol::RedactedEntry r;
+  r.principal = entry.principal;
+  r.seq = entry.seq;
+  r.kind = entry.kind;
+  // The outcome only: reason texts quote dates, amounts, seqs and (validation) NIKs or
+  // names, and apply_redacted reads the outcome alone.
+  r.verdict.outcome = verdict.outcome;
+  if (verdict.outcome == Outcome::rejected) return r;  // folds nothing: the header is enough
   auto payload = domain::decode_payload(entry.kind, entry.payload);
-  if (payload.ok()) {
-    r = effect_of(entry, *payload, verdict, person_of(*payload, key));
-  } else if (verdict.outcome == Outcome::rejected) {
-    r.principal = entry.principal;
-    r.seq = entry.seq;
-    r.kind = entry.kind;
-    r.verdict = verdict;
-  } else {
-    return check_applied(entry, payload).error();
-  }
-  // Validation messages may quote the payload (a NIK, a name): other offices get the code only.
-  for (Reason& reason : r.verdict.reasons) {
-    if (reason.code == reason::invalid_payload) {
-      reason.text = "the recording office's entry failed validation; details are kept at that office";
-    }
+  if (!payload.ok()) return check_applied(entry, payload).error();
+  protocol::RedactedEntry effect = effect_of(entry, *payload, verdict, person_of(*payload, key));
+  // Only what another office's offline judge() reads (docs/PROTOCOL.md, feed):
+  switch (entry.kind) {
+    case EntryKind::participant_enroll:  // duplicate enrollment; a claim's programme and coverage start
+      r.nik_key = effect.nik_key;
+      r.programmes = effect.programmes;
+      r.date = effect.date;
+      break;
+    case EntryKind::contribution_paid:  // coverage of a payout's event month (receipts are checked per office)
+      r.nik_key = effect.nik_key;
+      r.first_month = effect.first_month;
+      r.months = effect.months;
+      break;
+    case EntryKind::claim_filed:  // unique claim numbers; a payout's schedule, coverage and JKM checks
+      r.nik_key = effect.nik_key;
+      r.programmes = effect.programmes;
+      r.date = effect.date;
+      r.reference = effect.reference;
+      break;
+    case EntryKind::payout_made:  // a claim's paid total (overpaid, second death benefit)
+      r.amount = effect.amount;
+      r.reference = effect.reference;
+      break;
+    case EntryKind::entry_void:  // undoes the target's effect
+      r.target_principal = effect.target_principal;
+      r.target_seq = effect.target_seq;
+      break;
+    default:  // participant.update changes nothing the rules read
+      break;
   }
   return r;
 }

@@ -228,6 +228,10 @@ Result<domain::Verdict> judge_and_apply(const Prepared& entry, State& state);
 // redacted admin kind is an Error.
 Status apply_redacted(const protocol::RedactedEntry& r, State& state);
 
+// An office as clerks know it: "SBY-RUNGKUT (Kantor Rungkut)", or the id alone when the
+// state has no name for it (or the lookup fails).
+std::string office_named(const StateView& state, const std::string& id);
+
 // Builds the redaction of an entry (the server's feed uses it): person key instead
 // of NIK, no names, heirs or addresses; invalid_payload texts (which may quote the
 // payload) are replaced by a generic text. A rejected entry whose payload does not

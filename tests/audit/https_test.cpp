@@ -24,7 +24,7 @@ class DirService final : public server::LogService {
 
   Result<std::optional<server::Caller>> authenticate(const crypto::PublicKey& key) override {
     if (key != auditor_) return std::optional<server::Caller>();
-    return std::optional<server::Caller>(server::Caller{"AUDITOR", domain::Role::auditor, key});
+    return std::optional<server::Caller>(server::Caller{"AUDITOR", domain::Role::auditor, key, ""});
   }
   Result<protocol::PushResponse> push(const server::Caller&, chain::Batch) override { return unsupported(); }
   Result<std::pair<std::uint64_t, Hash>> head(std::string_view) override { return unsupported(); }

@@ -7,6 +7,7 @@
 
 #include "chain/chain.hpp"
 #include "domain/domain.hpp"
+#include "protocol/protocol.hpp"
 
 using namespace lontar;
 
@@ -134,4 +135,33 @@ TEST_CASE("FORMAT.md §3: nested structs are written inline, with one flag byte 
   chain::Batch batch{"SBY-RUNGKUT", {e}, seal};
   const std::string principal = std::string("0b00000000000000") + "5342592d52554e474b5554";
   CHECK(hex_of(batch) == flag + principal + "0100000000000000" + entry_fields + seal_fields);
+}
+
+TEST_CASE("PROTOCOL.md §2 vector F1: a feed page holding one withheld item is the index and the form only") {
+  protocol::FeedPage page;
+  protocol::FeedItem item;
+  item.leaf_index = 5;
+  item.form = protocol::FeedForm::withheld;
+  item.leaf = Bytes{1, 2, 3};  // not sent: a withheld item carries nothing else
+  page.items.push_back(item);
+  page.tree_size = 6;
+  constexpr std::string_view f1_hex =
+      "01"                 // cereal portable binary: little-endian
+      "0100000000000000"   // items: 1
+      "0500000000000000"   // leaf_index 5
+      "03"                 // form 3: withheld
+      "0600000000000000";  // tree_size 6
+  CHECK(hex_of(page) == f1_hex);
+  auto back = encoding::decode<protocol::FeedPage>(from_hex(f1_hex).value(), "feed");
+  REQUIRE(back.ok());
+  REQUIRE(back->items.size() == 1);
+  CHECK(back->items[0].leaf_index == 5);
+  CHECK(back->items[0].form == protocol::FeedForm::withheld);
+  CHECK(back->items[0].leaf.empty());
+  CHECK(back->tree_size == 6);
+  // Form 4 is no form: refused, naming the field.
+  auto bad = encoding::decode<protocol::FeedPage>(
+      from_hex("0101000000000000000500000000000000040600000000000000").value(), "feed");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("form") != std::string::npos);
 }

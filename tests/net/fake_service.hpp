@@ -17,7 +17,7 @@ class FakeService : public server::LogService {
 
   void add(const std::string& principal, domain::Role role, const crypto::PublicKey& key) {
     std::lock_guard lock(mu_);
-    principals_[key] = server::Caller{principal, role, key};
+    principals_[key] = server::Caller{principal, role, key, ""};
   }
 
   // While held, push() blocks until release().

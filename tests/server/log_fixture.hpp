@@ -25,7 +25,7 @@ inline crypto::PrivateKey clone_key(const crypto::PrivateKey& k) {
   return take(crypto::PrivateKey::from_pem(take(k.to_pem(), "pem")), "key");
 }
 
-inline server::Caller ChainWriter::caller() const { return {principal_, role_, key_.public_key()}; }
+inline server::Caller ChainWriter::caller() const { return {principal_, role_, key_.public_key(), ""}; }
 
 inline domain::PrincipalRegister register_office(const std::string& id, const crypto::PublicKey& key,
                                                  domain::Role role = domain::Role::office) {

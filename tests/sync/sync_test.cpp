@@ -111,7 +111,7 @@ TEST_CASE(
   CHECK(dup.rc == 3);
   CHECK(contains(dup.err + dup.out, "duplicate"));
   // The hint points to what B knows (the replica's view), not to a `show` that finds nothing here.
-  CHECK(contains(dup.err, "hint: this person was enrolled by SBY-RUNGKUT (entry #31, coverage from "));
+  CHECK(contains(dup.err, "hint: this person was enrolled by SBY-RUNGKUT (Kantor SBY-RUNGKUT), coverage from "));
   CHECK_FALSE(contains(dup.err, "show --nik"));
   // A pulls B's: the same at A.
   auto again = a.sync();

@@ -317,7 +317,7 @@ class OfficePage(unittest.TestCase):
         self.shot("07-sync")
         # The replica now knows the other office's people.
         self.go("/search?q=" + nik(12))
-        self.assertIn("Sudah terdaftar oleh SBY-DARMO", self.wait_for("#elsewhere").text)
+        self.assertIn("Sudah terdaftar oleh SBY-DARMO (Surabaya Darmo)", self.wait_for("#elsewhere").text)
 
     def test_10_language_switch_is_remembered(self):
         self.sign_in()
