@@ -35,6 +35,7 @@ CREATE INDEX IF NOT EXISTS entries_nik ON entries(nik);
 CREATE INDEX IF NOT EXISTS entries_outcome ON entries(outcome, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
+CREATE INDEX IF NOT EXISTS entries_recorded ON entries(recorded_at_ms);
 CREATE TABLE IF NOT EXISTS seals(last_seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS receipts(seq INTEGER PRIMARY KEY, leaf_index INTEGER NOT NULL, verdict BLOB NOT NULL);
@@ -50,6 +51,7 @@ constexpr std::string_view name_index =
 constexpr std::string_view lookup_indexes = R"sql(
 CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
+CREATE INDEX IF NOT EXISTS entries_recorded ON entries(recorded_at_ms);
 )sql";
 
 // Stores made before the lookup columns existed get them at their next open: the
@@ -118,8 +120,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   // right without them, only slower.
   if (!create) {
     auto have =
-        db->query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('entries_kind_seq', 'entries_kind_ref')");
-    if (have.ok() && have->value_or(0) < 2) {
+        db->query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('entries_kind_seq', 'entries_kind_ref', "
+                      "'entries_recorded')");
+    if (have.ok() && have->value_or(0) < 3) {
       const Status indexed = db->exec(lookup_indexes);
       (void)indexed;
     }
@@ -455,6 +458,9 @@ Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry&
     from = "entries e INDEXED BY entries_kind_ref";
     // Every kind, so that the (kind, ref) index serves a lookup by ref alone.
     if (!q.kind) where += " AND e.kind IN (1, 2, 3, 10, 11, 12, 13, 14, 15)";
+  } else if (q.from_ms || q.to_ms) {
+    // A range of days: the rows recorded then, sorted by seq (costs the range, not the store).
+    from = "entries e INDEXED BY entries_recorded";
   } else if (q.outcome) {
     from = "entries e INDEXED BY entries_outcome";
   } else if (q.kind) {
@@ -699,33 +705,78 @@ Result<std::optional<std::uint64_t>> Store::last_seq_of(domain::EntryKind kind, 
   return seq;
 }
 
+void apply_update(domain::ParticipantEnroll& e, const domain::ParticipantUpdate& u) {
+  if (u.phone) e.phone = *u.phone;
+  if (u.address) e.address = *u.address;
+  if (u.replace_heirs) e.heirs = u.heirs;
+  if (u.name) e.name = *u.name;
+  if (u.birth_date) e.birth_date = *u.birth_date;
+  if (u.occupation) e.occupation = *u.occupation;
+}
+
 Result<std::optional<domain::ParticipantEnroll>> Store::own_enrollment(std::string_view nik) {
+  using domain::EntryKind;
   if (!own_enrollment_) {
-    LONTAR_ASSIGN(
-        auto st,
-        db_->prepare("SELECT bytes FROM entries INDEXED BY entries_nik WHERE nik = ?1 AND kind = ?2 ORDER BY seq DESC "
-                     "LIMIT 1"));
+    LONTAR_ASSIGN(auto st,
+                  db_->prepare("SELECT bytes, seq FROM entries INDEXED BY entries_nik WHERE nik = ?1 AND kind = ?2 "
+                               "ORDER BY seq DESC LIMIT 1"));
     own_enrollment_.emplace(std::move(st));
   }
-  store::Stmt& st = *own_enrollment_;
-  st.reset();
-  st.bind(1, nik).bind(2, static_cast<int>(domain::EntryKind::participant_enroll));
-  LONTAR_ASSIGN(bool row, st.step());
+  if (!own_updates_) {
+    // The office's voids name their target as "OFFICE#seq" (record.cpp, index_of);
+  // an update the server rejected changed nothing.
+    LONTAR_ASSIGN(auto st, db_->prepare(fmt::format(
+                               "SELECT e.bytes FROM entries e INDEXED BY entries_nik WHERE e.nik = ?1 AND e.kind = {} "
+                               "AND e.seq > ?2 AND e.outcome != {} AND NOT EXISTS(SELECT 1 FROM entries v WHERE v.kind = {} AND v.ref = "
+                               "(SELECT CAST(value AS TEXT) FROM settings WHERE key = 'office') || '#' || e.seq) "
+                               "ORDER BY e.seq",
+                               static_cast<int>(EntryKind::participant_update),
+                               static_cast<int>(domain::Outcome::rejected),
+                               static_cast<int>(EntryKind::entry_void))));
+    own_updates_.emplace(std::move(st));
+  }
+  // Decodes the payload of the entry in column 0 of the current row.
+  auto payload_of = [](store::Stmt& st, EntryKind kind) -> Result<domain::Payload> {
+    LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(st.blob_view(0), "entry"));
+    return domain::decode_payload(kind, entry.payload);
+  };
   std::optional<domain::ParticipantEnroll> out;
-  if (row) {
-    auto entry = encoding::decode<chain::Entry>(st.blob_view(0), "entry");
-    if (!entry.ok()) {
-      st.reset();
-      return std::move(entry).error();
+  std::uint64_t enroll_seq = 0;
+  {
+    store::Stmt& st = *own_enrollment_;
+    st.reset();
+    st.bind(1, nik).bind(2, static_cast<int>(EntryKind::participant_enroll));
+    auto row = st.step();
+    if (row.ok() && *row) {
+      auto payload = payload_of(st, EntryKind::participant_enroll);
+      if (!payload.ok()) {
+        st.reset();
+        return std::move(payload).error();
+      }
+      out = std::get<domain::ParticipantEnroll>(std::move(payload).value());
+      enroll_seq = st.uint64(1);
     }
-    auto payload = domain::decode_payload(domain::EntryKind::participant_enroll, entry->payload);
+    st.reset();
+    if (!row.ok()) return std::move(row).error();
+  }
+  if (!out) return out;
+  store::Stmt& st = *own_updates_;
+  st.reset();
+  st.bind(1, nik).bind(2, enroll_seq);
+  for (;;) {
+    auto row = st.step();
+    if (!row.ok() || !*row) {
+      st.reset();
+      if (!row.ok()) return std::move(row).error();
+      break;
+    }
+    auto payload = payload_of(st, EntryKind::participant_update);
     if (!payload.ok()) {
       st.reset();
       return std::move(payload).error();
     }
-    out = std::get<domain::ParticipantEnroll>(std::move(payload).value());
+    apply_update(*out, std::get<domain::ParticipantUpdate>(*payload));
   }
-  st.reset();
   return out;
 }
 
