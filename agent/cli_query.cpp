@@ -272,7 +272,8 @@ Result<Streamed> stream_query(Office& office, View view, const Filter& f, RowWri
 // field an update corrected, old value → new, with when and by which entry. An
 // update voided, or rejected by the server, is listed but changes nothing
 // ("applied" says so); the last applied row of a field is its current value
-// (Store::own_enrollment gives the same).
+// (Store::own_enrollment gives the same). For a person enrolled at another office
+// the old values are "?": they are kept at that office.
 Result<Table> corrections_of(Office& office, const std::string& nik) {
   Table t;
   t.headers = {"seq", "recorded", "field", "old", "new", "applied"};
@@ -291,7 +292,7 @@ Result<Table> corrections_of(Office& office, const std::string& nik) {
       return true;
     }
     const auto& u = std::get<domain::ParticipantUpdate>(payload);
-    if (!current || !u.is_v2()) return true;
+    if (!u.is_v2()) return true;
     LONTAR_ASSIGN(auto verdict, encoding::decode<domain::Verdict>(e.verdict, "verdict"));
     const bool rejected = verdict.outcome == domain::Outcome::rejected;
     const std::string applied = e.voided ? "no (voided)" : rejected ? "no (rejected)" : "yes";
@@ -299,10 +300,15 @@ Result<Table> corrections_of(Office& office, const std::string& nik) {
       t.rows.push_back({std::to_string(e.seq), when(e.recorded_at_ms), field, std::move(old_value),
                         std::move(new_value), applied});
     };
-    if (u.name) add("name", current->name, *u.name);
-    if (u.birth_date) add("birth_date", domain::to_string(current->birth_date), domain::to_string(*u.birth_date));
-    if (u.occupation) add("occupation", current->occupation, *u.occupation);
-    if (!e.voided && !rejected) apply_update(*current, u);
+    // A person enrolled at another office: the old values are kept there, not here.
+    const std::string elsewhere = "?";
+    if (u.name) add("name", current ? current->name : elsewhere, *u.name);
+    if (u.birth_date) {
+      add("birth_date", current ? domain::to_string(current->birth_date) : elsewhere,
+          domain::to_string(*u.birth_date));
+    }
+    if (u.occupation) add("occupation", current ? current->occupation : elsewhere, *u.occupation);
+    if (current && !e.voided && !rejected) apply_update(*current, u);
     return true;
   }));
   return t;

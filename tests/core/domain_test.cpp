@@ -217,6 +217,9 @@ Payload gen_payload(EntryKind kind) {
       if (*rc::gen::arbitrary<bool>()) u.address = "Jl. Kenjeran 12";
       if (u.replace_heirs) u.heirs = gen_heirs();
       if (!u.phone && !u.address) u.replace_heirs = true;
+      // v2 corrections, sometimes (the birth date must agree with the NIK: left to format_vectors_test).
+      if (*rc::gen::arbitrary<bool>()) u.name = "Dédé Rahayu";
+      if (*rc::gen::arbitrary<bool>()) u.occupation = "KPM_PKH";
       return u;
     }
     case EntryKind::contribution_paid: {
