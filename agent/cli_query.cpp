@@ -500,8 +500,10 @@ void add_query(CLI::App& app, Context& ctx) {
           if (o->o.json) {
             json += fmt::format(",\n\"current\": {},\n\"corrections\": {}", current->json(), corrections->json());
           } else if (!corrections->rows.empty()) {
-            if (!o->o.csv) fmt::print("{}:\n", "data terkini / current");
-            current->print(o->o.format());
+            if (!current->rows.empty()) {
+              if (!o->o.csv) fmt::print("{}:\n", "data terkini / current");
+              current->print(o->o.format());
+            }
             if (!o->o.csv) fmt::print("{}:\n", "koreksi / corrections");
             corrections->print(o->o.format());
           }

@@ -440,7 +440,9 @@ Result<std::optional<chain::Seal>> Store::last_seal() {
 
 // ---- lookups for list / find / show ----
 
-Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry& each) {
+namespace {
+// The statement of query_entries() for `q` (its parameters numbered as it binds them).
+std::string entries_sql(const Store::EntryQuery& q) {
   using domain::EntryKind;
   const std::string folded = fold(q.name);
   const bool by_names = folded.size() >= 3;
@@ -475,14 +477,33 @@ Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry&
   if (q.from_ms) where += " AND e.recorded_at_ms >= ?9";
   if (q.to_ms) where += " AND e.recorded_at_ms <= ?10";
   if (q.seq) where += " AND e.seq = ?11";
-  if (q.sync == EntryQuery::Sync::unsynced) where += " AND o.seq IS NOT NULL";
-  if (q.sync == EntryQuery::Sync::synced) where += " AND o.seq IS NULL";
-  const std::string sql = fmt::format(
+  if (q.sync == Store::EntryQuery::Sync::unsynced) where += " AND o.seq IS NOT NULL";
+  if (q.sync == Store::EntryQuery::Sync::synced) where += " AND o.seq IS NULL";
+  return fmt::format(
       "SELECT e.seq, e.kind, e.recorded_at_ms, e.operator, e.nik, e.name, e.ref, e.bytes, "
       "COALESCE(r.verdict, e.verdict), o.seq IS NOT NULL, "
       "EXISTS(SELECT 1 FROM entries v WHERE v.kind = {} AND v.ref = ?1 || '#' || e.seq), e.hash "
       "FROM {} LEFT JOIN receipts r ON r.seq = e.seq LEFT JOIN outbox o ON o.seq = e.seq{} ORDER BY {}{}",
       static_cast<int>(EntryKind::entry_void), from, where, order, q.limit ? " LIMIT ?12" : "");
+}
+}  // namespace
+
+Result<std::string> Store::query_plan(const EntryQuery& q) {
+  LONTAR_ASSIGN(auto st, db_->prepare("EXPLAIN QUERY PLAN " + entries_sql(q)));
+  std::string plan;
+  for (;;) {
+    LONTAR_ASSIGN(bool row, st.step());
+    if (!row) break;
+    plan += st.text(3) + "\n";
+  }
+  return plan;
+}
+
+Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry& each) {
+  using domain::EntryKind;
+  const std::string folded = fold(q.name);
+  const bool by_names = folded.size() >= 3;
+  const std::string sql = entries_sql(q);
   LONTAR_ASSIGN(auto st, db_->prepare(sql));
   st.bind(1, q.office_id).bind(2, q.after_seq);
   if (q.kind) st.bind(3, static_cast<int>(*q.kind));

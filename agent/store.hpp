@@ -246,6 +246,8 @@ class Store {
   // grow with the result); `each` returns false to stop. Returns how many it saw.
   using EachEntry = std::function<Result<bool>(const ListedEntry&)>;
   Result<std::uint64_t> query_entries(const EntryQuery& q, const EachEntry& each);
+  // SQLite's EXPLAIN QUERY PLAN of query_entries(q), one step a line (for tests).
+  Result<std::string> query_plan(const EntryQuery& q);
 
   // ---- the office page's lookups (agent/web) ----
   // Enrollments found by a clerk's search: `q` all digits matches NIKs starting with

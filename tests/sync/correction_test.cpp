@@ -25,6 +25,18 @@ TEST_CASE(
   CHECK(contains(sa.out, "pushed 3 entries in 1 batches (3 accepted, 0 rejected, 0 flagged)"));
   REQUIRE(b.sync().rc == 0);
 
+  // At B, an imported row for A's person: the rejects file names A's office, entry and
+  // coverage start, from B's replica (B's `show` would find nothing).
+  const std::string list = b.agent.dir().file("dup.csv");
+  write_file(list, "NIK,Nama,Tgl Lahir,Pekerjaan,Mulai\n" + Agent::nik(1) + ",Peserta 1,01-01-1980,TAGANA,14-05-2018\n");
+  auto imported = b.agent.run({"import", list});
+  INFO(imported.out << imported.err);
+  CHECK(imported.rc == 3);
+  const std::string rejects = slurp(list + ".rejects.csv");
+  CHECK(contains(rejects, "duplicate_enrollment"));
+  CHECK(contains(rejects, "sudah didaftarkan oleh kantor SBY-RUNGKUT (catatan #1, kepesertaan mulai 2018-05-14)"));
+  CHECK(contains(rejects, "already enrolled by office SBY-RUNGKUT (entry #1, coverage from 2018-05-14)"));
+
   // A voids person 2's enrollment; B, not synced since, corrects person 2: accepted at B
   // against its replica, rejected by the server (no active enrollment any more).
   REQUIRE(a.agent.run({"void", "--seq", "2", "--reason", "salah daftar", "--confirm"}).rc == 0);
