@@ -145,8 +145,16 @@ std::vector<std::string> row_of(View v, const Store::ListedEntry& e, bool reason
     if (p->name) add("name", *p->name);
     if (p->birth_date) add("birth_date", domain::to_string(*p->birth_date));
     if (p->occupation) add("occupation", *p->occupation);
-    return {seq,   when(e.recorded_at_ms), p->nik, p->phone.value_or(""), p->address.value_or(""), heirs, corrections,
-            voided, verdict, synced};
+    return {seq,
+            when(e.recorded_at_ms),
+            p->nik,
+            p->phone.value_or(""),
+            p->address.value_or(""),
+            heirs,
+            corrections,
+            voided,
+            verdict,
+            synced};
   }
   if (auto* p = std::get_if<domain::ContributionPaid>(&*payload)) {
     domain::Rupiah total = 0;
@@ -297,15 +305,14 @@ Result<Table> corrections_of(Office& office, const std::string& nik) {
     const bool rejected = verdict.outcome == domain::Outcome::rejected;
     const std::string applied = e.voided ? "no (voided)" : rejected ? "no (rejected)" : "yes";
     auto add = [&](const char* field, std::string old_value, std::string new_value) {
-      t.rows.push_back({std::to_string(e.seq), when(e.recorded_at_ms), field, std::move(old_value),
-                        std::move(new_value), applied});
+      t.rows.push_back(
+          {std::to_string(e.seq), when(e.recorded_at_ms), field, std::move(old_value), std::move(new_value), applied});
     };
     // A person enrolled at another office: the old values are kept there, not here.
     const std::string elsewhere = "?";
     if (u.name) add("name", current ? current->name : elsewhere, *u.name);
     if (u.birth_date) {
-      add("birth_date", current ? domain::to_string(current->birth_date) : elsewhere,
-          domain::to_string(*u.birth_date));
+      add("birth_date", current ? domain::to_string(current->birth_date) : elsewhere, domain::to_string(*u.birth_date));
     }
     if (u.occupation) add("occupation", current ? current->occupation : elsewhere, *u.occupation);
     if (current && !e.voided && !rejected) apply_update(*current, u);
@@ -320,8 +327,7 @@ Result<Table> current_of(Office& office, const std::string& nik) {
   t.headers = {"nik", "name", "birth_date", "occupation", "phone", "address"};
   LONTAR_ASSIGN(auto p, office.store->own_enrollment(nik));
   if (p) {
-    t.rows.push_back(
-        {p->nik, p->name, domain::to_string(p->birth_date), p->occupation, p->phone, p->address});
+    t.rows.push_back({p->nik, p->name, domain::to_string(p->birth_date), p->occupation, p->phone, p->address});
   }
   return t;
 }

@@ -355,8 +355,9 @@ void add_update(CLI::App& app, Context& ctx) {
   };
   auto o = std::make_shared<O>();
   auto* cmd = app.add_subcommand(
-      "update", "change a participant's contact details or heirs, or correct the name, birth date or occupation "
-                "(participant.update)");
+      "update",
+      "change a participant's contact details or heirs, or correct the name, birth date or occupation "
+      "(participant.update)");
   cmd->add_option("--nik", o->nik, "the participant's NIK")->required();
   cmd->add_option("--phone", o->phone, "new phone number");
   cmd->add_option("--address", o->address, "new address");

@@ -551,8 +551,9 @@ class ImportRun {
   // office enrolled them or the view does not say.
   std::string enrolled_elsewhere(const domain::Payload& p, const domain::Verdict& v) {
     const auto* enroll = std::get_if<domain::ParticipantEnroll>(&p);
-    const bool duplicate = std::any_of(v.reasons.begin(), v.reasons.end(),
-                                       [](const domain::Reason& r) { return r.code == rules::reason::duplicate_enrollment; });
+    const bool duplicate = std::any_of(v.reasons.begin(), v.reasons.end(), [](const domain::Reason& r) {
+      return r.code == rules::reason::duplicate_enrollment;
+    });
     if (!enroll || !duplicate) return "";
     auto state = office_.store->rules_state();
     if (!state.ok()) return "";

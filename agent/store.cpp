@@ -119,9 +119,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   // A store busy with another writer gets them at a later open: the lookups are
   // right without them, only slower.
   if (!create) {
-    auto have =
-        db->query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('entries_kind_seq', 'entries_kind_ref', "
-                      "'entries_recorded')");
+    auto have = db->query_int(
+        "SELECT count(*) FROM sqlite_master WHERE name IN ('entries_kind_seq', 'entries_kind_ref', "
+        "'entries_recorded')");
     if (have.ok() && have->value_or(0) < 3) {
       const Status indexed = db->exec(lookup_indexes);
       (void)indexed;
@@ -745,15 +745,16 @@ Result<std::optional<domain::ParticipantEnroll>> Store::own_enrollment(std::stri
   }
   if (!own_updates_) {
     // The office's voids name their target as "OFFICE#seq" (record.cpp, index_of);
-  // an update the server rejected changed nothing.
-    LONTAR_ASSIGN(auto st, db_->prepare(fmt::format(
-                               "SELECT e.bytes FROM entries e INDEXED BY entries_nik WHERE e.nik = ?1 AND e.kind = {} "
-                               "AND e.seq > ?2 AND e.outcome != {} AND NOT EXISTS(SELECT 1 FROM entries v WHERE v.kind = {} AND v.ref = "
-                               "(SELECT CAST(value AS TEXT) FROM settings WHERE key = 'office') || '#' || e.seq) "
-                               "ORDER BY e.seq",
-                               static_cast<int>(EntryKind::participant_update),
-                               static_cast<int>(domain::Outcome::rejected),
-                               static_cast<int>(EntryKind::entry_void))));
+    // an update the server rejected changed nothing.
+    LONTAR_ASSIGN(
+        auto st,
+        db_->prepare(fmt::format(
+            "SELECT e.bytes FROM entries e INDEXED BY entries_nik WHERE e.nik = ?1 AND e.kind = {} "
+            "AND e.seq > ?2 AND e.outcome != {} AND NOT EXISTS(SELECT 1 FROM entries v WHERE v.kind = {} AND v.ref = "
+            "(SELECT CAST(value AS TEXT) FROM settings WHERE key = 'office') || '#' || e.seq) "
+            "ORDER BY e.seq",
+            static_cast<int>(EntryKind::participant_update), static_cast<int>(domain::Outcome::rejected),
+            static_cast<int>(EntryKind::entry_void))));
     own_updates_.emplace(std::move(st));
   }
   // Decodes the payload of the entry in column 0 of the current row.

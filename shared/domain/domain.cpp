@@ -355,8 +355,9 @@ Result<Payload> decode_update(ByteView bytes) {
       }
       value.v2_fields(ar);
       if (!value.is_v2()) {
-        return Error{Code::bad_input, what + ": its v2 part corrects nothing; an update without corrections is "
-                                             "written in the v1 form"};
+        return Error{Code::bad_input, what +
+                                          ": its v2 part corrects nothing; an update without corrections is "
+                                          "written in the v1 form"};
       }
     }
   } catch (const encoding::DecodeError& e) {

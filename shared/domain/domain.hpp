@@ -34,7 +34,7 @@ constexpr std::size_t heirs_max = 16;
 constexpr std::size_t schedule_items_max = 8;
 constexpr std::uint16_t contribution_months_max = 120;
 constexpr std::int64_t rupiah_max = 1'000'000'000'000;  // Rp 1 trillion: far above any real amount
-constexpr int age_years_max = 120;                       // at coverage start
+constexpr int age_years_max = 120;                      // at coverage start
 
 // ---- value types ----
 using Rupiah = std::int64_t;

@@ -146,11 +146,11 @@ struct Judge {
                                     domain::to_string(start), entry_ref(who->principal, who->seq)));
       }
       if (domain::age_on(birth, start) > domain::age_years_max) {
-        return rejected(reason::birth_date_conflict,
-                        fmt::format("the corrected birth date makes the person older than {} at the coverage "
-                                    "start {} ({}); check the birth date",
-                                    domain::age_years_max, domain::to_string(start),
-                                    entry_ref(who->principal, who->seq)));
+        return rejected(
+            reason::birth_date_conflict,
+            fmt::format("the corrected birth date makes the person older than {} at the coverage "
+                        "start {} ({}); check the birth date",
+                        domain::age_years_max, domain::to_string(start), entry_ref(who->principal, who->seq)));
       }
     }
     return Verdict{};

@@ -411,7 +411,8 @@ TEST_CASE("typed records accept what import accepts, name the flag in errors and
   CHECK(a.count("SELECT count(*) FROM entries") == 2);
 }
 
-TEST_CASE("after a name correction, a re-imported row with the corrected name is already there, the old one a conflict") {
+TEST_CASE(
+    "after a name correction, a re-imported row with the corrected name is already there, the old one a conflict") {
   Agent a;
   REQUIRE(a.init().rc == 0);
   const std::string first = a.dir().file("first.csv"), second = a.dir().file("second.csv");

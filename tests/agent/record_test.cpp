@@ -333,8 +333,8 @@ TEST_CASE("a corrected birth date after the coverage start is refused by the rul
   // Born 1920 (the NIK says year 20), covered from 2018: 2020 also agrees with the NIK.
   const std::string nik =
       lontar::domain::make_nik("3578", "01", lontar::domain::Date{1920, 1, 1}, lontar::domain::Sex::male, 77)->str();
-  REQUIRE(a.run({"enroll", "--nik", nik, "--name", "Mbah Karto", "--birth-date", "01-01-1920", "--occupation",
-                 "TAGANA", "--coverage-start", "14-05-2018"})
+  REQUIRE(a.run({"enroll", "--nik", nik, "--name", "Mbah Karto", "--birth-date", "01-01-1920", "--occupation", "TAGANA",
+                 "--coverage-start", "14-05-2018"})
               .rc == 0);
   auto r = a.run({"update", "--nik", nik, "--birth-date", "01-01-2020"});
   INFO(r.out << r.err);

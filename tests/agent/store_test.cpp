@@ -57,7 +57,7 @@ TEST_CASE("date filters walk the recorded-time index, alone or with a kind or a 
   day.office_id = office->id;
   day.from_ms = 0;
   day.to_ms = 4'102'444'800'000;  // 2100-01-01
-  Q listed = day;  // `list --date`: participants
+  Q listed = day;                 // `list --date`: participants
   listed.kind = lontar::domain::EntryKind::participant_enroll;
   Q rejected = day;
   rejected.outcome = lontar::domain::Outcome::rejected;

@@ -140,8 +140,8 @@ TEST_CASE("FORMAT.md §2 vectors P3 and P4: participant.update v1 and v2") {
 
   // A v2 part that corrects nothing, another version byte, and bytes after field 9 are refused.
   const std::string v1_part = p4.substr(0, 2 * 36);
-  for (const std::string& bad : {v1_part + "02" + "00" + "00" + "00", v1_part + "03" + p4.substr(2 * 37),
-                                 p4 + "00", v1_part + "02" + "01"}) {
+  for (const std::string& bad :
+       {v1_part + "02" + "00" + "00" + "00", v1_part + "03" + p4.substr(2 * 37), p4 + "00", v1_part + "02" + "01"}) {
     auto decoded = domain::decode_payload(domain::EntryKind::participant_update, from_hex(bad).value());
     CHECK_FALSE(decoded.ok());
   }

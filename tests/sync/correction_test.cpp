@@ -28,7 +28,8 @@ TEST_CASE(
   // At B, an imported row for A's person: the rejects file names A's office, entry and
   // coverage start, from B's replica (B's `show` would find nothing).
   const std::string list = b.agent.dir().file("dup.csv");
-  write_file(list, "NIK,Nama,Tgl Lahir,Pekerjaan,Mulai\n" + Agent::nik(1) + ",Peserta 1,01-01-1980,TAGANA,14-05-2018\n");
+  write_file(list,
+             "NIK,Nama,Tgl Lahir,Pekerjaan,Mulai\n" + Agent::nik(1) + ",Peserta 1,01-01-1980,TAGANA,14-05-2018\n");
   auto imported = b.agent.run({"import", list});
   INFO(imported.out << imported.err);
   CHECK(imported.rc == 3);
