@@ -296,7 +296,7 @@ Status check(const ParticipantUpdate& p) {
     // As for an enrollment: the NIK's date part must agree (its sex is the NIK's own).
     const Sex sex = p.nik[6] >= '4' ? Sex::female : Sex::male;
     auto matches = check_nik_matches(nik, *p.birth_date, sex);
-    if (!matches.ok()) return std::move(matches).error().prefix("nik").in_field("birth_date");
+    if (!matches.ok()) return std::move(matches).error().prefix("birth_date").in_field("birth_date");
   }
   if (p.occupation) LONTAR_TRY(check_code("occupation", *p.occupation, occupation_rule));
   return check_heirs(p.heirs, p.nik);

@@ -213,7 +213,7 @@ Payload gen_payload(EntryKind kind) {
     case EntryKind::participant_enroll:
       return gen_enroll();
     case EntryKind::participant_update: {
-      ParticipantUpdate u{gen_any_nik(), gen_phone(), std::nullopt, *rc::gen::arbitrary<bool>(), {}};
+      ParticipantUpdate u{gen_any_nik(), gen_phone(), std::nullopt, *rc::gen::arbitrary<bool>(), {}, {}, {}, {}};
       if (*rc::gen::arbitrary<bool>()) u.address = "Jl. Kenjeran 12";
       if (u.replace_heirs) u.heirs = gen_heirs();
       if (!u.phone && !u.address) u.replace_heirs = true;
@@ -497,7 +497,7 @@ TEST_CASE("the fixed example payloads are valid") {
   check_valid(office_register());
   check_valid(PrincipalRevoke{"SBY-RUNGKUT", sample_key(), "laptop stolen"});
   check_valid(schedule_2018());
-  check_valid(ParticipantUpdate{"3578121703850002", "081299998888", std::nullopt, false, {}});
+  check_valid(ParticipantUpdate{"3578121703850002", "081299998888", std::nullopt, false, {}, {}, {}, {}});
   check_valid(six_months_paid());
   check_valid(death_claim());
   check_valid(EntryVoid{"SBY-RUNGKUT", 7, "wrong NIK typed"});
@@ -703,13 +703,17 @@ TEST_CASE("admin payloads with a broken field name that field") {
 
 TEST_CASE("office payloads with a broken field name that field") {
   auto update = [](auto change) {
-    ParticipantUpdate u{"3578121703850002", std::nullopt, std::nullopt, false, {}};
+    ParticipantUpdate u{"3578121703850002", std::nullopt, std::nullopt, false, {}, {}, {}, {}};
     change(u);
     return Payload{u};
   };
   check_rejected(update([](auto&) {}), "participant.update: update: changes nothing");
   check_rejected(update([](auto& u) { u.nik = "x"; }), "participant.update: nik:");
   check_rejected(update([](auto& u) { u.phone = "phone"; }), "participant.update: phone:");
+  check_rejected(update([](auto& u) { u.name = " "; }), "participant.update: name:");
+  check_rejected(update([](auto& u) { u.occupation = "tukang ojek"; }), "participant.update: occupation:");
+  check_rejected(update([](auto& u) { u.birth_date = Date{1985, 3, 18}; }), "participant.update: birth_date: NIK");
+  check_rejected(update([](auto& u) { u.birth_date = Date{1985, 2, 30}; }), "participant.update: birth_date:");
   check_rejected(update([](auto& u) { u.address = " Jl. Kenjeran"; }), "participant.update: address:");
   check_rejected(update([](auto& u) {
                    u.heirs = {Heir{"Sri Wahyuni", "spouse", ""}};

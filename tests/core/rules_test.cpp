@@ -306,12 +306,12 @@ TEST_CASE("updates, contributions and claims for a person with no active enrollm
   SqliteFixture f;
   f.ledger.found();
   REQUIRE(f.ledger.record(rungkut, enroll(1)) == accepted);
-  const ParticipantUpdate update{nik(2), std::string("081299998888"), std::nullopt, false, {}};
+  const ParticipantUpdate update{nik(2), std::string("081299998888"), std::nullopt, false, {}, {}, {}, {}};
   CHECK(codes(f.ledger.judge(rungkut, update)) == codes({reason::unknown_participant}));
   CHECK(codes(f.ledger.judge(rungkut, contribution(2, "KWT-1"))) == codes({reason::unknown_participant}));
   CHECK(codes(f.ledger.judge(rungkut, claim("C-1", 2))) == codes({reason::unknown_participant}));
   // Any office may serve an enrolled person.
-  const ParticipantUpdate update1{nik(1), std::string("081299998888"), std::nullopt, false, {}};
+  const ParticipantUpdate update1{nik(1), std::string("081299998888"), std::nullopt, false, {}, {}, {}, {}};
   CHECK(f.ledger.judge(darmo, update1) == accepted);
   CHECK(f.ledger.judge(darmo, contribution(1, "KWT-1")) == accepted);
 }
@@ -769,7 +769,7 @@ std::pair<std::string, Payload> gen_step() {
       return {writer, e};
     }
     case 6:
-      return {writer, ParticipantUpdate{gen_nik(), std::string("081299998888"), std::nullopt, false, {}}};
+      return {writer, ParticipantUpdate{gen_nik(), std::string("081299998888"), std::nullopt, false, {}, {}, {}, {}}};
     case 7:
     case 8:
     case 9: {
