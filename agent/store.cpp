@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 #include <map>
 
 #include "base/private_file.hpp"
@@ -441,6 +442,18 @@ Result<std::optional<chain::Seal>> Store::last_seal() {
 // ---- lookups for list / find / show ----
 
 namespace {
+// Whether a range of recorded days bounds the walk: when no NIK, name or reference
+// drives it. The bounds are the least and greatest seq recorded in those days
+// (dates_sql: one range of the recorded-time index, index only), so the walk stays
+// in seq order and a page costs about `limit` steps when the clock was monotonic,
+// and the days' entries at most.
+bool dates_bound(const Store::EntryQuery& q) {
+  return (q.from_ms || q.to_ms) && q.nik.empty() && fold(q.name).size() < 3 && q.ref.empty();
+}
+constexpr std::string_view dates_sql =
+    "SELECT min(seq), max(seq) FROM entries INDEXED BY entries_recorded WHERE recorded_at_ms >= ?1 AND "
+    "recorded_at_ms <= ?2";
+
 // The statement of query_entries() for `q` (its parameters numbered as it binds them).
 std::string entries_sql(const Store::EntryQuery& q) {
   using domain::EntryKind;
@@ -460,9 +473,6 @@ std::string entries_sql(const Store::EntryQuery& q) {
     from = "entries e INDEXED BY entries_kind_ref";
     // Every kind, so that the (kind, ref) index serves a lookup by ref alone.
     if (!q.kind) where += " AND e.kind IN (1, 2, 3, 10, 11, 12, 13, 14, 15)";
-  } else if (q.from_ms || q.to_ms) {
-    // A range of days: the rows recorded then, sorted by seq (costs the range, not the store).
-    from = "entries e INDEXED BY entries_recorded";
   } else if (q.outcome) {
     from = "entries e INDEXED BY entries_outcome";
   } else if (q.kind) {
@@ -474,8 +484,11 @@ std::string entries_sql(const Store::EntryQuery& q) {
   if (!by_names && !q.name.empty()) where += " AND e.name LIKE '%' || ?6 || '%'";
   if (!q.ref.empty()) where += " AND e.ref = ?7";
   if (q.outcome) where += " AND e.outcome = ?8";
-  if (q.from_ms) where += " AND e.recorded_at_ms >= ?9";
-  if (q.to_ms) where += " AND e.recorded_at_ms <= ?10";
+  // The recording time never drives the walk (the unary + keeps SQLite from sorting
+  // by seq afterwards): a range of days bounds the seq walk instead (dates_bound()).
+  if (q.from_ms) where += " AND +e.recorded_at_ms >= ?9";
+  if (q.to_ms) where += " AND +e.recorded_at_ms <= ?10";
+  if (dates_bound(q)) where += " AND e.seq BETWEEN ?13 AND ?14";
   if (q.seq) where += " AND e.seq = ?11";
   if (q.sync == Store::EntryQuery::Sync::unsynced) where += " AND o.seq IS NOT NULL";
   if (q.sync == Store::EntryQuery::Sync::synced) where += " AND o.seq IS NULL";
@@ -489,12 +502,15 @@ std::string entries_sql(const Store::EntryQuery& q) {
 }  // namespace
 
 Result<std::string> Store::query_plan(const EntryQuery& q) {
-  LONTAR_ASSIGN(auto st, db_->prepare("EXPLAIN QUERY PLAN " + entries_sql(q)));
   std::string plan;
-  for (;;) {
-    LONTAR_ASSIGN(bool row, st.step());
-    if (!row) break;
-    plan += st.text(3) + "\n";
+  for (const std::string& sql : {dates_bound(q) ? std::string(dates_sql) : std::string(), entries_sql(q)}) {
+    if (sql.empty()) continue;
+    LONTAR_ASSIGN(auto st, db_->prepare("EXPLAIN QUERY PLAN " + sql));
+    for (;;) {
+      LONTAR_ASSIGN(bool row, st.step());
+      if (!row) break;
+      plan += st.text(3) + "\n";
+    }
   }
   return plan;
 }
@@ -503,6 +519,16 @@ Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry&
   using domain::EntryKind;
   const std::string folded = fold(q.name);
   const bool by_names = folded.size() >= 3;
+  std::int64_t first_seq = 0, last_seq = 0;
+  if (dates_bound(q)) {
+    LONTAR_ASSIGN(auto bounds, db_->prepare(std::string(dates_sql)));
+    bounds.bind(1, q.from_ms.value_or(std::numeric_limits<std::int64_t>::min()))
+        .bind(2, q.to_ms.value_or(std::numeric_limits<std::int64_t>::max()));
+    LONTAR_ASSIGN(bool row, bounds.step());
+    if (!row || bounds.is_null(0)) return std::uint64_t{0};  // nothing recorded in those days
+    first_seq = bounds.int64(0);
+    last_seq = bounds.int64(1);
+  }
   const std::string sql = entries_sql(q);
   LONTAR_ASSIGN(auto st, db_->prepare(sql));
   st.bind(1, q.office_id).bind(2, q.after_seq);
@@ -517,6 +543,7 @@ Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry&
   if (q.to_ms) st.bind(10, *q.to_ms);
   if (q.seq) st.bind(11, *q.seq);
   if (q.limit) st.bind(12, q.limit);
+  if (dates_bound(q)) st.bind(13, first_seq).bind(14, last_seq);
   std::uint64_t seen = 0;
   for (;;) {
     LONTAR_ASSIGN(bool row, st.step());

@@ -210,10 +210,11 @@ class Store {
 
   // ---- lookups for list / find / show (each an index walk in seq order) ----
   // Which entries: every filter given must hold. The walk is driven by the most
-  // selective filter given (nik, then name, then ref, then the recorded dates, then
-  // outcome, then kind), so a page costs about `limit` index steps whatever the
-  // store's size; a date range costs the entries recorded in it (they are sorted by
-  // seq). The sync-state filter only narrows that walk.
+  // selective filter given (nik, then name, then ref, then outcome, then kind), so a
+  // page costs about `limit` index steps whatever the store's size. Without a NIK,
+  // name or ref, a range of recorded days bounds that walk to the seqs recorded in
+  // those days (found through an index of the recording time). The sync-state
+  // filter only narrows the walk.
   struct EntryQuery {
     std::string office_id;  // whose voids mark an entry voided ("OFFICE#seq")
     std::optional<domain::EntryKind> kind;
