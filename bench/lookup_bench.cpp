@@ -5,7 +5,7 @@
 //      1 in 500 flagged, the rest accepted);
 //   2. p50 / p99 wall time of: the first page of `list`, a page deep in `list
 //      --after`, `find --name` (part of a name, folded), `show --nik`, `list --entries
-//      --verdict rejected` (goal: each p99 < 50 ms);
+//      --verdict rejected`, `list --date` (goal: each p99 < 50 ms);
 //   3. a full `list --csv` and `list --json`: rows/s (goal >= 100,000 rows/s) and the
 //      child's peak RSS, next to the peak RSS of a `list --limit 10` (flat memory).
 // Usage: lookup_bench [--entries N] [--runs N] [--dir DIR] [--keep] [--reuse]
