@@ -1032,12 +1032,13 @@ Response WebApp::update_page(Ctx& c) {
   std::string birth_error;
   std::optional<domain::Date> birth_date;
   if (want.birth != was.birth) {
-    const domain::Date now = today();
-    auto d = parse_partner_date(want.birth, now.year);
+    const domain::Date this_day = today();
+    auto d = parse_partner_date(want.birth, this_day.year);
     if (!d.ok()) {
       birth_error = d.error().message;
-    } else if (*d > now) {
-      birth_error = fmt::format("{}: {} > {}", c.t("web.f.birth_date"), domain::to_string(*d), domain::to_string(now));
+    } else if (*d > this_day) {
+      birth_error =
+          fmt::format("{}: {} > {}", c.t("web.f.birth_date"), domain::to_string(*d), domain::to_string(this_day));
     } else {
       birth_date = *d;
       want.birth = domain::to_string(*d);
