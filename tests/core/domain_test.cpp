@@ -891,18 +891,39 @@ TEST_CASE("payloads of every kind survive encode and decode unchanged") {
 }
 
 TEST_CASE("truncated payloads and payloads with trailing bytes are errors") {
-  CHECK(test::property("every proper prefix and every extension fails to decode", [] {
+  CHECK(test::property("every proper prefix (but an update v2's v1 part) and every extension fails to decode", [] {
     const EntryKind kind = *rc::gen::elementOf(std::vector<EntryKind>(std::begin(every_kind), std::end(every_kind)));
-    const Bytes bytes = encode_payload(gen_payload(kind)).value();
+    const Payload payload = gen_payload(kind);
+    const Bytes bytes = encode_payload(payload).value();
+    // participant.update v2 is its v1 form plus a version byte and the corrections
+    // (FORMAT.md): cut at the end of its v1 part it is a whole v1 update, and one byte
+    // after a v1 update is read as a version byte.
+    const auto* update = std::get_if<ParticipantUpdate>(&payload);
+    std::size_t v1_end = 0;
+    if (update && update->is_v2()) {
+      ParticipantUpdate v1 = *update;
+      v1.name.reset();
+      v1.birth_date.reset();
+      v1.occupation.reset();
+      v1_end = encoding::encode(v1).value().size();
+    }
     const auto cut = *rc::gen::inRange<std::size_t>(0, bytes.size());
     const auto prefix = decode_payload(kind, ByteView(bytes).first(cut));
-    RC_ASSERT_FALSE(prefix.ok());
-    RC_ASSERT(prefix.error().message.starts_with(kind_name(kind)));
+    if (cut == v1_end && v1_end != 0) {
+      RC_ASSERT(prefix.ok());
+    } else {
+      RC_ASSERT_FALSE(prefix.ok());
+      RC_ASSERT(prefix.error().message.starts_with(kind_name(kind)));
+    }
     Bytes longer = bytes;
     longer.push_back(*rc::gen::arbitrary<std::uint8_t>());
     const auto extended = decode_payload(kind, longer);
     RC_ASSERT_FALSE(extended.ok());
-    RC_ASSERT(extended.error().message.find("unexpected bytes after the end") != std::string::npos);
+    if (update && !update->is_v2()) {
+      RC_ASSERT(extended.error().message.starts_with(kind_name(kind)));
+    } else {
+      RC_ASSERT(extended.error().message.find("unexpected bytes after the end") != std::string::npos);
+    }
   }));
 }
 
