@@ -1,9 +1,9 @@
 // lontar-agent list | find | show: participants, claims, payouts and entries.
 #include <fmt/format.h>
 #include <algorithm>
-#include <ctime>
 #include <functional>
 
+#include "base/clock.hpp"
 #include "cli.hpp"
 #include "table.hpp"
 
@@ -33,14 +33,7 @@ struct Output {
 // stream everything.
 constexpr std::uint64_t human_page_rows = 100;
 
-std::string when(std::int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-  return buf;
-}
+std::string when(std::int64_t ms) { return utc_text(ms); }
 
 Result<std::int64_t> day_ms(const std::string& text, bool end_of_day) {
   LONTAR_ASSIGN(auto d, domain::parse_date(text));

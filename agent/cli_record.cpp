@@ -2,8 +2,8 @@
 // validated, judged against the local state, sealed and durable before exit.
 #include <fmt/format.h>
 #include <algorithm>
-#include <ctime>
 
+#include "base/clock.hpp"
 #include "cli.hpp"
 #include "import.hpp"
 #include "record.hpp"
@@ -54,15 +54,6 @@ Result<domain::Date> partner_date(const std::string& text, int days_ahead, const
 }
 
 Result<domain::Rupiah> amount(const std::string& text) { return parse_rupiah(text); }
-
-std::string when_utc(std::int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%MZ", &tm);
-  return buf;
-}
 
 constexpr std::size_t nik_digits = 16;
 
@@ -182,9 +173,10 @@ Result<bool> preview_void(Context& ctx, Office& office, std::uint64_t seq) {
   bool found = false;
   LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
     found = true;
-    fmt::print("{}\n", i18n::tr(ctx.lang, "void.preview", e.seq,
-                                i18n::text(ctx.lang, std::string("kind.") + domain::kind_name(e.kind)), e.nik,
-                                e.name.empty() ? e.ref : e.name, when_utc(e.recorded_at_ms), e.operator_id));
+    fmt::print("{}\n",
+               i18n::tr(ctx.lang, "void.preview", e.seq,
+                        i18n::text(ctx.lang, std::string("kind.") + domain::kind_name(e.kind)), e.nik,
+                        e.name.empty() ? e.ref : e.name, utc_text(e.recorded_at_ms, "%Y-%m-%d %H:%MZ"), e.operator_id));
     return false;
   }));
   return found;

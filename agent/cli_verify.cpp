@@ -1,7 +1,7 @@
 // lontar-agent status | verify | export.
 #include <fmt/format.h>
-#include <ctime>
 
+#include "base/clock.hpp"
 #include "cli.hpp"
 #include "export.hpp"
 #include "verify.hpp"
@@ -38,12 +38,8 @@ int status(Context& ctx) {
         **lost);
   }
   if (*seal) {
-    std::time_t t = static_cast<std::time_t>((*seal)->sealed_at_ms / 1000);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
-    fmt::print("last seal:   #{} head {} at {}\n", (*seal)->last_seq, to_hex((*seal)->head).substr(0, 16), buf);
+    fmt::print("last seal:   #{} head {} at {}\n", (*seal)->last_seq, to_hex((*seal)->head).substr(0, 16),
+               utc_text((*seal)->sealed_at_ms));
   } else {
     fmt::print("last seal:   (nothing recorded yet)\n");
   }

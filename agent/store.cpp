@@ -302,7 +302,7 @@ Result<Store::ServerVerdicts> Store::server_verdicts(std::size_t listed_max) {
     if (!row) break;
     LONTAR_ASSIGN(auto v, encoding::decode<domain::Verdict>(st.blob_view(2), fmt::format("receipt #{}", st.uint64(0))));
     out.count(v.outcome);
-    if (v.outcome == domain::Outcome::accepted || out.not_accepted.size() >= listed_max) continue;
+    if (out.not_accepted.size() >= listed_max) continue;
     out.not_accepted.push_back(Judged{st.uint64(0), st.uint64(1), std::move(v),
                                       static_cast<domain::EntryKind>(st.int64(3)), st.text(4), st.text(5), st.text(6)});
   }

@@ -15,6 +15,12 @@ constexpr std::string_view nik_key_name = "nik_key";
 // SQLite's page cache for the state: a fixed bound, so memory stays flat; large
 // enough that one audit's transaction rarely spills pages before it commits.
 constexpr int cache_kib = 64 << 10;
+// The replay's overlay holds up to this many changed rows in memory before writing
+// them (about 170 bytes a row measured, so about 180 MiB at most; docs/PERFORMANCE.md):
+// a first audit of up to about 400,000 leaves replays entirely in memory and writes
+// the rules state once, in bulk; a larger one flushes every 1 M rows and goes on
+// reading the tables for what the overlay does not hold.
+constexpr std::size_t rules_rows_max = std::size_t{1} << 20;
 
 Result<AcceptedCheckpoint> row_checkpoint(store::Stmt& s) {
   return AcceptedCheckpoint{s.uint64(0), s.hash(1), s.text(2)};
@@ -39,7 +45,15 @@ Result<std::unique_ptr<AuditState>> AuditState::open(const std::filesystem::path
   rules::NikKey nik{};
   std::copy(key->begin(), key->end(), nik.begin());
   LONTAR_ASSIGN(st->rules_, rules::make_sqlite_state(*st->db_, nik));
-  st->overlay_ = std::make_unique<rules::OverlayState>(*st->rules_);
+  // A state that has replayed nothing yet (a first or from-start audit): the overlay
+  // need not ask the tables about what it does not hold (overlay_state.hpp, Base::empty).
+  LONTAR_ASSIGN(
+      auto replayed,
+      st->db_->query_int("SELECT EXISTS(SELECT 1 FROM rules_participants) OR EXISTS(SELECT 1 FROM rules_claims) "
+                         "OR EXISTS(SELECT 1 FROM rules_receipts) OR EXISTS(SELECT 1 FROM rules_coverage) "
+                         "OR EXISTS(SELECT 1 FROM rules_applied)"));
+  const auto known = replayed.value_or(1) == 0 ? rules::OverlayState::Base::empty : rules::OverlayState::Base::any;
+  st->overlay_ = std::make_unique<rules::OverlayState>(*st->rules_, rules_rows_max, known);
   return st;
 }
 

@@ -153,11 +153,17 @@ int run_restore_file(const std::filesystem::path& data, const std::filesystem::p
   return exit_ok;
 }
 
+// Either store: a SQLite ledger restored from a backup, or a PostgreSQL database restored to
+// an earlier point with PostgreSQL's tools (pg_basebackup + WAL, pg_restore) that lacks the
+// newest leaves. With PostgreSQL, every other server of the ledger must be stopped: this
+// command writes only while it holds the ledger's integrator lock.
 int run_restore_mirror(const std::filesystem::path& data, const std::filesystem::path& dir) {
-  if (auto st = refuse_postgresql(data, "restore --from-mirror"); !st.ok()) return fail(st.error());
   auto lock = DataLock::take(data, "restore");
   if (!lock.ok()) return fail(lock.error());
-  auto store = open_ledger(data / ledger_file_name, data);
+  auto location = ledger_location_of(data);
+  if (!location.ok()) return fail(location.error());
+  // SQLite: the file in this data folder (as `restore --from` writes it); PostgreSQL: [store] url.
+  auto store = open_ledger(pg::is_url(*location) ? std::filesystem::path(*location) : data / ledger_file_name, data);
   if (!store.ok()) return fail(store.error());
   auto log = note::Verifier::parse((*store)->verifier_key());
   if (!log.ok()) return fail(log.error());
@@ -262,7 +268,8 @@ void add_backup(CLI::App& app, int& exit_code) {
   auto* restore =
       app.add_subcommand("restore",
                          "With the server stopped: --from FILE puts a backup back (the replaced store is kept aside); "
-                         "--from-mirror DIR re-appends the leaves a restored store lacks from an auditor's export, "
+                         "--from-mirror DIR re-appends the leaves a restored store (SQLite, or a PostgreSQL database "
+                         "restored with PostgreSQL's tools; every server stopped) lacks from an auditor's export, "
                          "verifying the published root, so that the server may serve again");
   restore->add_option("--data", a->data, "the server's data folder (holding log.key)")->required();
   auto* from = restore->add_option("--from", a->from, "a file written by `lontar-server backup`");

@@ -3,103 +3,46 @@
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 
 #include <fmt/format.h>
 
-#include <memory>
-
-#include "base/private_file.hpp"
 #include "crypto/crypto.hpp"
+#include "crypto/openssl_ptr.hpp"
 #include "crypto/x509.hpp"
 
 namespace lontar::agent::web {
 namespace {
-
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using ExtPtr = std::unique_ptr<X509_EXTENSION, Deleter<X509_EXTENSION, X509_EXTENSION_free>>;
 
 Error ssl_error(const std::string& what) {
   const std::string detail = crypto::openssl_errors();
   return Error{Code::io, detail.empty() ? what : what + " (" + detail + ")"};
 }
 
-std::string bio_text(BIO* bio) {
-  char* data = nullptr;
-  const long n = BIO_get_mem_data(bio, &data);
-  return std::string(data, static_cast<std::size_t>(n));
-}
-
-Status add_extension(X509* cert, int nid, const std::string& value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  ExtPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
-  if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) return ssl_error("cannot add a certificate extension");
-  return {};
-}
-
 // A fresh P-256 key and a self-signed certificate over it, both PEM.
 Result<net::Identity> make_identity(const std::string& address) {
-  PkeyPtr key(EVP_EC_gen("P-256"));
+  crypto::PkeyPtr key(EVP_EC_gen("P-256"));
   if (!key) return ssl_error("cannot make an ECDSA P-256 key");
-  X509Ptr cert(X509_new());
-  if (!cert) return ssl_error("cannot make a certificate");
-  unsigned char serial[16];
-  if (RAND_bytes(serial, sizeof serial) != 1) return ssl_error("no random bytes");
-  serial[0] &= 0x7f;  // a positive serial
-  std::unique_ptr<BIGNUM, Deleter<BIGNUM, BN_free>> bn(BN_bin2bn(serial, sizeof serial, nullptr));
-  if (X509_set_version(cert.get(), 2) != 1 || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) ||
-      !X509_gmtime_adj(X509_getm_notBefore(cert.get()), -24L * 3600) ||
-      !X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24L * 3600 * certificate_days) ||
-      X509_set_pubkey(cert.get(), key.get()) != 1) {
-    return ssl_error("cannot fill in the certificate");
-  }
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  const std::string cn = "Lontar office page " + address;
-  if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1,
-                                 0) != 1 ||
-      X509_set_issuer_name(cert.get(), name) != 1) {
-    return ssl_error("cannot name the certificate");
-  }
-  std::string alt = "DNS:localhost,IP:127.0.0.1";
-  if (!address.empty() && address != "127.0.0.1") alt = "IP:" + address + "," + alt;
-  LONTAR_TRY(add_extension(cert.get(), NID_subject_alt_name, alt));
-  LONTAR_TRY(add_extension(cert.get(), NID_basic_constraints, "critical,CA:FALSE"));
-  LONTAR_TRY(add_extension(cert.get(), NID_ext_key_usage, "serverAuth"));
-  if (X509_sign(cert.get(), key.get(), EVP_sha256()) <= 0) return ssl_error("cannot sign the certificate");
+  crypto::CertificateSubject subject{
+      "Lontar office page " + address, {"localhost", "127.0.0.1"}, certificate_days, true};
+  if (!address.empty() && address != "127.0.0.1") subject.alt_names.insert(subject.alt_names.begin(), address);
   net::Identity id;
-  BioPtr cbio(BIO_new(BIO_s_mem()));
-  BioPtr kbio(BIO_new(BIO_s_mem()));
-  if (PEM_write_bio_X509(cbio.get(), cert.get()) != 1 ||
-      PEM_write_bio_PrivateKey(kbio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    return ssl_error("cannot write the certificate as PEM");
+  LONTAR_ASSIGN(id.certificate_chain_pem, crypto::make_self_signed_certificate(key.get(), subject));
+  crypto::BioPtr kbio(BIO_new(BIO_s_mem()));
+  if (!kbio || PEM_write_bio_PrivateKey(kbio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    return ssl_error("cannot write the key as PEM");
   }
-  id.certificate_chain_pem = bio_text(cbio.get());
-  id.private_key_pem = bio_text(kbio.get());
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(kbio.get(), &data);
+  id.private_key_pem.assign(data, static_cast<std::size_t>(n));
   return id;
-}
-
-Status write_private(const std::filesystem::path& path, const std::string& text) {
-  LONTAR_ASSIGN(std::FILE * f, create_private_file(path, true));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  if (std::fclose(f) != 0 || !ok) return Error{Code::io, path.string() + ": cannot write (disk full?)"};
-  return {};
 }
 
 }  // namespace
 
 Result<std::string> certificate_fingerprint(const std::string& pem) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  crypto::X509Ptr cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
   if (!cert) return ssl_error("not a PEM certificate");
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
@@ -128,7 +71,7 @@ Result<WebCertificate> office_certificate(const std::filesystem::path& data_dir,
     out.identity = std::move(*id);
   } else {
     LONTAR_ASSIGN(out.identity, make_identity(address));
-    LONTAR_TRY(write_private(key_path, out.identity.private_key_pem));
+    LONTAR_TRY(crypto::write_file_atomic(key_path, out.identity.private_key_pem, 0600));
     LONTAR_TRY(crypto::write_file_atomic(cert_path, out.identity.certificate_chain_pem, 0644));
     out.created = true;
   }

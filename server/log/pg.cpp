@@ -9,6 +9,12 @@ namespace lontar::server::pg {
 namespace {
 
 constexpr Oid int8_oid = 20, bytea_oid = 17, text_oid = 25;
+constexpr Oid int8_array_oid = 1016, bytea_array_oid = 1001, text_array_oid = 1009;
+
+void put_be32(std::string& out, std::uint32_t v) {
+  const std::uint32_t be = htobe32(v);
+  out.append(reinterpret_cast<const char*>(&be), sizeof be);
+}
 
 // SQLSTATE classes that mean "the database is (momentarily) not there": the caller may try again.
 bool transient(std::string_view state) {
@@ -63,6 +69,45 @@ Params& Params::bytes(ByteView v) {
   formats_.push_back(1);
   return *this;
 }
+// PostgreSQL's binary array: ndim, has-nulls flag, element type, (length, lower bound) per
+// dimension, then each element as its length and bytes.
+template <class Range, class Put>
+Params& Params::array(Oid array_type, Oid element_type, const Range& v, Put put) {
+  std::string out;
+  put_be32(out, v.empty() ? 0 : 1);
+  put_be32(out, 0);
+  put_be32(out, element_type);
+  if (!v.empty()) {
+    put_be32(out, static_cast<std::uint32_t>(v.size()));
+    put_be32(out, 1);
+  }
+  for (const auto& e : v) put(out, e);
+  lengths_.push_back(static_cast<int>(out.size()));
+  storage_.push_back(std::move(out));
+  types_.push_back(array_type);
+  formats_.push_back(1);
+  return *this;
+}
+Params& Params::i64_array(const std::vector<std::int64_t>& v) {
+  return array(int8_array_oid, int8_oid, v, [](std::string& out, std::int64_t e) {
+    put_be32(out, 8);
+    const std::uint64_t be = htobe64(static_cast<std::uint64_t>(e));
+    out.append(reinterpret_cast<const char*>(&be), sizeof be);
+  });
+}
+Params& Params::text_array(const std::vector<std::string>& v) {
+  return array(text_array_oid, text_oid, v, [](std::string& out, const std::string& e) {
+    put_be32(out, static_cast<std::uint32_t>(e.size()));
+    out.append(e);
+  });
+}
+Params& Params::bytes_array(const std::vector<Bytes>& v) {
+  return array(bytea_array_oid, bytea_oid, v, [](std::string& out, const Bytes& e) {
+    put_be32(out, static_cast<std::uint32_t>(e.size()));
+    out.append(as_chars(e));
+  });
+}
+
 std::vector<const char*> Params::values() const {
   std::vector<const char*> out;
   out.reserve(storage_.size());

@@ -40,6 +40,11 @@ class Params {
   Params& u64(std::uint64_t v) { return i64(static_cast<std::int64_t>(v)); }
   Params& text(std::string_view v);
   Params& bytes(ByteView v);
+  // One-dimensional arrays (int8[], text[], bytea[]) in the binary array format, for
+  // multi-row writes: INSERT ... SELECT * FROM unnest($1::bigint[], $2::bytea[]).
+  Params& i64_array(const std::vector<std::int64_t>& v);
+  Params& text_array(const std::vector<std::string>& v);
+  Params& bytes_array(const std::vector<Bytes>& v);
 
   std::size_t size() const { return types_.size(); }
   const Oid* types() const { return types_.data(); }
@@ -50,6 +55,9 @@ class Params {
   std::string signature() const;
 
  private:
+  template <class Range, class Put>
+  Params& array(Oid array_type, Oid element_type, const Range& v, Put put);
+
   std::vector<Oid> types_;
   std::vector<std::string> storage_;
   std::vector<int> lengths_, formats_;

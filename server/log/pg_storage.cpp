@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 
 namespace lontar::server {
@@ -72,6 +74,20 @@ Result<Bytes> tile_prefix(const pg::Rows& r, const merkle::TileId& id, const std
 constexpr std::string_view tile_get_sql = "SELECT hashes FROM log_tiles WHERE level = $1 AND idx = $2";
 constexpr std::string_view head_get_sql = "SELECT seq, hash FROM log_heads WHERE principal = $1";
 
+// Answers older than this were given up by the process that queued their push (it waits
+// queued_push_wait_max, 2 minutes, then tells the office to push again): deleted.
+constexpr std::string_view stale_answer_age = "10 minutes";
+constexpr auto stale_answer_sweep = std::chrono::minutes(1);
+
+// Deletes the answers nobody will take (their accepting process died or gave up); returns how many.
+Result<std::int64_t> delete_stale_answers(pg::Conn& c) {
+  LONTAR_ASSIGN(auto r,
+                c.query("WITH gone AS (DELETE FROM log_push_answers WHERE answered_at < now() - $1::text::interval "
+                        "RETURNING 1) SELECT count(*) FROM gone",
+                        Params().text(stale_answer_age)));
+  return r.i64(0, 0);
+}
+
 // Runs `sql` for its effect.
 Status run(pg::Conn& c, std::string_view sql, const Params& p) {
   LONTAR_TRY(c.query(sql, p));
@@ -111,6 +127,8 @@ class PgWriteSide final : public WriteSide {
       return Error{Code::io, c_->name() + ": the connection to PostgreSQL was re-established; try again"};
     }
     pending_size_.reset();
+    discard();
+    state_->discard_writes();
     Status s = [&]() -> Status {
       LONTAR_ASSIGN(std::uint64_t newest, newest_checkpoint_size());
       if (newest != known_size_) {
@@ -121,9 +139,13 @@ class PgWriteSide final : public WriteSide {
                                          " this integrator started from: another integrator wrote; reloading"};
       }
       LONTAR_TRY(body());
+      LONTAR_TRY(flush());
+      LONTAR_TRY(state_->flush_writes());
       return c_->exec("COMMIT");
     }();
     if (!s.ok()) {
+      discard();
+      state_->discard_writes();
       if (c_->in_transaction()) (void)c_->exec("ROLLBACK");
       return s;
     }
@@ -132,6 +154,7 @@ class PgWriteSide final : public WriteSide {
   }
 
   Result<std::uint64_t> leaf_count() override {
+    LONTAR_TRY(flush());
     LONTAR_ASSIGN(auto r, c_->query("SELECT coalesce(max(idx) + 1, 0), count(*) FROM log_leaves"));
     const std::uint64_t end = r.u64(0, 0), count = r.u64(0, 1);
     if (count != end) {
@@ -142,32 +165,38 @@ class PgWriteSide final : public WriteSide {
     return end;
   }
   Result<std::optional<StoredCheckpoint>> latest_checkpoint() override {
+    LONTAR_TRY(flush());
     LONTAR_ASSIGN(auto r, c_->query("SELECT size, note FROM log_checkpoints ORDER BY size DESC LIMIT 1"));
     if (!c_->in_transaction()) known_size_ = r.size() != 0 ? r.u64(0, 0) : 0;
     if (r.size() == 0) return std::optional<StoredCheckpoint>{};
     return std::optional<StoredCheckpoint>(StoredCheckpoint{r.u64(0, 0), r.text(0, 1)});
   }
   Result<Bytes> tile(const merkle::TileId& id) override {
+    LONTAR_TRY(flush());
     LONTAR_ASSIGN(auto r, c_->query(tile_get_sql, Params().i64(id.level).u64(id.index)));
     return tile_prefix(r, id, c_->name());
   }
   Result<Head> head(std::string_view principal) override {
+    LONTAR_TRY(flush());
     LONTAR_ASSIGN(auto r, c_->query(head_get_sql, Params().text(principal)));
     if (r.size() == 0) return Head{};
     return Head{r.u64(0, 0), r.hash(0, 1)};
   }
   Result<std::optional<LoggedEntry>> entry(std::string_view principal, std::uint64_t seq) override {
+    LONTAR_TRY(flush());
     LONTAR_ASSIGN(auto r, c_->query("SELECT leaf_index, entry_hash FROM log_entries WHERE principal = $1 AND seq = $2",
                                     Params().text(principal).u64(seq)));
     if (r.size() == 0) return std::optional<LoggedEntry>{};
     return std::optional<LoggedEntry>(LoggedEntry{r.u64(0, 0), r.hash(0, 1)});
   }
   Result<std::optional<Bytes>> leaf(std::uint64_t index) override {
+    LONTAR_TRY(flush());
     LONTAR_ASSIGN(auto r, c_->query("SELECT leaf FROM log_leaves WHERE idx = $1", Params().u64(index)));
     if (r.size() == 0) return std::optional<Bytes>{};
     return std::optional<Bytes>(r.bytes(0, 0));
   }
   Result<std::optional<std::uint64_t>> seal_covering(std::string_view principal, std::uint64_t seq) override {
+    LONTAR_TRY(flush());
     LONTAR_ASSIGN(auto r, c_->query("SELECT leaf_index FROM log_seals WHERE principal = $1 AND last_seq >= $2 "
                                     "ORDER BY last_seq LIMIT 1",
                                     Params().text(principal).u64(seq)));
@@ -175,36 +204,40 @@ class PgWriteSide final : public WriteSide {
     return std::optional<std::uint64_t>(r.u64(0, 0));
   }
   Result<std::uint64_t> equivocation_count() override {
+    LONTAR_TRY(flush());
     LONTAR_ASSIGN(auto r, c_->query("SELECT count(*) FROM log_equivocations"));
     return r.u64(0, 0);
   }
 
+  // Leaves, entries, seals, heads and tiles wait in memory and are written by flush(), one
+  // multi-row statement per table, before any read on this side, any other write, and the
+  // commit: a group's rows cost a few round trips instead of several per entry.
   Status put_leaf(std::uint64_t index, ByteView leaf) override {
-    return run(*c_, "INSERT INTO log_leaves(idx, leaf) VALUES($1, $2)", Params().u64(index).bytes(leaf));
+    leaves_.idx.push_back(static_cast<std::int64_t>(index));
+    leaves_.leaf.emplace_back(leaf.begin(), leaf.end());
+    return {};
   }
   Status put_entry(std::string_view principal, std::uint64_t seq, const LoggedEntry& e) override {
-    return run(*c_, "INSERT INTO log_entries(principal, seq, leaf_index, entry_hash) VALUES($1, $2, $3, $4)",
-               Params().text(principal).u64(seq).u64(e.leaf_index).bytes(e.entry_hash));
+    entries_.principal.emplace_back(principal);
+    entries_.seq.push_back(static_cast<std::int64_t>(seq));
+    entries_.leaf_index.push_back(static_cast<std::int64_t>(e.leaf_index));
+    entries_.hash.emplace_back(e.entry_hash.begin(), e.entry_hash.end());
+    return {};
   }
   Status put_seal(std::string_view principal, std::uint64_t last_seq, std::uint64_t leaf_index) override {
-    return run(*c_,
-               "INSERT INTO log_seals(principal, last_seq, leaf_index) VALUES($1, $2, $3) "
-               "ON CONFLICT(principal, last_seq) DO UPDATE SET leaf_index = excluded.leaf_index",
-               Params().text(principal).u64(last_seq).u64(leaf_index));
+    seals_[{std::string(principal), last_seq}] = leaf_index;
+    return {};
   }
   Status put_head(std::string_view principal, const Head& head) override {
-    return run(*c_,
-               "INSERT INTO log_heads(principal, seq, hash) VALUES($1, $2, $3) "
-               "ON CONFLICT(principal) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
-               Params().text(principal).u64(head.seq).bytes(head.hash));
+    heads_[std::string(principal)] = head;
+    return {};
   }
   Status put_tile(const merkle::TileWrite& t) override {
-    return run(*c_,
-               "INSERT INTO log_tiles(level, idx, hashes) VALUES($1, $2, $3) "
-               "ON CONFLICT(level, idx) DO UPDATE SET hashes = excluded.hashes",
-               Params().i64(t.id.level).u64(t.id.index).bytes(t.hashes));
+    tiles_[{t.id.level, t.id.index}] = t.hashes;
+    return {};
   }
   Status put_checkpoint(const StoredCheckpoint& c, std::int64_t signed_at_ms) override {
+    LONTAR_TRY(flush());
     LONTAR_TRY(run(*c_, "INSERT INTO log_checkpoints(size, note, signed_at_ms) VALUES($1, $2, $3)",
                    Params().u64(c.size).text(c.note).i64(signed_at_ms)));
     pending_size_ = c.size;
@@ -212,6 +245,7 @@ class PgWriteSide final : public WriteSide {
     return c_->exec("NOTIFY lontar_log");
   }
   Status put_equivocation(const Equivocation& e) override {
+    LONTAR_TRY(flush());
     return run(*c_,
                "INSERT INTO log_equivocations(principal, seq, logged_hash, offered_hash, offered_batch, "
                "detected_at_ms) VALUES($1, $2, $3, $4, $5, $6)",
@@ -224,12 +258,14 @@ class PgWriteSide final : public WriteSide {
                    .i64(e.detected_at_ms));
   }
   Status put_key(const crypto::PublicKey& key, std::string_view principal, domain::Role role) override {
+    LONTAR_TRY(flush());
     return run(*c_,
                "INSERT INTO log_keys(key, principal, role, active) VALUES($1, $2, $3, 1) "
                "ON CONFLICT(key) DO UPDATE SET principal = excluded.principal, role = excluded.role, active = 1",
                Params().bytes(key).text(principal).i64(static_cast<int>(role)));
   }
   Status revoke_key(const crypto::PublicKey& key, std::string_view principal) override {
+    LONTAR_TRY(flush());
     return run(*c_, "UPDATE log_keys SET active = 0 WHERE key = $1 AND principal = $2",
                Params().bytes(key).text(principal));
   }
@@ -245,6 +281,12 @@ class PgWriteSide final : public WriteSide {
     lock_generation_ = c_->generation();
     if (holds_) {
       LONTAR_ASSIGN(known_size_, newest_checkpoint_size());
+      // A new integrator: the answers its predecessors wrote for processes that are gone.
+      if (auto n = delete_stale_answers(*c_); !n.ok()) {
+        spdlog::warn("{}: cannot delete stale push answers (retried later): {}", c_->name(), n.error().message);
+      } else if (*n > 0) {
+        spdlog::info("{}: deleted {} push answers nobody took", c_->name(), *n);
+      }
     }
     return {};
   }
@@ -252,13 +294,102 @@ class PgWriteSide final : public WriteSide {
  private:
   explicit PgWriteSide(std::unique_ptr<pg::Conn> c) : c_(std::move(c)) {}
 
+  // Writes the waiting rows (put_leaf ... put_tile), one statement per table.
+  Status flush() {
+    if (!leaves_.idx.empty()) {
+      LONTAR_TRY(run(*c_, "INSERT INTO log_leaves(idx, leaf) SELECT * FROM unnest($1::bigint[], $2::bytea[])",
+                     Params().i64_array(leaves_.idx).bytes_array(leaves_.leaf)));
+      leaves_ = {};
+    }
+    if (!entries_.seq.empty()) {
+      LONTAR_TRY(run(*c_,
+                     "INSERT INTO log_entries(principal, seq, leaf_index, entry_hash) "
+                     "SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bytea[])",
+                     Params()
+                         .text_array(entries_.principal)
+                         .i64_array(entries_.seq)
+                         .i64_array(entries_.leaf_index)
+                         .bytes_array(entries_.hash)));
+      entries_ = {};
+    }
+    if (!seals_.empty()) {
+      std::vector<std::string> who;
+      std::vector<std::int64_t> last, leaf;
+      for (const auto& [k, v] : seals_) {
+        who.push_back(k.first);
+        last.push_back(static_cast<std::int64_t>(k.second));
+        leaf.push_back(static_cast<std::int64_t>(v));
+      }
+      LONTAR_TRY(run(*c_,
+                     "INSERT INTO log_seals(principal, last_seq, leaf_index) "
+                     "SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) "
+                     "ON CONFLICT(principal, last_seq) DO UPDATE SET leaf_index = excluded.leaf_index",
+                     Params().text_array(who).i64_array(last).i64_array(leaf)));
+      seals_.clear();
+    }
+    if (!heads_.empty()) {
+      std::vector<std::string> who;
+      std::vector<std::int64_t> seq;
+      std::vector<Bytes> hash;
+      for (const auto& [k, v] : heads_) {
+        who.push_back(k);
+        seq.push_back(static_cast<std::int64_t>(v.seq));
+        hash.emplace_back(v.hash.begin(), v.hash.end());
+      }
+      LONTAR_TRY(run(*c_,
+                     "INSERT INTO log_heads(principal, seq, hash) "
+                     "SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[]) "
+                     "ON CONFLICT(principal) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                     Params().text_array(who).i64_array(seq).bytes_array(hash)));
+      heads_.clear();
+    }
+    if (!tiles_.empty()) {
+      std::vector<std::int64_t> level, idx;
+      std::vector<Bytes> hashes;
+      for (auto& [k, v] : tiles_) {
+        level.push_back(k.first);
+        idx.push_back(static_cast<std::int64_t>(k.second));
+        hashes.push_back(std::move(v));
+      }
+      LONTAR_TRY(run(*c_,
+                     "INSERT INTO log_tiles(level, idx, hashes) "
+                     "SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) "
+                     "ON CONFLICT(level, idx) DO UPDATE SET hashes = excluded.hashes",
+                     Params().i64_array(level).i64_array(idx).bytes_array(hashes)));
+      tiles_.clear();
+    }
+    return {};
+  }
+  // Forgets the waiting rows (the transaction is rolled back).
+  void discard() {
+    leaves_ = {};
+    entries_ = {};
+    seals_.clear();
+    heads_.clear();
+    tiles_.clear();
+  }
+
   Result<std::uint64_t> newest_checkpoint_size() {
     LONTAR_ASSIGN(auto r, c_->query("SELECT coalesce(max(size), 0) FROM log_checkpoints"));
     return r.u64(0, 0);
   }
 
   std::unique_ptr<pg::Conn> c_;
-  std::unique_ptr<rules::State> state_;
+  std::unique_ptr<PgRulesState> state_;
+  // Rows written in the open transaction, not yet sent (flush()); a row replaced in the
+  // transaction (a head, a tile, a seal) waits once, with its newest value.
+  struct {
+    std::vector<std::int64_t> idx;
+    std::vector<Bytes> leaf;
+  } leaves_;
+  struct {
+    std::vector<std::string> principal;
+    std::vector<std::int64_t> seq, leaf_index;
+    std::vector<Bytes> hash;
+  } entries_;
+  std::map<std::pair<std::string, std::uint64_t>, std::uint64_t> seals_;
+  std::map<std::string, Head> heads_;
+  std::map<std::pair<std::int64_t, std::uint64_t>, Bytes> tiles_;
   bool holds_ = false;  // took the integrator lock on session lock_generation_
   std::uint64_t lock_generation_ = 0;
   std::uint64_t known_size_ = 0;               // the newest checkpoint this writer saw or committed
@@ -456,6 +587,13 @@ class PgStorage final : public LogStorage, public SharedLog {
         return c.exec("COMMIT");
       }();
       if (!s.ok() && c.in_transaction()) (void)c.exec("ROLLBACK");
+      // Now and then (the integrator answers), the answers nobody took.
+      if (s.ok() && std::chrono::steady_clock::now() - last_sweep_ >= stale_answer_sweep) {
+        last_sweep_ = std::chrono::steady_clock::now();
+        if (auto n = delete_stale_answers(c); !n.ok()) {
+          spdlog::warn("{}: cannot delete stale push answers (retried later): {}", c.name(), n.error().message);
+        }
+      }
       return s;
     });
   }
@@ -465,6 +603,7 @@ class PgStorage final : public LogStorage, public SharedLog {
   LogSettings settings_;
   std::unique_ptr<PgWriteSide> writer_;
   std::unique_ptr<PgReadSide> reader_;
+  std::chrono::steady_clock::time_point last_sweep_ = std::chrono::steady_clock::now();
 };
 
 Result<LogSettings> read_settings(pg::Conn& c) {

@@ -51,7 +51,16 @@ Result<std::unique_ptr<LogStorage>> create_pg_storage(const std::string& url, co
 // integrator lock, the store opens without it (SharedLog::integrating() is false).
 Result<std::unique_ptr<LogStorage>> open_pg_storage(const std::string& url);
 
-// The rules state on `conn` (tables rules_*; pg_state.cpp). `conn` must outlive it.
-std::unique_ptr<rules::State> make_pg_state(pg::Conn& conn, const rules::NikKey& key);
+// The rules state on `conn` (tables rules_*; pg_state.cpp). `conn` must outlive it. Its
+// inserts and upserts of participants, claims, receipts, coverage and applied entries wait
+// in memory and are written one multi-row statement per table by flush_writes(), which runs
+// before any read of the state, before any other write, and (called by the WriteSide)
+// before the commit; discard_writes() forgets them when the transaction is rolled back.
+class PgRulesState : public rules::State {
+ public:
+  virtual Status flush_writes() = 0;
+  virtual void discard_writes() = 0;
+};
+std::unique_ptr<PgRulesState> make_pg_state(pg::Conn& conn, const rules::NikKey& key);
 
 }  // namespace lontar::server

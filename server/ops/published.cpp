@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 
 #include <fmt/format.h>
-#include <ctime>
 
+#include "base/clock.hpp"
 #include "crypto/x509.hpp"
 #include "log/log_store.hpp"
 #include "merkle/merkle.hpp"
@@ -16,11 +16,7 @@ namespace {
 std::string file_time_utc(const std::filesystem::path& p) {
   struct stat st {};
   if (::stat(p.c_str(), &st) != 0) return "an unknown time";
-  std::tm tm{};
-  gmtime_r(&st.st_mtime, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  return utc_text(static_cast<std::int64_t>(st.st_mtime) * 1000, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 }  // namespace

@@ -15,16 +15,11 @@
 #include <memory>
 #include <sstream>
 
+#include "crypto/openssl_ptr.hpp"
+
 namespace lontar::crypto {
 
 namespace {
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-
 Error ossl(const std::string& what) {
   std::string detail = openssl_errors();
   return Error{Code::internal, detail.empty() ? what : what + " (" + detail + ")"};
@@ -36,46 +31,57 @@ bool is_ip(const std::string& s) {
 }
 }  // namespace
 
-Result<std::string> make_self_signed_certificate(const PrivateKey& key, const std::string& common_name,
-                                                 const std::vector<std::string>& alt_names, int days) {
+Result<std::string> make_self_signed_certificate(EVP_PKEY* key, const CertificateSubject& subject) {
   X509Ptr cert(X509_new());
   if (!cert) return ossl("out of memory");
-  X509_set_version(cert.get(), 2);
   auto serial = random_bytes(16);
   if (!serial.ok()) return serial.error();
   (*serial)[0] &= 0x7f;  // positive
-  BIGNUM* bn = BN_bin2bn(serial->data(), static_cast<int>(serial->size()), nullptr);
-  ASN1_INTEGER* asn = BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert.get()));
-  BN_free(bn);
-  if (asn == nullptr) return ossl("cannot set the certificate serial");
-  X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);  // tolerate a slow clock
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(days) * 24 * 3600);
-  if (X509_set_pubkey(cert.get(), key.native()) != 1) return ossl("cannot set the certificate key");
+  BignumPtr bn(BN_bin2bn(serial->data(), static_cast<int>(serial->size()), nullptr));
+  if (!bn || X509_set_version(cert.get(), 2) != 1 || !BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(cert.get())) ||
+      !X509_gmtime_adj(X509_getm_notBefore(cert.get()), -24L * 3600) ||  // tolerate a slow clock
+      !X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(subject.days) * 24 * 3600) ||
+      X509_set_pubkey(cert.get(), key) != 1) {
+    return ossl("cannot fill in the certificate");
+  }
   X509_NAME* name = X509_get_subject_name(cert.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(common_name.c_str()), -1,
-                             -1, 0);
-  X509_set_issuer_name(cert.get(), name);
-  if (!alt_names.empty()) {
-    std::string san;
-    for (const auto& n : alt_names) {
-      if (!san.empty()) san += ",";
-      san += (is_ip(n) ? "IP:" : "DNS:") + n;
-    }
+  if (X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                                 reinterpret_cast<const unsigned char*>(subject.common_name.c_str()), -1, -1, 0) != 1 ||
+      X509_set_issuer_name(cert.get(), name) != 1) {
+    return ossl("cannot name the certificate '" + subject.common_name + "'");
+  }
+  auto add_extension = [&](int nid, const std::string& value) -> Status {
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
     X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san.c_str());
-    if (ext == nullptr) return ossl("cannot build subjectAltName '" + san + "'");
-    X509_add_ext(cert.get(), ext, -1);
-    X509_EXTENSION_free(ext);
+    X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+    if (!ext || X509_add_ext(cert.get(), ext.get(), -1) != 1) return ossl("cannot add the extension '" + value + "'");
+    return {};
+  };
+  if (!subject.alt_names.empty()) {
+    std::string san;
+    for (const auto& n : subject.alt_names) {
+      if (!san.empty()) san += ",";
+      san += (is_ip(n) ? "IP:" : "DNS:") + n;
+    }
+    LONTAR_TRY(add_extension(NID_subject_alt_name, san));
   }
-  // Ed25519 signs without a separate digest.
-  if (X509_sign(cert.get(), key.native(), nullptr) <= 0) return ossl("cannot sign the certificate");
+  if (subject.tls_server_only) {
+    LONTAR_TRY(add_extension(NID_basic_constraints, "critical,CA:FALSE"));
+    LONTAR_TRY(add_extension(NID_ext_key_usage, "serverAuth"));
+  }
+  const EVP_MD* digest = EVP_PKEY_get_id(key) == EVP_PKEY_ED25519 ? nullptr : EVP_sha256();
+  if (X509_sign(cert.get(), key, digest) <= 0) return ossl("cannot sign the certificate");
   BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509(bio.get(), cert.get()) != 1) return ossl("cannot encode the certificate");
   char* data = nullptr;
   long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(len));
+}
+
+Result<std::string> make_self_signed_certificate(const PrivateKey& key, const std::string& common_name,
+                                                 const std::vector<std::string>& alt_names, int days) {
+  return make_self_signed_certificate(key.native(), CertificateSubject{common_name, alt_names, days, false});
 }
 
 Result<PublicKey> certificate_public_key(std::string_view pem) {

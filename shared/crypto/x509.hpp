@@ -5,12 +5,25 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "crypto/crypto.hpp"
 
 namespace lontar::crypto {
 
 constexpr int certificate_days_default = 3650;
+
+// What a self-signed certificate says besides its key.
+struct CertificateSubject {
+  std::string common_name;              // subject CN (also the issuer: self-signed)
+  std::vector<std::string> alt_names;   // subjectAltName: IP literals as IP:, the rest as DNS:
+  int days = certificate_days_default;  // valid from a day before now (slow clocks) for `days`
+  bool tls_server_only = false;         // basicConstraints critical,CA:FALSE + extendedKeyUsage serverAuth
+};
+
+// A self-signed certificate over any OpenSSL key (Ed25519 signs without a digest, other
+// keys with SHA-256). Returns PEM.
+Result<std::string> make_self_signed_certificate(EVP_PKEY* key, const CertificateSubject& subject);
 
 // A self-signed certificate for `key` with subject CN=`common_name`, valid from now
 // for `days`; `dns_names` become subjectAltName DNS entries (and "127.0.0.1"/"::1"

@@ -11,19 +11,16 @@
 #include <cstring>
 #include <mutex>
 
+#include "crypto/openssl_ptr.hpp"
 #include "crypto/x509.hpp"
 
 namespace lontar::net {
 
 namespace {
 
-template <class T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
+using crypto::BioPtr;
+using crypto::PkeyPtr;
+using crypto::X509Ptr;
 
 constexpr std::size_t chain_certificates_max = 16;
 constexpr std::size_t ca_certificates_max = 256;

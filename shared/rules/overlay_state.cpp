@@ -44,18 +44,23 @@ std::size_t OverlayState::HashOfHash::operator()(const Hash& h) const noexcept {
   return v;
 }
 
-OverlayState::OverlayState(State& base, std::size_t rows_max)
-    : base_(base), rows_max_(std::max<std::size_t>(rows_max, 1)) {}
+OverlayState::OverlayState(State& base, std::size_t rows_max, Base known)
+    : base_(base),
+      batch_(dynamic_cast<BatchWriter*>(&base)),
+      fresh_(known == Base::empty),
+      rows_max_(std::max<std::size_t>(rows_max, 1)) {}
 
 // ---------------------------------------------------------------- reads
 
 Result<std::optional<StateView::Participant>> OverlayState::participant(const Hash& person) const {
   if (auto it = participants_.find(person); it != participants_.end()) return it->second;
+  if (fresh_) return std::optional<Participant>{};
   return base_.participant(person);
 }
 
 Result<std::optional<StateView::Claim>> OverlayState::claim(std::string_view claim_no) const {
   if (auto it = claims_.find(claim_no); it != claims_.end()) return it->second;
+  if (fresh_) return std::optional<Claim>{};
   return base_.claim(claim_no);
 }
 
@@ -84,6 +89,7 @@ Result<bool> OverlayState::key_active(std::string_view id, const crypto::PublicK
 
 Result<bool> OverlayState::receipt_used(std::string_view principal, std::string_view receipt_no) const {
   if (auto it = receipts_.find(row_key(principal, receipt_no)); it != receipts_.end()) return it->second.used;
+  if (fresh_) return false;
   return base_.receipt_used(principal, receipt_no);
 }
 
@@ -96,11 +102,15 @@ Result<bool> OverlayState::covered(const Hash& person, domain::YearMonth month) 
       if (month_index(r.first) <= m && m <= month_index(r.first) + r.months - 1) return true;
     }
   }
+  if (fresh_) return false;
   return base_.covered(person, month);
 }
 
 Result<domain::Rupiah> OverlayState::death_benefits_paid(const Hash& person) const {
-  LONTAR_ASSIGN(domain::Rupiah paid, base_.death_benefits_paid(person));
+  domain::Rupiah paid = 0;
+  if (!fresh_) {
+    LONTAR_ASSIGN(paid, base_.death_benefits_paid(person));
+  }
   if (auto it = death_paid_delta_.find(person); it != death_paid_delta_.end()) paid += it->second;
   return paid;
 }
@@ -118,6 +128,7 @@ Result<std::optional<StateView::Applied>> OverlayState::applied(std::string_view
   if (auto it = applied_.find(row_key(principal, seq)); it != applied_.end()) {
     return std::optional<Applied>(it->second.applied);
   }
+  if (fresh_) return std::optional<Applied>{};
   return base_.applied(principal, seq);
 }
 
@@ -266,6 +277,19 @@ Status OverlayState::mark_voided(std::string_view principal, std::uint64_t seq) 
 
 Status OverlayState::flush() {
   ++flushes_;
+  LONTAR_TRY(batch_ ? flush_batches(*batch_) : flush_rows());
+  participants_.clear();
+  claims_.clear();
+  death_paid_delta_.clear();
+  receipts_.clear();
+  coverage_added_.clear();
+  applied_.clear();
+  pending_ = 0;
+  fresh_ = false;
+  return {};
+}
+
+Status OverlayState::flush_rows() {
   for (auto* row : sorted_rows(participants_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
     if (row->second) {
       LONTAR_TRY(base_.put_participant(row->first, *row->second));
@@ -273,7 +297,6 @@ Status OverlayState::flush() {
       LONTAR_TRY(base_.end_participant(row->first));
     }
   }
-  participants_.clear();
   for (auto* row : sorted_rows(claims_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
     if (row->second) {
       LONTAR_TRY(base_.put_claim(row->first, *row->second));
@@ -281,8 +304,6 @@ Status OverlayState::flush() {
       LONTAR_TRY(base_.end_claim(row->first));
     }
   }
-  claims_.clear();
-  death_paid_delta_.clear();
   for (auto* row : sorted_rows(receipts_, [](const auto&a, const auto&b) {
          return std::tie(a.second.principal, a.second.receipt_no) < std::tie(b.second.principal, b.second.receipt_no);
        })) {
@@ -293,11 +314,9 @@ Status OverlayState::flush() {
       LONTAR_TRY(base_.remove_receipt(r.principal, r.receipt_no));
     }
   }
-  receipts_.clear();
   for (auto* row : sorted_rows(coverage_added_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
     for (const Range& r : row->second) LONTAR_TRY(base_.add_coverage(row->first, r.first, r.months, +1));
   }
-  coverage_added_.clear();
   for (auto* row : sorted_rows(applied_, [](const auto&a, const auto&b) {
          return std::tie(a.second.principal, a.second.seq) < std::tie(b.second.principal, b.second.seq);
        })) {
@@ -305,9 +324,69 @@ Status OverlayState::flush() {
     LONTAR_TRY(base_.put_applied(a.principal, a.seq, a.applied.kind, a.applied.undo));
     if (a.applied.voided) LONTAR_TRY(base_.mark_voided(a.principal, a.seq));
   }
-  applied_.clear();
-  pending_ = 0;
   return {};
+}
+
+// The same rows as flush_rows(), the new ones many per statement. Ends and removals
+// (rows written before the span, then ended in it) stay single statements: they are
+// few, and each concerns a key none of the batches holds.
+Status OverlayState::flush_batches(BatchWriter& batch) {
+  {
+    std::vector<BatchWriter::ParticipantRow> rows;
+    rows.reserve(participants_.size());
+    for (auto* row : sorted_rows(participants_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+      if (row->second) {
+        rows.push_back({&row->first, &*row->second});
+      } else if (!fresh_) {
+        LONTAR_TRY(base_.end_participant(row->first));
+      }
+    }
+    LONTAR_TRY(batch.put_participants(rows));
+  }
+  {
+    std::vector<BatchWriter::ClaimRow> rows;
+    rows.reserve(claims_.size());
+    for (auto* row : sorted_rows(claims_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+      if (row->second) {
+        rows.push_back({row->first, &*row->second});
+      } else if (!fresh_) {
+        LONTAR_TRY(base_.end_claim(row->first));
+      }
+    }
+    LONTAR_TRY(batch.put_claims(rows));
+  }
+  {
+    std::vector<BatchWriter::ReceiptRow> rows;
+    rows.reserve(receipts_.size());
+    for (auto* row : sorted_rows(receipts_, [](const auto&a, const auto&b) {
+           return std::tie(a.second.principal, a.second.receipt_no) < std::tie(b.second.principal, b.second.receipt_no);
+         })) {
+      const Receipt& r = row->second;
+      if (r.used) {
+        rows.push_back({r.principal, r.receipt_no});
+      } else if (!fresh_) {
+        LONTAR_TRY(base_.remove_receipt(r.principal, r.receipt_no));
+      }
+    }
+    LONTAR_TRY(batch.put_receipts(rows));
+  }
+  {
+    std::vector<BatchWriter::CoverageRow> rows;
+    rows.reserve(coverage_added_.size());
+    for (auto* row : sorted_rows(coverage_added_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+      for (const Range& r : row->second) rows.push_back({&row->first, r.first, r.months});
+    }
+    LONTAR_TRY(batch.add_coverages(rows));
+  }
+  std::vector<BatchWriter::AppliedRow> rows;
+  rows.reserve(applied_.size());
+  for (auto* row : sorted_rows(applied_, [](const auto&a, const auto&b) {
+         return std::tie(a.second.principal, a.second.seq) < std::tie(b.second.principal, b.second.seq);
+       })) {
+    const AppliedRow& a = row->second;
+    rows.push_back({a.principal, a.seq, a.applied.kind, a.applied.voided, a.applied.undo});
+  }
+  return batch.put_applieds(rows);
 }
 
 }  // namespace lontar::rules

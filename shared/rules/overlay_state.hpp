@@ -30,6 +30,17 @@
 // applied entry carries its undo record; measured, docs/PERFORMANCE.md), so the
 // default cap of 65,536 rows is about 9 MB.
 //
+// flush() writes through the base's rules::BatchWriter when it has one (the SQLite
+// state: multi-row INSERTs), otherwise through its put_* calls.
+//
+// A fresh base (Base::empty): the caller vouches that the base holds no row of the
+// tables the overlay buffers (participants, claims, receipts, coverage, applied
+// entries) — a from-scratch audit into a new state. Until the first flush, a
+// lookup the overlay cannot answer is then answered "none" without asking the
+// base: the overlay is an in-memory state and the replay makes no B-tree reads;
+// the flush (at the end, or early when the cap is reached) is one bulk write.
+// After the first flush it behaves as over any base.
+//
 // While an overlay is in use, nothing else may write its base (readers of the base
 // other than the overlay see the state as of the last flush). Not thread-safe.
 #pragma once
@@ -43,6 +54,7 @@
 #include <utility>
 #include <vector>
 
+#include "rules/batch_writer.hpp"
 #include "rules/rules.hpp"
 
 namespace lontar::rules {
@@ -50,9 +62,11 @@ namespace lontar::rules {
 class OverlayState final : public State {
  public:
   static constexpr std::size_t default_rows_max = 65'536;
+  // What the caller knows of the base (see above).
+  enum class Base { any, empty };
 
   // `base` must outlive the overlay. rows_max >= 1.
-  explicit OverlayState(State& base, std::size_t rows_max = default_rows_max);
+  explicit OverlayState(State& base, std::size_t rows_max = default_rows_max, Base known = Base::any);
 
   // Writes every pending row to the base, sorted by key, and empties the overlay.
   // On an Error the base is part-written: the caller rolls its transaction back
@@ -108,7 +122,14 @@ class OverlayState final : public State {
   Status make_room();
   void forget_admin_answers();
 
+  // True while the base is known to hold none of the buffered rows.
+  bool fresh() const { return fresh_; }
+  Status flush_rows();  // through base_'s put_* calls
+  Status flush_batches(BatchWriter& batch);
+
   State& base_;
+  BatchWriter* batch_;  // base_ as a BatchWriter, or null
+  bool fresh_;
   std::size_t rows_max_;
   std::size_t pending_ = 0;
   std::uint64_t flushes_ = 0;

@@ -9,11 +9,16 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <span>
+#include <string>
 #include <utility>
 
+#include "rules/batch_writer.hpp"
 #include "rules/rules.hpp"
 #include "store/db.hpp"
 
@@ -138,6 +143,46 @@ Status run(Stmt& s) {
   return st;
 }
 
+// One multi-row INSERT, prepared (when first needed) for each of the row counts
+// `sizes`: n rows are written by as many statements of the largest size as fit,
+// then of the next size, and so on (at most three of each smaller size). Every
+// statement has exactly the effect of its rows' single-row INSERTs in order.
+class MultiInsert {
+ public:
+  static constexpr std::array<std::size_t, 5> sizes = {256, 64, 16, 4, 1};
+
+  // `head` up to VALUES, `tuple` one row's "(?, ?, ...)" with `columns` parameters.
+  MultiInsert(std::string head, std::string tuple, int columns)
+      : head_(std::move(head)), tuple_(std::move(tuple)), columns_(columns) {}
+
+  // bind(stmt, first parameter index, row) binds one row's `columns` parameters.
+  template <class Row, class Bind>
+  Status write(store::Db& db, std::span<const Row> rows, Bind bind) {
+    std::size_t at = 0;
+    for (std::size_t k = 0; k < sizes.size(); ++k) {
+      const std::size_t n = sizes[k];
+      while (rows.size() - at >= n) {
+        if (!stmts_[k]) {
+          std::string sql = head_;
+          for (std::size_t i = 0; i < n; ++i) sql += (i ? ", " : " ") + tuple_;
+          LONTAR_ASSIGN(Stmt s, db.prepare(sql));
+          stmts_[k].emplace(std::move(s));
+        }
+        Stmt& s = *stmts_[k];
+        for (std::size_t i = 0; i < n; ++i) bind(s, static_cast<int>(i) * columns_ + 1, rows[at + i]);
+        LONTAR_TRY(run(s));
+        at += n;
+      }
+    }
+    return {};
+  }
+
+ private:
+  std::string head_, tuple_;
+  int columns_;
+  std::array<std::optional<Stmt>, sizes.size()> stmts_;
+};
+
 // Answers principal() and schedule() from memory while the database file is
 // provably unchanged. The database's data version (SQLITE_FCNTL_DATA_VERSION)
 // changes on every commit, this connection's or another's, and is current while a
@@ -209,9 +254,10 @@ std::shared_ptr<PrincipalCache> cache_of(store::Db& db) {
   return cache;
 }
 
-class SqliteState final : public State {
+class SqliteState final : public State, public BatchWriter {
  public:
-  SqliteState(store::Db& db, const NikKey& key, Statements q) : key_(key), q_(std::move(q)), cache_(cache_of(db)) {}
+  SqliteState(store::Db& db, const NikKey& key, Statements q)
+      : db_(db), key_(key), q_(std::move(q)), cache_(cache_of(db)) {}
 
   const NikKey& nik_key() const override { return key_; }
 
@@ -369,6 +415,40 @@ class SqliteState final : public State {
     return run(q_.mark_voided);
   }
 
+  // ---- BatchWriter: the same rows as the put_* statements above, many per statement
+
+  Status put_participants(std::span<const ParticipantRow> rows) override {
+    return participants_.write(db_, rows, [](Stmt& s, int i, const ParticipantRow& r) {
+      s.bind(i, *r.person).bind(i + 1, r.p->principal).bind(i + 2, r.p->seq).bind(i + 3, int{r.p->programmes});
+      s.bind(i + 4, date_int(r.p->coverage_start));
+    });
+  }
+
+  Status put_claims(std::span<const ClaimRow> rows) override {
+    return claims_.write(db_, rows, [](Stmt& s, int i, const ClaimRow& r) {
+      s.bind(i, r.claim_no).bind(i + 1, r.c->person).bind(i + 2, r.c->principal).bind(i + 3, r.c->seq);
+      s.bind(i + 4, static_cast<int>(r.c->programme)).bind(i + 5, date_int(r.c->event_date)).bind(i + 6, r.c->paid);
+    });
+  }
+
+  Status put_receipts(std::span<const ReceiptRow> rows) override {
+    return receipts_.write(
+        db_, rows, [](Stmt& s, int i, const ReceiptRow& r) { s.bind(i, r.principal).bind(i + 1, r.receipt_no); });
+  }
+
+  Status add_coverages(std::span<const CoverageRow> rows) override {
+    return coverage_.write(db_, rows, [](Stmt& s, int i, const CoverageRow& r) {
+      s.bind(i, *r.person).bind(i + 1, month_int(r.first)).bind(i + 2, month_int(r.first) + r.months - 1);
+    });
+  }
+
+  Status put_applieds(std::span<const AppliedRow> rows) override {
+    return applied_.write(db_, rows, [](Stmt& s, int i, const AppliedRow& r) {
+      s.bind(i, r.principal).bind(i + 1, r.seq).bind(i + 2, static_cast<int>(r.kind)).bind(i + 3, r.voided ? 1 : 0);
+      s.bind(i + 4, r.undo);
+    });
+  }
+
  private:
   Result<std::optional<Principal>> read_principal(std::string_view id) const {
     Use s(q_.principal);
@@ -387,9 +467,15 @@ class SqliteState final : public State {
     return std::optional<domain::ScheduleItem>(domain::ScheduleItem{programme, s->int64(0), s->int64(1)});
   }
 
+  store::Db& db_;
   NikKey key_;
   mutable Statements q_;                   // prepared statements change state when stepped, not the rules state
   std::shared_ptr<PrincipalCache> cache_;  // a copy of committed rows, not rules state
+  MultiInsert participants_{"INSERT OR REPLACE INTO rules_participants VALUES", "(?, ?, ?, ?, ?)", 5};
+  MultiInsert claims_{"INSERT OR REPLACE INTO rules_claims VALUES", "(?, ?, ?, ?, ?, ?, ?)", 7};
+  MultiInsert receipts_{"INSERT OR IGNORE INTO rules_receipts VALUES", "(?, ?)", 2};
+  MultiInsert coverage_{"INSERT INTO rules_coverage VALUES", "(?, ?, ?)", 3};
+  MultiInsert applied_{"INSERT OR REPLACE INTO rules_applied VALUES", "(?, ?, ?, ?, ?)", 5};
 };
 
 }  // namespace

@@ -799,7 +799,7 @@ std::pair<std::string, Payload> gen_step() {
 }
 
 // The founding entries, then up to 120 random ones, numbered per principal.
-std::vector<chain::Entry> gen_ledger_sized() {
+std::vector<chain::Entry> gen_ledger_sized(int steps_max) {
   std::vector<std::pair<std::string, Payload>> steps = {
       {admin, PrincipalRegister{admin, Role::admin, key_of(1), "Admin Pusat", ""}},
       {admin, PrincipalRegister{rungkut, Role::office, key_of(2), "Surabaya Rungkut", "3578"}},
@@ -807,7 +807,7 @@ std::vector<chain::Entry> gen_ledger_sized() {
       {admin, PrincipalRegister{auditor, Role::auditor, key_of(4), "Auditor Pusat", ""}},
       {admin, schedule({2018, 1, 1}, 24'000'000)},
   };
-  const auto n = *rc::gen::inRange(0, 121);
+  const auto n = *rc::gen::inRange(0, steps_max + 1);
   for (int i = 0; i < n; ++i) steps.push_back(gen_step());
   std::map<std::string, std::uint64_t> seqs;
   std::vector<chain::Entry> entries;
@@ -821,7 +821,9 @@ std::vector<chain::Entry> gen_ledger_sized() {
 
 // rapidcheck scales integer ranges with the test size; picks of kinds, people and
 // seqs must cover their whole small ranges from the first test on.
-std::vector<chain::Entry> gen_ledger() { return *rc::gen::resize(100, rc::gen::exec(gen_ledger_sized)); }
+std::vector<chain::Entry> gen_ledger(int steps_max = 120) {
+  return *rc::gen::resize(100, rc::gen::exec([steps_max] { return gen_ledger_sized(steps_max); }));
+}
 
 std::vector<Verdict> replay(const std::vector<chain::Entry>& entries, rules::State& state) {
   std::vector<Verdict> verdicts;
@@ -899,11 +901,17 @@ struct Replayed {
   std::string dump;
 };
 
-// Replays into a fresh SQLite file in one transaction, through an OverlayState of
-// `rows_max` rows when given, flushing also after each entry whose index is in
-// `flush_after`; returns the verdicts and the dump of the committed tables.
-Replayed replay_overlay(const std::vector<chain::Entry>& entries, const test::TempDir& dir,
-                        std::optional<std::size_t> rows_max, const std::vector<int>& flush_after) {
+// How a replay goes through overlays (replay_overlay).
+struct Via {
+  std::size_t rows_max = 0;      // the overlay's cap; 0: no overlay, the SQLite state itself
+  std::vector<int> flush_after;  // also flush after entry i when flush_after[i] == 0
+  rules::OverlayState::Base base = rules::OverlayState::Base::any;
+  bool nested = false;  // through a second overlay over the first (which has no batch writer)
+};
+
+// Replays into a fresh SQLite file in one transaction as `via` says; returns the
+// verdicts and the dump of the committed tables.
+Replayed replay_overlay(const std::vector<chain::Entry>& entries, const test::TempDir& dir, const Via& via) {
   static int files = 0;
   auto db = store::Db::open(dir.file("o" + std::to_string(++files) + ".db"));
   RC_ASSERT(db.ok());
@@ -914,17 +922,24 @@ Replayed replay_overlay(const std::vector<chain::Entry>& entries, const test::Te
   {
     auto tx = store::Transaction::begin(**db);
     RC_ASSERT(tx.ok());
-    std::optional<rules::OverlayState> overlay;
-    if (rows_max) overlay.emplace(**base, *rows_max);
-    rules::State& state = overlay ? static_cast<rules::State&>(*overlay) : **base;
+    std::optional<rules::OverlayState> overlay, outer;
+    if (via.rows_max > 0) overlay.emplace(**base, via.nested ? 1'000'000 : via.rows_max, via.base);
+    // The outer overlay flushes row by row (an OverlayState is no BatchWriter); the
+    // inner one then writes them in batches.
+    if (via.nested) outer.emplace(*overlay, via.rows_max, via.base);
+    rules::State& state = outer     ? static_cast<rules::State&>(*outer)
+                          : overlay ? static_cast<rules::State&>(*overlay)
+                                    : **base;
+    rules::OverlayState* flushed = outer ? &*outer : overlay ? &*overlay : nullptr;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       // Half of the entries go the office's way: prepared once, judged, then applied.
       const rules::Prepared prepared(entries[i], state);
       auto v = i % 2 == 0 ? rules::judge_and_apply(entries[i], state) : rules::judge_and_apply(prepared, state);
       RC_ASSERT(v.ok());
       out.verdicts.push_back(std::move(*v));
-      if (overlay && i < flush_after.size() && flush_after[i] == 0) RC_ASSERT(overlay->flush().ok());
+      if (flushed && i < via.flush_after.size() && via.flush_after[i] == 0) RC_ASSERT(flushed->flush().ok());
     }
+    if (outer) RC_ASSERT(outer->flush().ok());
     if (overlay) {
       RC_ASSERT(overlay->flush().ok());
       RC_ASSERT(overlay->pending() == 0u);
@@ -935,21 +950,42 @@ Replayed replay_overlay(const std::vector<chain::Entry>& entries, const test::Te
   return out;
 }
 
+// Every verdict and the final tables of `entries` through the SQLite state itself,
+// then through overlays flushed only at the end, with a small cap (early flushes),
+// flushed after random entries (one in sixteen), each over a base of any content and
+// over one known empty (the audit's in-memory replay), and through two nested
+// overlays (the outer one flushing row by row instead of in batches).
+void check_overlays(const std::vector<chain::Entry>& entries, const test::TempDir& dir) {
+  using Base = rules::OverlayState::Base;
+  const Replayed direct = replay_overlay(entries, dir, Via{});
+  const auto small_cap = *rc::gen::element<std::size_t>(1, 2, 3, 5, 8, 13);
+  const auto flush_after = *rc::gen::container<std::vector<int>>(entries.size(), rc::gen::inRange(0, 16));
+  for (const Base base : {Base::any, Base::empty}) {
+    for (const Via& via : {Via{1'000'000, {}, base}, Via{small_cap, {}, base}, Via{1'000'000, flush_after, base},
+                           Via{small_cap, flush_after, base, true}}) {
+      const Replayed overlaid = replay_overlay(entries, dir, via);
+      RC_ASSERT(overlaid.verdicts == direct.verdicts);
+      RC_ASSERT(overlaid.dump == direct.dump);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("the batch overlay gives every verdict and the final state of the SQLite state it overlays") {
   test::TempDir dir;
-  CHECK(test::property("overlay == direct", [&] {
-    const auto entries = gen_ledger();
-    const Replayed direct = replay_overlay(entries, dir, std::nullopt, {});
-    // Each ledger through three overlays: flushed only at the end; with a small cap
-    // (early flushes); and flushed also after random entries (one in sixteen).
-    const auto small_cap = *rc::gen::element<std::size_t>(1, 2, 3, 5, 8, 13);
-    const auto flush_after = *rc::gen::container<std::vector<int>>(entries.size(), rc::gen::inRange(0, 16));
-    for (const auto& [rows_max, flushes] :
-         {std::pair{std::size_t{1'000'000}, std::vector<int>{}}, std::pair{small_cap, std::vector<int>{}},
-          std::pair{std::size_t{1'000'000}, flush_after}}) {
-      const Replayed overlaid = replay_overlay(entries, dir, rows_max, flushes);
+  CHECK(test::property("overlay == direct", [&] { check_overlays(gen_ledger(), dir); }));
+}
+
+TEST_CASE("the batch overlay's multi-row writes, on ledgers of up to 700 entries") {
+  // Enough applied entries in one flush for every statement size (256, 64, 16, 4, 1);
+  // one flush at the end, over a base of any content and over one known empty.
+  test::TempDir dir;
+  CHECK(test::property("long ledgers: overlay == direct", [&] {
+    const auto entries = gen_ledger(700);
+    const Replayed direct = replay_overlay(entries, dir, Via{});
+    for (const auto base : {rules::OverlayState::Base::any, rules::OverlayState::Base::empty}) {
+      const Replayed overlaid = replay_overlay(entries, dir, Via{1'000'000, {}, base});
       RC_ASSERT(overlaid.verdicts == direct.verdicts);
       RC_ASSERT(overlaid.dump == direct.dump);
     }

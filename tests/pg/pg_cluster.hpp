@@ -47,6 +47,18 @@ inline std::string missing_binaries() {
 
 class Cluster {
  public:
+  // How the program's cluster runs; set before the first shared(). The tests keep the
+  // defaults (Unix socket only, fsync off); the benchmark (bench/pg_bench.cpp) measures a
+  // durable cluster reached over TCP on 127.0.0.1.
+  struct Options {
+    bool loopback_tcp = false;  // also listen on 127.0.0.1:port(); url() then uses it
+    bool durable = false;       // fsync and full_page_writes on, as in production
+  };
+  static Options& options() {
+    static Options o;
+    return o;
+  }
+
   // The program's one cluster, started on first use (throws when it cannot start).
   static Cluster& shared() {
     static Cluster cluster;
@@ -60,7 +72,8 @@ class Cluster {
     return url(name);
   }
   std::string url(const std::string& database) const {
-    return "postgresql:///" + database + "?host=" + dir_.string() + "&port=" + std::to_string(port_) + "&user=postgres";
+    const std::string host = options().loopback_tcp ? std::string("127.0.0.1") : dir_.string();
+    return "postgresql:///" + database + "?host=" + host + "&port=" + std::to_string(port_) + "&user=postgres";
   }
   // Runs SQL in `database` through psql; returns what it printed (unaligned, tuples only).
   std::string sql(const std::string& database, const std::string& statement) {
@@ -72,7 +85,8 @@ class Cluster {
   void start() {
     run({"pg_ctl", "-D", (dir_ / "data").string(), "-w", "-t", "60", "-l", (dir_ / "postgres.log").string(), "-o",
          "-k " + dir_.string() + " -p " + std::to_string(port_) +
-             " -c listen_addresses='' -c fsync=off -c full_page_writes=off -c max_connections=200",
+             (options().loopback_tcp ? " -c listen_addresses=127.0.0.1" : " -c listen_addresses=''") +
+             (options().durable ? "" : " -c fsync=off -c full_page_writes=off") + " -c max_connections=200",
          "start"});
   }
   std::string log() const { return slurp(dir_ / "postgres.log"); }

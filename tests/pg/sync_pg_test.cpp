@@ -296,3 +296,81 @@ TEST_CASE("public_tiles keeps the checkpoint and hash tiles as static files, ide
 }
 
 }  // namespace lontar::test
+
+namespace lontar::test {
+
+TEST_CASE(
+    "on PostgreSQL: push answers nobody took (their accepting server died) are deleted when a server takes the "
+    "integrator role; recent ones stay for their server") {
+  auto& cluster = pg::Cluster::shared();
+  const std::string url = cluster.create_database("stale_answers");
+  Server server("lontar.test/jatim", {"--store", url});
+  // What a non-integrating server that died (or gave up waiting) leaves behind: an answer an hour old,
+  // and one just written, whose server may still come for it.
+  cluster.sql("stale_answers",
+              "INSERT INTO log_push_answers(id, error_code, message, response, answered_at) VALUES "
+              "(900001, -1, '', ''::bytea, now() - interval '1 hour'), (900002, -1, '', ''::bytea, now())");
+  server.start();
+  REQUIRE(eventually([&] { return contains(server.log(), "deleted 1 push answers nobody took"); }));
+  CHECK(cluster.sql("stale_answers", "SELECT id FROM log_push_answers ORDER BY id") == "900002\n");
+  // The schema records the migration that added answered_at.
+  CHECK(cluster.sql("stale_answers", "SELECT max(version) FROM lontar_schema_migrations") == "3\n");
+  REQUIRE(server.stop() == 0);
+}
+
+}  // namespace lontar::test
+
+namespace lontar::test {
+
+TEST_CASE(
+    "on PostgreSQL: the database restored to an earlier point (a copy taken before the last sync) gets its missing "
+    "leaves back from an auditor's export with restore --from-mirror; the office goes on and the log audits") {
+  auto& cluster = pg::Cluster::shared();
+  const std::string url = cluster.create_database("mirror_restore");
+  Server server("lontar.test/jatim", {"--store", url});
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  import_list(a.agent, {"--tagana", "10", "--seed", "9"});
+  REQUIRE(a.sync().rc == 0);
+  REQUIRE(server.stop() == 0);
+  // The "backup": a copy of the database as it is now (PostgreSQL's own tools in production).
+  cluster.sql("postgres", "CREATE DATABASE mirror_backup TEMPLATE mirror_restore");
+  const std::string backup_size = cluster.sql("mirror_backup", "SELECT max(size) FROM log_checkpoints");
+
+  server.start();
+  REQUIRE(a.enroll(60).rc == 0);
+  REQUIRE(a.enroll(61).rc == 0);
+  REQUIRE(a.sync().rc == 0);
+  REQUIRE(server.stop() == 0);
+  const std::string size = cluster.sql("mirror_restore", "SELECT max(size) FROM log_checkpoints");
+  TempDir mirror;
+  auto ex = server.server({"export", "--data", server.data().string(), "--out", (mirror.path() / "m").string()});
+  INFO(ex.out << ex.err);
+  REQUIRE(ex.rc == 0);
+
+  // The database is lost and restored from the backup: the last sync's leaves are gone.
+  cluster.sql("postgres", "DROP DATABASE mirror_restore");
+  cluster.sql("postgres", "CREATE DATABASE mirror_restore TEMPLATE mirror_backup");
+  REQUIRE(cluster.sql("mirror_restore", "SELECT count(*) FROM log_leaves") == backup_size);
+  auto r =
+      server.server({"restore", "--data", server.data().string(), "--from-mirror", (mirror.path() / "m").string()});
+  INFO(r.out << r.err);
+  REQUIRE(r.rc == 0);
+  CHECK(contains(r.out, "restored leaves " + backup_size.substr(0, backup_size.find('\n'))));
+  CHECK(cluster.sql("mirror_restore", "SELECT count(*) FROM log_leaves") == size);
+  CHECK(cluster.sql("mirror_restore", "SELECT max(size) FROM log_checkpoints") == size);
+
+  server.start();
+  REQUIRE(a.enroll(62).rc == 0);
+  auto s = a.sync();
+  INFO(s.out << s.err);
+  REQUIRE(s.rc == 0);
+  CHECK(contains(s.out, "pushed 1 entries"));
+  REQUIRE(server.stop() == 0);
+  TempDir audit_dir;
+  auto audit = export_and_audit(server, audit_dir);
+  INFO(audit.out << audit.err);
+  CHECK(audit.rc == 0);
+}
+
+}  // namespace lontar::test
