@@ -60,7 +60,7 @@ std::vector<std::string> headers_of(View v) {
       return {"seq",     "nik",        "name",           "birth_date", "sex",     "occupation",
               "sponsor", "programmes", "coverage_start", "voided",     "verdict", "synced"};
     case View::updates:
-      return {"seq", "recorded", "nik", "phone", "address", "heirs", "voided", "verdict", "synced"};
+      return {"seq", "recorded", "nik", "phone", "address", "heirs", "corrections", "voided", "verdict", "synced"};
     case View::contributions:
       return {"seq", "nik", "first_month", "months", "total", "payer", "receipt_no", "voided", "verdict", "synced"};
     case View::claims:
@@ -131,9 +131,23 @@ std::vector<std::string> row_of(View v, const Store::ListedEntry& e, bool reason
       for (const auto& h : p->heirs) heirs += (heirs.empty() ? "" : "; ") + h.name + " (" + h.nik + ")";
       if (heirs.empty()) heirs = "(none)";
     }
-    return {
-        seq,   when(e.recorded_at_ms), p->nik, p->phone.value_or(""), p->address.value_or(""), heirs, voided, verdict,
-        synced};
+    std::string corrections;
+    auto add = [&](const char* field, const std::string& value) {
+      corrections += fmt::format("{}{}={}", corrections.empty() ? "" : "; ", field, value);
+    };
+    if (p->name) add("name", *p->name);
+    if (p->birth_date) add("birth_date", domain::to_string(*p->birth_date));
+    if (p->occupation) add("occupation", *p->occupation);
+    return {seq,
+            when(e.recorded_at_ms),
+            p->nik,
+            p->phone.value_or(""),
+            p->address.value_or(""),
+            heirs,
+            corrections,
+            voided,
+            verdict,
+            synced};
   }
   if (auto* p = std::get_if<domain::ContributionPaid>(&*payload)) {
     domain::Rupiah total = 0;
@@ -253,6 +267,62 @@ Result<Streamed> stream_query(Office& office, View view, const Filter& f, RowWri
     return true;
   }));
   return s;
+}
+
+// The corrections of a person's enrollment at this office, in order: one row per
+// field an update corrected, old value → new, with when and by which entry. An
+// update voided, or rejected by the server, is listed but changes nothing
+// ("applied" says so); the last applied row of a field is its current value
+// (Store::own_enrollment gives the same). For a person enrolled at another office
+// the old values are "?": they are kept at that office.
+Result<Table> corrections_of(Office& office, const std::string& nik) {
+  Table t;
+  t.headers = {"seq", "recorded", "field", "old", "new", "applied"};
+  Store::EntryQuery q;
+  q.office_id = office.id;
+  q.nik = nik;
+  std::optional<domain::ParticipantEnroll> current;
+  LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
+    using domain::EntryKind;
+    if (e.kind != EntryKind::participant_enroll && e.kind != EntryKind::participant_update) return true;
+    if (chain::entry_hash_of_bytes(e.bytes) != e.hash) return true;  // the other parts say DAMAGED
+    LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(e.bytes, "entry"));
+    LONTAR_ASSIGN(auto payload, domain::decode_payload(e.kind, entry.payload));
+    if (auto* enroll = std::get_if<domain::ParticipantEnroll>(&payload)) {
+      current = *enroll;  // the newest enrollment, as Store::own_enrollment takes
+      return true;
+    }
+    const auto& u = std::get<domain::ParticipantUpdate>(payload);
+    if (!u.is_v2()) return true;
+    LONTAR_ASSIGN(auto verdict, encoding::decode<domain::Verdict>(e.verdict, "verdict"));
+    const bool rejected = verdict.outcome == domain::Outcome::rejected;
+    const std::string applied = e.voided ? "no (voided)" : rejected ? "no (rejected)" : "yes";
+    auto add = [&](const char* field, std::string old_value, std::string new_value) {
+      t.rows.push_back(
+          {std::to_string(e.seq), when(e.recorded_at_ms), field, std::move(old_value), std::move(new_value), applied});
+    };
+    // A person enrolled at another office: the old values are kept there, not here.
+    const std::string elsewhere = "?";
+    if (u.name) add("name", current ? current->name : elsewhere, *u.name);
+    if (u.birth_date) {
+      add("birth_date", current ? domain::to_string(current->birth_date) : elsewhere, domain::to_string(*u.birth_date));
+    }
+    if (u.occupation) add("occupation", current ? current->occupation : elsewhere, *u.occupation);
+    if (current && !e.voided && !rejected) apply_update(*current, u);
+    return true;
+  }));
+  return t;
+}
+
+// The person's details now: the enrollment as this office's corrections left it.
+Result<Table> current_of(Office& office, const std::string& nik) {
+  Table t;
+  t.headers = {"nik", "name", "birth_date", "occupation", "phone", "address"};
+  LONTAR_ASSIGN(auto p, office.store->own_enrollment(nik));
+  if (p) {
+    t.rows.push_back({p->nik, p->name, domain::to_string(p->birth_date), p->occupation, p->phone, p->address});
+  }
+  return t;
 }
 
 Result<Table> run_query(Office& office, View view, const Filter& f,
@@ -417,6 +487,25 @@ void add_query(CLI::App& app, Context& ctx) {
         }
         if (part.view == View::claims) {
           for (const auto& row : all.rows) claim_nos.push_back(row.at(1));
+        }
+        if (part.view == View::updates && by_nik) {
+          // After the updates: the details as corrected, and each correction's history.
+          auto corrections = corrections_of(*office, o->f.nik);
+          auto current = corrections.ok() ? current_of(*office, o->f.nik) : Result<Table>(corrections.error());
+          if (!current.ok()) {
+            ctx.exit_code = fail(current.error());
+            return;
+          }
+          if (o->o.json) {
+            json += fmt::format(",\n\"current\": {},\n\"corrections\": {}", current->json(), corrections->json());
+          } else if (!corrections->rows.empty()) {
+            if (!current->rows.empty()) {
+              if (!o->o.csv) fmt::print("{}:\n", "data terkini / current");
+              current->print(o->o.format());
+            }
+            if (!o->o.csv) fmt::print("{}:\n", "koreksi / corrections");
+            corrections->print(o->o.format());
+          }
         }
         any = any || !all.rows.empty();
         damaged = damaged || std::any_of(all.rows.begin(), all.rows.end(), is_damaged);

@@ -151,42 +151,18 @@ int record_one(Context& ctx, const Common& c, domain::Payload payload) {
 }
 
 // Whether an update would leave the person's details as this office last recorded
-// them (enrollment, then each update not voided, in order).
+// them (the enrollment as its updates not voided left it: Store::own_enrollment).
 Result<bool> changes_nothing(Office& office, const domain::ParticipantUpdate& u) {
-  Store::EntryQuery q;
-  q.office_id = office.id;
-  q.nik = u.nik;
-  std::optional<std::string> phone, address;
-  std::vector<domain::Heir> heirs;
-  bool known = false;
-  LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
-    if (e.voided ||
-        (e.kind != domain::EntryKind::participant_enroll && e.kind != domain::EntryKind::participant_update)) {
-      return true;
-    }
-    LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(e.bytes, "entry"));
-    LONTAR_ASSIGN(auto payload, domain::decode_payload(e.kind, entry.payload));
-    if (auto* enroll = std::get_if<domain::ParticipantEnroll>(&payload)) {
-      known = true;
-      phone = enroll->phone;
-      address = enroll->address;
-      heirs = enroll->heirs;
-    } else if (auto* update = std::get_if<domain::ParticipantUpdate>(&payload)) {
-      if (update->phone) phone = update->phone;
-      if (update->address) address = update->address;
-      if (update->replace_heirs) heirs = update->heirs;
-    }
-    return true;
-  }));
-  if (!known) return false;  // enrolled elsewhere: the rules judge it
-  const bool same_phone = !u.phone || u.phone == phone;
-  const bool same_address = !u.address || u.address == address;
+  LONTAR_ASSIGN(auto had, office.store->own_enrollment(u.nik));
+  if (!had) return false;  // enrolled elsewhere: the rules judge it
   auto same_heir = [](const domain::Heir& a, const domain::Heir& b) {
     return a.name == b.name && a.relation == b.relation && a.nik == b.nik;
   };
-  const bool same_heirs =
-      !u.replace_heirs || std::equal(u.heirs.begin(), u.heirs.end(), heirs.begin(), heirs.end(), same_heir);
-  return same_phone && same_address && same_heirs;
+  return (!u.phone || u.phone == had->phone) && (!u.address || u.address == had->address) &&
+         (!u.replace_heirs ||
+          std::equal(u.heirs.begin(), u.heirs.end(), had->heirs.begin(), had->heirs.end(), same_heir)) &&
+         (!u.name || u.name == had->name) && (!u.birth_date || u.birth_date == had->birth_date) &&
+         (!u.occupation || u.occupation == had->occupation);
 }
 
 // Shows the entry `seq` that a void would cancel; false when this office has none.
@@ -365,17 +341,25 @@ void add_update(CLI::App& app, Context& ctx) {
   struct O {
     Common c;
     std::string nik;
-    std::optional<std::string> phone, address;
+    std::optional<std::string> phone, address, name, birth, occupation;
     std::vector<std::string> heirs;
     bool clear_heirs = false;
   };
   auto o = std::make_shared<O>();
-  auto* cmd = app.add_subcommand("update", "change a participant's contact details or heirs (participant.update)");
+  auto* cmd = app.add_subcommand(
+      "update",
+      "change a participant's contact details or heirs, or correct the name, birth date or occupation "
+      "(participant.update)");
   cmd->add_option("--nik", o->nik, "the participant's NIK")->required();
   cmd->add_option("--phone", o->phone, "new phone number");
   cmd->add_option("--address", o->address, "new address");
   cmd->add_option("--heir", o->heirs, "the new list of heirs, NAME:RELATION[:NIK] each (replaces the old list)");
   cmd->add_flag("--clear-heirs", o->clear_heirs, "remove all heirs");
+  cmd->add_option("--name", o->name, "the corrected full name");
+  cmd->add_option("--birth-date", o->birth,
+                  "the corrected birth date, as for enroll; it must agree with the NIK (day, month, year's last two "
+                  "digits)");
+  cmd->add_option("--occupation", o->occupation, "the corrected occupation group: TAGANA, TKSK, KPM_PKH, ...");
   add_common(cmd, o->c);
   cmd->callback([o, &ctx] {
     domain::ParticipantUpdate p;
@@ -390,9 +374,20 @@ void add_update(CLI::App& app, Context& ctx) {
       if (!take(ctx, "--address", typed_text(*o->address, domain::text_chars_max), address)) return;
       p.address = address;
     }
+    if (o->name) {
+      std::string name;
+      if (!take(ctx, "--name", typed_text(*o->name, domain::name_chars_max), name)) return;
+      p.name = name;
+    }
+    if (o->birth) {
+      domain::Date birth;
+      if (!take(ctx, "--birth-date", partner_date(*o->birth, 0, "birth date"), birth)) return;
+      p.birth_date = birth;
+    }
+    if (o->occupation) p.occupation = normalize_code(*o->occupation);
     p.replace_heirs = o->clear_heirs || !o->heirs.empty();
     if (!heirs(ctx, o->heirs, p.heirs)) return;
-    if (!p.phone && !p.address && !p.replace_heirs) {
+    if (!p.phone && !p.address && !p.replace_heirs && !p.is_v2()) {
       ctx.exit_code = fail(Error{Code::bad_input, std::string(i18n::text(ctx.lang, "record.update_empty"))});
       return;
     }

@@ -1,6 +1,7 @@
 #include "import.hpp"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <variant>
 
 #include "record.hpp"
@@ -476,7 +477,8 @@ class ImportRun {
  public:
   ImportRun(Office& office, const ImportOptions& o, const Header& header, Recorder& rec, Rejects& rejects,
             ImportSummary& s)
-      : o_(o),
+      : office_(office),
+        o_(o),
         map_(header.map),
         enroll_columns_(header.map),
         contribution_columns_(header.map),
@@ -535,7 +537,7 @@ class ImportRun {
         earlier_.recorded(a.seq, r.line);
         return {};
       case AppendStatus::rejected:
-        return reject(r, verdict_text(a.verdict));
+        return reject(r, verdict_text(a.verdict) + enrolled_elsewhere(p, a.verdict));
       case AppendStatus::needs_confirmation:
         return reject(r, verdict_text(a.verdict) +
                              "; ulangi dengan --confirm untuk mencatat baris bertanda / re-run "
@@ -544,12 +546,34 @@ class ImportRun {
     return {};
   }
 
+  // For a duplicate enrollment: which office enrolled the person, and when, from the
+  // replica's redacted view (at this office `show --nik` finds nothing). "" when this
+  // office enrolled them or the view does not say.
+  std::string enrolled_elsewhere(const domain::Payload& p, const domain::Verdict& v) {
+    const auto* enroll = std::get_if<domain::ParticipantEnroll>(&p);
+    const bool duplicate = std::any_of(v.reasons.begin(), v.reasons.end(), [](const domain::Reason& r) {
+      return r.code == rules::reason::duplicate_enrollment;
+    });
+    if (!enroll || !duplicate) return "";
+    auto state = office_.store->rules_state();
+    if (!state.ok()) return "";
+    auto who = (*state)->participant(rules::person_key((*state)->nik_key(), enroll->nik));
+    if (!who.ok() || !*who || (*who)->principal == office_.id) return "";
+    const std::string start = domain::to_string((*who)->coverage_start);
+    return fmt::format(
+        "; sudah didaftarkan oleh kantor {} (catatan #{}, kepesertaan mulai {}): jangan daftarkan lagi, catat iuran "
+        "dan klaim dengan NIK ini / already enrolled by office {} (entry #{}, coverage from {}): do not enroll again, "
+        "record contributions and claims under this NIK",
+        (*who)->principal, (*who)->seq, start, (*who)->principal, (*who)->seq, start);
+  }
+
   template <class Why>
   Status reject(const csv::Record& r, const Why& why) {
     ++s_.rejected;
     return rejects_.add(r, why);
   }
 
+  Office& office_;
   const ImportOptions& o_;
   const ColumnMap& map_;
   const EnrollColumns enroll_columns_;

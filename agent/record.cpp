@@ -12,7 +12,7 @@ EntryIndex index_of(const domain::Payload& p) {
       [](const auto& v) -> EntryIndex {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, ParticipantEnroll>) return {v.nik, v.name, ""};
-        if constexpr (std::is_same_v<T, ParticipantUpdate>) return {v.nik, "", ""};
+        if constexpr (std::is_same_v<T, ParticipantUpdate>) return {v.nik, v.name.value_or(""), ""};
         if constexpr (std::is_same_v<T, ContributionPaid>) return {v.nik, "", v.receipt_no};
         if constexpr (std::is_same_v<T, ClaimFiled>) return {v.nik, v.claimant.name, v.claim_no};
         if constexpr (std::is_same_v<T, PayoutMade>) return {"", v.beneficiary, v.claim_no};

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <limits>
 #include <map>
 
 #include "base/private_file.hpp"
@@ -35,6 +36,7 @@ CREATE INDEX IF NOT EXISTS entries_nik ON entries(nik);
 CREATE INDEX IF NOT EXISTS entries_outcome ON entries(outcome, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
+CREATE INDEX IF NOT EXISTS entries_recorded ON entries(recorded_at_ms);
 CREATE TABLE IF NOT EXISTS seals(last_seq INTEGER PRIMARY KEY, bytes BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox(seq INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS receipts(seq INTEGER PRIMARY KEY, leaf_index INTEGER NOT NULL, verdict BLOB NOT NULL);
@@ -50,6 +52,7 @@ constexpr std::string_view name_index =
 constexpr std::string_view lookup_indexes = R"sql(
 CREATE INDEX IF NOT EXISTS entries_kind_seq ON entries(kind, seq);
 CREATE INDEX IF NOT EXISTS entries_kind_ref ON entries(kind, ref);
+CREATE INDEX IF NOT EXISTS entries_recorded ON entries(recorded_at_ms);
 )sql";
 
 // Stores made before the lookup columns existed get them at their next open: the
@@ -117,9 +120,10 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& dir, boo
   // A store busy with another writer gets them at a later open: the lookups are
   // right without them, only slower.
   if (!create) {
-    auto have =
-        db->query_int("SELECT count(*) FROM sqlite_master WHERE name IN ('entries_kind_seq', 'entries_kind_ref')");
-    if (have.ok() && have->value_or(0) < 2) {
+    auto have = db->query_int(
+        "SELECT count(*) FROM sqlite_master WHERE name IN ('entries_kind_seq', 'entries_kind_ref', "
+        "'entries_recorded')");
+    if (have.ok() && have->value_or(0) < 3) {
       const Status indexed = db->exec(lookup_indexes);
       (void)indexed;
     }
@@ -437,7 +441,21 @@ Result<std::optional<chain::Seal>> Store::last_seal() {
 
 // ---- lookups for list / find / show ----
 
-Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry& each) {
+namespace {
+// Whether a range of recorded days bounds the walk: when no NIK, name or reference
+// drives it. The bounds are the least and greatest seq recorded in those days
+// (dates_sql: one range of the recorded-time index, index only), so the walk stays
+// in seq order and a page costs about `limit` steps when the clock was monotonic,
+// and the days' entries at most.
+bool dates_bound(const Store::EntryQuery& q) {
+  return (q.from_ms || q.to_ms) && q.nik.empty() && fold(q.name).size() < 3 && q.ref.empty();
+}
+constexpr std::string_view dates_sql =
+    "SELECT min(seq), max(seq) FROM entries INDEXED BY entries_recorded WHERE recorded_at_ms >= ?1 AND "
+    "recorded_at_ms <= ?2";
+
+// The statement of query_entries() for `q` (its parameters numbered as it binds them).
+std::string entries_sql(const Store::EntryQuery& q) {
   using domain::EntryKind;
   const std::string folded = fold(q.name);
   const bool by_names = folded.size() >= 3;
@@ -466,17 +484,52 @@ Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry&
   if (!by_names && !q.name.empty()) where += " AND e.name LIKE '%' || ?6 || '%'";
   if (!q.ref.empty()) where += " AND e.ref = ?7";
   if (q.outcome) where += " AND e.outcome = ?8";
-  if (q.from_ms) where += " AND e.recorded_at_ms >= ?9";
-  if (q.to_ms) where += " AND e.recorded_at_ms <= ?10";
+  // The recording time never drives the walk (the unary + keeps SQLite from sorting
+  // by seq afterwards): a range of days bounds the seq walk instead (dates_bound()).
+  if (q.from_ms) where += " AND +e.recorded_at_ms >= ?9";
+  if (q.to_ms) where += " AND +e.recorded_at_ms <= ?10";
+  if (dates_bound(q)) where += " AND e.seq BETWEEN ?13 AND ?14";
   if (q.seq) where += " AND e.seq = ?11";
-  if (q.sync == EntryQuery::Sync::unsynced) where += " AND o.seq IS NOT NULL";
-  if (q.sync == EntryQuery::Sync::synced) where += " AND o.seq IS NULL";
-  const std::string sql = fmt::format(
+  if (q.sync == Store::EntryQuery::Sync::unsynced) where += " AND o.seq IS NOT NULL";
+  if (q.sync == Store::EntryQuery::Sync::synced) where += " AND o.seq IS NULL";
+  return fmt::format(
       "SELECT e.seq, e.kind, e.recorded_at_ms, e.operator, e.nik, e.name, e.ref, e.bytes, "
       "COALESCE(r.verdict, e.verdict), o.seq IS NOT NULL, "
       "EXISTS(SELECT 1 FROM entries v WHERE v.kind = {} AND v.ref = ?1 || '#' || e.seq), e.hash "
       "FROM {} LEFT JOIN receipts r ON r.seq = e.seq LEFT JOIN outbox o ON o.seq = e.seq{} ORDER BY {}{}",
       static_cast<int>(EntryKind::entry_void), from, where, order, q.limit ? " LIMIT ?12" : "");
+}
+}  // namespace
+
+Result<std::string> Store::query_plan(const EntryQuery& q) {
+  std::string plan;
+  for (const std::string& sql : {dates_bound(q) ? std::string(dates_sql) : std::string(), entries_sql(q)}) {
+    if (sql.empty()) continue;
+    LONTAR_ASSIGN(auto st, db_->prepare("EXPLAIN QUERY PLAN " + sql));
+    for (;;) {
+      LONTAR_ASSIGN(bool row, st.step());
+      if (!row) break;
+      plan += st.text(3) + "\n";
+    }
+  }
+  return plan;
+}
+
+Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry& each) {
+  using domain::EntryKind;
+  const std::string folded = fold(q.name);
+  const bool by_names = folded.size() >= 3;
+  std::int64_t first_seq = 0, last_seq = 0;
+  if (dates_bound(q)) {
+    LONTAR_ASSIGN(auto bounds, db_->prepare(std::string(dates_sql)));
+    bounds.bind(1, q.from_ms.value_or(std::numeric_limits<std::int64_t>::min()))
+        .bind(2, q.to_ms.value_or(std::numeric_limits<std::int64_t>::max()));
+    LONTAR_ASSIGN(bool row, bounds.step());
+    if (!row || bounds.is_null(0)) return std::uint64_t{0};  // nothing recorded in those days
+    first_seq = bounds.int64(0);
+    last_seq = bounds.int64(1);
+  }
+  const std::string sql = entries_sql(q);
   LONTAR_ASSIGN(auto st, db_->prepare(sql));
   st.bind(1, q.office_id).bind(2, q.after_seq);
   if (q.kind) st.bind(3, static_cast<int>(*q.kind));
@@ -490,6 +543,7 @@ Result<std::uint64_t> Store::query_entries(const EntryQuery& q, const EachEntry&
   if (q.to_ms) st.bind(10, *q.to_ms);
   if (q.seq) st.bind(11, *q.seq);
   if (q.limit) st.bind(12, q.limit);
+  if (dates_bound(q)) st.bind(13, first_seq).bind(14, last_seq);
   std::uint64_t seen = 0;
   for (;;) {
     LONTAR_ASSIGN(bool row, st.step());
@@ -699,33 +753,79 @@ Result<std::optional<std::uint64_t>> Store::last_seq_of(domain::EntryKind kind, 
   return seq;
 }
 
+void apply_update(domain::ParticipantEnroll& e, const domain::ParticipantUpdate& u) {
+  if (u.phone) e.phone = *u.phone;
+  if (u.address) e.address = *u.address;
+  if (u.replace_heirs) e.heirs = u.heirs;
+  if (u.name) e.name = *u.name;
+  if (u.birth_date) e.birth_date = *u.birth_date;
+  if (u.occupation) e.occupation = *u.occupation;
+}
+
 Result<std::optional<domain::ParticipantEnroll>> Store::own_enrollment(std::string_view nik) {
+  using domain::EntryKind;
   if (!own_enrollment_) {
-    LONTAR_ASSIGN(
-        auto st,
-        db_->prepare("SELECT bytes FROM entries INDEXED BY entries_nik WHERE nik = ?1 AND kind = ?2 ORDER BY seq DESC "
-                     "LIMIT 1"));
+    LONTAR_ASSIGN(auto st,
+                  db_->prepare("SELECT bytes, seq FROM entries INDEXED BY entries_nik WHERE nik = ?1 AND kind = ?2 "
+                               "ORDER BY seq DESC LIMIT 1"));
     own_enrollment_.emplace(std::move(st));
   }
-  store::Stmt& st = *own_enrollment_;
-  st.reset();
-  st.bind(1, nik).bind(2, static_cast<int>(domain::EntryKind::participant_enroll));
-  LONTAR_ASSIGN(bool row, st.step());
+  if (!own_updates_) {
+    // The office's voids name their target as "OFFICE#seq" (record.cpp, index_of);
+    // an update the server rejected changed nothing.
+    LONTAR_ASSIGN(
+        auto st,
+        db_->prepare(fmt::format(
+            "SELECT e.bytes FROM entries e INDEXED BY entries_nik WHERE e.nik = ?1 AND e.kind = {} "
+            "AND e.seq > ?2 AND e.outcome != {} AND NOT EXISTS(SELECT 1 FROM entries v WHERE v.kind = {} AND v.ref = "
+            "(SELECT CAST(value AS TEXT) FROM settings WHERE key = 'office') || '#' || e.seq) "
+            "ORDER BY e.seq",
+            static_cast<int>(EntryKind::participant_update), static_cast<int>(domain::Outcome::rejected),
+            static_cast<int>(EntryKind::entry_void))));
+    own_updates_.emplace(std::move(st));
+  }
+  // Decodes the payload of the entry in column 0 of the current row.
+  auto payload_of = [](store::Stmt& st, EntryKind kind) -> Result<domain::Payload> {
+    LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(st.blob_view(0), "entry"));
+    return domain::decode_payload(kind, entry.payload);
+  };
   std::optional<domain::ParticipantEnroll> out;
-  if (row) {
-    auto entry = encoding::decode<chain::Entry>(st.blob_view(0), "entry");
-    if (!entry.ok()) {
-      st.reset();
-      return std::move(entry).error();
+  std::uint64_t enroll_seq = 0;
+  {
+    store::Stmt& st = *own_enrollment_;
+    st.reset();
+    st.bind(1, nik).bind(2, static_cast<int>(EntryKind::participant_enroll));
+    auto row = st.step();
+    if (row.ok() && *row) {
+      auto payload = payload_of(st, EntryKind::participant_enroll);
+      if (!payload.ok()) {
+        st.reset();
+        return std::move(payload).error();
+      }
+      out = std::get<domain::ParticipantEnroll>(std::move(payload).value());
+      enroll_seq = st.uint64(1);
     }
-    auto payload = domain::decode_payload(domain::EntryKind::participant_enroll, entry->payload);
+    st.reset();
+    if (!row.ok()) return std::move(row).error();
+  }
+  if (!out) return out;
+  store::Stmt& st = *own_updates_;
+  st.reset();
+  st.bind(1, nik).bind(2, enroll_seq);
+  for (;;) {
+    auto row = st.step();
+    if (!row.ok() || !*row) {
+      st.reset();
+      if (!row.ok()) return std::move(row).error();
+      break;
+    }
+    auto payload = payload_of(st, EntryKind::participant_update);
     if (!payload.ok()) {
       st.reset();
       return std::move(payload).error();
     }
-    out = std::get<domain::ParticipantEnroll>(std::move(payload).value());
+    apply_update(*out, std::get<domain::ParticipantUpdate>(*payload));
   }
-  st.reset();
   return out;
 }
 

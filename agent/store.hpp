@@ -67,6 +67,9 @@ struct StoredEntry {
   Bytes bytes;  // encoding::encode(chain::Entry)
 };
 
+// The details of an enrollment after update `u`: each field `u` gives replaces the old.
+void apply_update(domain::ParticipantEnroll& e, const domain::ParticipantUpdate& u);
+
 class Store {
  public:
   // Opens `dir`/agent.db (must exist unless `create`). Honours LONTAR_FAIL_WRITE_AFTER.
@@ -208,8 +211,10 @@ class Store {
   // ---- lookups for list / find / show (each an index walk in seq order) ----
   // Which entries: every filter given must hold. The walk is driven by the most
   // selective filter given (nik, then name, then ref, then outcome, then kind), so a
-  // page costs about `limit` index steps whatever the store's size. Unindexed
-  // filters (dates, sync state) only narrow that walk.
+  // page costs about `limit` index steps whatever the store's size. Without a NIK,
+  // name or ref, a range of recorded days bounds that walk to the seqs recorded in
+  // those days (found through an index of the recording time). The sync-state
+  // filter only narrows the walk.
   struct EntryQuery {
     std::string office_id;  // whose voids mark an entry voided ("OFFICE#seq")
     std::optional<domain::EntryKind> kind;
@@ -242,6 +247,8 @@ class Store {
   // grow with the result); `each` returns false to stop. Returns how many it saw.
   using EachEntry = std::function<Result<bool>(const ListedEntry&)>;
   Result<std::uint64_t> query_entries(const EntryQuery& q, const EachEntry& each);
+  // SQLite's EXPLAIN QUERY PLAN of query_entries(q), one step a line (for tests).
+  Result<std::string> query_plan(const EntryQuery& q);
 
   // ---- the office page's lookups (agent/web) ----
   // Enrollments found by a clerk's search: `q` all digits matches NIKs starting with
@@ -295,7 +302,9 @@ class Store {
   // The seq of this office's newest entry of `kind` for `nik` whose ref is `ref`
   // ("" = any ref), if any.
   Result<std::optional<std::uint64_t>> last_seq_of(domain::EntryKind kind, std::string_view nik, std::string_view ref);
-  // This office's newest enrollment of `nik`, decoded, if any.
+  // This office's newest enrollment of `nik`, decoded, if any, as this office's
+  // later updates not voided left it (apply_update(): corrected name, birth date
+  // and occupation, phone, address, heirs).
   Result<std::optional<domain::ParticipantEnroll>> own_enrollment(std::string_view nik);
 
  private:
@@ -308,6 +317,7 @@ class Store {
   std::optional<store::Stmt> add_to_outbox_;
   std::optional<store::Stmt> last_seq_of_;
   std::optional<store::Stmt> own_enrollment_;
+  std::optional<store::Stmt> own_updates_;
   // Reads the rows of `st` (seq, kind, recorded_at_ms, operator, nik, name, ref, verdict).
   Result<std::vector<ShownEntry>> shown_entries(store::Stmt& st);
   Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once

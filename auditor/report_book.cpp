@@ -85,6 +85,13 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
     LONTAR_TRY(s->run());
     return item(leaf, e, domain::programmes_to_string(p->programmes), p->occupation, 0);
   }
+  if (auto* p = std::get_if<domain::ParticipantUpdate>(&*payload); p && p->occupation && person) {
+    // A corrected occupation (participant.update v2): the person's later contributions,
+    // claims and payouts count under it; items already reported keep theirs.
+    LONTAR_ASSIGN(store::Stmt * s, state_->cached("UPDATE report_people SET occupation = ? WHERE person = ?"));
+    s->bind(1, *p->occupation).bind(2, *person);
+    return s->run();
+  }
   if (auto* p = std::get_if<domain::ContributionPaid>(&*payload)) {
     LONTAR_ASSIGN(std::string occupation, occupation_of(person));
     for (const auto& a : p->amounts) {

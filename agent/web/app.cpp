@@ -18,6 +18,7 @@
 #include "html/html.hpp"
 #include "record.hpp"
 #include "sync.hpp"
+#include "values.hpp"
 #include "web/assets.hpp"
 #include "web/import_job.hpp"
 
@@ -984,7 +985,8 @@ Response WebApp::person(Ctx& c) {
 namespace {
 
 struct Contact {
-  std::string phone, address, heirs;  // heirs as the form writes them: NAME:RELATION[:NIK] a line
+  std::string phone, address, heirs;    // heirs as the form writes them: NAME:RELATION[:NIK] a line
+  std::string name, birth, occupation;  // corrections (participant.update v2); birth as YYYY-MM-DD
 };
 
 std::string heirs_text(const std::vector<domain::Heir>& heirs) {
@@ -993,26 +995,13 @@ std::string heirs_text(const std::vector<domain::Heir>& heirs) {
   return out;
 }
 
-// The participant's contact details as this office's entries leave them: the
-// enrollment, then each participant.update in seq order.
+// The participant's details as this office's entries leave them: the enrollment,
+// then each participant.update not voided nor rejected, in seq order (Store::own_enrollment).
 Result<std::optional<Contact>> current_contact(Store& store, const std::string& nik) {
   LONTAR_ASSIGN(auto enrolled, store.own_enrollment(nik));
   if (!enrolled) return std::optional<Contact>{};
-  Contact c{enrolled->phone, enrolled->address, heirs_text(enrolled->heirs)};
-  LONTAR_ASSIGN(auto updates, store.entries_of(domain::EntryKind::participant_update, nik));
-  for (const auto& r : updates) {
-    if (r.local.outcome == domain::Outcome::rejected) continue;
-    LONTAR_ASSIGN(auto row, store.entry_row(r.seq));
-    if (!row) continue;
-    LONTAR_ASSIGN(auto e, encoding::decode<chain::Entry>(row->bytes, "entry"));
-    LONTAR_ASSIGN(auto payload, domain::decode_payload(e.kind, e.payload));
-    if (const auto* u = std::get_if<domain::ParticipantUpdate>(&payload)) {
-      if (u->phone) c.phone = *u->phone;
-      if (u->address) c.address = *u->address;
-      if (u->replace_heirs) c.heirs = heirs_text(u->heirs);
-    }
-  }
-  return std::optional<Contact>{c};
+  return std::optional<Contact>{Contact{enrolled->phone, enrolled->address, heirs_text(enrolled->heirs), enrolled->name,
+                                        domain::to_string(enrolled->birth_date), enrolled->occupation}};
 }
 
 }  // namespace
@@ -1030,7 +1019,31 @@ Response WebApp::update_page(Ctx& c) {
                 fmt::format("<p>{}</p>", c.e("web.update_not_here")), http::status::not_found);
   }
   const Contact& was = **now;
-  Contact want = post ? Contact{trim(get(c.form, "phone")), trim(get(c.form, "address")), get(c.form, "heirs")} : was;
+  // A correction field left empty (or absent) keeps the value as it is.
+  auto or_was = [](std::string v, const std::string& old) { return v.empty() ? old : v; };
+  Contact want = post ? Contact{trim(get(c.form, "phone")),
+                                trim(get(c.form, "address")),
+                                get(c.form, "heirs"),
+                                or_was(trim(get(c.form, "name")), was.name),
+                                or_was(trim(get(c.form, "birth")), was.birth),
+                                or_was(normalize_code(trim(get(c.form, "occupation"))), was.occupation)}
+                      : was;
+  // The birth date as enroll takes it (17-08-1980, 17 Agustus 1980...), never in the future.
+  std::string birth_error;
+  std::optional<domain::Date> birth_date;
+  if (want.birth != was.birth) {
+    const domain::Date this_day = today();
+    auto d = parse_partner_date(want.birth, this_day.year);
+    if (!d.ok()) {
+      birth_error = d.error().message;
+    } else if (*d > this_day) {
+      birth_error =
+          fmt::format("{}: {} > {}", c.t("web.f.birth_date"), domain::to_string(*d), domain::to_string(this_day));
+    } else {
+      birth_date = *d;
+      want.birth = domain::to_string(*d);
+    }
+  }
   // Heirs compared as lines, whatever the line ends and blank lines.
   auto norm = [](const std::string& text) {
     std::string out;
@@ -1042,16 +1055,23 @@ Response WebApp::update_page(Ctx& c) {
   };
   want.heirs = norm(want.heirs);
   const bool phone = want.phone != was.phone, address = want.address != was.address,
-             heirs = want.heirs != norm(was.heirs);
+             heirs = want.heirs != norm(was.heirs), name = want.name != was.name, birth = want.birth != was.birth,
+             occupation = want.occupation != was.occupation;
+  const bool any = phone || address || heirs || name || birth || occupation;
   std::string body;
   const std::string step = get(c.form, "step");
-  if (post && !phone && !address && !heirs) {
+  if (post && !birth_error.empty()) {
+    body += fmt::format("<div class=\"alert error\" role=\"alert\" id=\"update-error\">{}</div>", escape(birth_error));
+  } else if (post && !any) {
     body += fmt::format("<div class=\"alert error\" role=\"alert\">{}</div>", c.e("web.update_nothing"));
   } else if (post && step == "record") {
     domain::ParticipantUpdate u;
     u.nik = nik;
     if (phone) u.phone = want.phone;
     if (address) u.address = want.address;
+    if (name) u.name = want.name;
+    if (birth) u.birth_date = birth_date;
+    if (occupation) u.occupation = want.occupation;
     u.replace_heirs = heirs;
     std::string error;
     for (const auto& line : split(want.heirs, '\n')) {
@@ -1083,16 +1103,21 @@ Response WebApp::update_page(Ctx& c) {
     };
     body += fmt::format(
         "<div class=\"card\" id=\"update-preview\"><p>{}</p><table class=\"list\"><thead><tr><th></th><th>{}</th>"
-        "<th>{}</th></tr></thead><tbody>{}{}{}</tbody></table><form method=\"post\" action=\"/update\" "
+        "<th>{}</th></tr></thead><tbody>{}{}{}{}{}{}</tbody></table><form method=\"post\" action=\"/update\" "
         "class=\"actions\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"nik\" "
         "value=\"{}\"><input type=\"hidden\" name=\"step\" value=\"record\"><input type=\"hidden\" name=\"phone\" "
         "value=\"{}\"><input type=\"hidden\" name=\"address\" value=\"{}\"><input type=\"hidden\" name=\"heirs\" "
-        "value=\"{}\"><button type=\"submit\" id=\"update-yes\" autofocus>{}</button><a class=\"button secondary\" "
+        "value=\"{}\"><input type=\"hidden\" name=\"name\" value=\"{}\"><input type=\"hidden\" name=\"birth\" "
+        "value=\"{}\"><input type=\"hidden\" name=\"occupation\" value=\"{}\">"
+        "<button type=\"submit\" id=\"update-yes\" autofocus>{}</button><a class=\"button secondary\" "
         "href=\"/person?nik={}\">{}</a></form></div>",
         c.e("web.update_preview"), c.e("web.update_now"), c.e("web.update_after"),
         line("web.f.phone", was.phone, want.phone, phone), line("web.f.address", was.address, want.address, address),
-        line("web.f.heirs", was.heirs, want.heirs, heirs), escape(c.session->csrf), escape(nik), escape(want.phone),
-        escape(want.address), escape(want.heirs), c.e("web.update_record"), escape(url_encode(nik)), c.e("web.cancel"));
+        line("web.f.heirs", was.heirs, want.heirs, heirs), line("web.f.name", was.name, want.name, name),
+        line("web.f.birth_date", was.birth, want.birth, birth),
+        line("web.f.occupation", was.occupation, want.occupation, occupation), escape(c.session->csrf), escape(nik),
+        escape(want.phone), escape(want.address), escape(want.heirs), escape(want.name), escape(want.birth),
+        escape(want.occupation), c.e("web.update_record"), escape(url_encode(nik)), c.e("web.cancel"));
   }
   body += fmt::format(
       "<form class=\"fields card\" method=\"post\" action=\"/update\"><input type=\"hidden\" name=\"csrf\" "
@@ -1100,11 +1125,16 @@ Response WebApp::update_page(Ctx& c) {
       "<label for=\"phone\">{}</label><input id=\"phone\" name=\"phone\" value=\"{}\"{}>"
       "<label for=\"address\">{}</label><input id=\"address\" name=\"address\" value=\"{}\">"
       "<label for=\"heirs\">{}</label><div><textarea id=\"heirs\" name=\"heirs\" rows=\"3\">{}</textarea>"
-      "<div class=\"field-info\">{}</div></div><div></div><div class=\"actions\"><button type=\"submit\" "
+      "<div class=\"field-info\">{}</div></div>"
+      "<label for=\"name\">{}</label><input id=\"name\" name=\"name\" value=\"{}\">"
+      "<label for=\"birth\">{}</label><input id=\"birth\" name=\"birth\" value=\"{}\">"
+      "<label for=\"occupation\">{}</label><input id=\"occupation\" name=\"occupation\" value=\"{}\">"
+      "<div></div><div class=\"actions\"><button type=\"submit\" "
       "id=\"update-preview-button\">{}</button></div></form>",
       escape(c.session->csrf), escape(nik), escape(nik), c.e("web.f.phone"), escape(want.phone),
-      post && step != "record" && (phone || address || heirs) ? "" : " autofocus", c.e("web.f.address"),
-      escape(want.address), c.e("web.f.heirs"), escape(want.heirs), c.e("web.f.heirs_help"),
+      post && step != "record" && any ? "" : " autofocus", c.e("web.f.address"), escape(want.address),
+      c.e("web.f.heirs"), escape(want.heirs), c.e("web.f.heirs_help"), c.e("web.f.name"), escape(want.name),
+      c.e("web.f.birth_date"), escape(want.birth), c.e("web.f.occupation"), escape(want.occupation),
       c.e("web.update_preview_button"));
   return show(c, "/update", std::string(c.t("web.update_title")), body);
 }

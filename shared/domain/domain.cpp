@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cassert>
+#include <istream>
 
 #include "domain/text.hpp"
 
@@ -329,6 +330,48 @@ Result<Payload> decode_as(ByteView bytes, EntryKind kind) {
   if (!r.ok()) return std::move(r).error();
   return Payload{std::move(r).value()};
 }
+// participant.update in either form (domain.hpp, docs/FORMAT.md): the v1 fields,
+// then, if bytes remain, the version byte 2 and the v2 corrections. A v2 part that
+// corrects nothing is refused: re-encoding would drop it, and an update has one
+// encoding.
+Result<Payload> decode_update(ByteView bytes) {
+  const std::string what = "participant.update payload";
+  encoding::detail::SpanSource src(bytes);
+  std::istream is(&src);
+  ParticipantUpdate value;
+  try {
+    if (bytes.empty() || bytes[0] != 0x01) {
+      return Error{Code::bad_input, what + ": does not start with the little-endian flag 0x01"};
+    }
+    cereal::PortableBinaryInputArchive ar(is, cereal::PortableBinaryInputArchive::Options::LittleEndian());
+    ar(value);
+    if (src.remaining() != 0) {
+      std::uint8_t version = 0;
+      ar(version);
+      if (version != ParticipantUpdate::v2_tag) {
+        return Error{Code::bad_input, fmt::format("{}: version byte after the heirs is {}, not 2; this program reads "
+                                                  "participant.update v1 and v2 only",
+                                                  what, version)};
+      }
+      value.v2_fields(ar);
+      if (!value.is_v2()) {
+        return Error{Code::bad_input, what +
+                                          ": its v2 part corrects nothing; an update without corrections is "
+                                          "written in the v1 form"};
+      }
+    }
+  } catch (const encoding::DecodeError& e) {
+    return Error{Code::bad_input, what + ": " + e.what()};
+  } catch (const cereal::Exception& e) {
+    return Error{Code::bad_input, what + ": truncated (" + e.what() + ")"};
+  } catch (const std::exception& e) {
+    return Error{Code::bad_input, what + ": malformed (" + e.what() + ")"};
+  }
+  if (src.remaining() != 0) {
+    return Error{Code::bad_input, fmt::format("{}: {} unexpected bytes after the end", what, src.remaining())};
+  }
+  return Payload{std::move(value)};
+}
 }  // namespace
 
 EntryKind kind_of(const Payload& p) {
@@ -356,7 +399,7 @@ Result<Payload> decode_payload(EntryKind kind, ByteView bytes) {
     case EntryKind::participant_enroll:
       return decode_as<ParticipantEnroll>(bytes, kind);
     case EntryKind::participant_update:
-      return decode_as<ParticipantUpdate>(bytes, kind);
+      return decode_update(bytes);
     case EntryKind::contribution_paid:
       return decode_as<ContributionPaid>(bytes, kind);
     case EntryKind::claim_filed:

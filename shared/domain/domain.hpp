@@ -34,6 +34,7 @@ constexpr std::size_t heirs_max = 16;
 constexpr std::size_t schedule_items_max = 8;
 constexpr std::uint16_t contribution_months_max = 120;
 constexpr std::int64_t rupiah_max = 1'000'000'000'000;  // Rp 1 trillion: far above any real amount
+constexpr int age_years_max = 120;                      // at coverage start
 
 // ---- value types ----
 using Rupiah = std::int64_t;
@@ -246,20 +247,54 @@ struct ParticipantEnroll {
   }
 };
 
-// Changes contact details and/or heirs; absent fields stay as they were.
+// Changes contact details and/or heirs, and corrects a mistyped name, birth date
+// or occupation; absent fields stay as they were.
+//
+// Two forms (docs/FORMAT.md): v1 is the contact fields alone; v2 appends a version
+// byte 2 and the three corrections. An update carries the v2 part exactly when it
+// corrects something (is_v2()), so every update has one encoding, and entries
+// written before v2 decode and re-encode byte for byte. load() reads the v1 fields
+// only: decode_payload() reads the v2 part, which needs to know whether bytes
+// remain.
 struct ParticipantUpdate {
   std::string nik;
   std::optional<std::string> phone;
   std::optional<std::string> address;
   bool replace_heirs = false;
   std::vector<Heir> heirs;  // the new list when replace_heirs
+  // v2: corrections of what the enrollment said.
+  std::optional<std::string> name;
+  std::optional<Date> birth_date;
+  std::optional<std::string> occupation;
+
+  static constexpr std::uint8_t v2_tag = 2;
+  bool is_v2() const { return name || birth_date || occupation; }
 
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
+    auto& self = const_cast<ParticipantUpdate&>(*this);
+    self.v1_fields(ar);
+    if (is_v2()) {
+      ar(v2_tag);
+      self.v2_fields(ar);
+    }
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    v1_fields(ar);
+  }
+  template <class Archive>
+  void v1_fields(Archive& ar) {
     namespace e = encoding;
     ar(e::bounded(nik, 16, "nik"), e::optional(phone, code_bytes_max, "phone"),
        e::optional(address, text_bytes_max, "address"), e::flag(replace_heirs, "replace_heirs"),
        e::bounded(heirs, heirs_max, "heirs"));
+  }
+  template <class Archive>
+  void v2_fields(Archive& ar) {
+    namespace e = encoding;
+    ar(e::optional(name, name_bytes_max, "name"), e::optional(birth_date, "birth_date"),
+       e::optional(occupation, code_bytes_max, "occupation"));
   }
 };
 

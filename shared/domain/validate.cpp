@@ -10,7 +10,6 @@
 namespace lontar::domain {
 
 namespace {
-constexpr int age_years_max = 120;
 constexpr std::size_t phone_digits_min = 6;
 constexpr std::size_t phone_digits_max = 20;
 constexpr std::size_t principal_id_bytes_min = 2;
@@ -278,17 +277,28 @@ Status check(const ParticipantEnroll& p) {
 }
 
 Status check(const ParticipantUpdate& p) {
-  LONTAR_TRY(check_nik("nik", p.nik));
+  LONTAR_ASSIGN(Nik nik, check_nik("nik", p.nik));
   if (!p.replace_heirs && !p.heirs.empty()) {
     return field_error("heirs", fmt::format("lists {} heirs but replace_heirs is not set; set it to replace the list, "
                                             "or leave heirs empty",
                                             p.heirs.size()));
   }
-  if (!p.phone && !p.address && !p.replace_heirs) {
-    return field_error("update", "changes nothing; give a phone, an address or a new list of heirs");
+  if (!p.phone && !p.address && !p.replace_heirs && !p.is_v2()) {
+    return field_error("update",
+                       "changes nothing; give a phone, an address, a new list of heirs, or a corrected name, birth "
+                       "date or occupation");
   }
   if (p.phone) LONTAR_TRY(check_phone("phone", *p.phone));
   if (p.address) LONTAR_TRY(check_text("address", *p.address, text_chars_max, false));
+  if (p.name) LONTAR_TRY(check_name("name", *p.name));
+  if (p.birth_date) {
+    LONTAR_TRY(check_date("birth_date", *p.birth_date));
+    // As for an enrollment: the NIK's date part must agree (its sex is the NIK's own).
+    const Sex sex = p.nik[6] >= '4' ? Sex::female : Sex::male;
+    auto matches = check_nik_matches(nik, *p.birth_date, sex);
+    if (!matches.ok()) return std::move(matches).error().prefix("birth_date").in_field("birth_date");
+  }
+  if (p.occupation) LONTAR_TRY(check_code("occupation", *p.occupation, occupation_rule));
   return check_heirs(p.heirs, p.nik);
 }
 

@@ -40,6 +40,8 @@ constexpr Message catalog[] = {
     {"reason.second_death_benefit", "santunan kematian kedua untuk orang yang sama",
      "a second death benefit for the same person"},
     {"reason.no_coverage", "tidak ada iuran yang menanggung tanggal kejadian", "no paid month covers the event"},
+    {"reason.birth_date_conflict", "tanggal lahir yang diperbaiki tidak cocok dengan awal kepesertaan",
+     "the corrected birth date does not fit the coverage start"},
     // ---- what to do about a reason ----
     {"hint.duplicate_enrollment",
      "cari orangnya dulu (lontar-agent show --nik NIK); untuk memperbaiki pendaftaran yang salah, batalkan lalu daftar "
@@ -51,6 +53,9 @@ constexpr Message catalog[] = {
      "each receipt number can be recorded once; check the receipt"},
     {"hint.duplicate_claim", "pakai nomor klaim baru, atau cari klaimnya (lontar-agent find --claim NO)",
      "use a new claim number, or `lontar-agent find --claim NO`"},
+    {"hint.birth_date_conflict",
+     "periksa tanggal lahirnya; jika awal kepesertaan yang salah, batalkan pendaftaran lalu daftar ulang",
+     "check the birth date; if the coverage start is wrong, void the enrollment and enroll again"},
     {"hint.unknown_claim", "ajukan klaimnya dulu (lontar-agent claim)", "file the claim first (`lontar-agent claim`)"},
     {"hint.programme_not_enrolled", "peserta tidak terdaftar di program itu",
      "the participant is not enrolled in that programme"},
@@ -93,8 +98,10 @@ constexpr Message catalog[] = {
      "a NIK has 16 digits, this one has {}: copy it again from the KTP or KK"},
     {"record.too_long", "{} karakter, lebih dari batas {}: persingkat",
      "{} characters, more than the limit of {}: shorten it"},
-    {"record.update_empty", "tidak ada yang diubah: berikan --phone, --address, --heir atau --clear-heirs",
-     "nothing to change: give --phone, --address, --heir or --clear-heirs"},
+    {"record.update_empty",
+     "tidak ada yang diubah: berikan --phone, --address, --heir, --clear-heirs, --name, --birth-date atau "
+     "--occupation",
+     "nothing to change: give --phone, --address, --heir, --clear-heirs, --name, --birth-date or --occupation"},
     {"record.update_same",
      "tidak ada yang berubah: data {} sudah seperti itu (lihat `show --nik {}`); tidak ada yang dicatat",
      "nothing changes: {}'s details are already so (see `show --nik {}`); nothing recorded"},

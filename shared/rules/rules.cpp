@@ -135,9 +135,30 @@ struct Judge {
     return Verdict{};
   }
 
-  Result<Verdict> operator()(const domain::ParticipantUpdate&) const {
+  Result<Verdict> operator()(const domain::ParticipantUpdate& p) const {
     LONTAR_ASSIGN(auto who, state.participant(person));
     if (!who) return unknown_participant();
+    // A corrected birth date must leave the enrollment as valid as domain::validate
+    // requires of an enrollment: coverage starts on or after birth, at an age <= 120.
+    if (p.birth_date) {
+      const domain::Date birth = *p.birth_date;
+      const domain::Date start = who->coverage_start;
+      // The text goes to other offices in redactions: it names no birth date.
+      if (start < birth) {
+        return rejected(reason::birth_date_conflict,
+                        fmt::format("the corrected birth date is after the coverage start {} of the enrollment "
+                                    "({}); check the birth date — if the coverage start is wrong, void the "
+                                    "enrollment and enroll again",
+                                    domain::to_string(start), entry_ref(who->principal, who->seq)));
+      }
+      if (domain::age_on(birth, start) > domain::age_years_max) {
+        return rejected(
+            reason::birth_date_conflict,
+            fmt::format("the corrected birth date makes the person older than {} at the coverage "
+                        "start {} ({}); check the birth date",
+                        domain::age_years_max, domain::to_string(start), entry_ref(who->principal, who->seq)));
+      }
+    }
     return Verdict{};
   }
 

@@ -49,6 +49,7 @@ inline constexpr std::string_view role_change = "role_change";                  
 inline constexpr std::string_view unknown_key = "unknown_key";                    // revoke of a key not active
 inline constexpr std::string_view duplicate_enrollment = "duplicate_enrollment";  // person already enrolled
 inline constexpr std::string_view unknown_participant = "unknown_participant";    // person not enrolled
+inline constexpr std::string_view birth_date_conflict = "birth_date_conflict";    // corrected birth vs coverage
 inline constexpr std::string_view duplicate_receipt = "duplicate_receipt";        // receipt no. reused by the office
 inline constexpr std::string_view duplicate_claim = "duplicate_claim";            // claim_no reused
 inline constexpr std::string_view programme_not_enrolled = "programme_not_enrolled";  // claim outside the enrollment
@@ -67,7 +68,7 @@ inline constexpr std::string_view all[] = {
     role_change,          unknown_key,           duplicate_enrollment,   unknown_participant,
     duplicate_receipt,    duplicate_claim,       programme_not_enrolled, unknown_claim,
     void_target_invalid,  event_before_coverage, above_schedule,         claim_overpaid,
-    second_death_benefit, no_coverage,
+    second_death_benefit, no_coverage,           birth_date_conflict,
 };
 }  // namespace reason
 

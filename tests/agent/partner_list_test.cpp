@@ -410,3 +410,22 @@ TEST_CASE("typed records accept what import accepts, name the flag in errors and
   CHECK(contains(r.err, "--event-date: event date ada di masa depan"));
   CHECK(a.count("SELECT count(*) FROM entries") == 2);
 }
+
+TEST_CASE(
+    "after a name correction, a re-imported row with the corrected name is already there, the old one a conflict") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string first = a.dir().file("first.csv"), second = a.dir().file("second.csv");
+  write_file(first, "NIK,Nama,Tgl Lahir,Pekerjaan,Mulai\n3578011708800001,Joko Widada,17-08-1980,TAGANA,14-05-2018\n");
+  REQUIRE(a.run({"import", first}).rc == 0);
+  REQUIRE(a.run({"update", "--nik", "3578011708800001", "--name", "Joko Widodo"}).rc == 0);
+  write_file(second,
+             "NIK,Nama,Tgl Lahir,Pekerjaan,Mulai\n"
+             "3578011708800001,Joko Widodo,17-08-1980,TAGANA,14-05-2018\n"
+             "3578011708800001,Joko Widada,17-08-1980,TAGANA,14-05-2018\n");
+  auto r = a.run({"import", second});
+  CHECK(r.rc == 10);
+  CHECK(contains(r.out, "(2 rows: 0 recorded, 1 already enrolled, 1 rejected (1 conflicts))"));
+  CHECK(contains(slurp(second + ".rejects.csv"), "line 3: konflik / conflict"));
+  CHECK(contains(slurp(second + ".rejects.csv"), "nama/name 'Joko Widodo' (file: 'Joko Widada')"));
+}

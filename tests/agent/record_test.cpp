@@ -270,3 +270,75 @@ TEST_CASE("on a full disk read-only commands still work, a write says the disk i
   CHECK(contains(after, "Agus Setiawan"));
   CHECK(contains(after, "Budi"));
 }
+
+TEST_CASE("update corrects the name, birth date and occupation; show gives the corrected values and their history") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  REQUIRE(a.run(Agent::enroll_args(1)).rc == 0);  // "Peserta 1", 1980-01-01, TAGANA
+  const std::string nik = Agent::nik(1);
+  // Nothing to change, and a birth date the NIK does not say, are refused with exit 1.
+  auto none = a.run({"update", "--nik", nik});
+  CHECK(none.rc == 1);
+  CHECK(contains(none.err, "--name"));
+  auto wrong_birth = a.run({"update", "--nik", nik, "--birth-date", "02-01-1980"});
+  CHECK(wrong_birth.rc == 1);
+  CHECK(contains(wrong_birth.err, "birth_date"));
+  auto future = a.run({"update", "--nik", nik, "--birth-date", "01-01-2180"});
+  CHECK(future.rc == 1);
+  CHECK(a.count("SELECT count(*) FROM entries") == 1);
+
+  auto fixed = a.run({"update", "--nik", nik, "--name", "Peserta Satu", "--occupation", "kpm pkh"});
+  INFO(fixed.out << fixed.err);
+  REQUIRE(fixed.rc == 0);
+  CHECK(contains(fixed.out, "#2"));
+  // The same correction again changes nothing and is refused.
+  auto same = a.run({"update", "--nik", nik, "--name", "Peserta Satu"});
+  CHECK(same.rc == 1);
+  CHECK(contains(same.err, "show --nik"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 2);
+
+  auto shown = a.run({"show", "--nik", nik});
+  INFO(shown.out);
+  REQUIRE(shown.rc == 0);
+  CHECK(contains(shown.out, "data terkini / current"));
+  CHECK(contains(shown.out, "koreksi / corrections"));
+  CHECK(contains(shown.out, "KPM_PKH"));
+  auto json = a.run({"show", "--nik", nik, "--json"});
+  REQUIRE(json.rc == 0);
+  CHECK(contains(json.out, "\"name\": \"Peserta Satu\""));
+  CHECK(contains(json.out, "\"field\": \"name\""));
+  CHECK(contains(json.out, "\"old\": \"Peserta 1\""));
+  CHECK(contains(json.out, "\"new\": \"Peserta Satu\""));
+  CHECK(contains(json.out, "\"old\": \"TAGANA\""));
+  CHECK(contains(json.out, "\"new\": \"KPM_PKH\""));
+  CHECK(contains(json.out, "\"applied\": \"yes\""));
+  // The corrected name is found by name.
+  auto found = a.run({"find", "--name", "satu", "--csv"});
+  CHECK(found.rc == 0);
+  CHECK(contains(found.out, "participant.update"));
+
+  // Voided, the correction no longer counts: the old name is current again.
+  REQUIRE(a.run({"void", "--seq", "2", "--reason", "salah koreksi", "--confirm"}).rc == 0);
+  json = a.run({"show", "--nik", nik, "--json"});
+  CHECK(contains(json.out, "\"applied\": \"no (voided)\""));
+  CHECK(contains(json.out, "{\"nik\": \"" + nik + "\", \"name\": \"Peserta 1\""));
+  CHECK(a.run({"update", "--nik", nik, "--name", "Peserta 1"}).rc == 1);  // that is the name now
+  CHECK(a.run({"update", "--nik", nik, "--name", "Peserta Satu"}).rc == 0);
+  CHECK(a.run({"verify"}).rc == 0);
+}
+
+TEST_CASE("a corrected birth date after the coverage start is refused by the rules (birth_date_conflict, exit 3)") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  // Born 1920 (the NIK says year 20), covered from 2018: 2020 also agrees with the NIK.
+  const std::string nik =
+      lontar::domain::make_nik("3578", "01", lontar::domain::Date{1920, 1, 1}, lontar::domain::Sex::male, 77)->str();
+  REQUIRE(a.run({"enroll", "--nik", nik, "--name", "Mbah Karto", "--birth-date", "01-01-1920", "--occupation", "TAGANA",
+                 "--coverage-start", "14-05-2018"})
+              .rc == 0);
+  auto r = a.run({"update", "--nik", nik, "--birth-date", "01-01-2020"});
+  INFO(r.out << r.err);
+  CHECK(r.rc == 3);
+  CHECK(contains(r.err, "birth_date_conflict"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 1);
+}

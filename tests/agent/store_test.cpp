@@ -44,3 +44,43 @@ TEST_CASE("an acknowledged entry leaves the outbox, keeps its receipt, and shows
   REQUIRE(a.run({"export", "--out", out}).rc == 0);
   CHECK(lontar::test::contains(lontar::test::slurp(out), "entries: 2..2"));
 }
+
+TEST_CASE("date filters bound the seq walk through the recorded-time index, alone or with a kind or a verdict") {
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  for (int i = 1; i <= 3; ++i) REQUIRE(a.run(Agent::enroll_args(i)).rc == 0);
+  auto office = lontar::agent::open_office(a.data(), std::nullopt);
+  REQUIRE(office.ok());
+  auto& store = *office->store;
+  using Q = lontar::agent::Store::EntryQuery;
+  Q day;
+  day.office_id = office->id;
+  day.from_ms = 0;
+  day.to_ms = 4'102'444'800'000;  // 2100-01-01
+  Q listed = day;                 // `list --date`: participants
+  listed.kind = lontar::domain::EntryKind::participant_enroll;
+  Q rejected = day;
+  rejected.outcome = lontar::domain::Outcome::rejected;
+  Q until = day;  // `--to` alone
+  until.from_ms.reset();
+  for (const Q& q : {day, listed, rejected, until}) {
+    auto plan = store.query_plan(q);
+    REQUIRE(plan.ok());
+    INFO(*plan);
+    // One range of the recorded-time index gives the seq bounds; the walk is in seq order, bounded.
+    CHECK(
+        lontar::test::contains(*plan, "USING COVERING INDEX entries_recorded (recorded_at_ms>? AND recorded_at_ms<?)"));
+    CHECK((lontar::test::contains(*plan, "SEARCH e USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)") ||
+           lontar::test::contains(*plan, "seq>? AND seq<?)")));
+    CHECK_FALSE(lontar::test::contains(*plan, "SCAN e\n"));
+    CHECK_FALSE(lontar::test::contains(*plan, "TEMP B-TREE"));
+  }
+  std::uint64_t n = 0;
+  REQUIRE(store.query_entries(listed, [&](const auto&) -> lontar::Result<bool> { return ++n, true; }).ok());
+  CHECK(n == 3);
+  Q before = listed;
+  before.to_ms = 0;
+  n = 0;
+  REQUIRE(store.query_entries(before, [&](const auto&) -> lontar::Result<bool> { return ++n, true; }).ok());
+  CHECK(n == 0);
+}

@@ -83,6 +83,71 @@ TEST_CASE("FORMAT.md §2 vector P1: a Tagana volunteer's participant.enroll payl
   // clang-format on
 }
 
+TEST_CASE("FORMAT.md §2 vectors P3 and P4: participant.update v1 and v2") {
+  // clang-format off
+  const std::string p3 =
+      "01"
+      "1000000000000000" "33353738313231373033383530303032"
+      "01" "0c00000000000000" "303831323939393938383838"
+      "00"
+      "00"
+      "0000000000000000";
+  const std::string p4 =
+      "01"
+      "1000000000000000" "33353738313231373033383530303032"
+      "00"
+      "00"
+      "00"
+      "0000000000000000"
+      "02"
+      "01" "0d00000000000000" "4167757320536574696177616e"
+      "01" "c1070311"
+      "01" "0400000000000000" "544b534b";
+  // clang-format on
+  domain::ParticipantUpdate v1;
+  v1.nik = "3578121703850002";
+  v1.phone = "081299998888";
+  REQUIRE(domain::validate(v1).ok());
+  CHECK_FALSE(v1.is_v2());
+  auto b1 = domain::encode_payload(v1);
+  REQUIRE(b1.ok());
+  CHECK(b1->size() == 56);
+  CHECK(to_hex(*b1) == p3);
+
+  domain::ParticipantUpdate v2;
+  v2.nik = "3578121703850002";
+  v2.name = "Agus Setiawan";
+  v2.birth_date = domain::Date{1985, 3, 17};
+  v2.occupation = "TKSK";
+  REQUIRE(domain::validate(v2).ok());
+  auto b2 = domain::encode_payload(v2);
+  REQUIRE(b2.ok());
+  CHECK(b2->size() == 77);
+  CHECK(to_hex(*b2) == p4);
+
+  // Both decode to what was encoded, and re-encode to the same bytes.
+  for (const auto& [hex, want] : {std::pair{p3, v1}, std::pair{p4, v2}}) {
+    const Bytes bytes = from_hex(hex).value();
+    auto decoded = domain::decode_payload(domain::EntryKind::participant_update, bytes);
+    REQUIRE(decoded.ok());
+    const auto& u = std::get<domain::ParticipantUpdate>(*decoded);
+    CHECK(u.nik == want.nik);
+    CHECK(u.phone == want.phone);
+    CHECK(u.name == want.name);
+    CHECK(u.birth_date == want.birth_date);
+    CHECK(u.occupation == want.occupation);
+    CHECK(domain::encode_payload(*decoded).value() == bytes);
+  }
+
+  // A v2 part that corrects nothing, another version byte, and bytes after field 9 are refused.
+  const std::string v1_part = p4.substr(0, 2 * 36);
+  for (const std::string& bad :
+       {v1_part + "02" + "00" + "00" + "00", v1_part + "03" + p4.substr(2 * 37), p4 + "00", v1_part + "02" + "01"}) {
+    auto decoded = domain::decode_payload(domain::EntryKind::participant_update, from_hex(bad).value());
+    CHECK_FALSE(decoded.ok());
+  }
+}
+
 TEST_CASE("FORMAT.md §3 vector C2: the entry hash of C1") {
   const chain::Entry e = c1_entry();
   REQUIRE(hex_of(e) == c1_hex);  // C1 itself is checked field by field in chain_test.cpp

@@ -308,14 +308,40 @@ TEST_CASE("updates, contributions and claims for a person with no active enrollm
   SqliteFixture f;
   f.ledger.found();
   REQUIRE(f.ledger.record(rungkut, enroll(1)) == accepted);
-  const ParticipantUpdate update{nik(2), std::string("081299998888"), std::nullopt, false, {}};
+  const ParticipantUpdate update{nik(2), std::string("081299998888"), std::nullopt, false, {}, {}, {}, {}};
   CHECK(codes(f.ledger.judge(rungkut, update)) == codes({reason::unknown_participant}));
   CHECK(codes(f.ledger.judge(rungkut, contribution(2, "KWT-1"))) == codes({reason::unknown_participant}));
   CHECK(codes(f.ledger.judge(rungkut, claim("C-1", 2))) == codes({reason::unknown_participant}));
   // Any office may serve an enrolled person.
-  const ParticipantUpdate update1{nik(1), std::string("081299998888"), std::nullopt, false, {}};
+  const ParticipantUpdate update1{nik(1), std::string("081299998888"), std::nullopt, false, {}, {}, {}, {}};
   CHECK(f.ledger.judge(darmo, update1) == accepted);
   CHECK(f.ledger.judge(darmo, contribution(1, "KWT-1")) == accepted);
+}
+
+TEST_CASE("a participant.update v2 correcting the birth date is judged against the coverage start") {
+  SqliteFixture f;
+  f.ledger.found();
+  REQUIRE(f.ledger.record(rungkut, enroll(1)) == accepted);  // born 1985-03-17, covered from 2018-05-01
+  ParticipantUpdate fix;
+  fix.nik = nik(1);
+  fix.name = "Agus Setiawan";
+  fix.occupation = "TKSK";
+  fix.birth_date = Date{1985, 3, 17};
+  CHECK(f.ledger.judge(darmo, fix) == accepted);
+  // 2085 agrees with the NIK (year 85) but comes after the coverage start.
+  fix.birth_date = Date{2085, 3, 17};
+  auto v = f.ledger.judge(rungkut, fix);
+  REQUIRE(codes(v) == codes({reason::birth_date_conflict}));
+  CHECK(v.reasons[0].text.find("coverage start 2018-05-01") != std::string::npos);
+  CHECK(v.reasons[0].text.find("SBY-RUNGKUT seq") != std::string::npos);
+  CHECK(v.reasons[0].text.find("2085") == std::string::npos);  // no birth date in a text other offices see
+  // A date the NIK does not say is invalid before any rule.
+  fix.birth_date = Date{1985, 3, 18};
+  CHECK(codes(f.ledger.judge(rungkut, fix)) == codes({reason::invalid_payload}));
+  // A correction of an unknown person is refused as any update.
+  fix.nik = nik(2);
+  fix.birth_date.reset();
+  CHECK(codes(f.ledger.judge(rungkut, fix)) == codes({reason::unknown_participant}));
 }
 
 TEST_CASE("a receipt number may be used once per office") {
@@ -757,7 +783,7 @@ std::pair<std::string, Payload> gen_step() {
       return {writer, e};
     }
     case 6:
-      return {writer, ParticipantUpdate{gen_nik(), std::string("081299998888"), std::nullopt, false, {}}};
+      return {writer, ParticipantUpdate{gen_nik(), std::string("081299998888"), std::nullopt, false, {}, {}, {}, {}}};
     case 7:
     case 8:
     case 9: {

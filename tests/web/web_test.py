@@ -415,6 +415,16 @@ class OfficePage(unittest.TestCase):
         # The form now starts from the new details.
         self.go("/update?nik=" + nik(31, female=True))
         self.assertEqual(self.wait_for("#phone").get_attribute("value"), "081234567890")
+        # A mistyped name is corrected the same way (participant.update v2); the preview shows one change.
+        self.fill({"name": "Dewi Koreksi Rahayu"})
+        self.driver.find_element(By.ID, "update-preview-button").click()
+        preview = self.wait_for("#update-preview")
+        self.assertIn("Dewi Koreksi Rahayu", preview.text)
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#update-preview tr.changed")), 1)
+        self.driver.find_element(By.ID, "update-yes").click()
+        self.wait_for("#recorded")
+        self.go("/update?nik=" + nik(31, female=True))
+        self.assertEqual(self.wait_for("#name").get_attribute("value"), "Dewi Koreksi Rahayu")
 
     def test_12_lan_desks_get_https_with_the_office_certificate(self):
         # A LAN address always means TLS; tests may bind loopback only, so --tls asks for the
