@@ -151,7 +151,7 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
     LONTAR_ASSIGN(author, state_->rules().principal(e.principal));
   }
   LONTAR_ASSIGN(domain::Verdict verdict, rules::judge_and_apply(e, state_->rules()));
-  if (verdict != d.leaf.verdict) {
+  if (!rules::same_judgement(verdict, d.leaf.verdict)) {
     findings.add(
         check::verdict_mismatch, d.index, e.principal, e.seq,
         "the log says " + verdict_text(d.leaf.verdict) + ", replaying the rules gives " + verdict_text(verdict));

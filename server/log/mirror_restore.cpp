@@ -64,7 +64,7 @@ Status Integrator::restore_leaf(std::uint64_t index, const Bytes& bytes) {
   } else {
     const chain::Entry& e = leaf.entry;
     LONTAR_ASSIGN(domain::Verdict verdict, rules::judge_and_apply(e, *state_));
-    if (verdict != leaf.verdict) {
+    if (!rules::same_judgement(verdict, leaf.verdict)) {
       return Error{Code::corrupt, where + " (" + e.principal + " seq " + std::to_string(e.seq) +
                                       "): the rules engine reaches a different verdict than the one logged; the "
                                       "mirror does not continue this store"};

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cassert>
 
 #include <type_traits>
@@ -600,6 +601,12 @@ Result<protocol::RedactedEntry> redact(const chain::Entry& entry, const Verdict&
       break;
   }
   return r;
+}
+
+bool same_judgement(const domain::Verdict& a, const domain::Verdict& b) {
+  return a.outcome == b.outcome &&
+         std::equal(a.reasons.begin(), a.reasons.end(), b.reasons.begin(), b.reasons.end(),
+                    [](const domain::Reason& x, const domain::Reason& y) { return x.code == y.code; });
 }
 
 }  // namespace lontar::rules

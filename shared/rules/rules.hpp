@@ -188,6 +188,12 @@ Status apply(const chain::Entry& entry, const domain::Verdict& verdict, State& s
 // judge() then apply(): the verdict of the entry, with the state advanced.
 Result<domain::Verdict> judge_and_apply(const chain::Entry& entry, State& state);
 
+// Whether two verdicts are the same judgement: the same outcome and the same reason
+// codes in the same order. A reason's text is the clerk's explanation and may be
+// reworded between versions (docs/RULES.md); a log written with an older wording
+// still audits, restores and migrates.
+bool same_judgement(const domain::Verdict& a, const domain::Verdict& b);
+
 // An entry decoded, and its person key computed, once: for a caller that judges
 // an entry and applies it at two moments (the office judges, stores the entry,
 // then applies it). judge() and apply() on it give exactly what they give on the

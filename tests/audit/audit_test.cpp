@@ -273,6 +273,27 @@ TEST_CASE("a verdict changed from flagged to accepted is caught by replaying the
   CHECK(has(line, "the log says accepted, replaying the rules gives flagged (above_schedule"));
 }
 
+TEST_CASE("a verdict logged with an older wording of its reason still audits; a changed reason code does not") {
+  Fixture f;
+  std::size_t i = f.find([](const chain::Leaf& l) { return l.verdict.outcome == Outcome::flagged; });
+  REQUIRE_FALSE(f.b.leaves()[i].verdict.reasons.empty());
+  f.b.leaves()[i].verdict.reasons[0].text = "an older version's wording of the same reason";
+  f.write();
+  Run same = f.verify();
+  INFO(same.output);
+  CHECK(same.exit_code == 0);
+  CHECK_FALSE(has(same, "verdict_mismatch"));
+
+  Fixture g;
+  std::size_t j = g.find([](const chain::Leaf& l) { return l.verdict.outcome == Outcome::flagged; });
+  g.b.leaves()[j].verdict.reasons[0].code = "some_other_code";
+  g.write();
+  Run other = g.verify();
+  INFO(other.output);
+  CHECK(other.exit_code == 1);
+  CHECK(has(line_with(other, "verdict_mismatch"), "some_other_code"));
+}
+
 TEST_CASE("a truncated hash tile is a finding") {
   Fixture f;
   f.write();
