@@ -63,39 +63,13 @@ using namespace lontar;
 using Clock = std::chrono::steady_clock;
 using test::ChainWriter;
 
+using bench::die;
+using bench::load_average;
+using bench::own_cpu_seconds;
+using bench::require;
+using bench::seconds_since;
+
 namespace {
-
-[[noreturn]] void die(const std::string& what) {
-  fmt::print(stderr, "ingest_bench: {}\n", what);
-  std::exit(2);
-}
-template <class T>
-T must(Result<T> r, std::string_view what) {
-  if (!r.ok()) die(fmt::format("{}: {}", what, r.error().message));
-  return std::move(r).value();
-}
-void must(Status s, std::string_view what) {
-  if (!s.ok()) die(fmt::format("{}: {}", what, s.error().message));
-}
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-// User + system CPU seconds of this process (the office clients).
-double own_cpu_seconds() {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  auto t = [](const timeval& v) { return static_cast<double>(v.tv_sec) + static_cast<double>(v.tv_usec) / 1e6; };
-  return t(ru.ru_utime) + t(ru.ru_stime);
-}
-
-double load_average() {
-  double l = -1;
-  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &l) != 1) l = -1;
-    std::fclose(f);
-  }
-  return l;
-}
 
 struct Args {
   std::size_t entries = 100'000;  // per ingest run
@@ -179,7 +153,7 @@ double guard_write_seconds(const std::filesystem::path& dir, int n) {
   std::filesystem::create_directories(dir);
   const std::string note(220, 'c');
   auto t0 = Clock::now();
-  for (int i = 0; i < n; ++i) must(crypto::write_file_atomic(dir / "published.checkpoint", note), "guard write");
+  for (int i = 0; i < n; ++i) require(crypto::write_file_atomic(dir / "published.checkpoint", note), "guard write");
   return seconds_since(t0) / n;
 }
 
@@ -268,17 +242,17 @@ std::string run_command(const std::vector<std::string>& args, const std::filesys
   }
   int status = 0;
   ::waitpid(pid, &status, 0);
-  std::string text = must(crypto::read_file(out), "command output");
+  std::string text = require(crypto::read_file(out), "command output");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die(args[1] + " failed: " + text);
   return text;
 }
 
 void set_port_zero(const std::filesystem::path& config) {
-  std::string text = must(crypto::read_file(config), "server.toml");
+  std::string text = require(crypto::read_file(config), "server.toml");
   auto p = text.find("port = ");
   if (p == std::string::npos) die("no port in server.toml");
   text.replace(p, text.find('\n', p) - p, "port = 0");
-  must(crypto::write_file_atomic(config, text), "server.toml");
+  require(crypto::write_file_atomic(config, text), "server.toml");
 }
 
 // ---------------------------------------------------------------- a counting TCP relay
@@ -367,9 +341,9 @@ std::vector<Bytes> make_bodies(BenchOffice& o, std::size_t per_office, std::size
       payloads.emplace_back(test::enrollment(next_person++));
     chain::Batch b = o.writer.batch(payloads);
     if (leaves_out != nullptr) {
-      for (auto& e : b.entries) leaves_out->push_back(must(encoding::encode(chain::entry_leaf(e, {})), "leaf"));
+      for (auto& e : b.entries) leaves_out->push_back(require(encoding::encode(chain::entry_leaf(e, {})), "leaf"));
     }
-    bodies.push_back(must(encoding::encode(b), "batch"));
+    bodies.push_back(require(encoding::encode(b), "batch"));
   }
   return bodies;
 }
@@ -379,8 +353,8 @@ net::Client connect(const std::string& url, const BenchOffice& o, const crypto::
   cc.url = url;
   cc.identity = o.identity;
   cc.trust.pinned_key = server_key;
-  auto c = must(net::Client::create(std::move(cc)), "client");
-  must(c.call("GET", "/healthz"), "healthz");  // handshake before timing
+  auto c = require(net::Client::create(std::move(cc)), "client");
+  require(c.call("GET", "/healthz"), "healthz");  // handshake before timing
   return c;
 }
 
@@ -389,8 +363,8 @@ struct PushCounts {
 };
 
 void push_body(net::Client& c, const Bytes& body, PushCounts& counts) {
-  auto r = must(c.call("POST", "/v1/push", as_chars(body)), "push");
-  auto resp = must(encoding::decode<protocol::PushResponse>(r.bytes(), "push response"), "push response");
+  auto r = require(c.call("POST", "/v1/push", as_chars(body)), "push");
+  auto resp = require(encoding::decode<protocol::PushResponse>(r.bytes(), "push response"), "push response");
   for (const auto& rc : resp.receipts) {
     ++counts.entries;
     if (rc.verdict.outcome == domain::Outcome::accepted) ++counts.accepted;
@@ -400,7 +374,7 @@ void push_body(net::Client& c, const Bytes& body, PushCounts& counts) {
 }
 
 std::uint64_t metric(net::Client& c, std::string_view name) {
-  auto r = must(c.call("GET", "/metrics"), "metrics");
+  auto r = require(c.call("GET", "/metrics"), "metrics");
   std::string key = std::string(name) + " ";
   for (std::size_t p = 0; (p = r.body.find(key, p)) != std::string::npos; p += key.size()) {
     if (p == 0 || r.body[p - 1] == '\n') return std::stoull(r.body.substr(p + key.size()));
@@ -411,6 +385,7 @@ std::uint64_t metric(net::Client& c, std::string_view name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::program_name() = "ingest_bench";
   Args a = parse(argc, argv);
   std::filesystem::remove_all(a.dir);
   std::filesystem::create_directories(a.dir);
@@ -431,7 +406,7 @@ int main(int argc, char** argv) {
   auto at = init_out.find("bench.lontar/jatim+");
   if (at == std::string::npos) die("init printed no verifier key");
   const std::string verifier_key = init_out.substr(at, init_out.find('\n', at) - at);
-  const crypto::PublicKey server_key = must(note::Verifier::parse(verifier_key), "verifier key").public_key();
+  const crypto::PublicKey server_key = require(note::Verifier::parse(verifier_key), "verifier key").public_key();
   set_port_zero(data / "server.toml");
 
   const int offices_max = *std::max_element(a.offices.begin(), a.offices.end());
@@ -439,9 +414,9 @@ int main(int argc, char** argv) {
   std::vector<domain::Payload> registrations;
   for (int i = 0; i < offices_max; ++i) {
     const std::string id = fmt::format("OFFICE-{:03}", i);
-    auto key = must(crypto::PrivateKey::generate(), "office key");
+    auto key = require(crypto::PrivateKey::generate(), "office key");
     registrations.emplace_back(test::register_office(id, key.public_key()));
-    auto identity = must(net::self_signed_identity(key, id), "office certificate");
+    auto identity = require(net::self_signed_identity(key, id), "office certificate");
     offices.push_back({ChainWriter(id, std::move(key)), std::move(identity)});
   }
   const auto sync_dir = a.dir / "sync-office";
@@ -450,27 +425,28 @@ int main(int argc, char** argv) {
     agent::InitOptions io;
     io.office = "SBY-SYNC";
     io.name = "Surabaya sync bench";
-    must(agent::init_office(sync_dir, io), "agent init");
-    sync_office = must(agent::open_office(sync_dir, std::nullopt), "agent open");
+    require(agent::init_office(sync_dir, io), "agent init");
+    sync_office = require(agent::open_office(sync_dir, std::nullopt), "agent open");
     registrations.emplace_back(test::register_office(sync_office->id, sync_office->key.public_key()));
     agent::GenerateOptions g;
     g.out = a.dir / "partner.csv";
     g.tagana = a.sync_rows;
-    must(agent::generate_partner_csv(g), "generate CSV");
+    require(agent::generate_partner_csv(g), "generate CSV");
     agent::ImportOptions im;
     im.file = g.out;
     im.operator_id = "bench";
-    auto s = must(agent::import_csv(*sync_office, im), "import");
+    auto s = require(agent::import_csv(*sync_office, im), "import");
     if (s.recorded != a.sync_rows) die(fmt::format("imported {} of {} rows", s.recorded, a.sync_rows));
   }
   {
-    auto log_key = must(crypto::PrivateKey::load_pem(data / server::log_key_file_name), "log key");
-    auto store = must(server::LogStore::open((data / server::ledger_file_name).string(), std::move(log_key)), "open");
-    auto [seq, hash] = must(store->head("ADMIN"), "admin head");
-    ChainWriter admin("ADMIN", must(crypto::PrivateKey::load_pem(data / server::admin_key_file_name), "admin key"),
+    auto log_key = require(crypto::PrivateKey::load_pem(data / server::log_key_file_name), "log key");
+    auto store =
+        require(server::LogStore::open((data / server::ledger_file_name).string(), std::move(log_key)), "open");
+    auto [seq, hash] = require(store->head("ADMIN"), "admin head");
+    ChainWriter admin("ADMIN", require(crypto::PrivateKey::load_pem(data / server::admin_key_file_name), "admin key"),
                       domain::Role::admin);
     admin.continue_from(seq, hash);
-    auto r = must(store->push(admin.caller(), admin.batch(registrations)), "register offices");
+    auto r = require(store->push(admin.caller(), admin.batch(registrations)), "register offices");
     for (const auto& rc : r.receipts) {
       if (rc.verdict.outcome != domain::Outcome::accepted) die("an office registration was not accepted");
     }
@@ -493,7 +469,7 @@ int main(int argc, char** argv) {
     };
     const double load = load_average();
     auto t0 = Clock::now();
-    auto rep = must(agent::sync_once(*sync_office, sync_dir, so), "sync");
+    auto rep = require(agent::sync_once(*sync_office, sync_dir, so), "sync");
     const double total = seconds_since(t0);
     fmt::print(
         "sync of {} enrollments from one office (lontar-agent sync: {} pushes, then the feed pull): {:.2f} s in all, "
@@ -538,7 +514,7 @@ int main(int argc, char** argv) {
       cc.url = relay_url;
       cc.identity = offices[0].identity;
       cc.trust.pinned_key = server_key;
-      auto c = must(net::Client::create(std::move(cc)), "client");
+      auto c = require(net::Client::create(std::move(cc)), "client");
       for (const auto& b : bulk) push_body(c, b, counts);
       up0 = relay.up();
       down0 = relay.down();

@@ -1,11 +1,16 @@
 // limits.hpp — the limits the server benchmarks measure in the same run, so that their
-// figures read as ratios (DESIGN.md, "What the numbers must reach").
+// figures read as ratios (DESIGN.md, "What the numbers must reach"), and the few helpers
+// every benchmark needs (errors, timing, load).
 #pragma once
+
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "crypto/crypto.hpp"
@@ -13,23 +18,47 @@
 
 namespace lontar::bench {
 
-inline void require(const Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, s.error().message.c_str());
-    std::exit(2);
-  }
+// The program's name at the start of its error lines; each benchmark sets it first in main().
+inline std::string_view& program_name() {
+  static std::string_view name = "bench";
+  return name;
+}
+
+// Prints "PROGRAM: what" and exits 2 (a benchmark that cannot run measures nothing).
+[[noreturn]] inline void die(std::string_view what) {
+  std::fprintf(stderr, "%.*s: %.*s\n", static_cast<int>(program_name().size()), program_name().data(),
+               static_cast<int>(what.size()), what.data());
+  std::exit(2);
+}
+inline void require(const Status& s, std::string_view what) {
+  if (!s.ok()) die(std::string(what) + ": " + s.error().message);
 }
 template <class T>
-T require(Result<T> r, const char* what) {
-  if (!r.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, r.error().message.c_str());
-    std::exit(2);
-  }
+T require(Result<T> r, std::string_view what) {
+  if (!r.ok()) die(std::string(what) + ": " + r.error().message);
   return std::move(r).value();
 }
 
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// User + system CPU seconds of this process.
+inline double own_cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto t = [](const timeval& v) { return static_cast<double>(v.tv_sec) + static_cast<double>(v.tv_usec) / 1e6; };
+  return t(ru.ru_utime) + t(ru.ru_stime);
+}
+
+// The 1-minute load average (the figures of a loaded machine read as ratios only), or -1.
+inline double load_average() {
+  double l = -1;
+  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%lf", &l) != 1) l = -1;
+    std::fclose(f);
+  }
+  return l;
 }
 
 // Ed25519 verifications per second of a 200-byte message (OpenSSL, this thread, about 1 s).

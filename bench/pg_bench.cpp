@@ -62,31 +62,12 @@ using namespace lontar;
 using Clock = std::chrono::steady_clock;
 using test::ChainWriter;
 
+using bench::die;
+using bench::load_average;
+using bench::require;
+using bench::seconds_since;
+
 namespace {
-
-[[noreturn]] void die(const std::string& what) {
-  fmt::print(stderr, "pg_bench: {}\n", what);
-  std::exit(2);
-}
-template <class T>
-T must(Result<T> r, std::string_view what) {
-  if (!r.ok()) die(fmt::format("{}: {}", what, r.error().message));
-  return std::move(r).value();
-}
-void must(Status s, std::string_view what) {
-  if (!s.ok()) die(fmt::format("{}: {}", what, s.error().message));
-}
-
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
-
-double load_average() {
-  double l = -1;
-  if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%lf", &l) != 1) l = -1;
-    std::fclose(f);
-  }
-  return l;
-}
 
 struct Args {
   std::size_t entries = 32'000;  // per ingest run
@@ -241,11 +222,11 @@ std::string run_command(const std::vector<std::string>& args, const std::filesys
 }
 
 void set_config(const std::filesystem::path& config, std::string_view key, const std::string& value) {
-  std::string text = must(crypto::read_file(config), "server.toml");
+  std::string text = require(crypto::read_file(config), "server.toml");
   auto p = text.find(std::string(key) + " = ");
   if (p == std::string::npos) die(fmt::format("no {} in server.toml", key));
   text.replace(p, text.find('\n', p) - p, std::string(key) + " = " + value);
-  must(crypto::write_file_atomic(config, text), "server.toml");
+  require(crypto::write_file_atomic(config, text), "server.toml");
 }
 
 // ---------------------------------------------------------------- offices
@@ -267,9 +248,9 @@ std::vector<Bytes> make_bodies(BenchOffice& o, std::size_t per_office, std::size
       payloads.emplace_back(test::enrollment(next_person++));
     chain::Batch b = o.writer.batch(payloads);
     if (leaves != nullptr) {
-      for (auto& e : b.entries) leaves->push_back(must(encoding::encode(chain::entry_leaf(e, {})), "leaf"));
+      for (auto& e : b.entries) leaves->push_back(require(encoding::encode(chain::entry_leaf(e, {})), "leaf"));
     }
-    bodies.push_back(must(encoding::encode(b), "batch"));
+    bodies.push_back(require(encoding::encode(b), "batch"));
   }
   return bodies;
 }
@@ -279,14 +260,14 @@ net::Client connect(const std::string& url, const BenchOffice& o, const crypto::
   cc.url = url;
   cc.identity = o.identity;
   cc.trust.pinned_key = server_key;
-  auto c = must(net::Client::create(std::move(cc)), "client");
-  must(c.call("GET", "/healthz"), "healthz");  // handshake before timing
+  auto c = require(net::Client::create(std::move(cc)), "client");
+  require(c.call("GET", "/healthz"), "healthz");  // handshake before timing
   return c;
 }
 
 std::size_t push_body(net::Client& c, const Bytes& body) {
-  auto r = must(c.call("POST", "/v1/push", as_chars(body)), "push");
-  auto resp = must(encoding::decode<protocol::PushResponse>(r.bytes(), "push response"), "push response");
+  auto r = require(c.call("POST", "/v1/push", as_chars(body)), "push");
+  auto resp = require(encoding::decode<protocol::PushResponse>(r.bytes(), "push response"), "push response");
   return resp.receipts.size();
 }
 
@@ -320,26 +301,26 @@ Ledger make_ledger(const Args& a, const std::string& name, const std::string& st
   auto at = init_out.find("bench.lontar/jatim+");
   if (at == std::string::npos) die("init printed no verifier key");
   const std::string verifier_key = init_out.substr(at, init_out.find('\n', at) - at);
-  l.server_key = must(note::Verifier::parse(verifier_key), "verifier key").public_key();
+  l.server_key = require(note::Verifier::parse(verifier_key), "verifier key").public_key();
   set_config(data / "server.toml", "port", "0");
 
   std::vector<domain::Payload> registrations;
   for (int i = 0; i < a.offices + 1; ++i) {  // one more: the failover trials' office
     const std::string id = fmt::format("OFFICE-{:03}", i);
-    auto key = must(crypto::PrivateKey::generate(), "office key");
+    auto key = require(crypto::PrivateKey::generate(), "office key");
     registrations.emplace_back(test::register_office(id, key.public_key()));
-    auto identity = must(net::self_signed_identity(key, id), "office certificate");
+    auto identity = require(net::self_signed_identity(key, id), "office certificate");
     l.offices.push_back({ChainWriter(id, std::move(key)), std::move(identity)});
   }
   {
-    auto log_key = must(crypto::PrivateKey::load_pem(data / server::log_key_file_name), "log key");
+    auto log_key = require(crypto::PrivateKey::load_pem(data / server::log_key_file_name), "log key");
     const std::string where = store.empty() ? (data / server::ledger_file_name).string() : store;
-    auto s = must(server::LogStore::open(where, std::move(log_key)), "open the ledger");
-    auto [seq, hash] = must(s->head("ADMIN"), "admin head");
-    ChainWriter admin("ADMIN", must(crypto::PrivateKey::load_pem(data / server::admin_key_file_name), "admin key"),
+    auto s = require(server::LogStore::open(where, std::move(log_key)), "open the ledger");
+    auto [seq, hash] = require(s->head("ADMIN"), "admin head");
+    ChainWriter admin("ADMIN", require(crypto::PrivateKey::load_pem(data / server::admin_key_file_name), "admin key"),
                       domain::Role::admin);
     admin.continue_from(seq, hash);
-    auto r = must(s->push(admin.caller(), admin.batch(registrations)), "register offices");
+    auto r = require(s->push(admin.caller(), admin.batch(registrations)), "register offices");
     for (const auto& rc : r.receipts) {
       if (rc.verdict.outcome != domain::Outcome::accepted) die("an office registration was not accepted");
     }
@@ -374,16 +355,16 @@ void put_be(std::string& out, std::uint64_t v, int bytes) {
 // Rows per second of `leaves` (with their SHA-256) into a bare table, one commit per `per_commit` rows:
 // binary COPY, then one multi-row INSERT per commit.
 RawRates raw_pg_rates(const std::string& url, const std::vector<Bytes>& leaves, std::size_t per_commit) {
-  auto c = must(server::pg::Conn::connect(url), "raw connection");
-  must(c->exec("CREATE TABLE raw_copy(idx BIGINT PRIMARY KEY, leaf BYTEA NOT NULL, hash BYTEA NOT NULL);"
-               "CREATE TABLE raw_insert(idx BIGINT PRIMARY KEY, leaf BYTEA NOT NULL, hash BYTEA NOT NULL)"),
-       "raw tables");
+  auto c = require(server::pg::Conn::connect(url), "raw connection");
+  require(c->exec("CREATE TABLE raw_copy(idx BIGINT PRIMARY KEY, leaf BYTEA NOT NULL, hash BYTEA NOT NULL);"
+                  "CREATE TABLE raw_insert(idx BIGINT PRIMARY KEY, leaf BYTEA NOT NULL, hash BYTEA NOT NULL)"),
+          "raw tables");
   std::vector<Hash> hashes;
   for (const auto& l : leaves) hashes.push_back(crypto::sha256(l));
   RawRates r;
   auto t0 = Clock::now();
   for (std::size_t i = 0; i < leaves.size();) {
-    must(c->exec("BEGIN"), "begin");
+    require(c->exec("BEGIN"), "begin");
     PGresult* res = PQexec(c->native(), "COPY raw_copy(idx, leaf, hash) FROM STDIN (FORMAT binary)");
     if (PQresultStatus(res) != PGRES_COPY_IN) die(std::string("COPY: ") + PQerrorMessage(c->native()));
     PQclear(res);
@@ -407,7 +388,7 @@ RawRates raw_pg_rates(const std::string& url, const std::vector<Bytes>& leaves, 
       if (PQresultStatus(e) != PGRES_COMMAND_OK) die(std::string("COPY end: ") + PQresultErrorMessage(e));
       PQclear(e);
     }
-    must(c->exec("COMMIT"), "commit");
+    require(c->exec("COMMIT"), "commit");
   }
   r.copy = static_cast<double>(leaves.size()) / seconds_since(t0);
 
@@ -420,13 +401,13 @@ RawRates raw_pg_rates(const std::string& url, const std::vector<Bytes>& leaves, 
       sql += fmt::format("{}(${}, ${}, ${})", k == 0 ? "" : ", ", 3 * k + 1, 3 * k + 2, 3 * k + 3);
       p.u64(i + k).bytes(leaves[i + k]).bytes(hashes[i + k]);
     }
-    must(c->exec("BEGIN"), "begin");
-    must(c->query(sql, p), "multi-row insert");
-    must(c->exec("COMMIT"), "commit");
+    require(c->exec("BEGIN"), "begin");
+    require(c->query(sql, p), "multi-row insert");
+    require(c->exec("COMMIT"), "commit");
     i += n;
   }
   r.insert = static_cast<double>(leaves.size()) / seconds_since(t0);
-  must(c->exec("DROP TABLE raw_copy; DROP TABLE raw_insert"), "drop raw tables");
+  require(c->exec("DROP TABLE raw_copy; DROP TABLE raw_insert"), "drop raw tables");
   return r;
 }
 
@@ -544,7 +525,7 @@ ReadRates reads(const Args& a, Ledger& l, std::size_t processes, std::uint64_t l
             id.width = merkle::tile_width_full;
             target = "/" + merkle::tile_path(id);
           }
-          must(clients[i].call("GET", target), "read");
+          require(clients[i].call("GET", target), "read");
           ++requests;
         }
       });
@@ -562,7 +543,7 @@ ReadRates reads(const Args& a, Ledger& l, std::size_t processes, std::uint64_t l
 
 std::uint64_t tree_size(Ledger& l) {
   auto c = connect(l.servers[0].url, l.offices[0], l.server_key);
-  auto r = must(c.call("GET", "/checkpoint"), "checkpoint");
+  auto r = require(c.call("GET", "/checkpoint"), "checkpoint");
   auto nl = r.body.find('\n');
   return std::stoull(r.body.substr(nl + 1, r.body.find('\n', nl + 1) - nl - 1));
 }
@@ -574,6 +555,7 @@ std::uint64_t database_bytes(test::pg::Cluster& cluster, const std::string& data
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::program_name() = "pg_bench";
   Args a = parse(argc, argv);
   if (const std::string why = test::pg::missing_binaries(); !why.empty()) {
     fmt::print("pg_bench: SKIPPED: {}\n", why);

@@ -38,9 +38,9 @@ using namespace lontar;
 using Clock = std::chrono::steady_clock;
 using lontar::test::take;
 
-namespace {
+using bench::seconds_since;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+namespace {
 
 struct Args {
   std::size_t entries = 100'000;
