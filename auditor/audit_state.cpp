@@ -2,6 +2,7 @@
 
 #include "base/private_file.hpp"
 #include "crypto/crypto.hpp"
+#include "rules/batch_writer.hpp"
 
 namespace lontar::audit {
 namespace {
@@ -21,6 +22,114 @@ constexpr int cache_kib = 64 << 10;
 // the rules state once, in bulk; a larger one flushes every 1 M rows and goes on
 // reading the tables for what the overlay does not hold.
 constexpr std::size_t rules_rows_max = std::size_t{1} << 20;
+
+// A rules::State (and BatchWriter) forwarding every call to another under a mutex:
+// the replay's overlay reaches the tables through it while the report's thread
+// writes its own rows on the same connection (AuditState::db_mutex()).
+class LockedState final : public rules::State, public rules::BatchWriter {
+ public:
+  LockedState(rules::State& base, std::mutex& mu)
+      : base_(base), batch_(dynamic_cast<rules::BatchWriter*>(&base)), mu_(mu) {}
+
+  template <class F>
+  auto locked(F f) const -> decltype(f()) {
+    std::lock_guard lock(mu_);
+    return f();
+  }
+
+  const rules::NikKey& nik_key() const override { return base_.nik_key(); }
+  Result<std::optional<Participant>> participant(const Hash& person) const override {
+    return locked([&] { return base_.participant(person); });
+  }
+  Result<std::optional<Claim>> claim(std::string_view claim_no) const override {
+    return locked([&] { return base_.claim(claim_no); });
+  }
+  Result<bool> has_principals() const override {
+    return locked([&] { return base_.has_principals(); });
+  }
+  Result<std::optional<Principal>> principal(std::string_view id) const override {
+    return locked([&] { return base_.principal(id); });
+  }
+  Result<bool> key_active(std::string_view id, const crypto::PublicKey& key) const override {
+    return locked([&] { return base_.key_active(id, key); });
+  }
+  Result<bool> receipt_used(std::string_view principal, std::string_view receipt_no) const override {
+    return locked([&] { return base_.receipt_used(principal, receipt_no); });
+  }
+  Result<bool> covered(const Hash& person, domain::YearMonth month) const override {
+    return locked([&] { return base_.covered(person, month); });
+  }
+  Result<domain::Rupiah> death_benefits_paid(const Hash& person) const override {
+    return locked([&] { return base_.death_benefits_paid(person); });
+  }
+  Result<std::optional<domain::ScheduleItem>> schedule(domain::Programme programme, domain::Date on) const override {
+    return locked([&] { return base_.schedule(programme, on); });
+  }
+  Result<std::optional<Applied>> applied(std::string_view principal, std::uint64_t seq) const override {
+    return locked([&] { return base_.applied(principal, seq); });
+  }
+
+  Status put_participant(const Hash& person, const Participant& p) override {
+    return locked([&] { return base_.put_participant(person, p); });
+  }
+  Status end_participant(const Hash& person) override {
+    return locked([&] { return base_.end_participant(person); });
+  }
+  Status put_claim(std::string_view claim_no, const Claim& c) override {
+    return locked([&] { return base_.put_claim(claim_no, c); });
+  }
+  Status end_claim(std::string_view claim_no) override {
+    return locked([&] { return base_.end_claim(claim_no); });
+  }
+  Status add_paid(std::string_view claim_no, domain::Rupiah amount) override {
+    return locked([&] { return base_.add_paid(claim_no, amount); });
+  }
+  Status put_principal(std::string_view id, const Principal& p, const crypto::PublicKey& key) override {
+    return locked([&] { return base_.put_principal(id, p, key); });
+  }
+  Status revoke_key(std::string_view id, const crypto::PublicKey& key) override {
+    return locked([&] { return base_.revoke_key(id, key); });
+  }
+  Status put_receipt(std::string_view principal, std::string_view receipt_no) override {
+    return locked([&] { return base_.put_receipt(principal, receipt_no); });
+  }
+  Status remove_receipt(std::string_view principal, std::string_view receipt_no) override {
+    return locked([&] { return base_.remove_receipt(principal, receipt_no); });
+  }
+  Status add_coverage(const Hash& person, domain::YearMonth first, std::uint16_t months, int sign) override {
+    return locked([&] { return base_.add_coverage(person, first, months, sign); });
+  }
+  Status put_schedule(const domain::ScheduleSet& s) override {
+    return locked([&] { return base_.put_schedule(s); });
+  }
+  Status put_applied(std::string_view principal, std::uint64_t seq, domain::EntryKind kind, ByteView undo) override {
+    return locked([&] { return base_.put_applied(principal, seq, kind, undo); });
+  }
+  Status mark_voided(std::string_view principal, std::uint64_t seq) override {
+    return locked([&] { return base_.mark_voided(principal, seq); });
+  }
+
+  Status put_participants(std::span<const ParticipantRow> rows) override {
+    return locked([&] { return batch_->put_participants(rows); });
+  }
+  Status put_claims(std::span<const ClaimRow> rows) override {
+    return locked([&] { return batch_->put_claims(rows); });
+  }
+  Status put_receipts(std::span<const ReceiptRow> rows) override {
+    return locked([&] { return batch_->put_receipts(rows); });
+  }
+  Status add_coverages(std::span<const CoverageRow> rows) override {
+    return locked([&] { return batch_->add_coverages(rows); });
+  }
+  Status put_applieds(std::span<const AppliedRow> rows) override {
+    return locked([&] { return batch_->put_applieds(rows); });
+  }
+
+ private:
+  rules::State& base_;
+  rules::BatchWriter* batch_;  // the SQLite state is one
+  std::mutex& mu_;
+};
 
 Result<AcceptedCheckpoint> row_checkpoint(store::Stmt& s) {
   return AcceptedCheckpoint{s.uint64(0), s.hash(1), s.text(2)};
@@ -53,7 +162,11 @@ Result<std::unique_ptr<AuditState>> AuditState::open(const std::filesystem::path
                          "OR EXISTS(SELECT 1 FROM rules_receipts) OR EXISTS(SELECT 1 FROM rules_coverage) "
                          "OR EXISTS(SELECT 1 FROM rules_applied)"));
   const auto known = replayed.value_or(1) == 0 ? rules::OverlayState::Base::empty : rules::OverlayState::Base::any;
-  st->overlay_ = std::make_unique<rules::OverlayState>(*st->rules_, rules_rows_max, known);
+  if (dynamic_cast<rules::BatchWriter*>(st->rules_.get()) == nullptr) {
+    return Error{Code::internal, "the SQLite rules state writes no batches"};
+  }
+  st->locked_ = std::make_unique<LockedState>(*st->rules_, st->db_mu_);
+  st->overlay_ = std::make_unique<rules::OverlayState>(*st->locked_, rules_rows_max, known);
   return st;
 }
 

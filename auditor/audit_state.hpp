@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,12 @@ class AuditState {
   static Result<std::unique_ptr<AuditState>> open_existing(const std::filesystem::path& dir);
 
   store::Db& db() { return *db_; }
+  // The connection is used by two threads during a run: the replay (through rules(),
+  // which takes this lock for each call it makes to the tables) and the report's
+  // facts (report_book.hpp, which takes it for each entry). Everything else the run
+  // does with the database (get, put, accept, cached...) happens while the report's
+  // thread is not running, without the lock.
+  std::mutex& db_mutex() { return db_mu_; }
   // The rules state, through a batch overlay (rules/overlay_state.hpp) over the
   // tables: the replay's changes stay in memory (bounded, flushing early when full)
   // until flush_rules() writes them, which the run does before it commits.
@@ -69,8 +76,10 @@ class AuditState {
  private:
   AuditState() = default;
   std::unique_ptr<store::Db> db_;
-  std::unique_ptr<rules::State> rules_;
-  std::unique_ptr<rules::OverlayState> overlay_;        // over rules_
+  std::mutex db_mu_;
+  std::unique_ptr<rules::State> rules_;                 // the SQLite tables
+  std::unique_ptr<rules::State> locked_;                // rules_, each call under db_mu_
+  std::unique_ptr<rules::OverlayState> overlay_;        // over locked_
   std::unordered_map<std::string, store::Stmt> cache_;  // destroyed before db_
 };
 

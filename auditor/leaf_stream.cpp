@@ -79,9 +79,18 @@ Chunk LeafStream::read_bundle(std::uint64_t bundle, std::uint64_t first, std::ui
         Finding{std::string(check::bundle_malformed), first, "", std::nullopt, path + ": " + leaves.error().message};
     return chunk;
   }
-  chunk.leaves.reserve(last - first);
+  chunk.leaves.reserve(last - first);  // never reallocated: `prepared` points into the leaves
   for (std::uint64_t i = first; i < last; ++i) {
     chunk.leaves.push_back(decode_one(i, (*leaves)[i - bundle_first], nik_key_));
+    DecodedLeaf& d = chunk.leaves.back();
+    if (d.decoded && d.leaf.type == chain::LeafType::entry) {
+      // What judge_and_apply(entry, state) would do first, done here in parallel (rules.hpp, Prepared).
+      if (d.payload) {
+        d.prepared.emplace(d.leaf.entry, *d.payload, nik_key_);
+      } else {
+        d.prepared.emplace(d.leaf.entry, nik_key_);
+      }
+    }
     if (tree_.status.ok()) {
       tree_.tiles.append(chunk.leaves.back().leaf_hash);
       tree_.status = check_completed_tiles(tree_.tiles, source_, tree_.findings);

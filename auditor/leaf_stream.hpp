@@ -23,6 +23,7 @@
 #include "domain/domain.hpp"
 #include "findings.hpp"
 #include "merkle/merkle.hpp"
+#include "rules/rules.hpp"
 #include "source.hpp"
 #include "tile_check.hpp"
 
@@ -39,7 +40,12 @@ struct DecodedLeaf {
   Hash entry_hash{};                       // type == entry
   std::optional<domain::Payload> payload;  // type == entry, when the payload decodes
   std::optional<Hash> person;              // person_key of the payload's NIK, if it has one
-  bool seal_signature_ok = false;          // type == seal
+  // type == entry: the entry decoded and keyed for the rules (rules::Prepared), so the
+  // sequential replay neither decodes the payload again nor computes the person key.
+  // It points into `leaf.entry`: once set, the DecodedLeaf stays where it is (a Chunk's
+  // vector is reserved before it is filled and travels whole, its buffer never moves).
+  std::optional<rules::Prepared> prepared;
+  bool seal_signature_ok = false;  // type == seal
 };
 
 // The order-dependent work that does not need the rules: the Merkle root

@@ -35,10 +35,10 @@ std::string leaf_str(std::uint64_t leaf) { return "leaf " + std::to_string(leaf)
 
 }  // namespace
 
-Result<LedgerChecker> LedgerChecker::load(AuditState& state) {
+Result<LedgerChecker> LedgerChecker::load(AuditState& state, ReportWriter::Mode report) {
   LONTAR_TRY(state.db().exec(heads_schema));
-  LONTAR_ASSIGN(ReportBook book, ReportBook::open(state));
-  LedgerChecker c(state, std::move(book));
+  LONTAR_ASSIGN(auto writer, ReportWriter::open(state, report));
+  LedgerChecker c(state, std::move(writer));
   LONTAR_ASSIGN(auto s, state.db().prepare("SELECT principal, seq, head FROM audit_offices"));
   for (;;) {
     LONTAR_ASSIGN(bool row, s.step());
@@ -66,6 +66,12 @@ Status LedgerChecker::save() {
     LONTAR_ASSIGN(open, encoding::encode(SavedSeal{open_->leaf, open_->seal, open_->key_pending}));
   }
   return state_->put(open_seal_name, open);
+}
+
+Status LedgerChecker::on_chunk(std::vector<DecodedLeaf> leaves, Findings& findings) {
+  judged_.clear();
+  for (at_ = 0; at_ < leaves.size(); ++at_) LONTAR_TRY(on_leaf(leaves[at_], findings));
+  return report_->add(ReportChunk{std::move(leaves), std::move(judged_)});
 }
 
 Status LedgerChecker::on_leaf(const DecodedLeaf& d, Findings& findings) {
@@ -150,7 +156,8 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
   if (domain::is_admin_kind(e.kind)) {
     LONTAR_ASSIGN(author, state_->rules().principal(e.principal));
   }
-  LONTAR_ASSIGN(domain::Verdict verdict, rules::judge_and_apply(e, state_->rules()));
+  LONTAR_ASSIGN(domain::Verdict verdict, d.prepared ? rules::judge_and_apply(*d.prepared, state_->rules())
+                                                    : rules::judge_and_apply(e, state_->rules()));
   if (!rules::same_judgement(verdict, d.leaf.verdict)) {
     findings.add(
         check::verdict_mismatch, d.index, e.principal, e.seq,
@@ -161,7 +168,7 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
     findings.add(check::admin_not_by_admin, d.index, e.principal, e.seq,
                  std::string(domain::kind_name(e.kind)) + " by a principal that is not an admin");
   }
-  LONTAR_TRY(book_.record(d.index, e, verdict, d.payload, d.person));
+  judged_.push_back({at_, std::move(verdict)});  // for the report's facts (report_book.hpp)
 
   // Seal coverage: the last entry a seal covers must hash to its head.
   if (open_ && open_->seal.principal == e.principal && e.seq >= open_->seal.last_seq) {
@@ -177,6 +184,7 @@ Status LedgerChecker::on_entry(const DecodedLeaf& d, Findings& findings) {
 }
 
 Status LedgerChecker::finish(Findings& findings) {
+  LONTAR_TRY(report_->finish());
   if (!open_) return {};
   if (open_->key_pending) LONTAR_TRY(check_key(nullptr, findings));
   findings.add(

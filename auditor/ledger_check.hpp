@@ -16,8 +16,10 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "audit_state.hpp"
 #include "findings.hpp"
@@ -31,13 +33,16 @@ using OfficeHead = chain::ChainHead;
 
 class LedgerChecker {
  public:
-  // Loads chain heads and the open seal from `state`.
-  static Result<LedgerChecker> load(AuditState& state);
+  // Loads chain heads and the open seal from `state`. The report's facts are recorded
+  // on a thread of their own (ReportWriter::Mode::thread) or on the caller's.
+  static Result<LedgerChecker> load(AuditState& state, ReportWriter::Mode report = ReportWriter::Mode::thread);
 
-  // Checks one leaf (the next in log order). Errors are failures of the audit
-  // state itself (SQLite), not findings.
-  Status on_leaf(const DecodedLeaf& d, Findings& findings);
-  // The log ends here (for now): a seal still waiting for entries is a finding.
+  // Checks one bundle's leaves (the next in log order), then hands them with their
+  // replayed verdicts to the report's writer. Errors are failures of the audit state
+  // itself (SQLite), not findings.
+  Status on_chunk(std::vector<DecodedLeaf> leaves, Findings& findings);
+  // The log ends here (for now): waits for the report's facts to be written, then a
+  // seal still waiting for entries is a finding.
   Status finish(Findings& findings);
   // Writes chain heads and the open seal back to `state`.
   Status save();
@@ -51,7 +56,8 @@ class LedgerChecker {
     chain::Seal seal;
     bool key_pending = false;  // rules::seal_allowed not asked yet (it is at the first entry)
   };
-  LedgerChecker(AuditState& state, ReportBook book) : state_(&state), book_(std::move(book)) {}
+  LedgerChecker(AuditState& state, std::unique_ptr<ReportWriter> report) : state_(&state), report_(std::move(report)) {}
+  Status on_leaf(const DecodedLeaf& d, Findings& findings);
   Status on_seal(const DecodedLeaf& d, Findings& findings);
   Status on_entry(const DecodedLeaf& d, Findings& findings);
   // Asks rules::seal_allowed for the open seal, whose first entry is `first` (nullptr:
@@ -59,7 +65,9 @@ class LedgerChecker {
   Result<rules::SealGrant> check_key(const chain::Entry* first, Findings& findings);
 
   AuditState* state_;
-  ReportBook book_;
+  std::unique_ptr<ReportWriter> report_;
+  std::vector<ReportChunk::Judged> judged_;               // of the chunk being checked
+  std::size_t at_ = 0;                                    // the leaf being checked, in its chunk
   std::map<std::string, OfficeHead, std::less<>> heads_;  // one per office: bounded by the principals
   std::optional<OpenSeal> open_;
   std::uint64_t entries_ = 0;  // checked in this run

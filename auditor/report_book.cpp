@@ -1,6 +1,7 @@
 #include "report_book.hpp"
 
 #include <ctime>
+#include <string_view>
 
 #include "rules/rules.hpp"
 
@@ -39,6 +40,18 @@ std::string reasons_text(const domain::Verdict& v) {
   return out;
 }
 
+constexpr std::array<std::string_view, 8> statements = {
+    "INSERT OR REPLACE INTO report_exceptions (leaf, office, seq, kind, outcome, reasons) VALUES (?, ?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO report_people (person, occupation) VALUES (?, ?)",
+    "UPDATE report_people SET occupation = ? WHERE person = ?",
+    "SELECT occupation FROM report_people WHERE person = ?",
+    "INSERT INTO report_items (leaf, office, seq, kind, programme, occupation, month, rupiah) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT OR REPLACE INTO report_claims (claim_no, programme, occupation) VALUES (?, ?, ?)",
+    "SELECT programme, occupation FROM report_claims WHERE claim_no = ?",
+    "INSERT OR IGNORE INTO report_voids (office, seq) VALUES (?, ?)",
+};
+
 }  // namespace
 
 Result<ReportBook> ReportBook::open(AuditState& state) {
@@ -46,9 +59,20 @@ Result<ReportBook> ReportBook::open(AuditState& state) {
   return ReportBook(state);
 }
 
+Result<store::Stmt*> ReportBook::stmt(Sql which) {
+  auto& s = stmts_[which];
+  if (!s) {
+    LONTAR_ASSIGN(store::Stmt prepared, state_->db().prepare(statements[which]));
+    s.emplace(std::move(prepared));
+  } else {
+    s->reset();
+  }
+  return &*s;
+}
+
 Result<std::string> ReportBook::occupation_of(const std::optional<Hash>& person) {
   if (!person) return std::string("unknown");
-  LONTAR_ASSIGN(store::Stmt * s, state_->cached("SELECT occupation FROM report_people WHERE person = ?"));
+  LONTAR_ASSIGN(store::Stmt * s, stmt(person_get));
   s->bind(1, *person);
   LONTAR_ASSIGN(bool row, s->step());
   return row ? s->text(0) : std::string("unknown");
@@ -56,10 +80,7 @@ Result<std::string> ReportBook::occupation_of(const std::optional<Hash>& person)
 
 Status ReportBook::item(std::uint64_t leaf, const chain::Entry& e, std::string_view programme,
                         std::string_view occupation, domain::Rupiah rupiah) {
-  LONTAR_ASSIGN(
-      store::Stmt * s,
-      state_->cached("INSERT INTO report_items (leaf, office, seq, kind, programme, occupation, month, rupiah) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+  LONTAR_ASSIGN(store::Stmt * s, stmt(item_put));
   s->bind(1, leaf).bind(2, e.principal).bind(3, e.seq).bind(4, domain::kind_name(e.kind)).bind(5, programme);
   s->bind(6, occupation).bind(7, month_of_ms(e.recorded_at_ms)).bind(8, rupiah);
   return s->run();
@@ -67,10 +88,19 @@ Status ReportBook::item(std::uint64_t leaf, const chain::Entry& e, std::string_v
 
 Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v,
                           const std::optional<domain::Payload>& payload, const std::optional<Hash>& person) {
+  std::lock_guard lock(state_->db_mutex());
+  Status done = record_locked(leaf, e, v, payload, person);
+  // Leave no statement holding a read open on the connection between records.
+  for (auto& s : stmts_) {
+    if (s) s->reset();
+  }
+  return done;
+}
+
+Status ReportBook::record_locked(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v,
+                                 const std::optional<domain::Payload>& payload, const std::optional<Hash>& person) {
   if (v.outcome != domain::Outcome::accepted) {
-    LONTAR_ASSIGN(store::Stmt * s,
-                  state_->cached("INSERT OR REPLACE INTO report_exceptions (leaf, office, seq, kind, outcome, "
-                                 "reasons) VALUES (?, ?, ?, ?, ?, ?)"));
+    LONTAR_ASSIGN(store::Stmt * s, stmt(exception));
     s->bind(1, leaf).bind(2, e.principal).bind(3, e.seq).bind(4, domain::kind_name(e.kind));
     s->bind(5, domain::outcome_name(v.outcome)).bind(6, reasons_text(v));
     LONTAR_TRY(s->run());
@@ -78,8 +108,7 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
   if (v.outcome == domain::Outcome::rejected) return {};
   if (!payload) return {};  // the rules applied it, so it decoded; nothing to report otherwise
   if (auto* p = std::get_if<domain::ParticipantEnroll>(&*payload)) {
-    LONTAR_ASSIGN(store::Stmt * s,
-                  state_->cached("INSERT OR REPLACE INTO report_people (person, occupation) VALUES (?, ?)"));
+    LONTAR_ASSIGN(store::Stmt * s, stmt(person_put));
     if (!person) return Error{Code::internal, "an enrollment without a person key"};
     s->bind(1, *person).bind(2, p->occupation);
     LONTAR_TRY(s->run());
@@ -88,7 +117,7 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
   if (auto* p = std::get_if<domain::ParticipantUpdate>(&*payload); p && p->occupation && person) {
     // A corrected occupation (participant.update v2): the person's later contributions,
     // claims and payouts count under it; items already reported keep theirs.
-    LONTAR_ASSIGN(store::Stmt * s, state_->cached("UPDATE report_people SET occupation = ? WHERE person = ?"));
+    LONTAR_ASSIGN(store::Stmt * s, stmt(person_update));
     s->bind(1, *p->occupation).bind(2, *person);
     return s->run();
   }
@@ -101,16 +130,13 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
   }
   if (auto* p = std::get_if<domain::ClaimFiled>(&*payload)) {
     LONTAR_ASSIGN(std::string occupation, occupation_of(person));
-    LONTAR_ASSIGN(store::Stmt * s,
-                  state_->cached("INSERT OR REPLACE INTO report_claims (claim_no, programme, occupation) "
-                                 "VALUES (?, ?, ?)"));
+    LONTAR_ASSIGN(store::Stmt * s, stmt(claim_put));
     s->bind(1, p->claim_no).bind(2, domain::programme_name(p->programme)).bind(3, occupation);
     LONTAR_TRY(s->run());
     return item(leaf, e, domain::programme_name(p->programme), occupation, 0);
   }
   if (auto* p = std::get_if<domain::PayoutMade>(&*payload)) {
-    LONTAR_ASSIGN(store::Stmt * s,
-                  state_->cached("SELECT programme, occupation FROM report_claims WHERE claim_no = ?"));
+    LONTAR_ASSIGN(store::Stmt * s, stmt(claim_get));
     s->bind(1, p->claim_no);
     LONTAR_ASSIGN(bool row, s->step());
     std::string programme = row ? s->text(0) : "unknown";
@@ -118,11 +144,83 @@ Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domai
     return item(leaf, e, programme, occupation, p->amount);
   }
   if (auto* p = std::get_if<domain::EntryVoid>(&*payload)) {
-    LONTAR_ASSIGN(store::Stmt * s, state_->cached("INSERT OR IGNORE INTO report_voids (office, seq) VALUES (?, ?)"));
+    LONTAR_ASSIGN(store::Stmt * s, stmt(void_put));
     s->bind(1, p->target_principal).bind(2, p->target_seq);
     return s->run();
   }
   return {};
+}
+
+// ---------------------------------------------------------------- ReportWriter
+
+Result<std::unique_ptr<ReportWriter>> ReportWriter::open(AuditState& state, Mode mode) {
+  LONTAR_ASSIGN(ReportBook book, ReportBook::open(state));
+  std::unique_ptr<ReportWriter> w(new ReportWriter(std::move(book)));
+  if (mode == Mode::thread) w->thread_ = std::thread([p = w.get()] { p->run(); });
+  return w;
+}
+
+ReportWriter::~ReportWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Status ReportWriter::record(const ReportChunk& chunk) {
+  for (const auto& j : chunk.judged) {
+    const DecodedLeaf& d = chunk.leaves[j.at];
+    LONTAR_TRY(book_.record(d.index, d.leaf.entry, j.verdict, d.payload, d.person));
+  }
+  return {};
+}
+
+Status ReportWriter::add(ReportChunk chunk) {
+  if (!thread_.joinable()) {
+    if (!failed_.ok()) return failed_;
+    failed_ = record(chunk);
+    return failed_;
+  }
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return queue_.size() < report_chunks_queued_max || !failed_.ok(); });
+  if (!failed_.ok()) return failed_;
+  queue_.push_back(std::move(chunk));
+  lock.unlock();
+  cv_.notify_all();
+  return {};
+}
+
+Status ReportWriter::finish() {
+  if (thread_.joinable()) {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  return failed_;
+}
+
+void ReportWriter::run() {
+  for (;;) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return stop_ || closing_ || !queue_.empty(); });
+    if (stop_ || queue_.empty()) return;  // abandoned, or closing with nothing left
+    ReportChunk chunk = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    cv_.notify_all();
+    Status done = record(chunk);
+    if (!done.ok()) {
+      std::lock_guard relock(mu_);
+      failed_ = std::move(done);
+      cv_.notify_all();
+      return;
+    }
+  }
 }
 
 }  // namespace lontar::audit

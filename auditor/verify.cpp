@@ -130,7 +130,7 @@ Status check_extends(Source& source, AuditState& state, const note::Checkpoint& 
 }
 
 Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& cp, std::uint64_t from,
-                     VerifyReport& r) {
+                     ReportWriter::Mode report, VerifyReport& r) {
   TreeStage tree;
   LONTAR_ASSIGN(auto frontier_bytes, state.get(frontier_name));
   LONTAR_ASSIGN(auto frontier, load_frontier(frontier_bytes.value_or(Bytes{})));
@@ -140,17 +140,14 @@ Status stream_leaves(Source& source, AuditState& state, const note::Checkpoint& 
   }
   LONTAR_ASSIGN(auto tiles_bytes, state.get(tiles_name));
   LONTAR_ASSIGN(tree.tiles, merkle::TileWriter::restore(std::move(builder), tiles_bytes.value_or(Bytes{})));
-  LONTAR_ASSIGN(LedgerChecker ledger, LedgerChecker::load(state));
+  LONTAR_ASSIGN(LedgerChecker ledger, LedgerChecker::load(state, report));
 
   bool complete = true;
   Status sequential;
   {
     LeafStream stream(source, from, cp.size, tree, state.rules().nik_key());
     while (auto chunk = stream.next()) {
-      for (const DecodedLeaf& d : chunk->leaves) {
-        sequential = ledger.on_leaf(d, r.findings);
-        if (!sequential.ok()) break;
-      }
+      sequential = ledger.on_chunk(std::move(chunk->leaves), r.findings);
       if (!sequential.ok()) break;
       if (chunk->error) {
         sequential = std::move(*chunk->error);
@@ -226,7 +223,9 @@ Result<VerifyReport> verify_once(Source& source, const VerifyOptions& options) {
   if (r.findings.empty() && cp->size > audited && audited > 0) {
     LONTAR_TRY(check_extends(source, *state, *cp, audited, r.findings));
   }
-  if (r.findings.empty() && cp->size > audited) LONTAR_TRY(stream_leaves(source, *state, *cp, audited, r));
+  if (r.findings.empty() && cp->size > audited)
+    LONTAR_TRY(stream_leaves(source, *state, *cp, audited,
+                             options.report_thread ? ReportWriter::Mode::thread : ReportWriter::Mode::inline_, r));
   if (r.findings.empty()) {
     LONTAR_TRY(state->flush_rules());
     LONTAR_TRY(state->accept(AcceptedCheckpoint{cp->size, cp->root, *note_text}));
@@ -312,7 +311,7 @@ Result<VerifyReport> verify(Source& source, const VerifyOptions& options) {
   const auto fresh = options.state_dir / "from-start.tmp";
   std::error_code ec;
   std::filesystem::remove_all(fresh, ec);
-  auto full = verify_once(source, VerifyOptions{options.verifier_key, fresh, false, 0});
+  auto full = verify_once(source, VerifyOptions{options.verifier_key, fresh, false, 0, options.report_thread});
   std::filesystem::remove_all(fresh, ec);
   if (!full.ok()) return std::move(full).error().prefix("auditing again from the first leaf");
   full->checkpoints_accepted = r.checkpoints_accepted;  // of the auditor's own state

@@ -36,6 +36,9 @@ struct VerifyOptions {
   // server's disk since it was audited is a root_mismatch finding naming it. Cheap enough
   // for every run (one bundle and a few tiles per leaf); 0: none.
   std::uint64_t sample = 0;
+  // Record the report's facts on a thread of their own (report_book.hpp, ReportWriter),
+  // alongside the replay; false: on the replay's thread (the same rows; for tests).
+  bool report_thread = true;
 };
 
 struct VerifyReport {

@@ -3,24 +3,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 
 namespace lontar::rules {
 namespace {
-
-// principal and a suffix in one key, the principal's length first so that no two
-// (principal, suffix) pairs share a key.
-std::string row_key(std::string_view principal, std::string_view suffix) {
-  std::string k;
-  k.reserve(4 + principal.size() + suffix.size());
-  const auto n = static_cast<std::uint32_t>(principal.size());
-  k.append(reinterpret_cast<const char*>(&n), sizeof n);
-  k.append(principal);
-  k.append(suffix);
-  return k;
-}
-std::string row_key(std::string_view principal, std::uint64_t seq) {
-  return row_key(principal, std::string_view(reinterpret_cast<const char*>(&seq), sizeof seq));
-}
 
 int month_index(domain::YearMonth m) { return m.year * 12 + (m.month - 1); }
 
@@ -35,7 +21,26 @@ std::vector<typename Map::value_type*> sorted_rows(Map& rows, auto less) {
   return out;
 }
 
+// The flush's order of receipts and applied entries: by principal, then receipt number or seq.
+constexpr auto receipt_less = [](const auto& a, const auto& b) {
+  return std::tie(a.first.principal, a.first.receipt_no) < std::tie(b.first.principal, b.first.receipt_no);
+};
+constexpr auto applied_less = [](const auto& a, const auto& b) {
+  const int c = a.first.principal.compare(b.first.principal);
+  return c != 0 ? c < 0 : a.first.seq < b.first.seq;
+};
+
 }  // namespace
+
+std::size_t OverlayState::RowKeyOps::hash(const ReceiptView& k) noexcept {
+  const std::size_t h = std::hash<std::string_view>{}(k.principal);
+  return h ^ (std::hash<std::string_view>{}(k.receipt_no) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
+
+std::size_t OverlayState::RowKeyOps::hash(const AppliedView& k) noexcept {
+  const std::size_t h = std::hash<std::string_view>{}(k.principal);
+  return h ^ (k.seq * 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2));
+}
 
 std::size_t OverlayState::HashOfHash::operator()(const Hash& h) const noexcept {
   // A person key is an HMAC output: any 8 of its bytes are as good as a hash.
@@ -88,7 +93,7 @@ Result<bool> OverlayState::key_active(std::string_view id, const crypto::PublicK
 }
 
 Result<bool> OverlayState::receipt_used(std::string_view principal, std::string_view receipt_no) const {
-  if (auto it = receipts_.find(row_key(principal, receipt_no)); it != receipts_.end()) return it->second.used;
+  if (auto it = receipts_.find(ReceiptView{principal, receipt_no}); it != receipts_.end()) return it->second;
   if (fresh_) return false;
   return base_.receipt_used(principal, receipt_no);
 }
@@ -125,8 +130,8 @@ Result<std::optional<domain::ScheduleItem>> OverlayState::schedule(domain::Progr
 }
 
 Result<std::optional<StateView::Applied>> OverlayState::applied(std::string_view principal, std::uint64_t seq) const {
-  if (auto it = applied_.find(row_key(principal, seq)); it != applied_.end()) {
-    return std::optional<Applied>(it->second.applied);
+  if (auto it = applied_.find(AppliedView{principal, seq}); it != applied_.end()) {
+    return std::optional<Applied>(it->second);
   }
   if (fresh_) return std::optional<Applied>{};
   return base_.applied(principal, seq);
@@ -213,20 +218,19 @@ Status OverlayState::put_schedule(const domain::ScheduleSet& s) {
 
 Status OverlayState::put_receipt(std::string_view principal, std::string_view receipt_no) {
   LONTAR_TRY(make_room());
-  auto [it, added] = receipts_.try_emplace(row_key(principal, receipt_no));
-  if (added) {
-    it->second.principal = principal;
-    it->second.receipt_no = receipt_no;
-    ++pending_;
+  if (auto it = receipts_.find(ReceiptView{principal, receipt_no}); it != receipts_.end()) {
+    it->second = true;
+    return {};
   }
-  it->second.used = true;
+  receipts_.emplace(ReceiptKey{std::string(principal), std::string(receipt_no)}, true);
+  ++pending_;
   return {};
 }
 
 Status OverlayState::remove_receipt(std::string_view principal, std::string_view receipt_no) {
-  auto it = receipts_.find(row_key(principal, receipt_no));
+  auto it = receipts_.find(ReceiptView{principal, receipt_no});
   if (it == receipts_.end()) return base_.remove_receipt(principal, receipt_no);
-  it->second.used = false;  // a tombstone: the base may hold it too
+  it->second = false;  // a tombstone: the base may hold it too
   return {};
 }
 
@@ -256,20 +260,23 @@ Status OverlayState::add_coverage(const Hash& person, domain::YearMonth first, s
 
 Status OverlayState::put_applied(std::string_view principal, std::uint64_t seq, domain::EntryKind kind, ByteView undo) {
   LONTAR_TRY(make_room());
-  auto [it, added] = applied_.try_emplace(row_key(principal, seq));
-  if (added) {
-    it->second.principal = principal;
-    it->second.seq = seq;
+  auto it = applied_.find(AppliedView{principal, seq});
+  if (it == applied_.end()) {
+    it = applied_.emplace(AppliedKey{std::string(principal), seq}, Applied{}).first;
     ++pending_;
   }
-  it->second.applied = Applied{kind, false, Bytes(undo.begin(), undo.end())};
+  // The undo record is copied once, into the row's own buffer (reused when the row is written again).
+  Applied& a = it->second;
+  a.kind = kind;
+  a.voided = false;
+  a.undo.assign(undo.begin(), undo.end());
   return {};
 }
 
 Status OverlayState::mark_voided(std::string_view principal, std::uint64_t seq) {
-  auto it = applied_.find(row_key(principal, seq));
+  auto it = applied_.find(AppliedView{principal, seq});
   if (it == applied_.end()) return base_.mark_voided(principal, seq);
-  it->second.applied.voided = true;
+  it->second.voided = true;
   return {};
 }
 
@@ -304,11 +311,9 @@ Status OverlayState::flush_rows() {
       LONTAR_TRY(base_.end_claim(row->first));
     }
   }
-  for (auto* row : sorted_rows(receipts_, [](const auto&a, const auto&b) {
-         return std::tie(a.second.principal, a.second.receipt_no) < std::tie(b.second.principal, b.second.receipt_no);
-       })) {
-    const Receipt& r = row->second;
-    if (r.used) {
+  for (auto* row : sorted_rows(receipts_, receipt_less)) {
+    const ReceiptKey& r = row->first;
+    if (row->second) {
       LONTAR_TRY(base_.put_receipt(r.principal, r.receipt_no));
     } else {
       LONTAR_TRY(base_.remove_receipt(r.principal, r.receipt_no));
@@ -317,12 +322,11 @@ Status OverlayState::flush_rows() {
   for (auto* row : sorted_rows(coverage_added_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
     for (const Range& r : row->second) LONTAR_TRY(base_.add_coverage(row->first, r.first, r.months, +1));
   }
-  for (auto* row : sorted_rows(applied_, [](const auto&a, const auto&b) {
-         return std::tie(a.second.principal, a.second.seq) < std::tie(b.second.principal, b.second.seq);
-       })) {
-    const AppliedRow& a = row->second;
-    LONTAR_TRY(base_.put_applied(a.principal, a.seq, a.applied.kind, a.applied.undo));
-    if (a.applied.voided) LONTAR_TRY(base_.mark_voided(a.principal, a.seq));
+  for (auto* row : sorted_rows(applied_, applied_less)) {
+    const AppliedKey& k = row->first;
+    const Applied& a = row->second;
+    LONTAR_TRY(base_.put_applied(k.principal, k.seq, a.kind, a.undo));
+    if (a.voided) LONTAR_TRY(base_.mark_voided(k.principal, k.seq));
   }
   return {};
 }
@@ -358,11 +362,9 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
   {
     std::vector<BatchWriter::ReceiptRow> rows;
     rows.reserve(receipts_.size());
-    for (auto* row : sorted_rows(receipts_, [](const auto&a, const auto&b) {
-           return std::tie(a.second.principal, a.second.receipt_no) < std::tie(b.second.principal, b.second.receipt_no);
-         })) {
-      const Receipt& r = row->second;
-      if (r.used) {
+    for (auto* row : sorted_rows(receipts_, receipt_less)) {
+      const ReceiptKey& r = row->first;
+      if (row->second) {
         rows.push_back({r.principal, r.receipt_no});
       } else if (!fresh_) {
         LONTAR_TRY(base_.remove_receipt(r.principal, r.receipt_no));
@@ -380,11 +382,8 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
   }
   std::vector<BatchWriter::AppliedRow> rows;
   rows.reserve(applied_.size());
-  for (auto* row : sorted_rows(applied_, [](const auto&a, const auto&b) {
-         return std::tie(a.second.principal, a.second.seq) < std::tie(b.second.principal, b.second.seq);
-       })) {
-    const AppliedRow& a = row->second;
-    rows.push_back({a.principal, a.seq, a.applied.kind, a.applied.voided, a.applied.undo});
+  for (auto* row : sorted_rows(applied_, applied_less)) {
+    rows.push_back({row->first.principal, row->first.seq, row->second.kind, row->second.voided, row->second.undo});
   }
   return batch.put_applieds(rows);
 }

@@ -50,6 +50,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -137,19 +138,43 @@ class OverlayState final : public State {
   std::unordered_map<Hash, std::optional<Participant>, HashOfHash> participants_;
   std::unordered_map<std::string, std::optional<Claim>, HashOfString, std::equal_to<>> claims_;
   std::unordered_map<Hash, domain::Rupiah, HashOfHash> death_paid_delta_;  // jkm paid: overlay minus base
-  struct Receipt {
+  // Row keys of two parts, held as they are (no concatenated std::string), looked up
+  // through their views without building a key: a lookup allocates nothing.
+  struct ReceiptKey {
     std::string principal, receipt_no;
-    bool used = false;
   };
-  // Keyed by row_key(principal, ...), which keeps the two parts apart.
-  std::unordered_map<std::string, Receipt, HashOfString, std::equal_to<>> receipts_;
-  std::unordered_map<Hash, std::vector<Range>, HashOfHash> coverage_added_;
-  struct AppliedRow {
+  struct ReceiptView {
+    std::string_view principal, receipt_no;
+  };
+  struct AppliedKey {
     std::string principal;
     std::uint64_t seq = 0;
-    Applied applied;
   };
-  std::unordered_map<std::string, AppliedRow, HashOfString, std::equal_to<>> applied_;
+  struct AppliedView {
+    std::string_view principal;
+    std::uint64_t seq = 0;
+  };
+  struct RowKeyOps {
+    using is_transparent = void;
+    static ReceiptView view(const ReceiptKey& k) { return {k.principal, k.receipt_no}; }
+    static ReceiptView view(const ReceiptView& k) { return k; }
+    static AppliedView view(const AppliedKey& k) { return {k.principal, k.seq}; }
+    static AppliedView view(const AppliedView& k) { return k; }
+    static std::size_t hash(const ReceiptView& k) noexcept;
+    static std::size_t hash(const AppliedView& k) noexcept;
+    std::size_t operator()(const auto& k) const noexcept { return hash(view(k)); }
+    static bool equal(const ReceiptView& a, const ReceiptView& b) noexcept {
+      return a.principal == b.principal && a.receipt_no == b.receipt_no;
+    }
+    static bool equal(const AppliedView& a, const AppliedView& b) noexcept {
+      return a.seq == b.seq && a.principal == b.principal;
+    }
+    bool operator()(const auto& a, const auto& b) const noexcept { return equal(view(a), view(b)); }
+  };
+  // The value: whether the receipt is used (false: a tombstone, removed in the span).
+  std::unordered_map<ReceiptKey, bool, RowKeyOps, RowKeyOps> receipts_;
+  std::unordered_map<Hash, std::vector<Range>, HashOfHash> coverage_added_;
+  std::unordered_map<AppliedKey, Applied, RowKeyOps, RowKeyOps> applied_;
 
   // Remembered answers about admin tables (not pending rows; emptied on admin writes).
   static constexpr std::size_t answers_max = 4096;
