@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
+#include <string_view>
 #include <tuple>
+#include <unordered_map>
 
 namespace lontar::rules {
 namespace {
@@ -12,14 +15,67 @@ int month_index(domain::YearMonth m) { return m.year * 12 + (m.month - 1); }
 
 bool is_death(const StateView::Claim& c) { return c.programme == domain::Programme::jkm; }
 
+// The rows of `rows` in the order of `less`. `prefix` maps a row to two integers
+// ordered as `less` orders rows (a < b when a's pair is less; `less` decides only
+// between equal pairs), so that most comparisons are of integers, not of keys.
 template <class Map>
-std::vector<typename Map::value_type*> sorted_rows(Map& rows, auto less) {
+std::vector<typename Map::value_type*> sorted_rows(Map& rows, auto prefix, auto less) {
+  struct Item {
+    std::uint64_t hi, lo;
+    typename Map::value_type* row;
+  };
+  std::vector<Item> items;
+  items.reserve(rows.size());
+  for (auto& row : rows) {
+    const auto [hi, lo] = prefix(row);
+    items.push_back({hi, lo, &row});
+  }
+  std::sort(items.begin(), items.end(), [&](const Item& a, const Item& b) {
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    return less(*a.row, *b.row);
+  });
   std::vector<typename Map::value_type*> out;
-  out.reserve(rows.size());
-  for (auto& row : rows) out.push_back(&row);
-  std::sort(out.begin(), out.end(), [&](const auto* a, const auto* b) { return less(*a, *b); });
+  out.reserve(items.size());
+  for (const Item& i : items) out.push_back(i.row);
   return out;
 }
+
+// Bytes [at, at + 8) of `b` as a big-endian integer, zeros past its end: ordered as the bytes are.
+std::uint64_t be64(std::span<const std::uint8_t> b, std::size_t at) {
+  std::uint64_t v = 0;
+  for (std::size_t i = at; i < at + 8; ++i) v = (v << 8) | (i < b.size() ? b[i] : 0);
+  return v;
+}
+std::uint64_t be64(std::string_view s, std::size_t at) {
+  return be64(std::span(reinterpret_cast<const std::uint8_t*>(s.data()), s.size()), at);
+}
+
+// Rows keyed by a person (a Hash) or a string, compared by key.
+constexpr auto hash_prefix = [](const auto& row) { return std::pair{be64(row.first, 0), be64(row.first, 8)}; };
+constexpr auto key_less = [](const auto& a, const auto& b) { return a.first < b.first; };
+
+// The principals of the receipts and applied entries (a few offices) as small integers
+// in their order, so that those rows sort by integers first.
+class PrincipalRanks {
+ public:
+  template <class... Maps>
+  explicit PrincipalRanks(const Maps&... maps) {
+    std::vector<std::string_view> names;
+    auto collect = [&](const auto& map) {
+      for (const auto& row : map) {
+        if (ranks_.emplace(row.first.principal, 0).second) names.push_back(row.first.principal);
+      }
+    };
+    (collect(maps), ...);
+    std::sort(names.begin(), names.end());
+    for (std::size_t i = 0; i < names.size(); ++i) ranks_[names[i]] = i;
+  }
+  std::uint64_t operator()(std::string_view principal) const { return ranks_.at(principal); }
+
+ private:
+  std::unordered_map<std::string_view, std::uint64_t> ranks_;
+};
 
 // The flush's order of receipts and applied entries: by principal, then receipt number or seq.
 constexpr auto receipt_less = [](const auto& a, const auto& b) {
@@ -297,21 +353,26 @@ Status OverlayState::flush() {
 }
 
 Status OverlayState::flush_rows() {
-  for (auto* row : sorted_rows(participants_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+  const PrincipalRanks rank(receipts_, applied_);
+  auto receipt_prefix = [&](const auto& row) {
+    return std::pair{rank(row.first.principal), be64(row.first.receipt_no, 0)};
+  };
+  auto applied_prefix = [&](const auto& row) { return std::pair{rank(row.first.principal), row.first.seq}; };
+  for (auto* row : sorted_rows(participants_, hash_prefix, key_less)) {
     if (row->second) {
       LONTAR_TRY(base_.put_participant(row->first, *row->second));
     } else {
       LONTAR_TRY(base_.end_participant(row->first));
     }
   }
-  for (auto* row : sorted_rows(claims_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+  for (auto* row : sorted_rows(claims_, hash_prefix, key_less)) {
     if (row->second) {
       LONTAR_TRY(base_.put_claim(row->first, *row->second));
     } else {
       LONTAR_TRY(base_.end_claim(row->first));
     }
   }
-  for (auto* row : sorted_rows(receipts_, receipt_less)) {
+  for (auto* row : sorted_rows(receipts_, receipt_prefix, receipt_less)) {
     const ReceiptKey& r = row->first;
     if (row->second) {
       LONTAR_TRY(base_.put_receipt(r.principal, r.receipt_no));
@@ -319,10 +380,10 @@ Status OverlayState::flush_rows() {
       LONTAR_TRY(base_.remove_receipt(r.principal, r.receipt_no));
     }
   }
-  for (auto* row : sorted_rows(coverage_added_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+  for (auto* row : sorted_rows(coverage_added_, hash_prefix, key_less)) {
     for (const Range& r : row->second) LONTAR_TRY(base_.add_coverage(row->first, r.first, r.months, +1));
   }
-  for (auto* row : sorted_rows(applied_, applied_less)) {
+  for (auto* row : sorted_rows(applied_, applied_prefix, applied_less)) {
     const AppliedKey& k = row->first;
     const Applied& a = row->second;
     LONTAR_TRY(base_.put_applied(k.principal, k.seq, a.kind, a.undo));
@@ -335,10 +396,15 @@ Status OverlayState::flush_rows() {
 // (rows written before the span, then ended in it) stay single statements: they are
 // few, and each concerns a key none of the batches holds.
 Status OverlayState::flush_batches(BatchWriter& batch) {
+  const PrincipalRanks rank(receipts_, applied_);
+  auto receipt_prefix = [&](const auto& row) {
+    return std::pair{rank(row.first.principal), be64(row.first.receipt_no, 0)};
+  };
+  auto applied_prefix = [&](const auto& row) { return std::pair{rank(row.first.principal), row.first.seq}; };
   {
     std::vector<BatchWriter::ParticipantRow> rows;
     rows.reserve(participants_.size());
-    for (auto* row : sorted_rows(participants_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+    for (auto* row : sorted_rows(participants_, hash_prefix, key_less)) {
       if (row->second) {
         rows.push_back({&row->first, &*row->second});
       } else if (!fresh_) {
@@ -350,7 +416,7 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
   {
     std::vector<BatchWriter::ClaimRow> rows;
     rows.reserve(claims_.size());
-    for (auto* row : sorted_rows(claims_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+    for (auto* row : sorted_rows(claims_, hash_prefix, key_less)) {
       if (row->second) {
         rows.push_back({row->first, &*row->second});
       } else if (!fresh_) {
@@ -362,7 +428,7 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
   {
     std::vector<BatchWriter::ReceiptRow> rows;
     rows.reserve(receipts_.size());
-    for (auto* row : sorted_rows(receipts_, receipt_less)) {
+    for (auto* row : sorted_rows(receipts_, receipt_prefix, receipt_less)) {
       const ReceiptKey& r = row->first;
       if (row->second) {
         rows.push_back({r.principal, r.receipt_no});
@@ -375,14 +441,14 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
   {
     std::vector<BatchWriter::CoverageRow> rows;
     rows.reserve(coverage_added_.size());
-    for (auto* row : sorted_rows(coverage_added_, [](const auto&a, const auto&b) { return a.first < b.first; })) {
+    for (auto* row : sorted_rows(coverage_added_, hash_prefix, key_less)) {
       for (const Range& r : row->second) rows.push_back({&row->first, r.first, r.months});
     }
     LONTAR_TRY(batch.add_coverages(rows));
   }
   std::vector<BatchWriter::AppliedRow> rows;
   rows.reserve(applied_.size());
-  for (auto* row : sorted_rows(applied_, applied_less)) {
+  for (auto* row : sorted_rows(applied_, applied_prefix, applied_less)) {
     rows.push_back({row->first.principal, row->first.seq, row->second.kind, row->second.voided, row->second.undo});
   }
   return batch.put_applieds(rows);
