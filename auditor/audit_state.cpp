@@ -167,6 +167,7 @@ Result<std::unique_ptr<AuditState>> AuditState::open(const std::filesystem::path
   }
   st->locked_ = std::make_unique<LockedState>(*st->rules_, st->db_mu_);
   st->overlay_ = std::make_unique<rules::OverlayState>(*st->locked_, rules_rows_max, known);
+  st->overlay_->release_in_background(true);
   return st;
 }
 

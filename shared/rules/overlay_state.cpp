@@ -111,6 +111,12 @@ OverlayState::OverlayState(State& base, std::size_t rows_max, Base known)
       fresh_(known == Base::empty),
       rows_max_(std::max<std::size_t>(rows_max, 1)) {}
 
+OverlayState::~OverlayState() { wait_released(); }
+
+void OverlayState::wait_released() {
+  if (releaser_.joinable()) releaser_.join();
+}
+
 // ---------------------------------------------------------------- reads
 
 Result<std::optional<StateView::Participant>> OverlayState::participant(const Hash& person) const {
@@ -341,7 +347,15 @@ Status OverlayState::mark_voided(std::string_view principal, std::uint64_t seq) 
 Status OverlayState::flush() {
   ++flushes_;
   LONTAR_TRY(batch_ ? flush_batches(*batch_) : flush_rows());
-  participants_.clear();
+  if (release_in_background_) {
+    // Freeing a few hundred thousand rows one by one costs as much as sorting them:
+    // another thread does it while the caller goes on (commits).
+    wait_released();
+    auto rows = [p = std::move(participants_), c = std::move(claims_), r = std::move(receipts_),
+                 v = std::move(coverage_added_), a = std::move(applied_)] {};
+    releaser_ = std::thread([rows = std::move(rows)]() mutable { [[maybe_unused]] auto gone = std::move(rows); });
+  }
+  participants_.clear();  // (moved from above: empty them for sure)
   claims_.clear();
   death_paid_delta_.clear();
   receipts_.clear();
