@@ -40,13 +40,11 @@ std::string reasons_text(const domain::Verdict& v) {
   return out;
 }
 
-constexpr std::array<std::string_view, 8> statements = {
+constexpr std::array<std::string_view, 7> statements = {
     "INSERT OR REPLACE INTO report_exceptions (leaf, office, seq, kind, outcome, reasons) VALUES (?, ?, ?, ?, ?, ?)",
     "INSERT OR REPLACE INTO report_people (person, occupation) VALUES (?, ?)",
     "UPDATE report_people SET occupation = ? WHERE person = ?",
     "SELECT occupation FROM report_people WHERE person = ?",
-    "INSERT INTO report_items (leaf, office, seq, kind, programme, occupation, month, rupiah) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     "INSERT OR REPLACE INTO report_claims (claim_no, programme, occupation) VALUES (?, ?, ?)",
     "SELECT programme, occupation FROM report_claims WHERE claim_no = ?",
     "INSERT OR IGNORE INTO report_voids (office, seq) VALUES (?, ?)",
@@ -80,10 +78,47 @@ Result<std::string> ReportBook::occupation_of(const std::optional<Hash>& person)
 
 Status ReportBook::item(std::uint64_t leaf, const chain::Entry& e, std::string_view programme,
                         std::string_view occupation, domain::Rupiah rupiah) {
-  LONTAR_ASSIGN(store::Stmt * s, stmt(item_put));
-  s->bind(1, leaf).bind(2, e.principal).bind(3, e.seq).bind(4, domain::kind_name(e.kind)).bind(5, programme);
-  s->bind(6, occupation).bind(7, month_of_ms(e.recorded_at_ms)).bind(8, rupiah);
-  return s->run();
+  items_.push_back(Item{leaf, e.principal, e.seq, domain::kind_name(e.kind), std::string(programme),
+                        std::string(occupation), month_of_ms(e.recorded_at_ms), rupiah});
+  if (items_.size() >= items_buffered_max) return write_items();
+  return {};
+}
+
+// The buffered items in order, as many per statement as fit (64, 16, 4, then 1).
+Status ReportBook::write_items() {
+  constexpr std::array<std::size_t, 4> sizes = {64, 16, 4, 1};
+  std::size_t at = 0;
+  for (std::size_t k = 0; k < sizes.size(); ++k) {
+    const std::size_t n = sizes[k];
+    while (items_.size() - at >= n) {
+      auto& s = item_batches_[k];
+      if (!s) {
+        std::string sql =
+            "INSERT INTO report_items (leaf, office, seq, kind, programme, occupation, month, rupiah) VALUES ";
+        for (std::size_t i = 0; i < n; ++i) sql += i ? ", (?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)";
+        LONTAR_ASSIGN(store::Stmt prepared, state_->db().prepare(sql));
+        s.emplace(std::move(prepared));
+      } else {
+        s->reset();
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        const Item& it = items_[at + i];
+        const int p = static_cast<int>(8 * i);
+        s->bind(p + 1, it.leaf).bind(p + 2, it.office).bind(p + 3, it.seq).bind(p + 4, it.kind);
+        s->bind(p + 5, it.programme).bind(p + 6, it.occupation).bind(p + 7, it.month).bind(p + 8, it.rupiah);
+      }
+      LONTAR_TRY(s->run());
+      s->reset();
+      at += n;
+    }
+  }
+  items_.clear();
+  return {};
+}
+
+Status ReportBook::flush() {
+  std::lock_guard lock(state_->db_mutex());
+  return write_items();
 }
 
 Status ReportBook::record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v,
@@ -201,6 +236,8 @@ Status ReportWriter::finish() {
     cv_.notify_all();
     thread_.join();
   }
+  if (!failed_.ok()) return failed_;
+  failed_ = book_.flush();
   return failed_;
 }
 

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -43,9 +44,22 @@ class ReportBook {
   // Takes AuditState::db_mutex() for its statements.
   Status record(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v,
                 const std::optional<domain::Payload>& payload, const std::optional<Hash>& person);
+  // Writes the items still buffered (record() keeps up to `items_buffered_max` of them, in
+  // order, and writes them many per statement; nothing reads report_items while recording).
+  Status flush();
+
+  static constexpr std::size_t items_buffered_max = 256;
 
  private:
-  enum Sql : std::size_t { exception, person_put, person_update, person_get, item_put, claim_put, claim_get, void_put };
+  struct Item {
+    std::uint64_t leaf = 0;
+    std::string office;
+    std::uint64_t seq = 0;
+    const char* kind = "";
+    std::string programme, occupation, month;
+    domain::Rupiah rupiah = 0;
+  };
+  enum Sql : std::size_t { exception, person_put, person_update, person_get, claim_put, claim_get, void_put };
   explicit ReportBook(AuditState& state) : state_(&state) {}
   Status record_locked(std::uint64_t leaf, const chain::Entry& e, const domain::Verdict& v,
                        const std::optional<domain::Payload>& payload, const std::optional<Hash>& person);
@@ -54,8 +68,11 @@ class ReportBook {
   Status item(std::uint64_t leaf, const chain::Entry& e, std::string_view programme, std::string_view occupation,
               domain::Rupiah rupiah);
   Result<std::string> occupation_of(const std::optional<Hash>& person);
+  Status write_items();  // under the lock
   AuditState* state_;
-  std::array<std::optional<store::Stmt>, 8> stmts_;
+  std::array<std::optional<store::Stmt>, 7> stmts_;
+  std::vector<Item> items_;
+  std::array<std::optional<store::Stmt>, 4> item_batches_;  // INSERTs of 64, 16, 4 and 1 items
 };
 
 constexpr std::size_t report_chunks_queued_max = 8;
