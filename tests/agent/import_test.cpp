@@ -235,3 +235,41 @@ TEST_CASE("after an import every lookup finds its rows: by NIK, name, kind and v
   CHECK(a.run({"find", "--verdict", "rejected"}).rc == 6);
   CHECK(a.run({"verify"}).rc == 0);
 }
+
+TEST_CASE("an import finds this office's earlier rows and its own duplicates, with or without its NIK filter") {
+  // The import skips the lookup of a NIK its filter has never seen; it fills the
+  // filter from the store only when the store is not much larger than the file can
+  // be. A short file after a long list takes the lookups; the same rows padded to a
+  // long file take the filter. Both must tell the same.
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string list = a.dir().file("list.csv");
+  REQUIRE(a.run({"generate-partner-csv", "--out", list, "--tagana", "300"}).rc == 0);
+  REQUIRE(a.run({"import", list}).rc == 0);
+  const std::string generated = lontar::test::slurp(list);
+  const auto first_eol = generated.find('\n');
+  const std::string header = generated.substr(0, first_eol + 1);
+  const std::string enrolled = generated.substr(first_eol + 1, generated.find('\n', first_eol + 1) - first_eol);
+  auto rows = [&](const std::string& new_nik) {
+    const std::string fresh =
+        new_nik + ",Budi Santoso,12-01-1985,L,3578,TKSK,DINSOS-JATIM,0,JKK+JKM,14-05-2018,,Jl. A\n";
+    return header + enrolled + fresh + fresh;
+  };
+  struct Case {
+    const char* name;
+    std::string text;
+  };
+  for (const Case& c : {Case{"short", rows("3578011201850011")},
+                        Case{"padded", rows("3578011201850012") + std::string(20'000, '\n')}}) {
+    CAPTURE(c.name);
+    const std::string csv = a.dir().file(std::string(c.name) + ".csv");
+    write_file(csv, c.text);
+    auto r = a.run({"import", csv});
+    CHECK(r.rc == 10);
+    CHECK(contains(r.out, "3 rows: 1 recorded"));
+    CHECK(contains(r.out, "1 already enrolled, 1 rejected"));
+    CHECK(contains(lontar::test::slurp(csv + ".rejects.csv"), "line 4: NIK sama dengan baris 3 file ini"));
+  }
+  CHECK(a.count("SELECT count(*) FROM entries") == 302);
+  CHECK(a.run({"verify"}).rc == 0);
+}
