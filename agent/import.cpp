@@ -343,31 +343,25 @@ std::string differences(const domain::ParticipantEnroll& had, const domain::Part
 class NikFilter {
  public:
   void add(std::string_view nik) {
-    const auto [h1, h2] = hashes(nik);
-    for (std::uint64_t i = 0; i < probes; ++i) {
-      const std::uint64_t bit = (h1 + i * h2) % bits;
-      words_[bit / 64] |= std::uint64_t{1} << (bit % 64);
-    }
+    const auto [word, mask] = probe(nik);
+    words_[word] |= mask;
   }
   bool may_contain(std::string_view nik) const {
-    const auto [h1, h2] = hashes(nik);
-    for (std::uint64_t i = 0; i < probes; ++i) {
-      const std::uint64_t bit = (h1 + i * h2) % bits;
-      if (!(words_[bit / 64] & (std::uint64_t{1} << (bit % 64)))) return false;
-    }
-    return true;
+    const auto [word, mask] = probe(nik);
+    return (words_[word] & mask) == mask;
   }
 
  private:
-  // 1 MiB: at 450,000 NIKs about 1 lookup in 800 is made for nothing.
-  static constexpr std::uint64_t bits = std::uint64_t{8} << 20;
-  static constexpr std::uint64_t probes = 4;
-  static std::pair<std::uint64_t, std::uint64_t> hashes(std::string_view nik) {
+  // 1 MiB; four bits of one 64-bit word per NIK (one cache line touched): at 450,000
+  // NIKs about 1 lookup in 500 is made for nothing.
+  static constexpr std::size_t words = std::size_t{1} << 17;
+  static std::pair<std::size_t, std::uint64_t> probe(std::string_view nik) {
     const std::uint64_t h = std::hash<std::string_view>{}(nik);
-    // The second hash odd, so the probes differ.
-    return {h, ((h >> 32) | (h << 32)) | 1};
+    std::uint64_t mask = 0;
+    for (int i = 0; i < 4; ++i) mask |= std::uint64_t{1} << ((h >> (40 + 6 * i)) & 63);
+    return {static_cast<std::size_t>(h % words), mask};
   }
-  std::vector<std::uint64_t> words_ = std::vector<std::uint64_t>(bits / 64);
+  std::vector<std::uint64_t> words_ = std::vector<std::uint64_t>(words);
 };
 
 class EarlierEntries {
