@@ -65,10 +65,18 @@ std::span<const Regency> regency_table() {
 }
 
 std::optional<std::string_view> region_name(std::string_view code) {
-  for (const auto& e : entries()) {
-    if (e.regency.code == code) return std::string_view(e.regency.name);
-  }
-  return std::nullopt;
+  // By code, sorted once: an import asks once per row (a linear walk of the ~550
+  // regions was 3 % of an import's CPU; docs/PERFORMANCE.md).
+  static const std::vector<const Regency*> by_code = [] {
+    std::vector<const Regency*> out;
+    for (const auto& e : entries()) out.push_back(&e.regency);
+    std::stable_sort(out.begin(), out.end(), [](const Regency* a, const Regency* b) { return a->code < b->code; });
+    return out;
+  }();
+  auto it = std::lower_bound(by_code.begin(), by_code.end(), code,
+                             [](const Regency* r, std::string_view c) { return r->code < c; });
+  if (it == by_code.end() || (*it)->code != code) return std::nullopt;
+  return std::string_view((*it)->name);
 }
 
 Result<std::string> parse_regency(std::string_view text, std::string_view nik_regency) {

@@ -784,6 +784,16 @@ Result<std::optional<std::uint64_t>> Store::last_seq_of(domain::EntryKind kind, 
   return seq;
 }
 
+Status Store::each_nik(const std::function<void(std::string_view)>& each) {
+  LONTAR_ASSIGN(auto st, db_->prepare("SELECT DISTINCT nik FROM entries INDEXED BY entries_nik WHERE nik != ''"));
+  for (;;) {
+    LONTAR_ASSIGN(bool row, st.step());
+    if (!row) break;
+    each(as_chars(st.blob_view(0)));
+  }
+  return {};
+}
+
 void apply_update(domain::ParticipantEnroll& e, const domain::ParticipantUpdate& u) {
   if (u.phone) e.phone = *u.phone;
   if (u.address) e.address = *u.address;

@@ -302,6 +302,8 @@ class Store {
   // The seq of this office's newest entry of `kind` for `nik` whose ref is `ref`
   // ("" = any ref), if any.
   Result<std::optional<std::uint64_t>> last_seq_of(domain::EntryKind kind, std::string_view nik, std::string_view ref);
+  // Calls `each` with every distinct NIK the entries carry (the NIK index, in NIK order).
+  Status each_nik(const std::function<void(std::string_view)>& each);
   // This office's newest enrollment of `nik`, decoded, if any, as this office's
   // later updates not voided left it (apply_update(): corrected name, birth date
   // and occupation, phone, address, heirs).

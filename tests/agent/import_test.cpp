@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "agent_process.hpp"
+#include "store.hpp"
 
 using lontar::test::Agent;
 using lontar::test::contains;
@@ -167,4 +168,108 @@ TEST_CASE(
   CHECK(contains(shown.out,
                  "Siti\xC2\xA0"
                  "Aminah"));
+}
+
+TEST_CASE("after an import every lookup finds its rows: by NIK, name, kind and verdict; regency codes are checked") {
+  // Regencies as a partner writes them: a code, a name, a code with a dot, a code
+  // that does not exist (rejected, naming the column) and an empty cell (the NIK's).
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string csv = a.dir().file("kabkota.csv"), rejects = a.dir().file("kabkota-rejects.csv");
+  write_file(csv,
+             "NIK;Nama;Tgl Lahir;Kab/Kota;Pekerjaan;Mulai\n"
+             "3578011201850003;\"Joko \"\"Jack\"\" Widodo\";12-01-1985;3578;TKSK;2018-05-14\n"
+             "3515015301850003;Sri Rahayu;13/01/1985;Kabupaten Sidoarjo;TAGANA;14-05-2018\n"
+             "3510031202700001;\"Dédé Santoso\";12-02-1970;35.10;TAGANA;14-05-2018\n"
+             "3578011201850007;Budi;12-01-1985;3599;TKSK;2018-05-14\n"
+             "3201011201850008;Siti Aminah;12-01-1985;;TKSK;2018-05-14\n");
+  auto r = a.run({"import", csv, "--rejects", rejects});
+  REQUIRE(r.rc == 10);
+  CHECK(contains(r.out, "5 rows: 4 recorded"));
+  CHECK(contains(lontar::test::slurp(rejects), "line 5: column 4 'Kab/Kota' (regency): '3599' bukan kode"));
+  CHECK(a.count("SELECT count(*) FROM entries") == 4);
+  CHECK(a.count("SELECT count(*) FROM entry_names WHERE entry_names MATCH 'san'") == 1);  // Dédé Santoso
+  // By NIK: the regency the row gave (or the NIK's own when the cell was empty).
+  auto store = lontar::agent::Store::open(a.data());
+  REQUIRE(store.ok());
+  for (const auto& [nik, regency] : {std::pair{"3578011201850003", "3578"}, std::pair{"3515015301850003", "3515"},
+                                     std::pair{"3510031202700001", "3510"}, std::pair{"3201011201850008", "3201"}}) {
+    CAPTURE(nik);
+    lontar::agent::Store::EntryQuery q;
+    q.nik = nik;
+    std::vector<std::string> regencies;
+    REQUIRE((*store)
+                ->query_entries(q,
+                                [&](const lontar::agent::Store::ListedEntry& e) -> lontar::Result<bool> {
+                                  auto entry = lontar::encoding::decode<lontar::chain::Entry>(e.bytes, "entry");
+                                  REQUIRE(entry.ok());
+                                  auto payload = lontar::domain::decode_payload(entry->kind, entry->payload);
+                                  REQUIRE(payload.ok());
+                                  regencies.push_back(
+                                      std::get<lontar::domain::ParticipantEnroll>(*payload).regency_code);
+                                  return true;
+                                })
+                .ok());
+    CHECK(regencies == std::vector<std::string>{regency});
+    CHECK(a.run({"show", "--nik", nik}).rc == 0);
+    auto found = a.run({"find", "--nik", nik, "--json"});
+    CHECK(found.rc == 0);
+    CHECK(contains(found.out, nik));
+  }
+  CHECK(a.run({"find", "--nik", "3578011201850007"}).rc == 6);  // the rejected row
+  // By name: folded, part of a name, through the trigram index.
+  CHECK(contains(a.run({"find", "--name", "jack", "--json"}).out, "3578011201850003"));
+  CHECK(contains(a.run({"find", "--name", "DEDE", "--json"}).out, "3510031202700001"));
+  CHECK(contains(a.run({"find", "--name", "sitiam", "--json"}).out, "3201011201850008"));
+  CHECK(a.run({"find", "--name", "budi"}).rc == 6);
+  // By kind and by verdict: all four, and nothing else.
+  for (const auto& args : {std::vector<std::string>{"find", "--kind", "participant.enroll", "--csv"},
+                           std::vector<std::string>{"find", "--verdict", "accepted", "--csv"}}) {
+    auto listed = a.run(args);
+    CHECK(listed.rc == 0);
+    for (const char* nik : {"3578011201850003", "3515015301850003", "3510031202700001", "3201011201850008"}) {
+      CHECK(contains(listed.out, nik));
+    }
+    CHECK_FALSE(contains(listed.out, "3578011201850007"));
+  }
+  CHECK(a.run({"find", "--verdict", "rejected"}).rc == 6);
+  CHECK(a.run({"verify"}).rc == 0);
+}
+
+TEST_CASE("an import finds this office's earlier rows and its own duplicates, with or without its NIK filter") {
+  // The import skips the lookup of a NIK its filter has never seen; it fills the
+  // filter from the store only when the store is not much larger than the file can
+  // be. A short file after a long list takes the lookups; the same rows padded to a
+  // long file take the filter. Both must tell the same.
+  Agent a;
+  REQUIRE(a.init().rc == 0);
+  const std::string list = a.dir().file("list.csv");
+  REQUIRE(a.run({"generate-partner-csv", "--out", list, "--tagana", "300"}).rc == 0);
+  REQUIRE(a.run({"import", list}).rc == 0);
+  const std::string generated = lontar::test::slurp(list);
+  const auto first_eol = generated.find('\n');
+  const std::string header = generated.substr(0, first_eol + 1);
+  const std::string enrolled = generated.substr(first_eol + 1, generated.find('\n', first_eol + 1) - first_eol);
+  auto rows = [&](const std::string& new_nik) {
+    const std::string fresh =
+        new_nik + ",Budi Santoso,12-01-1985,L,3578,TKSK,DINSOS-JATIM,0,JKK+JKM,14-05-2018,,Jl. A\n";
+    return header + enrolled + fresh + fresh;
+  };
+  struct Case {
+    const char* name;
+    std::string text;
+  };
+  for (const Case& c : {Case{"short", rows("3578011201850011")},
+                        Case{"padded", rows("3578011201850012") + std::string(20'000, '\n')}}) {
+    CAPTURE(c.name);
+    const std::string csv = a.dir().file(std::string(c.name) + ".csv");
+    write_file(csv, c.text);
+    auto r = a.run({"import", csv});
+    CHECK(r.rc == 10);
+    CHECK(contains(r.out, "3 rows: 1 recorded"));
+    CHECK(contains(r.out, "1 already enrolled, 1 rejected"));
+    CHECK(contains(lontar::test::slurp(csv + ".rejects.csv"), "line 4: NIK sama dengan baris 3 file ini"));
+  }
+  CHECK(a.count("SELECT count(*) FROM entries") == 302);
+  CHECK(a.run({"verify"}).rc == 0);
 }
