@@ -86,7 +86,60 @@ constexpr auto applied_less = [](const auto& a, const auto& b) {
   return c != 0 ? c < 0 : a.first.seq < b.first.seq;
 };
 
+// The filter of keys flushed (overlay_state.hpp): 2^27 bits, 4 probes per key.
+constexpr std::size_t flushed_filter_bits = std::size_t{1} << 27;
+constexpr int flushed_filter_probes = 4;
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+// A table's key as the filter's 64-bit key: the key's own hash, mixed with the table's tag.
+enum Table : std::uint64_t { t_participants = 1, t_claims, t_receipts, t_coverage, t_applied, t_death_claims };
+std::uint64_t tagged(Table t, std::uint64_t h) { return mix(h ^ (t * 0x9e3779b97f4a7c15ULL)); }
+std::uint64_t person_bits(const Hash& h) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, h.data(), sizeof v);
+  return v;
+}
+
 }  // namespace
+
+bool OverlayState::base_may_hold(std::uint64_t key) const {
+  if (fresh_) return false;
+  if (!filtering_) return true;
+  const std::uint64_t step = mix(key) | 1;
+  for (int i = 0; i < flushed_filter_probes; ++i) {
+    const std::uint64_t bit = (key + static_cast<std::uint64_t>(i) * step) % flushed_filter_bits;
+    if ((flushed_[bit / 64] >> (bit % 64) & 1) == 0) return false;
+  }
+  return true;
+}
+
+void OverlayState::remember_flushed() {
+  if (!filtering_) return;
+  if (flushed_.empty()) flushed_.assign(flushed_filter_bits / 64, 0);
+  auto add = [&](std::uint64_t key) {
+    const std::uint64_t step = mix(key) | 1;
+    for (int i = 0; i < flushed_filter_probes; ++i) {
+      const std::uint64_t bit = (key + static_cast<std::uint64_t>(i) * step) % flushed_filter_bits;
+      flushed_[bit / 64] |= std::uint64_t{1} << (bit % 64);
+    }
+  };
+  // Every row flushed, tombstones included (harmless: the filter may only say "maybe").
+  for (const auto& [person, p] : participants_) add(tagged(t_participants, person_bits(person)));
+  for (const auto& [claim_no, c] : claims_) {
+    add(tagged(t_claims, std::hash<std::string_view>{}(claim_no)));
+    if (c && is_death(*c)) add(tagged(t_death_claims, person_bits(c->person)));
+  }
+  for (const auto& [k, used] : receipts_) add(tagged(t_receipts, RowKeyOps::hash(RowKeyOps::view(k))));
+  for (const auto& [person, ranges] : coverage_added_) add(tagged(t_coverage, person_bits(person)));
+  for (const auto& [k, a] : applied_) add(tagged(t_applied, RowKeyOps::hash(RowKeyOps::view(k))));
+}
 
 std::size_t OverlayState::RowKeyOps::hash(const ReceiptView& k) noexcept {
   const std::size_t h = std::hash<std::string_view>{}(k.principal);
@@ -109,6 +162,7 @@ OverlayState::OverlayState(State& base, std::size_t rows_max, Base known)
     : base_(base),
       batch_(dynamic_cast<BatchWriter*>(&base)),
       fresh_(known == Base::empty),
+      filtering_(known == Base::empty),
       rows_max_(std::max<std::size_t>(rows_max, 1)) {}
 
 OverlayState::~OverlayState() { wait_released(); }
@@ -121,13 +175,13 @@ void OverlayState::wait_released() {
 
 Result<std::optional<StateView::Participant>> OverlayState::participant(const Hash& person) const {
   if (auto it = participants_.find(person); it != participants_.end()) return it->second;
-  if (fresh_) return std::optional<Participant>{};
+  if (!base_may_hold(tagged(t_participants, person_bits(person)))) return std::optional<Participant>{};
   return base_.participant(person);
 }
 
 Result<std::optional<StateView::Claim>> OverlayState::claim(std::string_view claim_no) const {
   if (auto it = claims_.find(claim_no); it != claims_.end()) return it->second;
-  if (fresh_) return std::optional<Claim>{};
+  if (!base_may_hold(tagged(t_claims, std::hash<std::string_view>{}(claim_no)))) return std::optional<Claim>{};
   return base_.claim(claim_no);
 }
 
@@ -156,7 +210,7 @@ Result<bool> OverlayState::key_active(std::string_view id, const crypto::PublicK
 
 Result<bool> OverlayState::receipt_used(std::string_view principal, std::string_view receipt_no) const {
   if (auto it = receipts_.find(ReceiptView{principal, receipt_no}); it != receipts_.end()) return it->second;
-  if (fresh_) return false;
+  if (!base_may_hold(tagged(t_receipts, RowKeyOps::hash(ReceiptView{principal, receipt_no})))) return false;
   return base_.receipt_used(principal, receipt_no);
 }
 
@@ -169,13 +223,13 @@ Result<bool> OverlayState::covered(const Hash& person, domain::YearMonth month) 
       if (month_index(r.first) <= m && m <= month_index(r.first) + r.months - 1) return true;
     }
   }
-  if (fresh_) return false;
+  if (!base_may_hold(tagged(t_coverage, person_bits(person)))) return false;
   return base_.covered(person, month);
 }
 
 Result<domain::Rupiah> OverlayState::death_benefits_paid(const Hash& person) const {
   domain::Rupiah paid = 0;
-  if (!fresh_) {
+  if (base_may_hold(tagged(t_death_claims, person_bits(person)))) {
     LONTAR_ASSIGN(paid, base_.death_benefits_paid(person));
   }
   if (auto it = death_paid_delta_.find(person); it != death_paid_delta_.end()) paid += it->second;
@@ -195,7 +249,7 @@ Result<std::optional<StateView::Applied>> OverlayState::applied(std::string_view
   if (auto it = applied_.find(AppliedView{principal, seq}); it != applied_.end()) {
     return std::optional<Applied>(it->second);
   }
-  if (fresh_) return std::optional<Applied>{};
+  if (!base_may_hold(tagged(t_applied, RowKeyOps::hash(AppliedView{principal, seq})))) return std::optional<Applied>{};
   return base_.applied(principal, seq);
 }
 
@@ -347,6 +401,7 @@ Status OverlayState::mark_voided(std::string_view principal, std::uint64_t seq) 
 Status OverlayState::flush() {
   ++flushes_;
   LONTAR_TRY(batch_ ? flush_batches(*batch_) : flush_rows());
+  remember_flushed();
   if (release_in_background_) {
     // Freeing a few hundred thousand rows one by one costs as much as sorting them:
     // another thread does it while the caller goes on (commits).
@@ -421,7 +476,7 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
     for (auto* row : sorted_rows(participants_, hash_prefix, key_less)) {
       if (row->second) {
         rows.push_back({&row->first, &*row->second});
-      } else if (!fresh_) {
+      } else if (base_may_hold(tagged(t_participants, person_bits(row->first)))) {
         LONTAR_TRY(base_.end_participant(row->first));
       }
     }
@@ -433,7 +488,7 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
     for (auto* row : sorted_rows(claims_, hash_prefix, key_less)) {
       if (row->second) {
         rows.push_back({row->first, &*row->second});
-      } else if (!fresh_) {
+      } else if (base_may_hold(tagged(t_claims, std::hash<std::string_view>{}(row->first)))) {
         LONTAR_TRY(base_.end_claim(row->first));
       }
     }
@@ -446,7 +501,7 @@ Status OverlayState::flush_batches(BatchWriter& batch) {
       const ReceiptKey& r = row->first;
       if (row->second) {
         rows.push_back({r.principal, r.receipt_no});
-      } else if (!fresh_) {
+      } else if (base_may_hold(tagged(t_receipts, RowKeyOps::hash(RowKeyOps::view(r))))) {
         LONTAR_TRY(base_.remove_receipt(r.principal, r.receipt_no));
       }
     }

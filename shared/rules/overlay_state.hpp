@@ -39,7 +39,11 @@
 // lookup the overlay cannot answer is then answered "none" without asking the
 // base: the overlay is an in-memory state and the replay makes no B-tree reads;
 // the flush (at the end, or early when the cap is reached) is one bulk write.
-// After the first flush it behaves as over any base.
+// After the first flush it remembers which keys it wrote to the base, in a Bloom
+// filter of fixed size (`flushed_filter_bits`, 16 MiB): a lookup the overlay cannot
+// answer goes to the base only when the filter says the base may hold that key, so
+// a first audit past the cap still reads the tables only for keys it flushed (and a
+// few false positives; about 1 in 17,000 at 3 M keys, 1 in 8 at 30 M).
 //
 // While an overlay is in use, nothing else may write its base (readers of the base
 // other than the overlay see the state as of the last flush). Not thread-safe.
@@ -132,9 +136,12 @@ class OverlayState final : public State {
   Status make_room();
   void forget_admin_answers();
 
-  // True while the base is known to hold none of the buffered rows.
-  bool fresh() const { return fresh_; }
-  Status flush_rows();  // through base_'s put_* calls
+  // Whether the base may hold the row of `key` (a table's key hashed with its tag):
+  // not while fresh, then only a key flushed before (the filter) if the span began over
+  // an empty base, always otherwise.
+  bool base_may_hold(std::uint64_t key) const;
+  void remember_flushed();  // adds the keys of the pending rows to the filter
+  Status flush_rows();      // through base_'s put_* calls
   Status flush_batches(BatchWriter& batch);
 
   void wait_released();
@@ -144,6 +151,8 @@ class OverlayState final : public State {
   bool release_in_background_ = false;
   std::thread releaser_;
   bool fresh_;
+  bool filtering_;                      // began over an empty base: flushed_ says what the base holds
+  std::vector<std::uint64_t> flushed_;  // the Bloom filter (empty until the first flush)
   std::size_t rows_max_;
   std::size_t pending_ = 0;
   std::uint64_t flushes_ = 0;
