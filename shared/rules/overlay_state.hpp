@@ -43,7 +43,7 @@
 // filter of fixed size (`flushed_filter_bits`, 16 MiB): a lookup the overlay cannot
 // answer goes to the base only when the filter says the base may hold that key, so
 // a first audit past the cap still reads the tables only for keys it flushed (and a
-// few false positives; about 1 in 17,000 at 3 M keys, 1 in 8 at 30 M).
+// few false positives; about 1 in 19,000 at 3 M keys, 1 in 8 at 30 M).
 //
 // While an overlay is in use, nothing else may write its base (readers of the base
 // other than the overlay see the state as of the last flush). Not thread-safe.
