@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <functional>
+#include <map>
+#include <set>
 
 #include "base/clock.hpp"
 #include "cli.hpp"
@@ -242,6 +244,105 @@ Result<Store::EntryQuery> query_of(const Office& office, View view, const Filter
   return q;
 }
 
+// Walks a person's enrollments and corrections at this office in seq order: `on_update` sees
+// each correction (a participant.update v2) with the enrollment it corrects as the
+// corrections before it left it (none for a person enrolled at another office) and whether
+// it applies; an update voided, or rejected by the server, changes nothing. `on_enroll`
+// sees each enrollment as every applied correction after it (up to the next enrollment of
+// the same NIK) left it: the last one is what Store::own_enrollment gives.
+struct CorrectionSeen {
+  const Store::ListedEntry& entry;
+  const domain::ParticipantUpdate& update;
+  const std::optional<domain::ParticipantEnroll>& before;
+  std::string applied;  // "yes", "no (voided)", "no (rejected)"
+};
+Status walk_corrections(Office& office, const std::string& nik,
+                        const std::function<void(const CorrectionSeen&)>& on_update,
+                        const std::function<void(std::uint64_t seq, const domain::ParticipantEnroll&)>& on_enroll) {
+  Store::EntryQuery q;
+  q.office_id = office.id;
+  q.nik = nik;
+  std::optional<domain::ParticipantEnroll> current;
+  std::uint64_t current_seq = 0;
+  auto close = [&] {
+    if (current && on_enroll) on_enroll(current_seq, *current);
+  };
+  LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
+    using domain::EntryKind;
+    if (e.kind != EntryKind::participant_enroll && e.kind != EntryKind::participant_update) return true;
+    if (chain::entry_hash_of_bytes(e.bytes) != e.hash) return true;  // the other parts say DAMAGED
+    LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(e.bytes, "entry"));
+    LONTAR_ASSIGN(auto payload, domain::decode_payload(e.kind, entry.payload));
+    if (auto* enroll = std::get_if<domain::ParticipantEnroll>(&payload)) {
+      close();
+      current = *enroll;  // the newest enrollment, as Store::own_enrollment takes
+      current_seq = e.seq;
+      return true;
+    }
+    const auto& u = std::get<domain::ParticipantUpdate>(payload);
+    if (!u.is_v2()) return true;
+    LONTAR_ASSIGN(auto verdict, encoding::decode<domain::Verdict>(e.verdict, "verdict"));
+    const bool rejected = verdict.outcome == domain::Outcome::rejected;
+    if (on_update) on_update({e, u, current, e.voided ? "no (voided)" : rejected ? "no (rejected)" : "yes"});
+    if (current && !e.voided && !rejected) apply_update(*current, u);
+    return true;
+  }));
+  close();
+  return {};
+}
+
+// The corrections of a person's enrollment at this office, in order: one row per
+// field an update corrected, old value → new, with when and by which entry. An
+// update voided, or rejected by the server, is listed but changes nothing
+// ("applied" says so); the last applied row of a field is its current value
+// (Store::own_enrollment gives the same). For a person enrolled at another office
+// the old values are "?": they are kept at that office.
+Result<Table> corrections_of(Office& office, const std::string& nik) {
+  Table t;
+  t.headers = {"seq", "recorded", "field", "old", "new", "applied"};
+  LONTAR_TRY(walk_corrections(office, nik,
+                              [&](const CorrectionSeen& c) {
+                                auto add = [&](const char* field, std::string old_value, std::string new_value) {
+                                  t.rows.push_back({std::to_string(c.entry.seq), when(c.entry.recorded_at_ms), field,
+                                                    std::move(old_value), std::move(new_value), c.applied});
+                                };
+                                // A person enrolled at another office: the old values are kept there, not here.
+                                const std::string elsewhere = "?";
+                                const auto& u = c.update;
+                                if (u.name) add("name", c.before ? c.before->name : elsewhere, *u.name);
+                                if (u.birth_date) {
+                                  add("birth_date", c.before ? domain::to_string(c.before->birth_date) : elsewhere,
+                                      domain::to_string(*u.birth_date));
+                                }
+                                if (u.occupation)
+                                  add("occupation", c.before ? c.before->occupation : elsewhere, *u.occupation);
+                              },
+                              {}));
+  return t;
+}
+
+// The enrollments (by seq) whose name, birth date or occupation a correction at this office
+// changed, as the corrections left them: what `list` shows in place of the enrolled values.
+// Found through this office's updates (few), then each such person's entries (the NIK index).
+using Corrected = std::map<std::uint64_t, domain::ParticipantEnroll>;
+Result<Corrected> corrected_enrollments(Office& office, const Filter& f) {
+  Store::EntryQuery q;
+  q.office_id = office.id;
+  q.kind = domain::EntryKind::participant_update;
+  q.nik = f.nik;
+  std::set<std::string> niks;
+  LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
+    niks.emplace(e.nik);
+    return true;
+  }));
+  Corrected out;
+  for (const auto& nik : niks) {
+    LONTAR_TRY(walk_corrections(
+        office, nik, {}, [&](std::uint64_t seq, const domain::ParticipantEnroll& now) { out.emplace(seq, now); }));
+  }
+  return out;
+}
+
 // Streams the matching rows to `out` (at most f.limit when set); says whether more
 // rows were there and the last seq printed.
 struct Streamed {
@@ -254,12 +355,22 @@ Result<Streamed> stream_query(Office& office, View view, const Filter& f, RowWri
   if (q.limit) ++q.limit;  // one more, to know whether there is a next page
   Streamed s;
   const bool texts = !f.verdict.empty() || view == View::entries;
+  // Participants are listed with their details as this office's corrections left them.
+  Corrected corrected;
+  if (view == View::participants) {
+    LONTAR_ASSIGN(corrected, corrected_enrollments(office, f));
+  }
   LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
     if (f.limit && s.rows == f.limit) {
       s.more = true;
       return false;
     }
     auto row = row_of(view, e, texts);
+    if (auto c = corrected.find(e.seq); c != corrected.end() && !is_damaged(row) && row.size() > 5) {
+      row[2] = c->second.name;  // the columns of headers_of(View::participants)
+      row[3] = domain::to_string(c->second.birth_date);
+      row[5] = c->second.occupation;
+    }
     s.damaged = s.damaged || is_damaged(row);
     out.row(std::move(row));
     ++s.rows;
@@ -267,51 +378,6 @@ Result<Streamed> stream_query(Office& office, View view, const Filter& f, RowWri
     return true;
   }));
   return s;
-}
-
-// The corrections of a person's enrollment at this office, in order: one row per
-// field an update corrected, old value → new, with when and by which entry. An
-// update voided, or rejected by the server, is listed but changes nothing
-// ("applied" says so); the last applied row of a field is its current value
-// (Store::own_enrollment gives the same). For a person enrolled at another office
-// the old values are "?": they are kept at that office.
-Result<Table> corrections_of(Office& office, const std::string& nik) {
-  Table t;
-  t.headers = {"seq", "recorded", "field", "old", "new", "applied"};
-  Store::EntryQuery q;
-  q.office_id = office.id;
-  q.nik = nik;
-  std::optional<domain::ParticipantEnroll> current;
-  LONTAR_TRY(office.store->query_entries(q, [&](const Store::ListedEntry& e) -> Result<bool> {
-    using domain::EntryKind;
-    if (e.kind != EntryKind::participant_enroll && e.kind != EntryKind::participant_update) return true;
-    if (chain::entry_hash_of_bytes(e.bytes) != e.hash) return true;  // the other parts say DAMAGED
-    LONTAR_ASSIGN(auto entry, encoding::decode<chain::Entry>(e.bytes, "entry"));
-    LONTAR_ASSIGN(auto payload, domain::decode_payload(e.kind, entry.payload));
-    if (auto* enroll = std::get_if<domain::ParticipantEnroll>(&payload)) {
-      current = *enroll;  // the newest enrollment, as Store::own_enrollment takes
-      return true;
-    }
-    const auto& u = std::get<domain::ParticipantUpdate>(payload);
-    if (!u.is_v2()) return true;
-    LONTAR_ASSIGN(auto verdict, encoding::decode<domain::Verdict>(e.verdict, "verdict"));
-    const bool rejected = verdict.outcome == domain::Outcome::rejected;
-    const std::string applied = e.voided ? "no (voided)" : rejected ? "no (rejected)" : "yes";
-    auto add = [&](const char* field, std::string old_value, std::string new_value) {
-      t.rows.push_back(
-          {std::to_string(e.seq), when(e.recorded_at_ms), field, std::move(old_value), std::move(new_value), applied});
-    };
-    // A person enrolled at another office: the old values are kept there, not here.
-    const std::string elsewhere = "?";
-    if (u.name) add("name", current ? current->name : elsewhere, *u.name);
-    if (u.birth_date) {
-      add("birth_date", current ? domain::to_string(current->birth_date) : elsewhere, domain::to_string(*u.birth_date));
-    }
-    if (u.occupation) add("occupation", current ? current->occupation : elsewhere, *u.occupation);
-    if (current && !e.voided && !rejected) apply_update(*current, u);
-    return true;
-  }));
-  return t;
 }
 
 // The person's details now: the enrollment as this office's corrections left it.

@@ -608,21 +608,52 @@ Result<std::vector<Store::FoundPerson>> Store::find_enrollments(std::string_view
       if (!row) break;
       out.push_back(FoundPerson{st.text(0), st.text(1), st.uint64(2), st.int64(3)});
     }
-    return out;
-  }
-  EntryQuery query;
-  query.kind = EntryKind::participant_enroll;
-  query.name = std::string(q);
-  query.limit = offset + limit;
-  std::size_t skipped = 0;
-  LONTAR_TRY(query_entries(query, [&](const ListedEntry& e) -> Result<bool> {
-    if (skipped < offset) {
-      ++skipped;
+  } else {
+    // By name: the enrollments whose enrolled name matches, and the people whose name a
+    // correction here changed to one that matches (found through that update, which
+    // carries the new name; a voided or rejected correction does not count), in seq order
+    // of the enrollment. Every correction is read (they are few); enrollments only up to
+    // the page's end, which is enough since both are merged in seq order.
+    std::map<std::uint64_t, FoundPerson> found;
+    EntryQuery query;
+    query.kind = EntryKind::participant_enroll;
+    query.name = std::string(q);
+    query.limit = offset + limit;
+    LONTAR_TRY(query_entries(query, [&](const ListedEntry& e) -> Result<bool> {
+      found.emplace(e.seq, FoundPerson{std::string(e.nik), std::string(e.name), e.seq, e.recorded_at_ms});
       return true;
+    }));
+    query.kind = EntryKind::participant_update;
+    query.limit = 0;
+    LONTAR_ASSIGN(query.office_id, required_text("office"));       // whose voids count
+    std::vector<std::pair<std::string, std::uint64_t>> corrected;  // (nik, update seq)
+    LONTAR_TRY(query_entries(query, [&](const ListedEntry& e) -> Result<bool> {
+      LONTAR_ASSIGN(auto verdict, encoding::decode<domain::Verdict>(e.verdict, "verdict"));
+      if (!e.voided && verdict.outcome != domain::Outcome::rejected) corrected.emplace_back(std::string(e.nik), e.seq);
+      return true;
+    }));
+    if (!corrected.empty()) {
+      LONTAR_ASSIGN(auto st, db_->prepare("SELECT nik, name, seq, recorded_at_ms FROM entries INDEXED BY entries_nik "
+                                          "WHERE nik = ?1 AND kind = ?2 AND seq < ?3 ORDER BY seq DESC LIMIT 1"));
+      for (const auto& [nik, seq] : corrected) {
+        st.reset();
+        st.bind(1, nik).bind(2, static_cast<int>(EntryKind::participant_enroll)).bind(3, seq);
+        LONTAR_ASSIGN(bool row, st.step());
+        if (row) found.emplace(st.uint64(2), FoundPerson{st.text(0), st.text(1), st.uint64(2), st.int64(3)});
+      }
     }
-    out.push_back(FoundPerson{std::string(e.nik), std::string(e.name), e.seq, e.recorded_at_ms});
-    return true;
-  }));
+    std::size_t skipped = 0;
+    for (auto& [seq, person] : found) {
+      if (skipped++ < offset) continue;
+      if (out.size() == limit) break;
+      out.push_back(std::move(person));
+    }
+  }
+  // Each person is shown by their name now: as this office's corrections left it.
+  for (auto& person : out) {
+    LONTAR_ASSIGN(auto now, own_enrollment(person.nik));
+    if (now) person.name = now->name;
+  }
   return out;
 }
 

@@ -7,10 +7,12 @@
 //     then again with the rollback guard (published.checkpoint written and fsync'ed
 //     before each checkpoint is served, as lontar-server run does): its ingest cost;
 //  2. inclusion-proof latency from a large log (its hash tiles written by the same
-//     tree code the store uses, with synthetic leaves so that 10M leaves take seconds).
+//     tree code the store uses, with synthetic leaves so that 10M leaves take seconds),
+//     without and with the tile cache, then with the cache while four offices push.
 //
 // Usage: server_bench [--entries N] [--batch B] [--offices 1,4,16] [--proof-leaves L] [--dir D]
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -135,6 +137,47 @@ IngestResult ingest(const Args& a, int offices, std::vector<Bytes>* leaves_out, 
   return r;
 }
 
+// Appends synthetic leaves to the log in the ledger file `db_path` (no store open on it) until it
+// holds `leaves`, with the hash tiles written by the same tree code the store uses and a checkpoint
+// signed by `log_key` for `origin`. The leaves already there (a real ledger's genesis and
+// registrations) are read and hashed first, so the tree stays the store's own.
+void fill_synthetic(const std::filesystem::path& db_path, std::uint64_t leaves, const std::string& origin,
+                    const crypto::PrivateKey& log_key) {
+  auto db = take(store::Db::open(db_path.string()), "db");
+  auto tx = take(store::Transaction::begin(*db), "begin");
+  merkle::TileWriter edge;
+  std::uint64_t first = 0;
+  auto existing = take(db->prepare("SELECT leaf FROM log_leaves ORDER BY idx"), "prepare");
+  while (take(existing.step(), "step")) {
+    edge.append(merkle::leaf_hash(existing.blob_view(0)));
+    ++first;
+  }
+  auto leaf_put = take(db->prepare("INSERT INTO log_leaves(idx, leaf) VALUES(?, ?)"), "prepare");
+  auto tile_put = take(db->prepare("INSERT OR REPLACE INTO log_tiles(level, idx, hashes) VALUES(?, ?, ?)"), "prepare");
+  auto flush = [&] {
+    for (auto& t : edge.take_writes()) {
+      tile_put.reset();
+      take(
+          tile_put.bind(1, static_cast<std::int64_t>(t.id.level)).bind(2, t.id.index).bind(3, ByteView(t.hashes)).run(),
+          "tile");
+    }
+  };
+  for (std::uint64_t i = first; i < leaves; ++i) {
+    std::uint8_t leaf[9] = {0x02};
+    std::memcpy(leaf + 1, &i, 8);
+    leaf_put.reset();
+    take(leaf_put.bind(1, static_cast<std::int64_t>(i)).bind(2, ByteView(leaf, 9)).run(), "leaf");
+    edge.append(merkle::leaf_hash(ByteView(leaf, 9)));
+    if (i % 65536 == 65535) flush();
+  }
+  flush();
+  const note::Checkpoint checkpoint{origin, leaves, edge.root(), {}};
+  std::string signed_note = take(note::sign_checkpoint(checkpoint, origin, log_key), "sign");
+  auto cp = take(db->prepare("INSERT INTO log_checkpoints(size, note, signed_at_ms) VALUES(?, ?, 0)"), "prepare");
+  take(cp.bind(1, leaves).bind(2, signed_note).run(), "checkpoint");
+  take(tx.commit(), "commit");
+}
+
 // A ledger store whose log holds `leaves` synthetic leaves: created by LogStore, then
 // filled with the same tree code the store uses (tiles, checkpoint), then reopened.
 std::unique_ptr<server::LogStore> large_log(const Args& a, std::uint64_t leaves, double* build_s,
@@ -146,37 +189,7 @@ std::unique_ptr<server::LogStore> large_log(const Args& a, std::uint64_t leaves,
   if (!std::filesystem::exists(db_path)) {
     std::filesystem::create_directories(dir);
     take(server::LogStore::create(db_path.string(), "bench.lontar/log", log_key(), rules::NikKey{}), "create").reset();
-    auto db = take(store::Db::open(db_path.string()), "db");
-    auto tx = take(store::Transaction::begin(*db), "begin");
-    auto leaf_put = take(db->prepare("INSERT INTO log_leaves(idx, leaf) VALUES(?, ?)"), "prepare");
-    auto tile_put =
-        take(db->prepare("INSERT OR REPLACE INTO log_tiles(level, idx, hashes) VALUES(?, ?, ?)"), "prepare");
-    merkle::TileWriter edge;
-    auto flush = [&] {
-      for (auto& t : edge.take_writes()) {
-        tile_put.reset();
-        if (!tile_put.bind(1, static_cast<std::int64_t>(t.id.level))
-                 .bind(2, t.id.index)
-                 .bind(3, ByteView(t.hashes))
-                 .run()
-                 .ok())
-          std::abort();
-      }
-    };
-    for (std::uint64_t i = 0; i < leaves; ++i) {
-      std::uint8_t leaf[9] = {0x02};
-      std::memcpy(leaf + 1, &i, 8);
-      Hash h = merkle::leaf_hash(ByteView(leaf, 9));
-      leaf_put.reset();
-      if (!leaf_put.bind(1, static_cast<std::int64_t>(i)).bind(2, ByteView(leaf, 9)).run().ok()) std::abort();
-      edge.append(h);
-      if (i % 65536 == 65535) flush();
-    }
-    flush();
-    const note::Checkpoint checkpoint{"bench.lontar/log", leaves, edge.root(), {}};
-    std::string signed_note = take(note::sign_checkpoint(checkpoint, "bench.lontar/log", log_key()), "sign");
-    auto cp = take(db->prepare("INSERT INTO log_checkpoints(size, note, signed_at_ms) VALUES(?, ?, 0)"), "prepare");
-    if (!cp.bind(1, leaves).bind(2, signed_note).run().ok() || !tx.commit().ok()) std::abort();
+    fill_synthetic(db_path, leaves, "bench.lontar/log", log_key());
   }
   *build_s = seconds_since(t0);
   server::LogStoreOptions options;
@@ -191,9 +204,15 @@ double thread_cpu_us() {
   return static_cast<double>(ts.tv_sec) * 1e6 + static_cast<double>(ts.tv_nsec) / 1e3;
 }
 
-void proof_latency_pass(server::LogStore& s, std::uint64_t size, const char* what, const char* pass) {
+// The root of the store's latest signed checkpoint (checked with its verifier key).
+Hash signed_root(server::LogStore& s) {
   auto verifier = take(note::Verifier::parse(s.verifier_key()), "verifier");
-  auto cp = take(note::open_checkpoint(s.checkpoint(), verifier, s.origin()), "checkpoint");
+  return take(note::open_checkpoint(s.checkpoint(), verifier, s.origin()), "checkpoint").root;
+}
+
+// 2000 random proofs of inclusion in the tree of `size` leaves whose root is `root`; one in a
+// hundred is checked against it (outside the timing).
+void proof_latency_pass(server::LogStore& s, std::uint64_t size, const Hash& root, const char* what, const char* pass) {
   std::mt19937_64 rng(42);
   std::vector<double> us, cpu;
   constexpr int samples = 2000;
@@ -204,13 +223,12 @@ void proof_latency_pass(server::LogStore& s, std::uint64_t size, const char* wha
     auto p = take(s.inclusion_proof(index, size), "proof");
     us.push_back(seconds_since(t0) * 1e6);
     cpu.push_back(thread_cpu_us() - c0);
-    if (i % 100 == 0) {  // check some against the signed root (outside the timing)
-      std::uint64_t t = index / 256;
-      auto w = static_cast<std::uint32_t>(std::min<std::uint64_t>(256, size - t * 256));
-      Bytes tile = take(s.tile(merkle::tile_path({false, 0, t, w})), "tile");
+    std::uint64_t t = index / 256;
+    if (i % 100 == 0 && (t + 1) * 256 <= size) {  // check some against the root (outside the timing)
+      Bytes tile = take(s.tile(merkle::tile_path({false, 0, t, 256})), "tile");
       Hash leaf;
       std::copy_n(tile.begin() + static_cast<std::ptrdiff_t>((index % 256) * 32), 32, leaf.begin());
-      if (!merkle::verify_inclusion(leaf, index, size, p.hashes, cp.root).ok()) {
+      if (!merkle::verify_inclusion(leaf, index, size, p.hashes, root).ok()) {
         std::fprintf(stderr, "inclusion proof for %llu does not verify\n", static_cast<unsigned long long>(index));
         std::abort();
       }
@@ -231,8 +249,67 @@ void proof_latency_pass(server::LogStore& s, std::uint64_t size, const char* wha
 // The same 2000 random leaves twice: the first pass finds the server's tile cache empty
 // (lontar-server just started), the second finds the tiles the first one read.
 void proof_latency(server::LogStore& s, std::uint64_t size, const char* what) {
-  proof_latency_pass(s, size, what, "first pass");
-  proof_latency_pass(s, size, what, "same leaves again");
+  const Hash root = signed_root(s);
+  proof_latency_pass(s, size, root, what, "first pass");
+  proof_latency_pass(s, size, root, what, "same leaves again");
+}
+
+// Proofs while offices push (issue 14: "tile reads from SQLite under a concurrent writer"): a
+// real ledger with four offices registered, grown to `leaves` synthetic leaves and reopened with
+// the server's tile cache; four threads push batches of enrollments through LogStore::push (group
+// commits writing leaves, tiles, the rules state and a signed checkpoint) while this thread asks
+// for the same random proofs as above, at the size the pushes started from.
+void proofs_under_writer(const Args& a, std::uint64_t leaves) {
+  const std::filesystem::path dir = a.dir / ("writer-" + std::to_string(leaves));
+  std::filesystem::remove_all(dir);
+  test::Ledger l = test::Ledger::create(dir);
+  constexpr int offices = 4;
+  std::vector<test::ChainWriter> writers;
+  for (int i = 0; i < offices; ++i) writers.push_back(l.add_principal("OFFICE-" + std::to_string(i)));
+  l.store.reset();
+  auto t0 = Clock::now();
+  fill_synthetic(dir / server::ledger_file_name, leaves, "lontar.test/jatim",
+                 take(crypto::PrivateKey::load_pem(dir / server::log_key_file_name), "log key"));
+  std::printf("  real ledger (4 offices) grown to %llu synthetic leaves in %.1f s\n",
+              static_cast<unsigned long long>(leaves), seconds_since(t0));
+  l.reopen();  // the server's default tile cache
+  // The offices' batches are built first (their encoding and sealing is not the server's work).
+  std::vector<std::vector<chain::Batch>> batches(offices);
+  unsigned n = 0;
+  for (int i = 0; i < offices; ++i) {
+    for (int b = 0; b < 20; ++b) {
+      std::vector<domain::Payload> payloads;
+      for (std::size_t k = 0; k < a.batch; ++k) payloads.emplace_back(test::enrollment(n++));
+      batches[i].push_back(writers[i].batch(payloads));
+    }
+  }
+  const Hash root = signed_root(*l.store);
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> pushed{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < offices; ++i) {
+    threads.emplace_back([&, i] {
+      for (auto& b : batches[i]) {
+        if (stop) break;
+        const std::size_t count = b.entries.size();
+        take(l.store->push(writers[i].caller(), std::move(b)), "push");
+        pushed += count;
+      }
+    });
+  }
+  while (pushed == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::uint64_t pushed_before = pushed;
+  auto p0 = Clock::now();
+  proof_latency_pass(*l.store, leaves, root, "large log, tile cache, 4 offices pushing", "first pass");
+  proof_latency_pass(*l.store, leaves, root, "large log, tile cache, 4 offices pushing", "same leaves again");
+  const double proofs_s = seconds_since(p0);
+  const std::uint64_t pushed_during = pushed - pushed_before;
+  const bool writing_throughout = pushed < static_cast<std::uint64_t>(offices) * 20 * a.batch;
+  stop = true;
+  for (auto& t : threads) t.join();
+  std::printf("  the offices pushed %llu entries during the %.2f s of proofs (%.0f entries/s)%s\n",
+              static_cast<unsigned long long>(pushed_during), proofs_s, static_cast<double>(pushed_during) / proofs_s,
+              writing_throughout ? "" : "; NOTE: they ran out of batches before the proofs ended");
 }
 
 }  // namespace
@@ -282,6 +359,7 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(a.proof_leaves), build_s, cache_tiles);
       proof_latency(*s, a.proof_leaves, cache_tiles == 0 ? "large log, no tile cache" : "large log, tile cache");
     }
+    proofs_under_writer(a, a.proof_leaves);
   }
   return 0;
 }

@@ -316,9 +316,24 @@ TEST_CASE("update corrects the name, birth date and occupation; show gives the c
   auto found = a.run({"find", "--name", "satu", "--csv"});
   CHECK(found.rc == 0);
   CHECK(contains(found.out, "participant.update"));
+  // `list` shows the person as corrected (not as enrolled), whatever the filter or format.
+  REQUIRE(a.run(Agent::enroll_args(2)).rc == 0);  // another person, never corrected
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"list", "--csv"}, {"list"}, {"list", "--nik", nik, "--json"}}) {
+    auto listed = a.run(args);
+    INFO(listed.out << listed.err);
+    REQUIRE(listed.rc == 0);
+    CHECK(contains(listed.out, "Peserta Satu"));
+    CHECK(contains(listed.out, "KPM_PKH"));
+    CHECK(!contains(listed.out, "Peserta 1"));
+    if (args.size() == 2) CHECK(contains(listed.out, "Peserta 2"));
+  }
 
   // Voided, the correction no longer counts: the old name is current again.
   REQUIRE(a.run({"void", "--seq", "2", "--reason", "salah koreksi", "--confirm"}).rc == 0);
+  auto relisted = a.run({"list", "--csv"});
+  CHECK(contains(relisted.out, "Peserta 1,"));
+  CHECK(!contains(relisted.out, "Peserta Satu"));
   json = a.run({"show", "--nik", nik, "--json"});
   CHECK(contains(json.out, "\"applied\": \"no (voided)\""));
   CHECK(contains(json.out, "{\"nik\": \"" + nik + "\", \"name\": \"Peserta 1\""));

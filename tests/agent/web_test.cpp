@@ -266,3 +266,37 @@ TEST_CASE("an import through the page: the preview records nothing, the confirme
   CHECK(contains(rejects.body(), "reason"));
   CHECK(contains(std::string(rejects[http::field::content_disposition]), "attachment"));
 }
+
+TEST_CASE("search finds a person by a name corrected here and shows the name now; a voided correction does not count") {
+  Page p;
+  // The command line records as the agent harness's clerk, who must be a clerk here too.
+  REQUIRE(lontar::agent::add_clerk(*p.office->store, "test-clerk", "Test Clerk", "rahasia-456").ok());
+  const std::string nik = Agent::nik(1);
+  auto first = p.a.run(Agent::enroll_args(1));  // "Peserta 1"
+  INFO(first.out << first.err);
+  REQUIRE(first.rc == 0);
+  REQUIRE(p.a.run(Agent::enroll_args(2)).rc == 0);                              // "Peserta 2", never corrected
+  REQUIRE(p.a.run({"update", "--nik", nik, "--name", "Siti Rahayu"}).rc == 0);  // seq 3
+  p.sign_in();
+  auto results = [&](const std::string& q) {
+    auto res = p.get("/search?q=" + q);
+    REQUIRE(res.result() == http::status::ok);
+    const std::string& body = res.body();
+    const auto from = body.find("id=\"results\"");
+    return from == std::string::npos ? std::string() : body.substr(from, body.find("</table>", from) - from);
+  };
+  auto by_new = results("rahayu");
+  CHECK(contains(by_new, nik));
+  CHECK(contains(by_new, "Siti Rahayu"));
+  CHECK(!contains(by_new, Agent::nik(2)));
+  auto by_old = results("peserta");  // the enrolled name still finds them, shown as now
+  CHECK(contains(by_old, "Siti Rahayu"));
+  CHECK(contains(by_old, "Peserta 2"));
+  CHECK(!contains(by_old, "Peserta 1"));
+  auto by_nik = results(nik.substr(0, 10));
+  CHECK(contains(by_nik, "Siti Rahayu"));
+
+  REQUIRE(p.a.run({"void", "--seq", "3", "--reason", "salah ketik", "--confirm"}).rc == 0);
+  CHECK(results("rahayu").empty());
+  CHECK(contains(results("peserta"), "Peserta 1"));
+}
