@@ -340,13 +340,20 @@ int main(int argc, char** argv) {
     so.server_url = server.url;
     so.server_key = verifier_key;
     Clock::time_point last_push;
+    double office_cpu_at_last_push = 0, server_cpu_at_last_push = 0;
     so.progress = [&](const std::string& line) {
-      if (line.rfind("pushed ", 0) == 0) last_push = Clock::now();
+      if (line.rfind("pushed ", 0) == 0) {
+        last_push = Clock::now();
+        office_cpu_at_last_push = own_cpu_seconds();
+        server_cpu_at_last_push = server.cpu_seconds();
+      }
     };
     const double load = load_average();
+    const double office_cpu0 = own_cpu_seconds(), server_cpu0 = server.cpu_seconds();
     auto t0 = Clock::now();
     auto rep = require(agent::sync_once(*sync_office, sync_dir, so), "sync");
     const double total = seconds_since(t0);
+    const double office_cpu1 = own_cpu_seconds(), server_cpu1 = server.cpu_seconds();
     fmt::print(
         "sync of {} enrollments from one office (lontar-agent sync: {} pushes, then the feed pull): {:.2f} s in all, "
         "{:.2f} s to the last receipt = {:.0f} entries/s; {} accepted, {} rejected, {} flagged; "
@@ -354,6 +361,12 @@ int main(int argc, char** argv) {
         rep.entries_pushed, rep.batches, total, std::chrono::duration<double>(last_push - t0).count(),
         static_cast<double>(rep.entries_pushed) / std::chrono::duration<double>(last_push - t0).count(), rep.accepted,
         rep.rejected, rep.flagged, load);
+    // The sync runs in this process (agent::sync_once): its CPU is the office's side.
+    fmt::print(
+        "  sync CPU: office {:.2f} s (pushes {:.2f} s, feed pull {:.2f} s), server {:.2f} s (pushes {:.2f} s, feed "
+        "pull {:.2f} s)\n",
+        office_cpu1 - office_cpu0, office_cpu_at_last_push - office_cpu0, office_cpu1 - office_cpu_at_last_push,
+        server_cpu1 - server_cpu0, server_cpu_at_last_push - server_cpu0, server_cpu1 - server_cpu_at_last_push);
     sync_office.reset();
   }
 
