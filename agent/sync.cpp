@@ -8,15 +8,10 @@
 #include "net/client.hpp"
 #include "note/checkpoint.hpp"
 #include "note/note.hpp"
-#include "rules/overlay_state.hpp"
 
 namespace lontar::agent {
 
 namespace {
-
-// Rules rows a replica rebuild keeps in memory before writing them (about 140 bytes
-// each, rules/overlay_state.hpp: about 37 MB at most).
-constexpr std::size_t rebuild_rows_max = 4 * rules::OverlayState::default_rows_max;
 
 Result<std::uint64_t> parse_u64(std::string_view text, std::string_view what) {
   if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string_view::npos) {
@@ -270,9 +265,7 @@ class Syncer {
 
   // Pulls [from, to) into the replica. Incremental: one transaction per page,
   // stopping (diverged = true) at a page holding an own entry the log rejected.
-  // `over`: the state to fold into (a rebuild's overlay); nullptr: the store's own.
-  Status pull_range(std::uint64_t from, std::uint64_t to, bool rebuild, bool* diverged, std::uint64_t* own_last,
-                    rules::State* over = nullptr) {
+  Status pull_range(std::uint64_t from, std::uint64_t to, bool rebuild, bool* diverged, std::uint64_t* own_last) {
     std::uint64_t next = from;
     return client_.feed_range(from, to, [&](std::span<const protocol::FeedItem> items) -> Result<bool> {
       std::optional<store::Transaction> tx;
@@ -280,10 +273,7 @@ class Syncer {
         LONTAR_ASSIGN(auto t, store_.begin());
         tx.emplace(std::move(t));
       }
-      rules::State* state = over;
-      if (state == nullptr) {
-        LONTAR_ASSIGN(state, store_.rules_state());
-      }
+      LONTAR_ASSIGN(rules::State * state, store_.rules_state());
       for (const auto& item : items) {
         LONTAR_TRY(fold(item, *state, rebuild, diverged, own_last));
         if (*diverged) return false;  // the page's transaction rolls back
@@ -305,17 +295,12 @@ class Syncer {
     LONTAR_TRY(store_.clear_rules_state());
     LONTAR_TRY(store_.set_setting("nik_key", ByteView(nik_key_)));
     LONTAR_TRY(store_.set_setting("nik_key_origin", "ledger"));
-    // The replica is empty now: it is rebuilt in memory (an overlay over a base known
-    // to be empty: no B-tree reads) and written in sorted multi-row passes, at the
-    // end or whenever rebuild_rows_max rows are pending, inside this transaction.
-    LONTAR_ASSIGN(rules::State * base, store_.rules_state());
-    rules::OverlayState overlay(*base, rebuild_rows_max, rules::OverlayState::Base::empty);
-    rules::State* state = &overlay;
     bool diverged = false;
     std::uint64_t own_last = 0;
-    LONTAR_TRY(pull_range(0, to, /*rebuild=*/true, &diverged, &own_last, state));
+    LONTAR_TRY(pull_range(0, to, /*rebuild=*/true, &diverged, &own_last));
     // Own entries the log does not hold yet, judged on top; one the replica now
     // rejects is left out and the next sync rebuilds again.
+    LONTAR_ASSIGN(rules::State * state, store_.rules_state());
     LONTAR_ASSIGN(auto rows, store_.entries_after(own_last));
     bool stale = false;
     for (;;) {
@@ -325,7 +310,6 @@ class Syncer {
       LONTAR_ASSIGN(auto v, rules::judge_and_apply(e, *state));
       stale = stale || v.outcome == domain::Outcome::rejected;
     }
-    LONTAR_TRY(overlay.flush());
     if (stale) LONTAR_TRY(store_.set_setting("nik_key_origin", "stale"));
     LONTAR_TRY(store_.set_setting(feed_next_setting, std::to_string(to)));
     LONTAR_TRY(tx.commit());
