@@ -215,20 +215,34 @@ class Syncer {
 
   // ---- pull ----
 
-  // One own leaf (entry of this office, full or redacted): the local entry, after
-  // checking a full leaf's hash against it.
-  Result<chain::Entry> own_entry(std::uint64_t seq, const chain::Leaf* full, std::uint64_t leaf_index) {
+  // One own leaf (entry of this office, full or redacted): the local entry's row, after
+  // checking that a full leaf (its bytes `full`) carries that very entry. The log builds
+  // an entry leaf from the entry's encoding (docs/FORMAT.md): cereal's flag byte, the leaf
+  // type, then the entry's bytes after their own flag byte; so the entry hash is taken
+  // over those bytes as they are, without decoding and encoding the entry again.
+  Result<Store::EntryRow> own_row(std::uint64_t seq, const Bytes* full, std::uint64_t leaf_index) {
     LONTAR_ASSIGN(auto row, store_.entry_row(seq));
     if (!row) {
       return Error{Code::stale_store, fmt::format("the log holds {} seq {} (leaf {}) but this store does not: it was "
                                                   "restored from an older copy; stop recording and call the admin",
                                                   office_.id, seq, leaf_index)};
     }
-    if (full && chain::entry_hash(full->entry) != row->hash) {
-      return incident_error(
-          fmt::format("leaf {} holds a seq {} of {} that this office never wrote", leaf_index, seq, office_.id));
+    if (full) {
+      const std::size_t n = row->bytes.size();
+      bool same = n >= 1 && full->size() >= n + 1;
+      if (same) {
+        Bytes encoded;
+        encoded.reserve(n);
+        encoded.push_back(full->front());
+        encoded.insert(encoded.end(), full->begin() + 2, full->begin() + 1 + static_cast<std::ptrdiff_t>(n));
+        same = chain::entry_hash_of_bytes(encoded) == row->hash;
+      }
+      if (!same) {
+        return incident_error(
+            fmt::format("leaf {} holds a seq {} of {} that this office never wrote", leaf_index, seq, office_.id));
+      }
     }
-    return encoding::decode<chain::Entry>(row->bytes, "entry");
+    return std::move(*row);
   }
 
   // Folds one feed item into the replica. `rebuild`: own entries are applied with the
@@ -253,9 +267,14 @@ class Syncer {
     const std::uint64_t seq = leaf ? leaf->entry.seq : item.redacted.seq;
     const domain::Verdict& verdict = leaf ? leaf->verdict : item.redacted.verdict;
     if (who == office_.id) {
-      LONTAR_ASSIGN(chain::Entry mine, own_entry(seq, leaf ? &*leaf : nullptr, item.leaf_index));
+      LONTAR_ASSIGN(Store::EntryRow row, own_row(seq, leaf ? &item.leaf : nullptr, item.leaf_index));
       *own_last = std::max(*own_last, seq);
-      if (rebuild) return rules::apply(mine, verdict, state);
+      if (rebuild) {
+        // A full leaf's entry was just checked to be this office's own.
+        if (leaf) return rules::apply(leaf->entry, verdict, state);
+        LONTAR_ASSIGN(chain::Entry mine, encoding::decode<chain::Entry>(row.bytes, "entry"));
+        return rules::apply(mine, verdict, state);
+      }
       if (verdict.outcome == domain::Outcome::rejected) *diverged = true;
       return {};
     }
