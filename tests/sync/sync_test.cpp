@@ -297,6 +297,26 @@ TEST_CASE(
   CHECK(once);
 }
 
+TEST_CASE("an own leaf in the feed that is not the entry recorded here is an incident when the replica is rebuilt") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  for (int i = 1; i <= 3; ++i) REQUIRE(a.enroll(i).rc == 0);
+  REQUIRE(a.sync().rc == 0);
+  {
+    // The entry recorded under seq 2 is now another one (its hash), and the next sync
+    // rebuilds the replica from the log, own full leaves included.
+    auto db = store::Db::open(a.agent.data() + "/agent.db");
+    REQUIRE(db.ok());
+    REQUIRE((*db)->exec("UPDATE entries SET hash = zeroblob(32) WHERE seq = 2").ok());
+    REQUIRE((*db)->exec("UPDATE settings SET value = CAST('stale' AS BLOB) WHERE key = 'nik_key_origin'").ok());
+  }
+  auto s = a.sync();
+  INFO(s.out << s.err);
+  CHECK(s.rc == 7);
+  CHECK(contains(s.err, "holds a seq 2 of SBY-RUNGKUT that this office never wrote"));
+}
+
 TEST_CASE("a rolled-back server store and a forked one are incidents: syncing stops until an operator clears it") {
   Server server;
   server.start();
