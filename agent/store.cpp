@@ -394,10 +394,18 @@ Status Store::clear_rules_state() {
 }
 
 Result<std::optional<Store::EntryRow>> Store::entry_row(std::uint64_t seq) {
-  LONTAR_ASSIGN(auto st, db_->prepare("SELECT hash, bytes FROM entries WHERE seq = ?1"));
-  LONTAR_ASSIGN(bool row, st.bind(1, seq).step());
-  if (!row) return std::optional<EntryRow>{};
-  return std::optional<EntryRow>{EntryRow{seq, st.hash(0), st.blob(1)}};
+  if (!entry_row_) {
+    LONTAR_ASSIGN(auto made, db_->prepare("SELECT hash, bytes FROM entries WHERE seq = ?1"));
+    entry_row_.emplace(std::move(made));
+  }
+  store::Stmt& st = *entry_row_;
+  st.reset();
+  auto row = st.bind(1, seq).step();
+  std::optional<EntryRow> out;
+  if (row.ok() && *row) out = EntryRow{seq, st.hash(0), st.blob(1)};
+  st.reset();  // no read transaction stays open
+  if (!row.ok()) return std::move(row).error();
+  return out;
 }
 
 Result<std::optional<std::uint64_t>> Store::first_unaccounted() {
