@@ -258,21 +258,38 @@ Status Store::insert_seal(const chain::Seal& s) {
 }
 
 Status Store::acknowledge(std::uint64_t seq, std::uint64_t leaf_index, const domain::Verdict& verdict) {
-  LONTAR_ASSIGN(Bytes v, encoding::encode(verdict));
-  LONTAR_ASSIGN(auto known, db_->prepare("SELECT count(*) FROM entries WHERE seq = ?1"));
-  known.bind(1, seq);
-  LONTAR_ASSIGN(bool row, known.step());
-  if (!row || known.int64(0) == 0) {
+  // A sync acknowledges thousands of entries in one transaction: the statements are
+  // prepared once, the accepted verdict (nearly all) encoded once, and an entry's
+  // outcome written only when the server's differs from the one it holds.
+  static const Result<Bytes> accepted = encoding::encode(domain::Verdict{});
+  Result<Bytes> encoded = verdict == domain::Verdict{} ? accepted : encoding::encode(verdict);
+  LONTAR_ASSIGN(Bytes v, std::move(encoded));
+  auto prepared = [&](std::optional<store::Stmt>& st, std::string_view sql) -> Result<store::Stmt*> {
+    if (!st) {
+      LONTAR_ASSIGN(auto made, db_->prepare(sql));
+      st.emplace(std::move(made));
+    }
+    st->reset();
+    return &*st;
+  };
+  LONTAR_ASSIGN(store::Stmt * known, prepared(ack_known_, "SELECT 1 FROM entries WHERE seq = ?1"));
+  known->bind(1, seq);
+  auto row = known->step();
+  known->reset();
+  if (!row.ok()) return std::move(row).error();
+  if (!*row) {
     return Error{Code::conflict, fmt::format("{}: the server acknowledged entry #{}, which this office never "
                                              "recorded; check that the server and --data are the right ones",
                                              db_->path(), seq)};
   }
-  LONTAR_ASSIGN(auto put, db_->prepare("INSERT OR REPLACE INTO receipts(seq, leaf_index, verdict) VALUES(?1,?2,?3)"));
-  LONTAR_TRY(put.bind(1, seq).bind(2, leaf_index).bind(3, ByteView(v)).run());
-  LONTAR_ASSIGN(auto outcome, db_->prepare("UPDATE entries SET outcome = ?1 WHERE seq = ?2"));
-  LONTAR_TRY(outcome.bind(1, static_cast<int>(verdict.outcome)).bind(2, seq).run());
-  LONTAR_ASSIGN(auto out, db_->prepare("DELETE FROM outbox WHERE seq = ?1"));
-  return out.bind(1, seq).run();
+  LONTAR_ASSIGN(store::Stmt * put,
+                prepared(ack_put_, "INSERT OR REPLACE INTO receipts(seq, leaf_index, verdict) VALUES(?1,?2,?3)"));
+  LONTAR_TRY(put->bind(1, seq).bind(2, leaf_index).bind(3, ByteView(v)).run());
+  LONTAR_ASSIGN(store::Stmt * outcome,
+                prepared(ack_outcome_, "UPDATE entries SET outcome = ?1 WHERE seq = ?2 AND outcome <> ?1"));
+  LONTAR_TRY(outcome->bind(1, static_cast<int>(verdict.outcome)).bind(2, seq).run());
+  LONTAR_ASSIGN(store::Stmt * out, prepared(ack_unqueue_, "DELETE FROM outbox WHERE seq = ?1"));
+  return out->bind(1, seq).run();
 }
 
 Result<std::optional<Store::Receipt>> Store::receipt(std::uint64_t seq) {
@@ -377,10 +394,18 @@ Status Store::clear_rules_state() {
 }
 
 Result<std::optional<Store::EntryRow>> Store::entry_row(std::uint64_t seq) {
-  LONTAR_ASSIGN(auto st, db_->prepare("SELECT hash, bytes FROM entries WHERE seq = ?1"));
-  LONTAR_ASSIGN(bool row, st.bind(1, seq).step());
-  if (!row) return std::optional<EntryRow>{};
-  return std::optional<EntryRow>{EntryRow{seq, st.hash(0), st.blob(1)}};
+  if (!entry_row_) {
+    LONTAR_ASSIGN(auto made, db_->prepare("SELECT hash, bytes FROM entries WHERE seq = ?1"));
+    entry_row_.emplace(std::move(made));
+  }
+  store::Stmt& st = *entry_row_;
+  st.reset();
+  auto row = st.bind(1, seq).step();
+  std::optional<EntryRow> out;
+  if (row.ok() && *row) out = EntryRow{seq, st.hash(0), st.blob(1)};
+  st.reset();  // no read transaction stays open
+  if (!row.ok()) return std::move(row).error();
+  return out;
 }
 
 Result<std::optional<std::uint64_t>> Store::first_unaccounted() {

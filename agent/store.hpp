@@ -320,6 +320,10 @@ class Store {
   std::optional<store::Stmt> last_seq_of_;
   std::optional<store::Stmt> own_enrollment_;
   std::optional<store::Stmt> own_updates_;
+  // acknowledge(): prepared once, reused for each receipt of a sync.
+  std::optional<store::Stmt> ack_known_, ack_put_, ack_outcome_, ack_unqueue_;
+  // entry_row(): prepared once (a sync's pull reads one per own leaf).
+  std::optional<store::Stmt> entry_row_;
   // Reads the rows of `st` (seq, kind, recorded_at_ms, operator, nik, name, ref, verdict).
   Result<std::vector<ShownEntry>> shown_entries(store::Stmt& st);
   Bytes accepted_verdict_;  // encoding::encode(Verdict{}), once

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <future>
 
 #include "merkle/merkle.hpp"
 #include "net/client.hpp"
@@ -132,11 +133,27 @@ class Syncer {
                       "to seq {}",
                       office_.id, server.seq, from - 1));
     }
-    std::uint64_t next = from;
+    // Pipelined: batch k+1 goes out while batch k's receipts are being stored, so that
+    // the office's writes overlap the server's work. Storing receipts stays in order and
+    // each batch is checked (seal leaf, checkpoint) before its receipts are stored; a
+    // sync that dies in between leaves k+1 logged without its receipts, which the next
+    // sync gets back by pushing it again (the push is idempotent).
+    LONTAR_ASSIGN(chain::Batch batch, read_batch(from));
+    if (batch.entries.empty()) return {};
+    Result<protocol::PushResponse> resp = client_.push(batch);
     for (;;) {
-      LONTAR_ASSIGN(auto batch, read_batch(next));
-      if (batch.entries.empty()) return {};
-      LONTAR_TRY(push_batch(std::move(batch), next));
+      if (!resp.ok()) return std::move(resp).error();
+      LONTAR_ASSIGN(SealLeaf seal, check_response(batch, *resp));
+      LONTAR_ASSIGN(chain::Batch following, read_batch(batch.entries.back().seq + 1));
+      std::future<Result<protocol::PushResponse>> sent;
+      if (!following.entries.empty()) {
+        sent = std::async(std::launch::async, [this, &following] { return client_.push(following); });
+      }
+      Status stored = store_batch(batch, *resp, seal);
+      if (sent.valid()) resp = sent.get();  // joined before any return: it uses client_
+      LONTAR_TRY(stored);
+      if (following.entries.empty()) return {};
+      batch = std::move(following);
     }
   }
 
@@ -166,10 +183,10 @@ class Syncer {
     return batch;
   }
 
-  Status push_batch(chain::Batch batch, std::uint64_t& next) {
-    const std::uint64_t first = batch.entries.front().seq, last = batch.entries.back().seq;
-    LONTAR_ASSIGN(protocol::PushResponse resp, client_.push(batch));
-    LONTAR_ASSIGN(SealLeaf seal, seal_leaf_of(resp.seal_leaf_index, last));
+  // A push's answer, checked: its seal leaf and checkpoint (which becomes the accepted
+  // one), and every receipt inside that checkpoint.
+  Result<SealLeaf> check_response(const chain::Batch& batch, const protocol::PushResponse& resp) {
+    LONTAR_ASSIGN(SealLeaf seal, seal_leaf_of(resp.seal_leaf_index, batch.entries.back().seq));
     LONTAR_TRY(accept_checkpoint(resp.checkpoint, seal));
     const std::uint64_t size = log_.last()->size;
     for (const auto& rc : resp.receipts) {
@@ -178,35 +195,54 @@ class Syncer {
                                           rc.seq, rc.leaf_index, size));
       }
     }
+    return seal;
+  }
+
+  // The receipts, the accepted checkpoint and the seal leaf, in one transaction.
+  Status store_batch(const chain::Batch& batch, const protocol::PushResponse& resp, const SealLeaf& seal) {
     LONTAR_ASSIGN(auto tx, store_.begin());
     LONTAR_TRY(store_receipts(store_, resp.receipts, accepted(), seal));
+    LONTAR_TRY(tx.commit());
     for (const auto& rc : resp.receipts) {
       ++report_.entries_pushed;
       report_.count(rc.verdict.outcome);
     }
-    LONTAR_TRY(tx.commit());
     ++report_.batches;
-    next = last + 1;
-    progress(fmt::format("pushed #{}..#{} (seal leaf {}, tree size {})", first, last, seal.index, size));
+    progress(fmt::format("pushed #{}..#{} (seal leaf {}, tree size {})", batch.entries.front().seq,
+                         batch.entries.back().seq, seal.index, log_.last()->size));
     return {};
   }
 
   // ---- pull ----
 
-  // One own leaf (entry of this office, full or redacted): the local entry, after
-  // checking a full leaf's hash against it.
-  Result<chain::Entry> own_entry(std::uint64_t seq, const chain::Leaf* full, std::uint64_t leaf_index) {
+  // One own leaf (entry of this office, full or redacted): the local entry's row, after
+  // checking that a full leaf (its bytes `full`) carries that very entry. The log builds
+  // an entry leaf from the entry's encoding (docs/FORMAT.md): cereal's flag byte, the leaf
+  // type, then the entry's bytes after their own flag byte; so the entry hash is taken
+  // over those bytes as they are, without decoding and encoding the entry again.
+  Result<Store::EntryRow> own_row(std::uint64_t seq, const Bytes* full, std::uint64_t leaf_index) {
     LONTAR_ASSIGN(auto row, store_.entry_row(seq));
     if (!row) {
       return Error{Code::stale_store, fmt::format("the log holds {} seq {} (leaf {}) but this store does not: it was "
                                                   "restored from an older copy; stop recording and call the admin",
                                                   office_.id, seq, leaf_index)};
     }
-    if (full && chain::entry_hash(full->entry) != row->hash) {
-      return incident_error(
-          fmt::format("leaf {} holds a seq {} of {} that this office never wrote", leaf_index, seq, office_.id));
+    if (full) {
+      const std::size_t n = row->bytes.size();
+      bool same = n >= 1 && full->size() >= n + 1;
+      if (same) {
+        Bytes encoded;
+        encoded.reserve(n);
+        encoded.push_back(full->front());
+        encoded.insert(encoded.end(), full->begin() + 2, full->begin() + 1 + static_cast<std::ptrdiff_t>(n));
+        same = chain::entry_hash_of_bytes(encoded) == row->hash;
+      }
+      if (!same) {
+        return incident_error(
+            fmt::format("leaf {} holds a seq {} of {} that this office never wrote", leaf_index, seq, office_.id));
+      }
     }
-    return encoding::decode<chain::Entry>(row->bytes, "entry");
+    return std::move(*row);
   }
 
   // Folds one feed item into the replica. `rebuild`: own entries are applied with the
@@ -231,9 +267,14 @@ class Syncer {
     const std::uint64_t seq = leaf ? leaf->entry.seq : item.redacted.seq;
     const domain::Verdict& verdict = leaf ? leaf->verdict : item.redacted.verdict;
     if (who == office_.id) {
-      LONTAR_ASSIGN(chain::Entry mine, own_entry(seq, leaf ? &*leaf : nullptr, item.leaf_index));
+      LONTAR_ASSIGN(Store::EntryRow row, own_row(seq, leaf ? &item.leaf : nullptr, item.leaf_index));
       *own_last = std::max(*own_last, seq);
-      if (rebuild) return rules::apply(mine, verdict, state);
+      if (rebuild) {
+        // A full leaf's entry was just checked to be this office's own.
+        if (leaf) return rules::apply(leaf->entry, verdict, state);
+        LONTAR_ASSIGN(chain::Entry mine, encoding::decode<chain::Entry>(row.bytes, "entry"));
+        return rules::apply(mine, verdict, state);
+      }
       if (verdict.outcome == domain::Outcome::rejected) *diverged = true;
       return {};
     }

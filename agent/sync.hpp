@@ -17,7 +17,10 @@
 //      server committed but before the receipts were stored loses nothing and logs
 //      nothing twice. Each response's checkpoint is accepted as in step 3, with the
 //      batch's own seal leaf as (c). Receipts (leaf index, verdict per entry) and the
-//      checkpoint are stored, and the entries leave the outbox, in one transaction;
+//      checkpoint are stored, and the entries leave the outbox, in one transaction.
+//      Pipelined: the next batch is sent while one batch's receipts are stored, so the
+//      server may hold up to two batches the office has no receipts for yet (re-pushed
+//      and answered with their earlier receipts if the sync dies there);
 //   5. pulls GET /v1/feed from the next leaf not yet pulled up to the accepted
 //      checkpoint's size into the replica (rules state): other offices' redacted
 //      entries through rules::apply_redacted, full leaves (admin entries) through

@@ -56,6 +56,7 @@
 #include "note/note.hpp"
 #include "office.hpp"
 #include "server/log_fixture.hpp"
+#include "server_process.hpp"
 #include "store/db.hpp"
 #include "sync.hpp"
 
@@ -63,11 +64,17 @@ using namespace lontar;
 using Clock = std::chrono::steady_clock;
 using test::ChainWriter;
 
+using bench::BenchOffice;
+using bench::connect;
 using bench::die;
 using bench::load_average;
+using bench::make_bodies;
 using bench::own_cpu_seconds;
 using bench::require;
+using bench::run_command;
 using bench::seconds_since;
+using bench::ServerProcess;
+using bench::set_config;
 
 namespace {
 
@@ -157,104 +164,6 @@ double guard_write_seconds(const std::filesystem::path& dir, int n) {
   return seconds_since(t0) / n;
 }
 
-// ---------------------------------------------------------------- the server process
-
-struct ServerProcess {
-  pid_t pid = -1;
-  std::string url;
-  std::filesystem::path data;
-
-  void start(const std::string& binary, const std::filesystem::path& log) {
-    int fds[2];
-    if (::pipe(fds) != 0) die("pipe");
-    const std::string config = (data / "server.toml").string();
-    pid = ::fork();
-    if (pid < 0) die("fork");
-    if (pid == 0) {
-      ::close(fds[0]);
-      ::dup2(fds[1], 1);
-      int e = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      ::dup2(e, 2);
-      ::execl(binary.c_str(), binary.c_str(), "run", "--config", config.c_str(), nullptr);
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::string line;
-    char c;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(fds[0]);
-    if (line.rfind("listening on https://", 0) != 0) die("lontar-server run did not start; see " + log.string());
-    url = line.substr(std::string("listening on ").size());
-  }
-  void stop() {
-    if (pid < 0) return;
-    ::kill(pid, SIGTERM);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    pid = -1;
-  }
-
-  // User + system CPU seconds of the server process, from /proc.
-  double cpu_seconds() const { return stat_cpu_seconds(fmt::format("/proc/{}/stat", pid)); }
-  static double stat_cpu_seconds(const std::filesystem::path& stat) {
-    std::ifstream f(stat);
-    std::string s((std::istreambuf_iterator<char>(f)), {});
-    auto p = s.rfind(')');
-    std::istringstream in(s.substr(p + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && in >> field; ++i) {
-      if (i == 14) utime = std::stoull(field);
-      if (i == 15) stime = std::stoull(field);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
-  // CPU seconds of the server's thread named `name` (server/log names its threads).
-  double thread_cpu_seconds(std::string_view name) const {
-    for (const auto& t : std::filesystem::directory_iterator(fmt::format("/proc/{}/task", pid))) {
-      std::ifstream c(t.path() / "comm");
-      std::string comm;
-      std::getline(c, comm);
-      if (comm == name) return stat_cpu_seconds(t.path() / "stat");
-    }
-    return 0;
-  }
-  long status_kib(std::string_view key) const {
-    std::ifstream f(fmt::format("/proc/{}/status", pid));
-    for (std::string line; std::getline(f, line);) {
-      if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + key.size() + 1);
-    }
-    return -1;
-  }
-};
-
-std::string run_command(const std::vector<std::string>& args, const std::filesystem::path& out) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(o, 1);
-    ::dup2(o, 2);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  std::string text = require(crypto::read_file(out), "command output");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die(args[1] + " failed: " + text);
-  return text;
-}
-
-void set_port_zero(const std::filesystem::path& config) {
-  std::string text = require(crypto::read_file(config), "server.toml");
-  auto p = text.find("port = ");
-  if (p == std::string::npos) die("no port in server.toml");
-  text.replace(p, text.find('\n', p) - p, "port = 0");
-  require(crypto::write_file_atomic(config, text), "server.toml");
-}
-
 // ---------------------------------------------------------------- a counting TCP relay
 
 // Accepts on a loopback port and relays each connection to `port`, counting the bytes each
@@ -324,40 +233,6 @@ class Relay {
 
 // ---------------------------------------------------------------- offices
 
-struct BenchOffice {
-  ChainWriter writer;
-  net::Identity identity;
-};
-
-unsigned next_person = 1'000'000;  // enrollment(n): distinct people across all runs
-
-// Batches of `per_office` enrollments in pushes of `batch`, encoded and sealed (client work, untimed).
-std::vector<Bytes> make_bodies(BenchOffice& o, std::size_t per_office, std::size_t batch,
-                               std::vector<Bytes>* leaves_out = nullptr) {
-  std::vector<Bytes> bodies;
-  for (std::size_t done = 0; done < per_office; done += batch) {
-    std::vector<domain::Payload> payloads;
-    for (std::size_t k = 0; k < std::min(batch, per_office - done); ++k)
-      payloads.emplace_back(test::enrollment(next_person++));
-    chain::Batch b = o.writer.batch(payloads);
-    if (leaves_out != nullptr) {
-      for (auto& e : b.entries) leaves_out->push_back(require(encoding::encode(chain::entry_leaf(e, {})), "leaf"));
-    }
-    bodies.push_back(require(encoding::encode(b), "batch"));
-  }
-  return bodies;
-}
-
-net::Client connect(const std::string& url, const BenchOffice& o, const crypto::PublicKey& server_key) {
-  net::ClientConfig cc;
-  cc.url = url;
-  cc.identity = o.identity;
-  cc.trust.pinned_key = server_key;
-  auto c = require(net::Client::create(std::move(cc)), "client");
-  require(c.call("GET", "/healthz"), "healthz");  // handshake before timing
-  return c;
-}
-
 struct PushCounts {
   std::uint64_t entries = 0, accepted = 0, rejected = 0, flagged = 0;
 };
@@ -407,7 +282,7 @@ int main(int argc, char** argv) {
   if (at == std::string::npos) die("init printed no verifier key");
   const std::string verifier_key = init_out.substr(at, init_out.find('\n', at) - at);
   const crypto::PublicKey server_key = require(note::Verifier::parse(verifier_key), "verifier key").public_key();
-  set_port_zero(data / "server.toml");
+  set_config(data / "server.toml", "port", "0");
 
   const int offices_max = *std::max_element(a.offices.begin(), a.offices.end());
   std::vector<BenchOffice> offices;
@@ -454,7 +329,8 @@ int main(int argc, char** argv) {
 
   ServerProcess server;
   server.data = data;
-  server.start(a.server_binary, a.dir / "server.log");
+  server.log = a.dir / "server.log";
+  server.start(a.server_binary);
   const std::uint16_t port = static_cast<std::uint16_t>(std::stoul(server.url.substr(server.url.rfind(':') + 1)));
   fmt::print("lontar-server run: {} (pid {}), {} offices registered\n", server.url, server.pid, registrations.size());
 
@@ -464,13 +340,20 @@ int main(int argc, char** argv) {
     so.server_url = server.url;
     so.server_key = verifier_key;
     Clock::time_point last_push;
+    double office_cpu_at_last_push = 0, server_cpu_at_last_push = 0;
     so.progress = [&](const std::string& line) {
-      if (line.rfind("pushed ", 0) == 0) last_push = Clock::now();
+      if (line.rfind("pushed ", 0) == 0) {
+        last_push = Clock::now();
+        office_cpu_at_last_push = own_cpu_seconds();
+        server_cpu_at_last_push = server.cpu_seconds();
+      }
     };
     const double load = load_average();
+    const double office_cpu0 = own_cpu_seconds(), server_cpu0 = server.cpu_seconds();
     auto t0 = Clock::now();
     auto rep = require(agent::sync_once(*sync_office, sync_dir, so), "sync");
     const double total = seconds_since(t0);
+    const double office_cpu1 = own_cpu_seconds(), server_cpu1 = server.cpu_seconds();
     fmt::print(
         "sync of {} enrollments from one office (lontar-agent sync: {} pushes, then the feed pull): {:.2f} s in all, "
         "{:.2f} s to the last receipt = {:.0f} entries/s; {} accepted, {} rejected, {} flagged; "
@@ -478,6 +361,12 @@ int main(int argc, char** argv) {
         rep.entries_pushed, rep.batches, total, std::chrono::duration<double>(last_push - t0).count(),
         static_cast<double>(rep.entries_pushed) / std::chrono::duration<double>(last_push - t0).count(), rep.accepted,
         rep.rejected, rep.flagged, load);
+    // The sync runs in this process (agent::sync_once): its CPU is the office's side.
+    fmt::print(
+        "  sync CPU: office {:.2f} s (pushes {:.2f} s, feed pull {:.2f} s), server {:.2f} s (pushes {:.2f} s, feed "
+        "pull {:.2f} s)\n",
+        office_cpu1 - office_cpu0, office_cpu_at_last_push - office_cpu0, office_cpu1 - office_cpu_at_last_push,
+        server_cpu1 - server_cpu0, server_cpu_at_last_push - server_cpu0, server_cpu1 - server_cpu_at_last_push);
     sync_office.reset();
   }
 

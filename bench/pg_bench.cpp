@@ -57,15 +57,22 @@
 #include "note/note.hpp"
 #include "pg/pg_cluster.hpp"
 #include "server/log_fixture.hpp"
+#include "server_process.hpp"
 
 using namespace lontar;
 using Clock = std::chrono::steady_clock;
 using test::ChainWriter;
 
+using bench::BenchOffice;
+using bench::connect;
 using bench::die;
 using bench::load_average;
+using bench::make_bodies;
 using bench::require;
+using bench::run_command;
 using bench::seconds_since;
+using bench::ServerProcess;
+using bench::set_config;
 
 namespace {
 
@@ -140,130 +147,17 @@ Args parse(int argc, char** argv) {
 
 // ---------------------------------------------------------------- server processes
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  return std::string((std::istreambuf_iterator<char>(f)), {});
-}
-
-struct ServerProcess {
-  pid_t pid = -1;
-  std::string url;
-  std::filesystem::path data, log;
-
-  void start(const std::string& binary) {
-    int fds[2];
-    if (::pipe(fds) != 0) die("pipe");
-    const std::string config = (data / "server.toml").string();
-    pid = ::fork();
-    if (pid < 0) die("fork");
-    if (pid == 0) {
-      ::close(fds[0]);
-      ::dup2(fds[1], 1);
-      int e = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      ::dup2(e, 2);
-      ::execl(binary.c_str(), binary.c_str(), "run", "--config", config.c_str(), nullptr);
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::string line;
-    char c;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-    ::close(fds[0]);
-    if (line.rfind("listening on https://", 0) != 0) die("lontar-server run did not start; see " + log.string());
-    url = line.substr(std::string("listening on ").size());
+// How many times a server's log says it took or holds the integrator role.
+std::size_t integrator_lines(const ServerProcess& p) {
+  const std::string text = bench::slurp(p.log);
+  std::size_t n = 0;
+  for (const char* what : {"this process integrates", "took the integrator role"}) {
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   }
-  void stop(int sig = SIGTERM) {
-    if (pid < 0) return;
-    ::kill(pid, sig);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    pid = -1;
-  }
-  double cpu_seconds() const {
-    std::string s = slurp(fmt::format("/proc/{}/stat", pid));
-    auto p = s.rfind(')');
-    std::istringstream in(s.substr(p + 2));
-    std::string field;
-    unsigned long long utime = 0, stime = 0;
-    for (int i = 3; i <= 15 && in >> field; ++i) {
-      if (i == 14) utime = std::stoull(field);
-      if (i == 15) stime = std::stoull(field);
-    }
-    return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
-  }
-  // How many times this process's log says it took or holds the integrator role.
-  std::size_t integrator_lines() const {
-    const std::string text = slurp(log);
-    std::size_t n = 0;
-    for (const char* what : {"this process integrates", "took the integrator role"}) {
-      for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
-    }
-    return n;
-  }
-};
-
-std::string run_command(const std::vector<std::string>& args, const std::filesystem::path& out) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    ::dup2(o, 1);
-    ::dup2(o, 2);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  std::string text = slurp(out);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) die(args[1] + " failed: " + text);
-  return text;
-}
-
-void set_config(const std::filesystem::path& config, std::string_view key, const std::string& value) {
-  std::string text = require(crypto::read_file(config), "server.toml");
-  auto p = text.find(std::string(key) + " = ");
-  if (p == std::string::npos) die(fmt::format("no {} in server.toml", key));
-  text.replace(p, text.find('\n', p) - p, std::string(key) + " = " + value);
-  require(crypto::write_file_atomic(config, text), "server.toml");
+  return n;
 }
 
 // ---------------------------------------------------------------- offices
-
-struct BenchOffice {
-  ChainWriter writer;
-  net::Identity identity;
-};
-
-unsigned next_person = 1'000'000;  // enrollment(n): distinct people across all runs
-
-// `per_office` enrollments in pushes of `batch`, encoded and sealed (client work, untimed); their
-// leaf bytes (as the log stores them, verdict aside) appended to `leaves`.
-std::vector<Bytes> make_bodies(BenchOffice& o, std::size_t per_office, std::size_t batch, std::vector<Bytes>* leaves) {
-  std::vector<Bytes> bodies;
-  for (std::size_t done = 0; done < per_office; done += batch) {
-    std::vector<domain::Payload> payloads;
-    for (std::size_t k = 0; k < std::min(batch, per_office - done); ++k)
-      payloads.emplace_back(test::enrollment(next_person++));
-    chain::Batch b = o.writer.batch(payloads);
-    if (leaves != nullptr) {
-      for (auto& e : b.entries) leaves->push_back(require(encoding::encode(chain::entry_leaf(e, {})), "leaf"));
-    }
-    bodies.push_back(require(encoding::encode(b), "batch"));
-  }
-  return bodies;
-}
-
-net::Client connect(const std::string& url, const BenchOffice& o, const crypto::PublicKey& server_key) {
-  net::ClientConfig cc;
-  cc.url = url;
-  cc.identity = o.identity;
-  cc.trust.pinned_key = server_key;
-  auto c = require(net::Client::create(std::move(cc)), "client");
-  require(c.call("GET", "/healthz"), "healthz");  // handshake before timing
-  return c;
-}
 
 std::size_t push_body(net::Client& c, const Bytes& body) {
   auto r = require(c.call("POST", "/v1/push", as_chars(body)), "push");
@@ -463,7 +357,7 @@ std::vector<double> failover(const Args& a, Ledger& l) {
     ServerProcess& dead = l.servers[integrator];
     ServerProcess& survivor = l.servers[1 - integrator];
     auto client = connect(survivor.url, office, l.server_key);
-    const std::size_t took0 = survivor.integrator_lines();
+    const std::size_t took0 = integrator_lines(survivor);
     std::vector<Bytes> one = make_bodies(office, 1, 1, nullptr);
     push_body(client, one[0]);  // the survivor works (queuing for the integrator)
     one = make_bodies(office, 1, 1, nullptr);
@@ -481,7 +375,7 @@ std::vector<double> failover(const Args& a, Ledger& l) {
     int status = 0;
     ::waitpid(dead.pid, &status, 0);
     dead.pid = -1;
-    if (survivor.integrator_lines() <= took0) die("the survivor's log does not say it took the integrator role");
+    if (integrator_lines(survivor) <= took0) die("the survivor's log does not say it took the integrator role");
     dead.start(a.server_binary);  // rejoins without the role
     integrator = 1 - integrator;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));

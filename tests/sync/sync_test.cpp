@@ -266,6 +266,57 @@ TEST_CASE("the server killed mid-push and restarted: the sync resumes with nothi
   CHECK(once);
 }
 
+TEST_CASE(
+    "the agent killed mid-sync, with the next batch pushed before the last one's receipts are stored: the next "
+    "sync gets every receipt, nothing lost or logged twice") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  import_list(a.agent, {"--tagana", "400", "--seed", "5"});
+  // Batches of 5: batch k+1 is on the wire (and may be logged) while batch k's receipts
+  // are being stored, so a kill at any point can leave the server ahead of the office.
+  pid_t pid = a.agent.spawn({"sync", "--batch-entries", "5"}, "killed");
+  REQUIRE(eventually([&] { return contains(slurp(a.agent.dir().file("killed.out")), "pushed #"); }));
+  ::kill(pid, SIGKILL);
+  a.agent.wait(pid, "killed");
+  const auto acknowledged = a.agent.count("SELECT count(*) FROM receipts");
+  CHECK(acknowledged >= 5);
+  // Every entry is either acknowledged or still waiting in the outbox.
+  CHECK(a.agent.count("SELECT count(*) FROM receipts") + a.agent.count("SELECT count(*) FROM outbox") == 400);
+
+  auto second = a.sync();
+  INFO(second.out << second.err);
+  REQUIRE(second.rc == 0);
+  CHECK(a.agent.count("SELECT count(*) FROM outbox") == 0);
+  CHECK(a.agent.count("SELECT count(*) FROM receipts") == 400);
+  CHECK(a.agent.count("SELECT count(DISTINCT leaf_index) FROM receipts") == 400);
+  auto c = a.client(server);
+  auto seen = logged_seqs(c, a.id);
+  CHECK(seen.size() == 400);
+  bool once = std::all_of(seen.begin(), seen.end(), [](const auto& kv) { return kv.second == 1; });
+  CHECK(once);
+}
+
+TEST_CASE("an own leaf in the feed that is not the entry recorded here is an incident when the replica is rebuilt") {
+  Server server;
+  server.start();
+  Office a(server, "SBY-RUNGKUT");
+  for (int i = 1; i <= 3; ++i) REQUIRE(a.enroll(i).rc == 0);
+  REQUIRE(a.sync().rc == 0);
+  {
+    // The entry recorded under seq 2 is now another one (its hash), and the next sync
+    // rebuilds the replica from the log, own full leaves included.
+    auto db = store::Db::open(a.agent.data() + "/agent.db");
+    REQUIRE(db.ok());
+    REQUIRE((*db)->exec("UPDATE entries SET hash = zeroblob(32) WHERE seq = 2").ok());
+    REQUIRE((*db)->exec("UPDATE settings SET value = CAST('stale' AS BLOB) WHERE key = 'nik_key_origin'").ok());
+  }
+  auto s = a.sync();
+  INFO(s.out << s.err);
+  CHECK(s.rc == 7);
+  CHECK(contains(s.err, "holds a seq 2 of SBY-RUNGKUT that this office never wrote"));
+}
+
 TEST_CASE("a rolled-back server store and a forked one are incidents: syncing stops until an operator clears it") {
   Server server;
   server.start();
