@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "rules/person_filter.hpp"
 #include "store/db.hpp"
 
 namespace lontar::server {
@@ -200,7 +201,10 @@ class SqliteWriteSide final : public WriteSide {
   static Result<std::unique_ptr<SqliteWriteSide>> make(std::unique_ptr<store::Db> db, const rules::NikKey& nik_key) {
     auto w = std::unique_ptr<SqliteWriteSide>(new SqliteWriteSide(std::move(db)));
     LONTAR_TRY(w->prepare());
-    LONTAR_ASSIGN(w->state_, rules::make_sqlite_state(*w->db_, nik_key));
+    // The server is its ledger's only writer (the data folder's lock), so the rules state may
+    // answer "none" for a person never seen without a B-tree probe (rules/person_filter.hpp;
+    // armed per transaction below, which rechecks that no other connection wrote).
+    LONTAR_ASSIGN(w->state_, rules::make_sqlite_state(*w->db_, nik_key, w->person_filter_));
     return w;
   }
   store::Db& db() { return *db_; }
@@ -209,6 +213,11 @@ class SqliteWriteSide final : public WriteSide {
   Status transaction(const std::function<Status()>& body) override {
     {
       LONTAR_ASSIGN(store::Transaction tx, store::Transaction::begin(*db_));
+      LONTAR_TRY(person_filter_.arm(*db_));
+      struct Disarm {
+        rules::PersonFilter& f;
+        ~Disarm() { f.disarm(); }
+      } disarm{person_filter_};
       LONTAR_TRY(body());
       LONTAR_TRY(tx.commit());
     }
@@ -321,6 +330,7 @@ class SqliteWriteSide final : public WriteSide {
   }
 
   std::unique_ptr<store::Db> db_;
+  rules::PersonFilter person_filter_;  // before state_, which keeps a reference to it
   std::unique_ptr<rules::State> state_;
   Checkpointer* checkpointer_ = nullptr;
   std::optional<store::Stmt> head_get_, head_put_, entry_get_, entry_put_, leaf_get_, leaf_put_, seal_put_, seal_find_,

@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -19,6 +21,7 @@
 #include <utility>
 
 #include "rules/batch_writer.hpp"
+#include "rules/person_filter.hpp"
 #include "rules/rules.hpp"
 #include "store/db.hpp"
 
@@ -256,12 +259,16 @@ std::shared_ptr<PrincipalCache> cache_of(store::Db& db) {
 
 class SqliteState final : public State, public BatchWriter {
  public:
-  SqliteState(store::Db& db, const NikKey& key, Statements q)
-      : db_(db), key_(key), q_(std::move(q)), cache_(cache_of(db)) {}
+  SqliteState(store::Db& db, const NikKey& key, Statements q, PersonFilter* filter)
+      : db_(db), key_(key), q_(std::move(q)), cache_(cache_of(db)), filter_(filter) {}
 
   const NikKey& nik_key() const override { return key_; }
 
   Result<std::optional<Participant>> participant(const Hash& person) const override {
+    if (filter_ != nullptr && filter_->armed()) {
+      LONTAR_ASSIGN(bool maybe, filter_->may_hold(db_, person));
+      if (!maybe) return std::optional<Participant>{};
+    }
     Use s(q_.participant);
     s->bind(1, person);
     LONTAR_ASSIGN(bool row, s->step());
@@ -339,6 +346,7 @@ class SqliteState final : public State, public BatchWriter {
   }
 
   Status put_participant(const Hash& person, const Participant& p) override {
+    if (filter_ != nullptr) filter_->add(person);
     q_.put_participant.bind(1, person).bind(2, p.principal).bind(3, p.seq).bind(4, int{p.programmes});
     q_.put_participant.bind(5, date_int(p.coverage_start));
     return run(q_.put_participant);
@@ -418,6 +426,9 @@ class SqliteState final : public State, public BatchWriter {
   // ---- BatchWriter: the same rows as the put_* statements above, many per statement
 
   Status put_participants(std::span<const ParticipantRow> rows) override {
+    if (filter_ != nullptr) {
+      for (const auto& r : rows) filter_->add(*r.person);
+    }
     return participants_.write(db_, rows, [](Stmt& s, int i, const ParticipantRow& r) {
       s.bind(i, *r.person).bind(i + 1, r.p->principal).bind(i + 2, r.p->seq).bind(i + 3, int{r.p->programmes});
       s.bind(i + 4, date_int(r.p->coverage_start));
@@ -471,6 +482,7 @@ class SqliteState final : public State, public BatchWriter {
   NikKey key_;
   mutable Statements q_;                   // prepared statements change state when stepped, not the rules state
   std::shared_ptr<PrincipalCache> cache_;  // a copy of committed rows, not rules state
+  PersonFilter* filter_;                   // null, or what person_filter.hpp says
   MultiInsert participants_{"INSERT OR REPLACE INTO rules_participants VALUES", "(?, ?, ?, ?, ?)", 5};
   MultiInsert claims_{"INSERT OR REPLACE INTO rules_claims VALUES", "(?, ?, ?, ?, ?, ?, ?)", 7};
   MultiInsert receipts_{"INSERT OR IGNORE INTO rules_receipts VALUES", "(?, ?)", 2};
@@ -480,13 +492,94 @@ class SqliteState final : public State, public BatchWriter {
 
 }  // namespace
 
-Result<std::unique_ptr<State>> make_sqlite_state(store::Db& db, const NikKey& key) {
+namespace {
+Result<std::unique_ptr<State>> make_state(store::Db& db, const NikKey& key, PersonFilter* filter) {
   if (auto s = db.exec(schema); !s.ok()) {
     (void)db.exec("ROLLBACK TO rules_schema; RELEASE rules_schema;");
     return std::move(s).error().prefix("creating the rules_ tables");
   }
   LONTAR_ASSIGN(Statements q, prepare(db));
-  return std::unique_ptr<State>(std::make_unique<SqliteState>(db, key, std::move(q)));
+  return std::unique_ptr<State>(std::make_unique<SqliteState>(db, key, std::move(q), filter));
+}
+}  // namespace
+
+Result<std::unique_ptr<State>> make_sqlite_state(store::Db& db, const NikKey& key) {
+  return make_state(db, key, nullptr);
+}
+
+Result<std::unique_ptr<State>> make_sqlite_state(store::Db& db, const NikKey& key, PersonFilter& filter) {
+  return make_state(db, key, &filter);
+}
+
+// ---------------------------------------------------------------- PersonFilter
+
+Status PersonFilter::arm(store::Db& db) {
+  LONTAR_ASSIGN(auto version, db.query_int("PRAGMA data_version"));
+  const std::int64_t v = version.value_or(0);
+  if (data_version_ && *data_version_ != v) loaded_ = false;  // another connection committed
+  data_version_ = v;
+  armed_ = true;
+  return {};
+}
+
+Result<bool> PersonFilter::may_hold(store::Db& db, const Hash& person) {
+  if (!loaded_) LONTAR_TRY(load(db));
+  return test(person);
+}
+
+void PersonFilter::add(const Hash& person) {
+  if (!loaded_) return;  // the next load reads the row from the table
+  set(person);
+  if (++count_ > capacity_) loaded_ = false;  // read again into a larger filter
+}
+
+Status PersonFilter::load(store::Db& db) {
+  LONTAR_ASSIGN(auto rows, db.query_int("SELECT count(*) FROM rules_participants"));
+  const std::uint64_t n = static_cast<std::uint64_t>(rows.value_or(0));
+  std::uint64_t bits = std::uint64_t{1} << 23;  // 1 MiB
+  while (bits < 16 * (n + 65'536)) bits <<= 1;
+  words_.assign(bits / 64, 0);
+  mask_ = bits - 1;
+  capacity_ = bits / 12;  // grown before the false "maybe" passes about 1 %
+  count_ = 0;
+  LONTAR_ASSIGN(Stmt all, db.prepare("SELECT person FROM rules_participants"));
+  for (;;) {
+    LONTAR_ASSIGN(bool row, all.step());
+    if (!row) break;
+    ByteView key = all.blob_view(0);
+    if (key.size() != Hash{}.size()) return Error{Code::corrupt, "rules_participants: a person key is not 32 bytes"};
+    Hash h;
+    std::copy(key.begin(), key.end(), h.begin());
+    set(h);
+    ++count_;
+  }
+  loaded_ = true;
+  ++loads_;
+  return {};
+}
+
+namespace {
+// Probe i of a person key: bytes 8i..8i+7 of the HMAC (uniform, independent).
+std::uint64_t probe(const Hash& person, int i) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, person.data() + 8 * i, 8);
+  return v;
+}
+}  // namespace
+
+void PersonFilter::set(const Hash& person) {
+  for (int i = 0; i < 4; ++i) {
+    const std::uint64_t bit = probe(person, i) & mask_;
+    words_[bit / 64] |= std::uint64_t{1} << (bit % 64);
+  }
+}
+
+bool PersonFilter::test(const Hash& person) const {
+  for (int i = 0; i < 4; ++i) {
+    const std::uint64_t bit = probe(person, i) & mask_;
+    if ((words_[bit / 64] & (std::uint64_t{1} << (bit % 64))) == 0) return false;
+  }
+  return true;
 }
 
 }  // namespace lontar::rules

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "encoding/encoding.hpp"
 #include "rules/overlay_state.hpp"
+#include "rules/person_filter.hpp"
 #include "rules/rules.hpp"
 #include "store/db.hpp"
 #include "support/examples.hpp"
@@ -920,7 +922,8 @@ struct Via {
   std::size_t rows_max = 0;      // the overlay's cap; 0: no overlay, the SQLite state itself
   std::vector<int> flush_after;  // also flush after entry i when flush_after[i] == 0
   rules::OverlayState::Base base = rules::OverlayState::Base::any;
-  bool nested = false;  // through a second overlay over the first (which has no batch writer)
+  bool nested = false;         // through a second overlay over the first (which has no batch writer)
+  bool person_filter = false;  // the SQLite state keeps a PersonFilter, armed for the transaction
 };
 
 // Replays into a fresh SQLite file in one transaction as `via` says; returns the
@@ -930,12 +933,15 @@ Replayed replay_overlay(const std::vector<chain::Entry>& entries, const test::Te
   auto db = store::Db::open(dir.file("o" + std::to_string(++files) + ".db"));
   RC_ASSERT(db.ok());
   RC_ASSERT((*db)->exec("PRAGMA synchronous=OFF").ok());
-  auto base = rules::make_sqlite_state(**db, ledger_key());
+  rules::PersonFilter filter;
+  auto base = via.person_filter ? rules::make_sqlite_state(**db, ledger_key(), filter)
+                                : rules::make_sqlite_state(**db, ledger_key());
   RC_ASSERT(base.ok());
   Replayed out;
   {
     auto tx = store::Transaction::begin(**db);
     RC_ASSERT(tx.ok());
+    if (via.person_filter) RC_ASSERT(filter.arm(**db).ok());
     std::optional<rules::OverlayState> overlay, outer;
     if (via.rows_max > 0) overlay.emplace(**base, via.nested ? 1'000'000 : via.rows_max, via.base);
     // The outer overlay flushes row by row (an OverlayState is no BatchWriter); the
@@ -981,6 +987,12 @@ void check_overlays(const std::vector<chain::Entry>& entries, const test::TempDi
       RC_ASSERT(overlaid.verdicts == direct.verdicts);
       RC_ASSERT(overlaid.dump == direct.dump);
     }
+  }
+  // The server's way: the SQLite state with its person filter, alone and under an overlay.
+  for (const Via& via : {Via{0, {}, Base::any, false, true}, Via{small_cap, flush_after, Base::any, false, true}}) {
+    const Replayed filtered = replay_overlay(entries, dir, via);
+    RC_ASSERT(filtered.verdicts == direct.verdicts);
+    RC_ASSERT(filtered.dump == direct.dump);
   }
 }
 
@@ -1203,4 +1215,46 @@ TEST_CASE("a revocation through another connection or another state on the same 
     CHECK(enroll_verdict(*f.state) == accepted);
     REQUIRE(tx.commit().ok());
   }
+}
+
+TEST_CASE("the person filter answers for persons never seen, and another connection's enrollment makes it read again") {
+  test::TempDir dir;
+  auto db = std::move(store::Db::open(dir.file("rules.db"))).value();
+  rules::PersonFilter filter;
+  auto state = std::move(rules::make_sqlite_state(*db, ledger_key(), filter)).value();
+  Ledger here(*state);
+  auto in_transaction = [&](const std::function<void()>& body, bool commit = true) {
+    auto tx = std::move(store::Transaction::begin(*db)).value();
+    REQUIRE(filter.arm(*db).ok());
+    body();
+    filter.disarm();
+    if (commit) REQUIRE(tx.commit().ok());
+  };
+  in_transaction([&] {
+    here.found();
+    CHECK(here.record(rungkut, enroll(1)) == accepted);
+  });
+  CHECK(filter.loads() == 1);
+  // A person enrolled in a rolled-back transaction is free again (its key stays in the filter).
+  in_transaction([&] { CHECK(here.record(rungkut, enroll(2)) == accepted); }, false);
+  in_transaction([&] {
+    CHECK(here.record(rungkut, enroll(2)) == accepted);
+    CHECK(codes(here.judge(darmo, enroll(1))) == codes({reason::duplicate_enrollment}));
+  });
+  CHECK(filter.loads() == 1);
+
+  // Another process's connection enrolls person 3 and commits.
+  {
+    auto other_db = std::move(store::Db::open(dir.file("rules.db"))).value();
+    auto other = std::move(rules::make_sqlite_state(*other_db, ledger_key())).value();
+    auto tx = std::move(store::Transaction::begin(*other_db)).value();
+    const auto e = std::move(chain::make_entry(darmo, 1, Hash{}, 0, "clerk", enroll(3))).value();
+    CHECK(*rules::judge_and_apply(e, *other) == accepted);
+    REQUIRE(tx.commit().ok());
+  }
+  // The next transaction here sees it: the filter was emptied at arm() and read again.
+  in_transaction([&] { CHECK(codes(here.judge(rungkut, enroll(3))) == codes({reason::duplicate_enrollment})); });
+  CHECK(filter.loads() == 2);
+  // Unarmed, the state reads SQLite as always.
+  CHECK(codes(here.judge(darmo, enroll(2))) == codes({reason::duplicate_enrollment}));
 }
