@@ -216,10 +216,8 @@ class Syncer {
   // ---- pull ----
 
   // One own leaf (entry of this office, full or redacted): the local entry's row, after
-  // checking that a full leaf (its bytes `full`) carries that very entry. The log builds
-  // an entry leaf from the entry's encoding (docs/FORMAT.md): cereal's flag byte, the leaf
-  // type, then the entry's bytes after their own flag byte; so the entry hash is taken
-  // over those bytes as they are, without decoding and encoding the entry again.
+  // checking that a full leaf (its bytes `full`) carries that very entry, by the entry hash
+  // taken over the leaf's bytes (chain::entry_hash_in_leaf: no decoding and encoding again).
   Result<Store::EntryRow> own_row(std::uint64_t seq, const Bytes* full, std::uint64_t leaf_index) {
     LONTAR_ASSIGN(auto row, store_.entry_row(seq));
     if (!row) {
@@ -227,20 +225,9 @@ class Syncer {
                                                   "restored from an older copy; stop recording and call the admin",
                                                   office_.id, seq, leaf_index)};
     }
-    if (full) {
-      const std::size_t n = row->bytes.size();
-      bool same = n >= 1 && full->size() >= n + 1;
-      if (same) {
-        Bytes encoded;
-        encoded.reserve(n);
-        encoded.push_back(full->front());
-        encoded.insert(encoded.end(), full->begin() + 2, full->begin() + 1 + static_cast<std::ptrdiff_t>(n));
-        same = chain::entry_hash_of_bytes(encoded) == row->hash;
-      }
-      if (!same) {
-        return incident_error(
-            fmt::format("leaf {} holds a seq {} of {} that this office never wrote", leaf_index, seq, office_.id));
-      }
+    if (full && chain::entry_hash_in_leaf(*full, row->bytes.size()) != row->hash) {
+      return incident_error(
+          fmt::format("leaf {} holds a seq {} of {} that this office never wrote", leaf_index, seq, office_.id));
     }
     return std::move(*row);
   }

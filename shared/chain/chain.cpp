@@ -60,6 +60,12 @@ Hash entry_hash_of_bytes(ByteView encoded_entry) {
 
 Hash entry_hash(const Entry& e) { return entry_hash_of_bytes(encode_or_die(e)); }
 
+std::optional<Hash> entry_hash_in_leaf(ByteView leaf, std::size_t encoded_entry_size) {
+  // leaf = flag, type, fields...; entry = flag, fields: the fields are leaf[2, 1 + size).
+  if (encoded_entry_size < 1 || leaf.size() < 1 + encoded_entry_size) return std::nullopt;
+  return crypto::sha256({as_bytes(entry_hash_domain), leaf.subspan(0, 1), leaf.subspan(2, encoded_entry_size - 1)});
+}
+
 Bytes seal_message(const Seal& s) {
   SealBody body{s.principal, s.last_seq, s.head, s.sealed_at_ms, s.key};
   Bytes msg(seal_signature_domain.begin(), seal_signature_domain.end());

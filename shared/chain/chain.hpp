@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -53,6 +54,12 @@ Result<Entry> make_entry(std::string principal, std::uint64_t seq, const Hash& p
 Hash entry_hash(const Entry& e);
 // entry_hash of already-encoded entry bytes (no re-encoding).
 Hash entry_hash_of_bytes(ByteView encoded_entry);
+// The entry_hash of the entry that the encoded entry leaf `leaf` carries, taken over the
+// leaf's own bytes (no decoding, no re-encoding), given the size of that entry's top-level
+// encoding: docs/FORMAT.md §2, the leaf is 0x01, the leaf type, then the entry's fields, and
+// the entry's encoding is 0x01 then the same fields. None when the leaf is too short to hold
+// an entry of that size. (The caller knows the size from the entry it compares with.)
+std::optional<Hash> entry_hash_in_leaf(ByteView leaf, std::size_t encoded_entry_size);
 
 // The end of an office chain: its last seq and that entry's hash (0 and all-zero when
 // the chain is empty). The office store, the central log and the auditor each track one

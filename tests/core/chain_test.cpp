@@ -72,6 +72,19 @@ TEST_CASE("the entry hash is domain-separated SHA-256 of the encoding") {
   CHECK(entry_hash_of_bytes(bytes) == entry_hash(entries[0]));
 }
 
+TEST_CASE("the entry hash taken over an entry leaf's bytes is the hash of the entry it carries") {
+  auto entries = make_chain(2);
+  const Bytes entry = *encoding::encode(entries[1]);
+  for (const domain::Verdict& v : {domain::Verdict{}, domain::Verdict{domain::Outcome::flagged, {{"x", "yz"}}}}) {
+    const Bytes leaf = *encoding::encode(entry_leaf(entries[1], v));
+    CHECK(entry_hash_in_leaf(leaf, entry.size()) == entry_hash(entries[1]));
+    CHECK(entry_hash_in_leaf(leaf, entry.size()) != entry_hash(entries[0]));
+    CHECK(entry_hash_in_leaf(leaf, entry.size() - 1) != entry_hash(entries[1]));   // the size decides the bytes
+    CHECK(!entry_hash_in_leaf(ByteView(leaf).first(entry.size()), entry.size()));  // too short
+  }
+  CHECK(!entry_hash_in_leaf(Bytes{0x01, 0x01}, 0));
+}
+
 TEST_CASE("a sealed run of entries verifies, and the seal signs only its own fields") {
   auto key = office_key();
   auto entries = make_chain(5);
